@@ -1,0 +1,13 @@
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { SyncConfig } from './config/config.js';
+import type { Note, RunReport } from './report/model.js';
+
+export type Side = 'source' | 'target';
+
+/** What every step gets: the validated config, the report it fills in, and shared clients. */
+export interface RunContext {
+  config: SyncConfig;
+  report: RunReport;
+  s3Client(side: Side): S3Client;
+  note(level: Note['level'], text: string): void;
+}

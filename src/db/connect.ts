@@ -1,0 +1,63 @@
+import pg from 'pg';
+import { toClientConfig, type DatabaseUrl } from '../config/database-url.js';
+import type { TableName } from '../config/config.js';
+
+export interface Connected {
+  client: pg.Client;
+  /** e.g. "production's database (db.example.com:5432/app)" — no password. */
+  label: string;
+}
+
+export async function connectDatabase(
+  db: DatabaseUrl,
+  environment: string,
+  opts: { readOnly: boolean },
+): Promise<Connected> {
+  const label = `${environment}'s database (${db.host}:${db.port}/${db.database})`;
+  const client = new pg.Client(toClientConfig(db, { readOnly: opts.readOnly }));
+  // An idle client's socket errors must not crash the process; the next query reports them.
+  client.on('error', () => {});
+  try {
+    await client.connect();
+  } catch (error) {
+    await client.end().catch(() => {});
+    throw new Error(`could not connect to ${label}: ${(error as Error).message}`);
+  }
+  return { client, label };
+}
+
+/**
+ * What the server says it is. The same database reached through `localhost`, `127.0.0.1` or a
+ * DNS alias gives the same identity, which URL text alone cannot tell.
+ */
+export async function serverIdentity(client: pg.Client): Promise<string> {
+  const { rows } = await client.query<{ db: string; started: string; port: number | null }>(
+    `SELECT current_database() AS db, pg_postmaster_start_time()::text AS started, inet_server_port() AS port`,
+  );
+  const row = rows[0]!;
+  let systemId = '';
+  try {
+    // Readable by superusers and pg_monitor members; the start time and port stand in otherwise.
+    const res = await client.query<{ id: string }>(`SELECT system_identifier::text AS id FROM pg_control_system()`);
+    systemId = res.rows[0]?.id ?? '';
+  } catch {
+    systemId = '';
+  }
+  return `${systemId || `${row.started}:${row.port ?? 'socket'}`}/${row.db}`;
+}
+
+export function quoteIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+export function qualifiedName(table: TableName): string {
+  return `${quoteIdent(table.schema)}.${quoteIdent(table.name)}`;
+}
+
+/** Row count of `table`, or undefined when the table does not exist. */
+export async function countRows(client: pg.Client, table: TableName): Promise<number | undefined> {
+  const exists = await client.query<{ oid: string | null }>(`SELECT to_regclass($1)::text AS oid`, [qualifiedName(table)]);
+  if (!exists.rows[0]?.oid) return undefined;
+  const { rows } = await client.query<{ n: string }>(`SELECT count(*)::text AS n FROM ${qualifiedName(table)}`);
+  return Number(rows[0]!.n);
+}
