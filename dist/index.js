@@ -71466,6 +71466,109 @@ function sslConfig(mode) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/config/aws-options.ts
+// eslint-disable-next-line @typescript-eslint/no-unused-vars
+function parseAwsOptions(inputs) {
+    return {};
+}
+
+;// CONCATENATED MODULE: ./src/config/checks-options.ts
+// eslint-disable-next-line @typescript-eslint/no-unused-vars
+function parseChecksOptions(inputs) {
+    return {};
+}
+
+;// CONCATENATED MODULE: ./src/config/database-options.ts
+// eslint-disable-next-line @typescript-eslint/no-unused-vars
+function parseDatabaseOptions(inputs) {
+    return {};
+}
+
+;// CONCATENATED MODULE: ./src/config/images-options.ts
+// eslint-disable-next-line @typescript-eslint/no-unused-vars
+function parseImagesOptions(inputs) {
+    return {};
+}
+
+;// CONCATENATED MODULE: ./src/config/inputs.ts
+/**
+ * Reading raw inputs for the config parsers: trimmed values, defaults for empty inputs, and the
+ * shared lists of problems and secrets. Records which inputs were read, so a test can keep
+ * action.yml and the parsers in step.
+ */
+class InputSource {
+    read;
+    problems = [];
+    secrets = [];
+    namesRead = new Set();
+    constructor(read) {
+        this.read = read;
+    }
+    /** The trimmed value, or `fallback` when the input is empty. */
+    value(name, fallback = '') {
+        this.namesRead.add(name);
+        const value = this.read(name).trim();
+        return value === '' ? fallback : value;
+    }
+    /** A `true`/`false` input (also yes/no, on/off, 1/0); a problem when it is anything else. */
+    boolean(name, fallback) {
+        const text = this.value(name, String(fallback));
+        if (/^(true|yes|on|1)$/i.test(text))
+            return true;
+        if (/^(false|no|off|0)$/i.test(text))
+            return false;
+        this.problems.push(`\`${name}\` must be \`true\` or \`false\`, got \`${text}\`.`);
+        return undefined;
+    }
+    /** One of `choices`; a problem naming them when it is anything else. */
+    choice(name, choices, fallback) {
+        const text = this.value(name, fallback);
+        if (choices.includes(text))
+            return text;
+        this.problems.push(`\`${name}\` must be one of ${choices.join(', ')}, got \`${text}\`.`);
+        return fallback;
+    }
+    /** A whole number in [min, max]. */
+    integer(name, fallback, min, max) {
+        const text = this.value(name, String(fallback));
+        const n = Number(text);
+        if (/^\d+$/.test(text) && n >= min && n <= max)
+            return n;
+        this.problems.push(`\`${name}\` must be a whole number from ${min} to ${max}, got \`${text}\`.`);
+        return fallback;
+    }
+    /** A duration such as `30s`, `2m`, `1h30m` or `500ms`, in milliseconds. */
+    duration(name, fallback) {
+        const text = this.value(name, fallback);
+        const ms = parseDuration(text);
+        if (ms !== undefined)
+            return ms;
+        this.problems.push(`\`${name}\` must be a duration such as \`30s\`, \`2m\` or \`1h\`, got \`${text}\`.`);
+        return parseDuration(fallback);
+    }
+    /** One item per line (or comma-separated), without blanks and `#` comment lines. */
+    list(name, fallback = '') {
+        return this.value(name, fallback)
+            .split(/[\r\n,]+/)
+            .map((item) => item.trim())
+            .filter((item) => item !== '' && !item.startsWith('#'));
+    }
+    secret(value) {
+        if (value)
+            this.secrets.push(value);
+    }
+}
+const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+function parseDuration(text) {
+    const trimmed = text.trim();
+    if (/^\d+$/.test(trimmed))
+        return Number(trimmed) * 1000;
+    const parts = [...trimmed.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)];
+    if (parts.length === 0 || parts.map((p) => p[0]).join('') !== trimmed)
+        return undefined;
+    return parts.reduce((total, p) => total + Number(p[1]) * UNIT_MS[p[2]], 0);
+}
+
 ;// CONCATENATED MODULE: ./src/s3/exclusions.ts
 function parseExclusions(text) {
     return text
@@ -71514,17 +71617,13 @@ function matchExclusion(rules, key) {
 ;// CONCATENATED MODULE: ./src/config/config.ts
 
 
+
+
+
+
+
 const MODES = ['full', 'db-only', 'images-only'];
-/** Defaults applied when an input is empty; they mirror action.yml (a test keeps the two equal). */
-const INPUT_DEFAULTS = {
-    mode: 'full',
-    'dry-run': 'false',
-    'source-name': 'production',
-    'target-name': 'staging',
-    exclusions: 'lambda/\ndeploy/\ndata-import/\nlistings/',
-    'aws-region': 'us-east-1',
-    'count-table': 'books',
-};
+const DEFAULT_EXCLUSIONS = 'lambda/\ndeploy/\ndata-import/\nlistings/';
 const touchesDatabase = (mode) => mode !== 'images-only';
 const touchesImages = (mode) => mode !== 'db-only';
 /**
@@ -71533,28 +71632,25 @@ const touchesImages = (mode) => mode !== 'db-only';
  * are invalid, so the caller can mask them before printing anything.
  */
 function buildConfig(readInput) {
-    const problems = [];
-    const secrets = [];
-    const input = (name) => {
-        const value = readInput(name).trim();
-        return value === '' ? (INPUT_DEFAULTS[name] ?? '') : value;
-    };
-    const modeText = input('mode');
+    const inputs = new InputSource(readInput);
+    const { problems, secrets } = inputs;
+    const input = (name, fallback = '') => inputs.value(name, fallback);
+    const modeText = input('mode', 'full');
     const mode = MODES.includes(modeText) ? modeText : undefined;
     if (!mode)
         problems.push(`\`mode\` must be one of ${MODES.join(', ')}, got \`${modeText}\`.`);
-    const dryRun = parseBoolean('dry-run', input('dry-run'), problems);
-    const sourceName = input('source-name');
-    const targetName = input('target-name');
+    const dryRun = inputs.boolean('dry-run', false);
+    const sourceName = input('source-name', 'production');
+    const targetName = input('target-name', 'staging');
     if (sourceName === targetName) {
         problems.push(`\`source-name\` and \`target-name\` are both \`${targetName}\`: the run would copy an environment onto itself. Give the target its own name (e.g. \`staging\`).`);
     }
-    const githubToken = readInput('github-token').trim();
+    const githubToken = input('github-token');
     if (githubToken)
         secrets.push(githubToken);
     const side = (role, name) => {
         const env = { name };
-        const urlText = readInput(`${role}-database-url`).trim();
+        const urlText = input(`${role}-database-url`);
         if (urlText) {
             secrets.push(urlText, ...passwordOf(urlText));
             const parsed = parseDatabaseUrl(urlText);
@@ -71570,7 +71666,7 @@ function buildConfig(readInput) {
         else if (mode && touchesDatabase(mode)) {
             problems.push(`\`${role}-database-url\` is required when \`mode\` is \`${mode}\` (or use \`mode: images-only\`).`);
         }
-        const bucketText = readInput(`${role}-bucket`).trim();
+        const bucketText = input(`${role}-bucket`);
         if (bucketText) {
             const bucket = bucketText.replace(/^s3:\/\//, '').replace(/\/+$/, '');
             if (!/^[a-z0-9][a-z0-9.\-_]{1,61}[a-z0-9]$/.test(bucket)) {
@@ -71583,7 +71679,7 @@ function buildConfig(readInput) {
         else if (mode && touchesImages(mode)) {
             problems.push(`\`${role}-bucket\` is required when \`mode\` is \`${mode}\` (or use \`mode: db-only\`).`);
         }
-        const apiText = readInput(`${role}-api-url`).trim();
+        const apiText = input(`${role}-api-url`);
         if (apiText) {
             const api = parseHttpUrl(apiText);
             if (api)
@@ -71595,7 +71691,7 @@ function buildConfig(readInput) {
     };
     const source = side('source', sourceName);
     const target = side('target', targetName);
-    const s3EndpointText = readInput('s3-endpoint').trim();
+    const s3EndpointText = input('s3-endpoint');
     let s3Endpoint;
     if (s3EndpointText) {
         s3Endpoint = parseHttpUrl(s3EndpointText)?.replace(/\/+$/, '');
@@ -71605,18 +71701,18 @@ function buildConfig(readInput) {
     if (source.bucket && source.bucket === target.bucket) {
         problems.push(`\`source-bucket\` and \`target-bucket\` are the same bucket (\`${source.bucket}\`${s3Endpoint ? ` on ${s3Endpoint}` : ''}): staging must have its own bucket.`);
     }
-    const exclusions = parseExclusions(input('exclusions')).map(compileExclusion);
-    const awsRegion = input('aws-region');
+    const exclusions = parseExclusions(input('exclusions', DEFAULT_EXCLUSIONS)).map(compileExclusion);
+    const awsRegion = input('aws-region', 'us-east-1');
     if (!/^[a-z]{2}(-[a-z]+)+-\d+$/.test(awsRegion)) {
         problems.push(`\`aws-region\` must be an AWS region such as us-east-1, got \`${awsRegion}\`.`);
     }
-    const countTable = parseTableName(input('count-table'));
+    const countTable = parseTableName(input('count-table', 'books'));
     if (!countTable) {
         problems.push(`\`count-table\` must be a table name, optionally schema-qualified (e.g. \`books\` or \`public.books\`).`);
     }
     // The safety gate: a real run must name the environment it is about to overwrite.
+    const confirm = input('confirm');
     if (dryRun === false) {
-        const confirm = readInput('confirm').trim();
         if (confirm !== targetName) {
             problems.push((confirm
                 ? `\`confirm\` is \`${confirm}\`, which is not the target's name.`
@@ -71624,22 +71720,21 @@ function buildConfig(readInput) {
                 ` This run replaces data in \`${targetName}\`: set \`confirm\` to \`${targetName}\` (the value of \`target-name\`) to proceed, or set \`dry-run: true\` to see the plan first.`);
         }
     }
+    const labels = { mode: modeText, dryRun: dryRun ?? false, sourceName, targetName };
+    const database = parseDatabaseOptions(inputs);
+    const images = parseImagesOptions(inputs);
+    const checks = parseChecksOptions(inputs);
+    const aws = parseAwsOptions(inputs);
     if (problems.length > 0 || !mode || dryRun === undefined || !countTable) {
-        return { ok: false, problems, secrets };
+        return { ok: false, problems, secrets, inputsRead: inputs.namesRead, labels };
     }
     return {
         ok: true,
+        labels,
         secrets,
-        config: { mode, dryRun, source, target, exclusions, s3Endpoint, awsRegion, countTable, githubToken },
+        inputsRead: inputs.namesRead,
+        config: { mode, dryRun, source, target, exclusions, s3Endpoint, awsRegion, countTable, githubToken, database, images, checks, aws },
     };
-}
-function parseBoolean(name, text, problems) {
-    if (/^(true|yes|on|1)$/i.test(text))
-        return true;
-    if (/^(false|no|off|0)$/i.test(text))
-        return false;
-    problems.push(`\`${name}\` must be \`true\` or \`false\`, got \`${text}\`.`);
-    return undefined;
 }
 function parseHttpUrl(text) {
     try {
@@ -71783,6 +71878,13 @@ function createRedactor(secrets) {
     return (text) => ordered.reduce((out, secret) => out.split(secret).join('***'), text);
 }
 
+;// CONCATENATED MODULE: ./src/report/database-section.ts
+/** The "Database" part of the job summary (Markdown lines; empty when the run has no database part). */
+function databaseSection(report) {
+    void report;
+    return [];
+}
+
 ;// CONCATENATED MODULE: ./src/report/format.ts
 function formatCount(n) {
     return n === undefined ? '—' : n.toLocaleString('en-US');
@@ -71805,7 +71907,16 @@ function formatSeconds(seconds) {
     return seconds < 60 ? `${seconds.toFixed(1)} s` : `${Math.floor(seconds / 60)} min ${Math.round(seconds % 60)} s`;
 }
 
+;// CONCATENATED MODULE: ./src/report/images-section.ts
+/** The "Images" part of the job summary (Markdown lines; empty when the run has no images part). */
+function imagesSection(report) {
+    void report;
+    return [];
+}
+
 ;// CONCATENATED MODULE: ./src/report/summary.ts
+
+
 
 const STATUS_ICON = { succeeded: '✅', failed: '❌', 'not-run': '⏭️' };
 const NOTE_ICON = { info: 'ℹ️', warning: '⚠️', error: '❌' };
@@ -71821,6 +71932,8 @@ function renderSummary(report) {
         lines.push(`> ${report.targetName} is ${report.failure.targetState ?? targetStateAfterFailure(report)}.`, '');
     }
     lines.push(...environmentsTable(report), '');
+    lines.push(...imagesSection(report));
+    lines.push(...databaseSection(report));
     if (report.steps.length > 0) {
         lines.push(`### ${report.dryRun ? 'Plan' : 'Steps'}`, '', '| step | result | time | detail |', '|---|---|---:|---|');
         for (const step of report.steps) {
@@ -72120,19 +72233,14 @@ async function run() {
     const redact = createRedactor(built.secrets);
     let report;
     if (!built.ok) {
-        report = newReport({
-            mode: getInput('mode') || INPUT_DEFAULTS.mode,
-            dryRun: /^true$/i.test(getInput('dry-run')),
-            sourceName: getInput('source-name') || INPUT_DEFAULTS['source-name'],
-            targetName: getInput('target-name') || INPUT_DEFAULTS['target-name'],
-        }, startedAt);
+        report = newReport(built.labels, startedAt);
         const message = redact(`${built.problems.length} input problem(s); nothing was changed:\n- ${built.problems.join('\n- ')}`);
         report.outcome = 'failed';
         report.failure = { step: 'check inputs', message, targetState: 'unchanged (nothing was touched)' };
     }
     else {
         const { config } = built;
-        report = newReport({ mode: config.mode, dryRun: config.dryRun, sourceName: config.source.name, targetName: config.target.name }, startedAt);
+        report = newReport(built.labels, startedAt);
         const ctx = createContext(config, report);
         info(`${config.dryRun ? 'Dry run: planning' : 'Refreshing'} ${config.target.name} from ${config.source.name} (mode ${config.mode}).`);
         await runPlan(buildPlan(config), STEP_HANDLERS, ctx, report, redact);

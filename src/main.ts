@@ -1,6 +1,6 @@
 import * as core from '@actions/core';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { buildConfig, INPUT_DEFAULTS, type SyncConfig } from './config/config.js';
+import { buildConfig, type SyncConfig } from './config/config.js';
 import type { RunContext, Side } from './context.js';
 import { buildPlan } from './plan/plan.js';
 import { runPlan } from './plan/runner.js';
@@ -20,24 +20,13 @@ export async function run(): Promise<void> {
 
   let report: RunReport;
   if (!built.ok) {
-    report = newReport(
-      {
-        mode: core.getInput('mode') || INPUT_DEFAULTS.mode!,
-        dryRun: /^true$/i.test(core.getInput('dry-run')),
-        sourceName: core.getInput('source-name') || INPUT_DEFAULTS['source-name']!,
-        targetName: core.getInput('target-name') || INPUT_DEFAULTS['target-name']!,
-      },
-      startedAt,
-    );
+    report = newReport(built.labels, startedAt);
     const message = redact(`${built.problems.length} input problem(s); nothing was changed:\n- ${built.problems.join('\n- ')}`);
     report.outcome = 'failed';
     report.failure = { step: 'check inputs', message, targetState: 'unchanged (nothing was touched)' };
   } else {
     const { config } = built;
-    report = newReport(
-      { mode: config.mode, dryRun: config.dryRun, sourceName: config.source.name, targetName: config.target.name },
-      startedAt,
-    );
+    report = newReport(built.labels, startedAt);
     const ctx = createContext(config, report);
     core.info(`${config.dryRun ? 'Dry run: planning' : 'Refreshing'} ${config.target.name} from ${config.source.name} (mode ${config.mode}).`);
     await runPlan(buildPlan(config), STEP_HANDLERS, ctx, report, redact);

