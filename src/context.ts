@@ -9,5 +9,7 @@ export interface RunContext {
   config: SyncConfig;
   report: RunReport;
   s3Client(side: Side): S3Client;
+  /** True when one set of AWS credentials serves both sides (server-side copies are possible). */
+  sharedCredentials: boolean;
   note(level: Note['level'], text: string): void;
 }

@@ -48,6 +48,7 @@ function createContext(config: SyncConfig, report: RunReport): RunContext {
       }
       return client;
     },
+    sharedCredentials: true,
     note(level, text) {
       report.notes.push({ level, text });
       if (level === 'warning') core.warning(text);

@@ -5,7 +5,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const ACTION_ENTRY = path.join(PROJECT_ROOT, 'dist', 'index.js');
+/** The bundle under test: dist/index.js, or a private build (P2S_ACTION_ENTRY) when several people test at once. */
+export const ACTION_ENTRY = process.env.P2S_ACTION_ENTRY
+  ? path.resolve(process.env.P2S_ACTION_ENTRY)
+  : path.join(PROJECT_ROOT, 'dist', 'index.js');
 
 export interface ActionRun {
   exitCode: number;
