@@ -1,25 +1,47 @@
 import * as core from '@actions/core';
+import { readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import type { S3Client } from '@aws-sdk/client-s3';
+import { AwsAccess } from './aws/access.js';
 import { buildConfig, type SyncConfig } from './config/config.js';
 import type { RunContext, Side } from './context.js';
 import { buildPlan } from './plan/plan.js';
 import { runPlan } from './plan/runner.js';
 import { newReport, type RunReport } from './report/model.js';
+import { writeJsonReport } from './report/json-report.js';
 import { toOutputs } from './report/outputs.js';
 import { createRedactor } from './report/redact.js';
 import { renderSummary } from './report/summary.js';
 import { createS3Client } from './s3/client.js';
 import { STEP_HANDLERS } from './steps.js';
+import { startTrigger, type CommentEvent } from './trigger/start.js';
 
 /** The action: read inputs, build the plan, run it, report. */
 export async function run(): Promise<void> {
   const startedAt = new Date();
-  const built = buildConfig((name) => core.getInput(name));
+  const readInput = (name: string) => core.getInput(name);
+  const trigger = await startTrigger(readCommentEvent(), readInput);
+  if (trigger.kind === 'skipped') return publishSkipped(trigger.report, trigger.reason);
+  const built = buildConfig(trigger.kind === 'run' ? trigger.readInput : readInput, {
+    repository: process.env.GITHUB_REPOSITORY,
+    githubApiUrl: process.env.GITHUB_API_URL,
+    runId: process.env.GITHUB_RUN_ID,
+  });
   for (const secret of built.secrets) core.setSecret(secret);
-  const redact = createRedactor(built.secrets);
+  // Secrets also turn up at run time (assumed-role keys, secrets read from AWS): the list grows.
+  const secrets = [...built.secrets];
+  const redact = (text: string) => createRedactor(secrets)(text);
+  const maskSecret = (secret: string) => {
+    core.setSecret(secret);
+    secrets.push(secret);
+  };
 
   let report: RunReport;
-  if (!built.ok) {
+  if (trigger.kind === 'refused') {
+    report = newReport(trigger.labels, startedAt);
+    report.outcome = 'failed';
+    report.failure = trigger.failure;
+  } else if (!built.ok) {
     report = newReport(built.labels, startedAt);
     const message = redact(`${built.problems.length} input problem(s); nothing was changed:\n- ${built.problems.join('\n- ')}`);
     report.outcome = 'failed';
@@ -27,28 +49,32 @@ export async function run(): Promise<void> {
   } else {
     const { config } = built;
     report = newReport(built.labels, startedAt);
-    const ctx = createContext(config, report);
+    const ctx = createContext(config, report, maskSecret);
     core.info(`${config.dryRun ? 'Dry run: planning' : 'Refreshing'} ${config.target.name} from ${config.source.name} (mode ${config.mode}).`);
     await runPlan(buildPlan(config), STEP_HANDLERS, ctx, report, redact);
   }
   report.finishedAt = new Date().toISOString();
   await publish(report, redact);
+  await trigger.finish(report, redact);
 }
 
-function createContext(config: SyncConfig, report: RunReport): RunContext {
+function createContext(config: SyncConfig, report: RunReport, maskSecret: (secret: string) => void): RunContext {
   const clients = new Map<Side, S3Client>();
+  const aws = new AwsAccess(config, maskSecret);
   return {
     config,
     report,
     s3Client(side) {
       let client = clients.get(side);
       if (!client) {
-        client = createS3Client({ region: config.awsRegion, endpoint: config.s3Endpoint });
+        client = createS3Client({ region: config.awsRegion, endpoint: config.s3Endpoint, credentials: aws.credentials(side) });
         clients.set(side, client);
       }
       return client;
     },
-    sharedCredentials: true,
+    sharedCredentials: aws.sharedCredentials,
+    aws,
+    maskSecret,
     note(level, text) {
       report.notes.push({ level, text });
       if (level === 'warning') core.warning(text);
@@ -59,7 +85,13 @@ function createContext(config: SyncConfig, report: RunReport): RunContext {
 }
 
 async function publish(report: RunReport, redact: (text: string) => string): Promise<void> {
-  for (const [name, value] of Object.entries(toOutputs(report))) core.setOutput(name, value);
+  let reportFile: string | undefined;
+  try {
+    reportFile = await writeJsonReport(report, process.env.RUNNER_TEMP || tmpdir(), redact);
+  } catch (error) {
+    core.warning(`Could not write the JSON report file: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  for (const [name, value] of Object.entries(toOutputs(report, { reportFile }))) core.setOutput(name, value);
   const markdown = redact(renderSummary(report));
   if (process.env.GITHUB_STEP_SUMMARY) {
     await core.summary.addRaw(markdown, true).write();
@@ -67,4 +99,30 @@ async function publish(report: RunReport, redact: (text: string) => string): Pro
     core.info(markdown);
   }
   if (report.failure) core.setFailed(`${report.failure.step} failed: ${report.failure.message}`);
+}
+
+/** The pull-request comment this run answers, when an `issue_comment` event started the workflow. */
+function readCommentEvent(): CommentEvent | undefined {
+  const env = process.env;
+  if (env.GITHUB_EVENT_NAME !== 'issue_comment') return undefined;
+  let payload = {};
+  try {
+    payload = JSON.parse(readFileSync(env.GITHUB_EVENT_PATH ?? '', 'utf8'));
+  } catch (error) {
+    // Without the comment nothing may run: an empty payload is skipped.
+    core.warning(`Could not read the event payload (GITHUB_EVENT_PATH): ${error instanceof Error ? error.message : String(error)}`);
+  }
+  const server = env.GITHUB_SERVER_URL || 'https://github.com';
+  return {
+    payload,
+    apiUrl: env.GITHUB_API_URL || 'https://api.github.com',
+    repository: env.GITHUB_REPOSITORY ?? '',
+    runUrl: `${server}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}`,
+  };
+}
+
+async function publishSkipped(report: RunReport, reason: string): Promise<void> {
+  core.info(`Nothing to do: ${reason}.`);
+  for (const [name, value] of Object.entries(toOutputs(report))) core.setOutput(name, value);
+  if (process.env.GITHUB_STEP_SUMMARY) await core.summary.addRaw(`⏭️ Skipped: ${reason}. Nothing was run.\n`, true).write();
 }

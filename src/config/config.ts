@@ -1,6 +1,7 @@
 import { parseDatabaseUrl, type DatabaseUrl } from './database-url.js';
-import { parseAwsOptions, type AwsOptions } from './aws-options.js';
-import { parseChecksOptions, type ChecksOptions } from './checks-options.js';
+import { checkDatabaseInputs, parseAwsOptions, type AwsOptions, type AwsRunnerFacts } from './aws-options.js';
+import { parseTriggerOptions, type TriggerOptions } from './trigger-options.js';
+import { parseChecksOptions, type ChecksOptions, type RunnerFacts } from './checks-options.js';
 import { parseDatabaseOptions, type DatabaseOptions } from './database-options.js';
 import { parseImagesOptions, type ImagesOptions } from './images-options.js';
 import { InputSource } from './inputs.js';
@@ -42,6 +43,8 @@ export interface SyncConfig {
   checks: ChecksOptions;
   /** AWS roles and secrets (issue: AWS access). */
   aws: AwsOptions;
+  /** The pull-request comment command (issue: triggers). */
+  trigger: TriggerOptions;
 }
 
 export type InputReader = (name: string) => string;
@@ -67,7 +70,7 @@ export const touchesImages = (mode: Mode): boolean => mode !== 'db-only';
  * can fix them all in one go; secrets found in the inputs are returned even when the inputs
  * are invalid, so the caller can mask them before printing anything.
  */
-export function buildConfig(readInput: InputReader): ConfigResult {
+export function buildConfig(readInput: InputReader, runner: RunnerFacts & AwsRunnerFacts = {}): ConfigResult {
   const inputs = new InputSource(readInput);
   const { problems, secrets } = inputs;
   const input = (name: string, fallback = '') => inputs.value(name, fallback);
@@ -101,8 +104,6 @@ export function buildConfig(readInput: InputReader): ConfigResult {
         if (parsed.password) secrets.push(parsed.password);
         env.database = parsed;
       }
-    } else if (mode && touchesDatabase(mode)) {
-      problems.push(`\`${role}-database-url\` is required when \`mode\` is \`${mode}\` (or use \`mode: images-only\`).`);
     }
     const bucketText = input(`${role}-bucket`);
     if (bucketText) {
@@ -168,8 +169,10 @@ export function buildConfig(readInput: InputReader): ConfigResult {
   const labels: RunLabels = { mode: modeText, dryRun: dryRun ?? false, sourceName, targetName };
   const database = parseDatabaseOptions(inputs);
   const images = parseImagesOptions(inputs);
-  const checks = parseChecksOptions(inputs);
-  const aws = parseAwsOptions(inputs);
+  const checks = parseChecksOptions(inputs, runner);
+  const aws = parseAwsOptions(inputs, runner);
+  checkDatabaseInputs(aws, { mode, touchesDatabase: Boolean(mode && touchesDatabase(mode)), dbMethod: database.method, urlGiven: { source: Boolean(input('source-database-url')), target: Boolean(input('target-database-url')) } }, problems);
+  const trigger = parseTriggerOptions(inputs);
 
   if (problems.length > 0 || !mode || dryRun === undefined || !countTable) {
     return { ok: false, problems, secrets, inputsRead: inputs.namesRead, labels };
@@ -179,7 +182,7 @@ export function buildConfig(readInput: InputReader): ConfigResult {
     labels,
     secrets,
     inputsRead: inputs.namesRead,
-    config: { mode, dryRun, source, target, exclusions, s3Endpoint, awsRegion, countTable, githubToken, database, images, checks, aws },
+    config: { mode, dryRun, source, target, exclusions, s3Endpoint, awsRegion, countTable, githubToken, database, images, checks, aws, trigger },
   };
 }
 

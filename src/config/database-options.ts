@@ -1,10 +1,98 @@
+import { parseTableName, type TableName } from './config.js';
 import type { InputSource } from './inputs.js';
 
-/** Inputs of this capability, validated; problems go to `inputs.problems`. */
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type
-export interface DatabaseOptions {}
+/** How the database is refreshed. Keep every choice here: the parser, docs and tests read this list. */
+export const DB_METHODS = ['copy', 'dump', 'lambda'] as const;
+export type DbMethod = (typeof DB_METHODS)[number];
 
-// eslint-disable-next-line @typescript-eslint/no-unused-vars
+export const DEFAULT_DB_METHOD: DbMethod = 'copy';
+export const DEFAULT_SCHEMAS = 'public';
+export const DEFAULT_LOCK_TIMEOUT = '30s';
+
+/**
+ * Tables in which frameworks record which migrations ran. They describe the schema they sit in,
+ * so staging keeps its own (its schema is migrated by its own deploys).
+ */
+export const MIGRATION_TABLES = [
+  'alembic_version',
+  'schema_migrations',
+  'ar_internal_metadata',
+  '_prisma_migrations',
+  'flyway_schema_history',
+  'django_migrations',
+  'knex_migrations',
+  'knex_migrations_lock',
+  'doctrine_migration_versions',
+  'migrations',
+  'sequelize_meta',
+  'SequelizeMeta',
+  'goose_db_version',
+  'typeorm_migrations',
+  'mikro_orm_migrations',
+  'databasechangelog',
+  'databasechangeloglock',
+  '__EFMigrationsHistory',
+] as const;
+
+/** A table pattern from `tables` / `exclude-tables`: `name`, `schema.name`, `*` globs allowed. */
+export interface TablePattern {
+  schema?: string;
+  name: string;
+  text: string;
+}
+
+/** Inputs of this capability, validated; problems go to `inputs.problems`. */
+export interface DatabaseOptions {
+  method: DbMethod;
+  /** Schemas whose tables are refreshed. */
+  schemas: string[];
+  /** Only these tables (empty: every table of `schemas`). */
+  tables: TablePattern[];
+  excludeTables: TablePattern[];
+  /** Milliseconds to wait for a lock on a staging table before failing. */
+  lockTimeoutMs: number;
+  /** SQL run in staging inside the refresh transaction, before the checks. */
+  postSyncSql: string;
+}
+
 export function parseDatabaseOptions(inputs: InputSource): DatabaseOptions {
-  return {};
+  const method = inputs.choice('db-method', DB_METHODS, DEFAULT_DB_METHOD);
+  const schemas = inputs.list('schemas', DEFAULT_SCHEMAS);
+  for (const schema of schemas) {
+    if (!/^[A-Za-z_][A-Za-z0-9_$]*$/.test(schema)) {
+      inputs.problems.push(`\`schemas\` holds \`${schema}\`, which is not a schema name (one per line, e.g. \`public\`).`);
+    }
+  }
+  if (schemas.length === 0) inputs.problems.push('`schemas` is empty: name at least one schema (e.g. `public`).');
+  const tables = parsePatterns(inputs, 'tables');
+  const excludeTables = parsePatterns(inputs, 'exclude-tables');
+  const lockTimeoutMs = inputs.duration('lock-timeout', DEFAULT_LOCK_TIMEOUT);
+  if (lockTimeoutMs < 1) inputs.problems.push('`lock-timeout` must be longer than 0 (e.g. `30s`): 0 would wait forever.');
+  const postSyncSql = inputs.value('post-sync-sql');
+  return { method, schemas, tables, excludeTables, lockTimeoutMs, postSyncSql };
+}
+
+function parsePatterns(inputs: InputSource, name: string): TablePattern[] {
+  const patterns: TablePattern[] = [];
+  for (const text of inputs.list(name)) {
+    const parsed = parseTableName(text.replace(/\*/g, 'x'));
+    if (!parsed) {
+      inputs.problems.push(`\`${name}\` holds \`${text}\`, which is not a table name (\`books\`, \`public.books\` or a glob such as \`audit_*\`).`);
+      continue;
+    }
+    const parts = text.split('.');
+    patterns.push(parts.length === 2 ? { schema: parts[0]!, name: parts[1]!, text } : { name: parts[0]!, text });
+  }
+  return patterns;
+}
+
+/** Whether `table` matches `pattern` (`*` matches any run of characters). */
+export function matchesPattern(table: TableName, pattern: TablePattern): boolean {
+  if (pattern.schema !== undefined && !globMatch(pattern.schema, table.schema)) return false;
+  return globMatch(pattern.name, table.name);
+}
+
+function globMatch(glob: string, text: string): boolean {
+  const source = glob.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*');
+  return new RegExp(`^${source}$`).test(text);
 }

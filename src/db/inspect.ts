@@ -1,6 +1,7 @@
 import type { RunContext } from '../context.js';
 import { formatCount } from '../report/format.js';
 import { connectDatabase, countRows, serverIdentity } from './connect.js';
+import { describeRefresh } from './dry-run.js';
 
 /**
  * Connects read-only to both databases, refuses when they are the same database, and records
@@ -26,7 +27,10 @@ export async function inspectDatabases(ctx: RunContext): Promise<string> {
       ctx.report.database = { ...ctx.report.database, countTable: tableName, sourceCount, targetCountBefore: targetCount };
       if (sourceCount === undefined) ctx.note('warning', `${source.name} has no table \`${tableName}\` (\`count-table\`): no headline count.`);
       if (targetCount === undefined) ctx.note('info', `${target.name} has no table \`${tableName}\` yet.`);
-      return `${tableName}: ${source.name} ${formatCount(sourceCount)}, ${target.name} ${formatCount(targetCount)}`;
+      const headline = `${tableName}: ${source.name} ${formatCount(sourceCount)}, ${target.name} ${formatCount(targetCount)}`;
+      // On a dry run, say table by table what the refresh would do (the connections are read-only).
+      if (ctx.config.dryRun) return `${headline}; ${await describeRefresh(ctx, src.client, tgt.client)}`;
+      return headline;
     } finally {
       await tgt.client.end().catch(() => {});
     }

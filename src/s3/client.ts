@@ -7,6 +7,9 @@ export interface S3ClientOptions {
   maxSockets?: number;
 }
 
+/** Enough for the largest `concurrency` plus a listing running alongside. */
+export const DEFAULT_MAX_SOCKETS = 600;
+
 export function createS3Client(opts: S3ClientOptions): S3Client {
   return new S3Client({
     region: opts.region,
@@ -17,5 +20,10 @@ export function createS3Client(opts: S3ClientOptions): S3Client {
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
     maxAttempts: 5,
+    // The SDK's default of 50 sockets would cap the copy concurrency below what the input allows.
+    requestHandler: {
+      httpAgent: { keepAlive: true, maxSockets: opts.maxSockets ?? DEFAULT_MAX_SOCKETS },
+      httpsAgent: { keepAlive: true, maxSockets: opts.maxSockets ?? DEFAULT_MAX_SOCKETS },
+    },
   });
 }

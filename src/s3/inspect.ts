@@ -1,33 +1,89 @@
+import * as core from '@actions/core';
 import type { RunContext } from '../context.js';
+import type { ImagesPlan, KeySample } from '../report/model.js';
 import { formatBytes, formatCount } from '../report/format.js';
-import { matchExclusion } from './exclusions.js';
-import { describeBucketError, listAllObjects } from './list.js';
+import { diffBuckets, totalBytes, type ImagesDiff } from './diff.js';
+import { describeBucketError, listBucket, type ObjectEntry } from './list.js';
 
-/** Lists both buckets and records what the exclusions match. */
+/** The diff found by the inspect step, handed to the refresh step of the same run. */
+const diffs = new WeakMap<RunContext, ImagesDiff>();
+
+export function diffOf(ctx: RunContext): ImagesDiff | undefined {
+  return diffs.get(ctx);
+}
+
+const SAMPLE_KEYS = 20;
+
+export function sample(objects: readonly ObjectEntry[]): KeySample {
+  return { objects: objects.length, bytes: totalBytes(objects), keys: objects.slice(0, SAMPLE_KEYS).map((o) => o.key) };
+}
+
+/**
+ * Lists both buckets at the same time and works out what the refresh does: what is copied,
+ * skipped, excluded and (with `delete: true`) deleted. Writes nothing: on a dry run this is
+ * the whole images part.
+ */
 export async function inspectBuckets(ctx: RunContext): Promise<string> {
-  const { source, target, exclusions } = ctx.config;
-  const list = (side: 'source' | 'target') => {
+  const { source, target, exclusions, images: options } = ctx.config;
+  const list = async (side: 'source' | 'target') => {
     const env = ctx.config[side];
-    return listAllObjects(ctx.s3Client(side), env.bucket!).catch((error) => {
+    const started = performance.now();
+    const listed = await listBucket(ctx.s3Client(side), env.bucket!).catch((error) => {
       throw describeBucketError(error, env.bucket!, env.name, side);
     });
+    const seconds = ((performance.now() - started) / 1000).toFixed(1);
+    core.info(`Listed ${env.name}'s bucket ${env.bucket}: ${formatCount(listed.objects.length)} objects in ${seconds} s (${listed.how}).`);
+    return listed.objects;
   };
   const [sourceObjects, targetObjects] = await Promise.all([list('source'), list('target')]);
-  const sum = (objects: { size: number }[]) => objects.reduce((total, o) => total + o.size, 0);
-  const excluded = sourceObjects.filter((o) => matchExclusion(exclusions, o.key));
+  const diff = diffBuckets(sourceObjects, targetObjects, exclusions);
+  diffs.set(ctx, diff);
+
+  const plan: ImagesPlan = {
+    copy: sample(diff.toCopy.map((item) => item.source)),
+    skip: sample(diff.toSkip),
+    exclude: sample(diff.excluded),
+    delete: sample(diff.targetOnly),
+    deleteEnabled: options.delete,
+  };
   ctx.report.images = {
     sourceObjects: sourceObjects.length,
-    sourceBytes: sum(sourceObjects),
+    sourceBytes: totalBytes(sourceObjects),
     targetObjects: targetObjects.length,
-    targetBytes: sum(targetObjects),
-    excludedObjects: excluded.length,
-    excludedBytes: sum(excluded),
-    candidateObjects: sourceObjects.length - excluded.length,
-    candidateBytes: sum(sourceObjects) - sum(excluded),
+    targetBytes: totalBytes(targetObjects),
+    excludedObjects: diff.excluded.length,
+    excludedBytes: totalBytes(diff.excluded),
+    candidateObjects: sourceObjects.length - diff.excluded.length,
+    candidateBytes: totalBytes(sourceObjects) - totalBytes(diff.excluded),
+    skippedObjects: diff.toSkip.length,
+    plan,
   };
-  const r = ctx.report.images;
+  if (ctx.config.dryRun) {
+    Object.assign(ctx.report.images, { copiedObjects: 0, copiedBytes: 0, deletedObjects: 0 });
+  }
+  const guard = deleteGuardProblem(diff, options);
+  if (guard && ctx.config.dryRun) ctx.note('warning', `A real run would stop before copying: ${guard}`);
+
+  const would = ctx.config.dryRun ? 'would copy' : 'to copy';
+  const deletion = options.delete
+    ? `, ${ctx.config.dryRun ? 'would delete' : 'to delete'} ${formatCount(plan.delete.objects)}`
+    : plan.delete.objects > 0
+      ? `, ${formatCount(plan.delete.objects)} only in ${target.name} (kept)`
+      : '';
   return (
-    `${source.name}: ${formatCount(r.sourceObjects)} objects (${formatBytes(r.sourceBytes)}), ` +
-    `${formatCount(r.excludedObjects)} excluded; ${target.name}: ${formatCount(r.targetObjects)} objects (${formatBytes(r.targetBytes)})`
+    `${source.name}: ${formatCount(sourceObjects.length)} objects (${formatBytes(totalBytes(sourceObjects))}), ` +
+    `${formatCount(diff.excluded.length)} excluded; ${target.name}: ${formatCount(targetObjects.length)} objects ` +
+    `(${formatBytes(totalBytes(targetObjects))}); ${would} ${formatCount(plan.copy.objects)} (${formatBytes(plan.copy.bytes)}), ` +
+    `skip ${formatCount(plan.skip.objects)}${deletion}`
+  );
+}
+
+/** Why the `max-delete` guard refuses this run, or undefined when it does not. */
+export function deleteGuardProblem(diff: ImagesDiff, options: { delete: boolean; maxDelete: number }): string | undefined {
+  if (!options.delete || diff.targetOnly.length <= options.maxDelete) return undefined;
+  return (
+    `\`delete: true\` would delete ${formatCount(diff.targetOnly.length)} objects, more than \`max-delete\` ` +
+    `(${formatCount(options.maxDelete)}). Check that \`source-bucket\` is right, then raise \`max-delete\` to at least ` +
+    `${diff.targetOnly.length} to allow it.`
   );
 }

@@ -7,20 +7,89 @@ export interface ObjectEntry {
   lastModified: number;
 }
 
+function toEntry(o: { Key?: string; Size?: number; ETag?: string; LastModified?: Date }): ObjectEntry {
+  return { key: o.Key!, size: o.Size ?? 0, etag: o.ETag ?? '', lastModified: o.LastModified?.getTime() ?? 0 };
+}
+
 /** Every object under `prefix`, page by page (1,000 keys a request). */
-export async function listAllObjects(client: S3Client, bucket: string, prefix?: string): Promise<ObjectEntry[]> {
+export async function listAllObjects(client: S3Client, bucket: string, prefix?: string, startAfter?: string): Promise<ObjectEntry[]> {
   const objects: ObjectEntry[] = [];
   let token: string | undefined;
   do {
     const page = await client.send(
-      new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token, MaxKeys: 1000 }),
+      new ListObjectsV2Command({
+        Bucket: bucket,
+        Prefix: prefix,
+        ContinuationToken: token,
+        StartAfter: token ? undefined : startAfter,
+        MaxKeys: 1000,
+      }),
     );
-    for (const o of page.Contents ?? []) {
-      objects.push({ key: o.Key!, size: o.Size ?? 0, etag: o.ETag ?? '', lastModified: o.LastModified?.getTime() ?? 0 });
-    }
+    for (const o of page.Contents ?? []) objects.push(toEntry(o));
     token = page.IsTruncated ? page.NextContinuationToken : undefined;
   } while (token);
   return objects;
+}
+
+export interface ListResult {
+  objects: ObjectEntry[];
+  /** How the listing went, for the log ("3 prefixes in parallel"). */
+  how: string;
+}
+
+/**
+ * Every object of a bucket. A bucket that fits in one page costs one request; a larger one is
+ * listed one top-level prefix per chain, all chains at once, so listing a big bucket is not one
+ * long serial chain of 1,000-key pages.
+ *
+ * The fan-out relies on the server's CommonPrefixes. Some S3-compatible servers leave prefixes
+ * out, which would silently lose keys, so the first page is used as a witness: when any of its
+ * keys is not covered by the delimiter listing, the bucket is listed serially instead.
+ */
+export async function listBucket(client: S3Client, bucket: string, maxChains = 16): Promise<ListResult> {
+  const first = await client.send(new ListObjectsV2Command({ Bucket: bucket, MaxKeys: 1000 }));
+  const firstKeys = (first.Contents ?? []).map(toEntry);
+  if (!first.IsTruncated) return { objects: firstKeys, how: 'one page' };
+
+  const top = await listTopLevel(client, bucket);
+  const covered = (key: string) => top.direct.has(key) || top.prefixes.some((p) => key.startsWith(p));
+  if (top.prefixes.length < 2 || !firstKeys.every((o) => covered(o.key))) {
+    // Nothing to gain from a fan-out, or the server's CommonPrefixes cannot be trusted.
+    const rest = await listAllObjects(client, bucket, undefined, firstKeys.at(-1)!.key);
+    return { objects: [...firstKeys, ...rest], how: 'serially' };
+  }
+  const perPrefix = await mapLimit(top.prefixes, maxChains, (prefix) => listAllObjects(client, bucket, prefix));
+  const objects = [...top.directObjects, ...perPrefix.flat()];
+  return { objects, how: `${top.prefixes.length} top-level prefixes in parallel` };
+}
+
+async function listTopLevel(client: S3Client, bucket: string) {
+  const prefixes = new Set<string>();
+  const directObjects: ObjectEntry[] = [];
+  let token: string | undefined;
+  do {
+    const page = await client.send(
+      new ListObjectsV2Command({ Bucket: bucket, Delimiter: '/', ContinuationToken: token, MaxKeys: 1000 }),
+    );
+    for (const p of page.CommonPrefixes ?? []) if (p.Prefix) prefixes.add(p.Prefix);
+    for (const o of page.Contents ?? []) directObjects.push(toEntry(o));
+    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (token);
+  return { prefixes: [...prefixes], directObjects, direct: new Set(directObjects.map((o) => o.key)) };
+}
+
+/** `fn` over `items`, at most `limit` at a time, results in input order. */
+export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i]!, i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
 }
 
 /** Turns SDK errors about a bucket into a sentence that says what to check. */

@@ -2,6 +2,45 @@
 // s3rver's ListObjectsV2 continuation tokens use DES, which OpenSSL 3 rejects otherwise.
 // Usage: node --openssl-legacy-provider s3rver-process.cjs <port> <directory>
 const S3rver = require('s3rver');
+const FilesystemStore = require('s3rver/lib/stores/filesystem');
+
+// s3rver's delimiter listing skips directories two or more levels below the prefix, so
+// `books/` is missing from CommonPrefixes when all its keys sit in `books/<id>/`. Real S3
+// returns it. Walk every key under the prefix and group them the way S3 does; only the
+// objects returned need their metadata read.
+const fs = require('fs');
+const path = require('path');
+const { walk } = require('s3rver/lib/utils');
+const S3Object = require('s3rver/lib/models/object');
+const listWithoutDelimiterBug = FilesystemStore.prototype.listObjects;
+const OBJECT_SUFFIX = '._S3rver_object';
+FilesystemStore.prototype.listObjects = async function listObjects(bucket, options) {
+  const { delimiter, prefix = '', startAfter = '', maxKeys = Infinity } = options;
+  if (!delimiter || process.platform === 'win32') return listWithoutDelimiterBug.call(this, bucket, options);
+  const bucketPath = this.getBucketPath(bucket);
+  const prefixDir = path.posix.join(bucketPath, prefix.slice(0, prefix.lastIndexOf('/') + 1));
+  const keys = [];
+  const commonPrefixes = new Set();
+  let isTruncated = false;
+  const walkFrom = fs.existsSync(prefixDir) ? prefixDir : null;
+  for (const file of walkFrom ? walk(walkFrom) : []) {
+    if (!file.endsWith(OBJECT_SUFFIX)) continue;
+    const key = file.slice(bucketPath.length + 1, -OBJECT_SUFFIX.length);
+    if (key <= startAfter || !key.startsWith(prefix)) continue;
+    const idx = key.slice(prefix.length).indexOf(delimiter);
+    if (idx !== -1) {
+      commonPrefixes.add(key.slice(0, prefix.length + idx + delimiter.length));
+    } else if (keys.length < maxKeys) {
+      keys.push(key);
+    } else {
+      isTruncated = true;
+      break;
+    }
+  }
+  const metadata = await Promise.all(keys.map((key) => this.getMetadata(bucket, key).catch(() => undefined)));
+  const objects = keys.map((key, i) => metadata[i] && new S3Object(bucket, key, null, metadata[i])).filter(Boolean);
+  return { objects, commonPrefixes: [...commonPrefixes].sort(), isTruncated };
+};
 
 const [port, directory] = process.argv.slice(2);
 const server = new S3rver({ port: Number(port), address: '127.0.0.1', directory, silent: true });

@@ -44,8 +44,8 @@ describe('config', () => {
     const result = buildConfig(reader({ mode: 'db-only', 'dry-run': 'true' }));
     expect(result.ok).toBe(false);
     expect(!result.ok && result.problems).toEqual([
-      '`source-database-url` is required when `mode` is `db-only` (or use `mode: images-only`).',
-      '`target-database-url` is required when `mode` is `db-only` (or use `mode: images-only`).',
+      '`source-database-url` (or `source-database-secret-id`) is required when `mode` is `db-only` (or use `mode: images-only`).',
+      '`target-database-url` (or `target-database-secret-id`) is required when `mode` is `db-only` (or use `mode: images-only`).',
     ]);
   });
 

@@ -1,0 +1,78 @@
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { AwsCredentialIdentityProvider } from '@aws-sdk/types';
+import type { DatabaseUrl } from '../config/database-url.js';
+
+/**
+ * Values of a secret that are never masked: masking `postgres` (RDS's default user and database
+ * name) would garble every mention of PostgreSQL in the log, and it reveals nothing.
+ */
+const TOO_GENERIC_TO_MASK = new Set(['postgres', 'postgresql']);
+
+/**
+ * Reads an RDS-style JSON secret (`host`, `port`, `username`, `password`, `dbname` or `database`)
+ * and turns it into a connection. Every value is handed to `mask` before anything can print it.
+ */
+export async function readDatabaseSecret(
+  secretId: string,
+  opts: { region: string; credentials?: AwsCredentialIdentityProvider; mask: (secret: string) => void; what: string },
+): Promise<DatabaseUrl> {
+  const client = new SecretsManagerClient({ region: opts.region, ...(opts.credentials ? { credentials: opts.credentials } : {}) });
+  let text: string | undefined;
+  try {
+    const out = await client.send(new GetSecretValueCommand({ SecretId: secretId }));
+    text = out.SecretString ?? (out.SecretBinary ? Buffer.from(out.SecretBinary).toString('utf8') : undefined);
+  } catch (error) {
+    const e = error as { name?: string; message?: string };
+    const hint =
+      e.name === 'AccessDeniedException'
+        ? ` The credentials used for ${opts.what} need \`secretsmanager:GetSecretValue\` on this secret (and \`kms:Decrypt\` on its key when it uses a customer-managed key).`
+        : e.name === 'ResourceNotFoundException'
+          ? ' Check the name or ARN, and that `aws-region` is the secret\'s region.'
+          : '';
+    throw new Error(`could not read secret \`${secretId}\` (${opts.what}): ${e.name}: ${e.message}.${hint}`);
+  } finally {
+    client.destroy();
+  }
+  if (!text) throw new Error(`secret \`${secretId}\` (${opts.what}) holds no text; expected RDS-style JSON with host, port, username, password and dbname.`);
+  opts.mask(text);
+  const parsed = parseDatabaseSecret(text);
+  for (const value of parsed.values) opts.mask(value);
+  if ('error' in parsed) throw new Error(`secret \`${secretId}\` (${opts.what}) ${parsed.error}`);
+  return parsed.database;
+}
+
+/** The pure part: JSON text → connection, plus every string value (to mask, even on error). */
+export function parseDatabaseSecret(text: string): { values: string[] } & ({ database: DatabaseUrl } | { error: string }) {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return { values: [], error: 'is not JSON; expected RDS-style JSON with host, port, username, password and dbname.' };
+  }
+  if (!json || typeof json !== 'object' || Array.isArray(json)) {
+    return { values: [], error: 'is not a JSON object; expected RDS-style JSON with host, port, username, password and dbname.' };
+  }
+  const secret = json as Record<string, unknown>;
+  const values = Object.entries(secret)
+    .filter(([key, value]) => typeof value === 'string' && key !== 'engine' && !TOO_GENERIC_TO_MASK.has(value))
+    .map(([, value]) => value as string);
+  const str = (key: string) => (typeof secret[key] === 'string' ? (secret[key] as string) : undefined);
+  const host = str('host');
+  const user = str('username') ?? str('user');
+  const password = str('password');
+  const database = str('dbname') ?? str('database');
+  const missing = [!host && 'host', !user && 'username', !password && 'password', !database && 'dbname (or database)'].filter(Boolean);
+  if (missing.length > 0) return { values, error: `lacks ${missing.join(', ')}.` };
+  const port = secret.port === undefined ? 5432 : Number(secret.port);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) return { values, error: 'has a port that is not a number from 1 to 65535.' };
+  // RDS enforces TLS by default (rds.force_ssl on PostgreSQL 15+); a secret may say otherwise.
+  const sslmode = str('sslmode') ?? 'require';
+  const shown = new URL('postgresql://placeholder');
+  shown.hostname = host!.includes(':') ? `[${host}]` : host!;
+  shown.port = String(port);
+  shown.username = encodeURIComponent(user!);
+  shown.password = '***';
+  shown.pathname = `/${encodeURIComponent(database!)}`;
+  shown.searchParams.set('sslmode', sslmode);
+  return { values, database: { host: host!, port, database: database!, user: user!, password: password!, options: {}, sslmode, display: shown.href } };
+}

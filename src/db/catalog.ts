@@ -1,0 +1,132 @@
+import type pg from 'pg';
+
+/** What the refresh needs to know about one database: its tables, columns, keys and sequences. */
+export interface Catalog {
+  tables: Map<string, CatalogTable>;
+  foreignKeys: ForeignKey[];
+  /** Materialized views in the catalogued schemas, in creation order. */
+  materializedViews: string[];
+}
+
+export interface CatalogTable {
+  /** `schema.name` unquoted; the key of `Catalog.tables`. */
+  key: string;
+  schema: string;
+  name: string;
+  oid: number;
+  /** `p`: partitioned (COPY reads it through a query). */
+  kind: 'r' | 'p';
+  columns: CatalogColumn[];
+  /** Sequences owned by a column (serial and identity), by column name. */
+  sequences: Map<string, string>;
+  /** Enabled user (non-internal) triggers. */
+  userTriggers: string[];
+}
+
+export interface CatalogColumn {
+  name: string;
+  /** `format_type()`: e.g. `numeric(10,2)`, `text[]`, `public.mood`. */
+  type: string;
+  typeOid: number;
+  /** pg_type.typcategory: N numeric, S string, D date/time, A array, E enum, U user… */
+  category: string;
+  /** Binary COPY of this type carries no database-specific OIDs (built-in types and enums). */
+  binarySafe: boolean;
+  notNull: boolean;
+  hasDefault: boolean;
+  generated: boolean;
+  identity: boolean;
+}
+
+export interface ForeignKey {
+  name: string;
+  child: string;
+  parent: string;
+  deferrable: boolean;
+}
+
+/** Types below this OID are built in, so their OIDs are the same in every database. */
+const FIRST_NORMAL_OBJECT_ID = 16384;
+
+export async function readCatalog(client: pg.Client, schemas: readonly string[]): Promise<Catalog> {
+  const tables = new Map<string, CatalogTable>();
+  const byOid = new Map<number, CatalogTable>();
+  const tableRows = await client.query<{ oid: number; schema: string; name: string; kind: 'r' | 'p' }>(
+    `SELECT c.oid::int AS oid, n.nspname AS schema, c.relname AS name, c.relkind AS kind
+       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition AND n.nspname = ANY($1::text[])
+      ORDER BY n.nspname, c.relname`,
+    [schemas],
+  );
+  for (const row of tableRows.rows) {
+    const table: CatalogTable = { key: `${row.schema}.${row.name}`, ...row, columns: [], sequences: new Map(), userTriggers: [] };
+    tables.set(table.key, table);
+    byOid.set(row.oid, table);
+  }
+  const oids = [...byOid.keys()];
+
+  const columns = await client.query<{
+    rel: number; name: string; type: string; type_oid: number; category: string; typtype: string;
+    not_null: boolean; has_default: boolean; generated: string; identity: string;
+  }>(
+    `SELECT a.attrelid::int AS rel, a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type,
+            a.atttypid::int AS type_oid, t.typcategory AS category, t.typtype AS typtype,
+            a.attnotnull AS not_null, a.atthasdef AS has_default, a.attgenerated AS generated, a.attidentity AS identity
+       FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
+      WHERE a.attrelid = ANY($1::oid[]) AND a.attnum > 0 AND NOT a.attisdropped
+      ORDER BY a.attrelid, a.attnum`,
+    [oids],
+  );
+  for (const c of columns.rows) {
+    byOid.get(c.rel)?.columns.push({
+      name: c.name,
+      type: c.type,
+      typeOid: c.type_oid,
+      category: c.category,
+      binarySafe: c.type_oid < FIRST_NORMAL_OBJECT_ID || c.typtype === 'e',
+      notNull: c.not_null,
+      hasDefault: c.has_default,
+      generated: c.generated !== '',
+      identity: c.identity !== '',
+    });
+  }
+
+  const sequences = await client.query<{ rel: number; column: string; sequence: string }>(
+    `SELECT d.refobjid::int AS rel, a.attname AS column, format('%I.%I', sn.nspname, s.relname) AS sequence
+       FROM pg_depend d
+       JOIN pg_class s ON s.oid = d.objid AND s.relkind = 'S'
+       JOIN pg_namespace sn ON sn.oid = s.relnamespace
+       JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
+      WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass
+        AND d.deptype IN ('a', 'i') AND d.refobjid = ANY($1::oid[])`,
+    [oids],
+  );
+  for (const s of sequences.rows) byOid.get(s.rel)?.sequences.set(s.column, s.sequence);
+
+  const triggers = await client.query<{ rel: number; name: string }>(
+    `SELECT tgrelid::int AS rel, tgname AS name FROM pg_trigger
+      WHERE NOT tgisinternal AND tgenabled <> 'D' AND tgrelid = ANY($1::oid[]) ORDER BY tgname`,
+    [oids],
+  );
+  for (const t of triggers.rows) byOid.get(t.rel)?.userTriggers.push(t.name);
+
+  // Keys from or to any catalogued table; the other end may sit outside the refreshed set.
+  const keys = await client.query<{ name: string; child: string; parent: string; deferrable: boolean }>(
+    `SELECT con.conname AS name, cn.nspname || '.' || cc.relname AS child, pn.nspname || '.' || pc.relname AS parent,
+            con.condeferrable AS deferrable
+       FROM pg_constraint con
+       JOIN pg_class cc ON cc.oid = con.conrelid JOIN pg_namespace cn ON cn.oid = cc.relnamespace
+       JOIN pg_class pc ON pc.oid = con.confrelid JOIN pg_namespace pn ON pn.oid = pc.relnamespace
+      WHERE con.contype = 'f' AND con.conparentid = 0 AND (con.conrelid = ANY($1::oid[]) OR con.confrelid = ANY($1::oid[]))
+      ORDER BY 1`,
+    [oids],
+  );
+
+  const views = await client.query<{ name: string }>(
+    `SELECT format('%I.%I', n.nspname, c.relname) AS name
+       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE c.relkind = 'm' AND n.nspname = ANY($1::text[]) ORDER BY c.oid`,
+    [schemas],
+  );
+  return { tables, foreignKeys: keys.rows, materializedViews: views.rows.map((v) => v.name) };
+}

@@ -1,0 +1,378 @@
+import * as core from '@actions/core';
+import type pg from 'pg';
+import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
+import { pipeline } from 'node:stream/promises';
+import type { TableName } from '../config/config.js';
+import type { DatabaseOptions } from '../config/database-options.js';
+import { formatBytes, formatCount } from '../report/format.js';
+import type { TableReport } from '../report/model.js';
+import { readCatalog } from './catalog.js';
+import { quoteIdent } from './connect.js';
+import { CopyMeter } from './copy-meter.js';
+import { planRefresh, type Names, type RefreshPlan, type TablePlan } from './refresh-plan.js';
+
+export const ROLLED_BACK = 'unchanged (the transaction was rolled back)';
+
+/** A refresh failure: says which table and why; the target's transaction is always rolled back. */
+export class RefreshError extends Error {}
+
+export interface CopyEngineInput {
+  /** Connected to production; used only for reading. */
+  source: pg.Client;
+  /** Connected to staging with write access; the whole refresh is one transaction on it. */
+  target: pg.Client;
+  options: Pick<DatabaseOptions, 'schemas' | 'tables' | 'excludeTables' | 'lockTimeoutMs' | 'postSyncSql'>;
+  names: Names;
+  countTable?: TableName;
+  log?: (line: string) => void;
+  /** Seconds between progress lines while one table is being copied. */
+  progressSeconds?: number;
+}
+
+export interface CopyEngineResult {
+  plan: RefreshPlan;
+  tables: TableReport[];
+  tablesCopied: number;
+  rowsCopied: number;
+  bytesCopied: number;
+  foreignKeys: string;
+  sequencesSet: number;
+  materializedViews: number;
+  /** Rows of `countTable` in the production snapshot and in staging after the load. */
+  countTableSource?: number;
+  countTableAfter?: number;
+}
+
+const qualified = (t: { schema: string; name: string }) => `${quoteIdent(t.schema)}.${quoteIdent(t.name)}`;
+
+/**
+ * Replaces the data of every shared table in `target` with `source`'s, in one target transaction
+ * read from one source snapshot. Commits only when every table loaded and every count matches;
+ * on any error nothing is committed (the caller closes the connection, which rolls back).
+ */
+export async function copyDatabase(input: CopyEngineInput): Promise<CopyEngineResult> {
+  const { source, target, options, names } = input;
+  const log = input.log ?? ((line: string) => core.info(line));
+  const lockTimeout = `${Math.max(1, Math.round(options.lockTimeoutMs))}ms`;
+
+  // One snapshot for every table: the copy is of one moment of production.
+  await source.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+  await source.query(`SET LOCAL lock_timeout = '${lockTimeout}'`);
+  await target.query('BEGIN');
+  await target.query(`SET LOCAL lock_timeout = '${lockTimeout}'`);
+
+  const [sourceCatalog, targetCatalog] = await Promise.all([readCatalog(source, options.schemas), readCatalog(target, options.schemas)]);
+  const plan = planRefresh(sourceCatalog, targetCatalog, options, names);
+  if (plan.problems.length > 0) {
+    throw new RefreshError(`${names.target}'s schema cannot take ${names.source}'s data (checked before anything was changed):\n- ${plan.problems.join('\n- ')}`);
+  }
+  for (const warning of plan.warnings) log(`warning: ${warning}`);
+  const load = plan.loadOrder;
+
+  // Locks first, with the lock timeout: a busy app makes the run fail, not hang.
+  await lockTables(target, load, names, options.lockTimeoutMs);
+
+  const foreignKeys = await keepForeignKeysOutOfTheWay(target, plan, names, log);
+
+  if (load.length > 0) {
+    const list = load.map((t) => (t.target!.kind === 'p' ? qualified(t.target!) : `ONLY ${qualified(t.target!)}`)).join(', ');
+    await target.query(`TRUNCATE ${list}`);
+  }
+
+  const results: TableReport[] = [];
+  const expected = new Map<string, () => number>();
+  const progressMs = (input.progressSeconds ?? 5) * 1000;
+  for (const table of load) {
+    const result = await copyTable(source, target, table, progressMs, log);
+    results.push(result.report);
+    expected.set(table.key, result.sourceRows);
+  }
+
+  // The last COPY's row count arrives with the server's final message: wait for it.
+  await source.query('SELECT 1');
+  await foreignKeys.restore();
+  const sequences = await sequencePositions(source, target, load);
+  const lateSequences = await restartSequences(target, sequences);
+  for (const view of targetCatalog.materializedViews) {
+    await run(`refreshing materialized view ${view}`, () => target.query(`REFRESH MATERIALIZED VIEW ${view}`));
+  }
+  if (targetCatalog.materializedViews.length > 0) log(`Refreshed ${targetCatalog.materializedViews.length} materialized view(s).`);
+
+  if (options.postSyncSql) {
+    await run('`post-sync-sql` failed', () => target.query(options.postSyncSql));
+    log('Ran `post-sync-sql`.');
+  }
+
+  // Validation inside the transaction: a mismatch rolls everything back.
+  let rowsCopied = 0;
+  const mismatches: string[] = [];
+  for (const report of results) {
+    const table = load.find((t) => t.key === report.table)!;
+    const { rows } = await target.query<{ n: string }>(`SELECT count(*)::text AS n FROM ${qualified(table.target!)}`);
+    const have = Number(rows[0]!.n);
+    const want = expected.get(table.key)!();
+    report.sourceRows = want;
+    if (have !== want) mismatches.push(`\`${table.key}\`: ${names.source} had ${formatCount(want)} rows, ${names.target} now holds ${formatCount(have)}`);
+    rowsCopied += report.rowsCopied ?? 0;
+  }
+  if (mismatches.length > 0) {
+    throw new RefreshError(
+      `row counts differ after the load${options.postSyncSql ? ' and `post-sync-sql`' : ''}: ${mismatches.join('; ')}.`,
+    );
+  }
+
+  let countTableSource: number | undefined;
+  let countTableAfter: number | undefined;
+  if (input.countTable) {
+    const key = `${input.countTable.schema}.${input.countTable.name}`;
+    const report = results.find((r) => r.table === key);
+    if (report) countTableSource = countTableAfter = report.sourceRows;
+  }
+
+  // Deferred keys are checked now, so the commit has nothing left to refuse after the setval below.
+  await run('checking deferred foreign keys', () => target.query('SET CONSTRAINTS ALL IMMEDIATE'));
+  await setvalSequences(target, lateSequences);
+  await run('commit', () => target.query('COMMIT'));
+  await source.query('COMMIT').catch(() => {});
+
+  const bytesCopied = results.reduce((sum, r) => sum + (r.bytes ?? 0), 0);
+  const tables: TableReport[] = plan.tables.map((t) => {
+    const done = results.find((r) => r.table === t.key);
+    return done ?? { table: t.key, action: t.action, reason: t.reason, ...(t.columnDifferences.length ? { columnDifferences: t.columnDifferences } : {}) };
+  });
+  return {
+    plan,
+    tables,
+    tablesCopied: results.length,
+    rowsCopied,
+    bytesCopied,
+    foreignKeys: foreignKeys.how,
+    sequencesSet: sequences.length,
+    materializedViews: targetCatalog.materializedViews.length,
+    countTableSource,
+    countTableAfter,
+  };
+}
+
+async function lockTables(target: pg.Client, load: TablePlan[], names: Names, lockTimeoutMs: number): Promise<void> {
+  if (load.length === 0) return;
+  await target.query('SAVEPOINT p2s_locks');
+  for (const table of load) {
+    try {
+      await target.query(`LOCK TABLE ${qualified(table.target!)} IN ACCESS EXCLUSIVE MODE`);
+    } catch (error) {
+      if ((error as { code?: string }).code !== '55P03') throw error;
+      await target.query('ROLLBACK TO SAVEPOINT p2s_locks');
+      const holders = await lockHolders(target, table);
+      throw new RefreshError(
+        `${names.target}'s app holds a lock on \`${table.key}\`: it could not be locked within ${lockTimeoutMs / 1000} s (\`lock-timeout\`)` +
+          `${holders ? `; held by ${holders}` : ''}. Nothing was changed. Retry when ${names.target} is idle (or stop its workers), or raise \`lock-timeout\`.`,
+      );
+    }
+  }
+  await target.query('RELEASE SAVEPOINT p2s_locks');
+}
+
+async function lockHolders(target: pg.Client, table: TablePlan): Promise<string> {
+  try {
+    const { rows } = await target.query<{ pid: number; app: string; usename: string; state: string; seconds: number }>(
+      `SELECT DISTINCT a.pid, coalesce(nullif(a.application_name, ''), 'unnamed') AS app, a.usename, coalesce(a.state, '?') AS state,
+              round(extract(epoch FROM now() - coalesce(a.xact_start, a.backend_start)))::int AS seconds
+         FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+        WHERE l.relation = $1::regclass AND l.granted AND l.pid <> pg_backend_pid()
+        ORDER BY a.pid`,
+      [qualified(table.target!)],
+    );
+    return rows.map((r) => `pid ${r.pid} (application \`${r.app}\`, user ${r.usename}, ${r.state} for ${r.seconds} s)`).join(', ');
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * Foreign keys must not make the load order matter. With `session_replication_role = replica`
+ * (superusers, or roles granted SET on it) triggers — foreign-key checks included — do not fire
+ * while loading; production's snapshot is consistent, so nothing is lost. Otherwise tables load
+ * parents first, deferrable keys wait for the commit, and user triggers are switched off for the
+ * load (so they cannot rewrite production's values).
+ */
+async function keepForeignKeysOutOfTheWay(
+  target: pg.Client,
+  plan: RefreshPlan,
+  names: Names,
+  log: (line: string) => void,
+): Promise<{ how: string; restore: () => Promise<void> }> {
+  await target.query('SAVEPOINT p2s_replica');
+  try {
+    await target.query('SET LOCAL session_replication_role = replica');
+    await target.query('RELEASE SAVEPOINT p2s_replica');
+    const how = 'triggers off for the load (session_replication_role = replica): load order does not matter';
+    log(`Foreign keys: ${how}.`);
+    return { how, restore: async () => {} };
+  } catch (error) {
+    await target.query('ROLLBACK TO SAVEPOINT p2s_replica');
+    log(`Foreign keys: cannot set session_replication_role (${(error as Error).message}); loading in dependency order instead.`);
+  }
+  if (plan.cycle) {
+    throw new RefreshError(
+      `the tables ${plan.cycle.map((k) => `\`${k}\``).join(', ')} reference each other through foreign keys that are not DEFERRABLE, and ${names.target}'s role may not set session_replication_role, so no load order works. Make one of those keys DEFERRABLE, or run with a role allowed to set session_replication_role (e.g. GRANT SET ON PARAMETER session_replication_role TO <role> on PostgreSQL 15+).`,
+    );
+  }
+  await target.query('SET CONSTRAINTS ALL DEFERRED');
+  let triggersOff = 0;
+  for (const table of plan.loadOrder) {
+    for (const trigger of table.target!.userTriggers) {
+      await run(`\`${table.key}\`: could not switch off trigger \`${trigger}\` for the load`, () =>
+        target.query(`ALTER TABLE ${qualified(table.target!)} DISABLE TRIGGER ${quoteIdent(trigger)}`),
+      );
+      triggersOff++;
+    }
+  }
+  const how = `dependency order (parents first; deferrable keys checked at commit${triggersOff ? `; ${triggersOff} user trigger(s) off during the load` : ''})`;
+  log(`Foreign keys: ${how}: ${plan.loadOrder.map((t) => t.key).join(' → ') || 'no tables'}.`);
+  // Switched back on before the commit, inside the same transaction.
+  const restore = async () => {
+    for (const table of plan.loadOrder) {
+      for (const trigger of table.target!.userTriggers) {
+        await target.query(`ALTER TABLE ${qualified(table.target!)} ENABLE TRIGGER ${quoteIdent(trigger)}`);
+      }
+    }
+  };
+  return { how, restore };
+}
+
+async function copyTable(
+  source: pg.Client,
+  target: pg.Client,
+  table: TablePlan,
+  progressMs: number,
+  log: (line: string) => void,
+): Promise<{ report: TableReport; sourceRows: () => number }> {
+  const columns = table.columns.map(quoteIdent).join(', ');
+  const format = table.format === 'binary' ? ' (FORMAT binary)' : '';
+  const from = table.source!;
+  const select = `SELECT ${columns} FROM ${from.kind === 'p' ? '' : 'ONLY '}${qualified(from)}`;
+  const started = performance.now();
+  const meter = new CopyMeter(table.format);
+  const timer = setInterval(() => {
+    const seconds = (performance.now() - started) / 1000;
+    log(`  ${table.key}: ${formatCount(meter.rows)} rows, ${formatBytes(meter.bytes)} so far (${formatBytes(meter.bytes / seconds)}/s)`);
+  }, progressMs);
+  let reading: ReturnType<typeof copyTo> | undefined;
+  let writing: ReturnType<typeof copyFrom> | undefined;
+  try {
+    if (table.columns.length === 0) {
+      // Nothing to carry but the rows themselves: insert one default row per production row.
+      const { rows } = await source.query<{ n: string }>(`SELECT count(*)::text AS n FROM ${from.kind === 'p' ? '' : 'ONLY '}${qualified(from)}`);
+      const n = Number(rows[0]!.n);
+      await target.query(`INSERT INTO ${qualified(table.target!)} SELECT FROM generate_series(1, $1)`, [n]);
+      return { report: tableReport(table, n, 0, started), sourceRows: () => n };
+    }
+    reading = source.query(copyTo(`COPY (${select}) TO STDOUT${format}`));
+    writing = target.query(copyFrom(`COPY ${qualified(table.target!)} (${columns}) FROM STDIN${format}`));
+    await pipeline(reading, meter, writing);
+  } catch (error) {
+    throw new RefreshError(`copying \`${table.key}\` failed: ${describePgError(error)}.`);
+  } finally {
+    clearInterval(timer);
+  }
+  const rows = writing.rowCount;
+  const seconds = (performance.now() - started) / 1000;
+  if (seconds >= progressMs / 1000) log(`  ${table.key}: done, ${formatCount(rows)} rows, ${formatBytes(meter.bytes)} in ${seconds.toFixed(1)} s`);
+  const done = reading;
+  return { report: tableReport(table, rows, meter.bytes, started), sourceRows: () => done.rowCount };
+}
+
+function tableReport(table: TablePlan, rows: number, bytes: number, started: number): TableReport {
+  return {
+    table: table.key,
+    action: 'copy',
+    rowsCopied: rows,
+    bytes,
+    seconds: Math.round(performance.now() - started) / 1000,
+    format: table.format,
+    ...(table.columnDifferences.length ? { columnDifferences: table.columnDifferences } : {}),
+  };
+}
+
+interface SequencePosition {
+  table: string;
+  sequence: string;
+  value: bigint;
+  called: boolean;
+}
+
+/**
+ * Serial and identity sequences end at production's value — and never below the column's
+ * maximum, so the next row inserted in staging gets a fresh id.
+ */
+async function sequencePositions(source: pg.Client, target: pg.Client, load: TablePlan[]): Promise<SequencePosition[]> {
+  const positions: SequencePosition[] = [];
+  for (const table of load) {
+    for (const [column, sequence] of table.target!.sequences) {
+      const sourceSequence = table.source!.sequences.get(column);
+      let value: bigint | undefined;
+      let called = true;
+      if (sourceSequence) {
+        const { rows } = await source.query<{ last_value: string; is_called: boolean }>(`SELECT last_value::text, is_called FROM ${sourceSequence}`);
+        value = BigInt(rows[0]!.last_value);
+        called = rows[0]!.is_called;
+      }
+      const { rows } = await target.query<{ max: string | null }>(`SELECT max(${quoteIdent(column)})::text AS max FROM ${qualified(table.target!)}`);
+      const max = rows[0]!.max === null ? undefined : BigInt(rows[0]!.max);
+      if (max !== undefined && (value === undefined || max > value || (max === value && !called))) {
+        value = max;
+        called = true;
+      }
+      if (value !== undefined) positions.push({ table: table.key, sequence, value, called });
+    }
+  }
+  return positions;
+}
+
+/**
+ * `setval` is not transactional (a rollback would not undo it); `ALTER SEQUENCE … RESTART` is,
+ * since it writes a new copy of the sequence. Returns the sequences it could not alter (the role
+ * does not own them): those get `setval` as the very last step before the commit.
+ */
+async function restartSequences(target: pg.Client, positions: SequencePosition[]): Promise<SequencePosition[]> {
+  const notOwned: SequencePosition[] = [];
+  for (const p of positions) {
+    await target.query('SAVEPOINT p2s_sequence');
+    try {
+      await target.query(`ALTER SEQUENCE ${p.sequence} RESTART WITH ${p.called ? p.value + 1n : p.value}`);
+      await target.query('RELEASE SAVEPOINT p2s_sequence');
+    } catch {
+      await target.query('ROLLBACK TO SAVEPOINT p2s_sequence');
+      notOwned.push(p);
+    }
+  }
+  return notOwned;
+}
+
+async function setvalSequences(target: pg.Client, positions: SequencePosition[]): Promise<void> {
+  for (const p of positions) {
+    await run(`\`${p.table}\`: setting sequence ${p.sequence}`, () =>
+      target.query(`SELECT setval($1::regclass, $2::bigint, $3)`, [p.sequence, p.value.toString(), p.called]),
+    );
+  }
+}
+
+async function run<T>(what: string, action: () => Promise<T>): Promise<T> {
+  try {
+    return await action();
+  } catch (error) {
+    if (error instanceof RefreshError) throw error;
+    throw new RefreshError(`${what}: ${describePgError(error)}.`);
+  }
+}
+
+/** PostgreSQL's message with the parts that locate the problem (constraint, column, detail). */
+export function describePgError(error: unknown): string {
+  const e = error as { message?: string; detail?: string; constraint?: string; column?: string; where?: string };
+  const parts = [e.message ?? String(error)];
+  if (e.constraint && !parts[0]!.includes(e.constraint)) parts.push(`constraint \`${e.constraint}\``);
+  if (e.detail) parts.push(e.detail);
+  if (e.where && /COPY/.test(e.where)) parts.push(`at ${e.where.split('\n')[0]}`);
+  return parts.join('; ').replace(/\.;/g, ';').replace(/\.$/, '');
+}

@@ -1,0 +1,56 @@
+import type pg from 'pg';
+import type { RunContext } from '../context.js';
+import type { TableReport } from '../report/model.js';
+import { readCatalog } from './catalog.js';
+import { quoteIdent } from './connect.js';
+import { checkDumpTools } from './dump.js';
+import { planRefresh } from './refresh-plan.js';
+
+/**
+ * What a real refresh would do, table by table, from read-only connections: rows on each side,
+ * column differences, and the action. Problems that would stop the real run are reported as
+ * errors in the notes (the dry run itself still succeeds: it changed nothing).
+ */
+export async function describeRefresh(ctx: RunContext, source: pg.Client, target: pg.Client): Promise<string> {
+  const { database: options, source: src, target: tgt } = ctx.config;
+  const names = { source: src.name, target: tgt.name };
+  const started = performance.now();
+  if (options.method === 'dump') {
+    const { rows } = await source.query<{ v: string }>("SELECT current_setting('server_version_num') AS v");
+    const tools = await checkDumpTools(Number(rows[0]!.v), src.name);
+    ctx.report.database = { countTable: '', ...ctx.report.database, method: 'dump' };
+    return `would replace ${tgt.name}'s schema and data with ${src.name}'s (pg_dump | pg_restore --single-transaction; ${tools})`;
+  }
+  const [sourceCatalog, targetCatalog] = await Promise.all([readCatalog(source, options.schemas), readCatalog(target, options.schemas)]);
+  const plan = planRefresh(sourceCatalog, targetCatalog, options, names);
+  const count = async (client: pg.Client, t: { schema: string; name: string; kind: string }) => {
+    const { rows } = await client.query<{ n: string }>(`SELECT count(*)::text AS n FROM ${t.kind === 'p' ? '' : 'ONLY '}${quoteIdent(t.schema)}.${quoteIdent(t.name)}`);
+    return Number(rows[0]!.n);
+  };
+  const tables: TableReport[] = [];
+  for (const t of plan.tables) {
+    tables.push({
+      table: t.key,
+      action: t.action,
+      ...(t.action === 'copy' ? {} : { reason: t.reason }),
+      ...(t.source ? { sourceRows: await count(source, t.source) } : {}),
+      ...(t.target ? { targetRowsBefore: await count(target, t.target) } : {}),
+      ...(t.action === 'copy' ? { format: t.format } : {}),
+      ...(t.columnDifferences.length ? { columnDifferences: t.columnDifferences } : {}),
+    });
+  }
+  const copied = tables.filter((t) => t.action === 'copy');
+  const rows = copied.reduce((sum, t) => sum + (t.sourceRows ?? 0), 0);
+  ctx.report.database = {
+    countTable: '',
+    ...ctx.report.database,
+    method: options.method,
+    tables,
+    warnings: plan.warnings,
+    seconds: Math.round(performance.now() - started) / 1000,
+  };
+  for (const warning of plan.warnings) ctx.note('warning', warning);
+  for (const problem of plan.problems) ctx.note('error', `A real run would stop before changing anything: ${problem}`);
+  const blocked = plan.problems.length > 0 ? `; ${plan.problems.length} problem(s) would stop a real run` : '';
+  return `would replace ${copied.length} tables (${rows.toLocaleString('en-US')} rows from ${src.name}); ${tables.length - copied.length} left as they are${blocked}`;
+}

@@ -1,0 +1,111 @@
+import http from 'node:http';
+import https from 'node:https';
+
+export interface HttpResponse {
+  status: number;
+  body: string;
+}
+
+export interface RequestOptions {
+  method?: 'GET' | 'POST';
+  headers?: Record<string, string>;
+  body?: string;
+  /** Give up when no TCP connection is made within this time. */
+  connectTimeoutMs?: number;
+  /** Give up when the whole answer has not arrived within this time. */
+  totalTimeoutMs?: number;
+}
+
+export interface RetryOptions {
+  /** Extra attempts after the first one. */
+  retries?: number;
+  /** Wait before retry n (1-based) is `backoffMs * 2^(n-1)`. */
+  backoffMs?: number;
+  onRetry?: (attempt: number, reason: string, waitMs: number) => void;
+}
+
+/** The request never got an HTTP answer (refused, reset, DNS, timeout). */
+export class NetworkError extends Error {}
+
+export const CONNECT_TIMEOUT_MS = 5_000;
+export const TOTAL_TIMEOUT_MS = 30_000;
+
+/**
+ * One HTTP request with separate connect and total timeouts (the original script's `curl
+ * --connect-timeout 5 --max-time 30`). Any HTTP status is an answer; only the absence of one
+ * throws, as a NetworkError.
+ */
+export function httpRequest(url: string, opts: RequestOptions = {}): Promise<HttpResponse> {
+  const connectTimeoutMs = opts.connectTimeoutMs ?? CONNECT_TIMEOUT_MS;
+  const totalTimeoutMs = opts.totalTimeoutMs ?? TOTAL_TIMEOUT_MS;
+  return new Promise((resolve, reject) => {
+    let target: URL;
+    try {
+      target = new URL(url);
+    } catch {
+      reject(new NetworkError(`not a valid URL: ${url}`));
+      return;
+    }
+    const transport = target.protocol === 'https:' ? https : http;
+    const headers: Record<string, string> = { accept: 'application/json', 'user-agent': 'prod-to-staging-sync', ...opts.headers };
+    if (opts.body !== undefined) headers['content-length'] = String(Buffer.byteLength(opts.body));
+    const request = transport.request(target, { method: opts.method ?? 'GET', headers });
+    const fail = (message: string) => request.destroy(new NetworkError(message));
+    const totalTimer = setTimeout(() => fail(`no complete answer within ${totalTimeoutMs / 1000} s`), totalTimeoutMs);
+    request.on('socket', (socket) => {
+      // A reused keep-alive socket is already connected; only a new one can hang in connect.
+      if (!socket.connecting) return;
+      const connectTimer = setTimeout(() => fail(`could not connect within ${connectTimeoutMs / 1000} s`), connectTimeoutMs);
+      socket.once('connect', () => clearTimeout(connectTimer));
+      socket.once('close', () => clearTimeout(connectTimer));
+    });
+    request.on('response', (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('end', () => {
+        clearTimeout(totalTimer);
+        resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') });
+      });
+      response.on('error', (error) => {
+        clearTimeout(totalTimer);
+        reject(error instanceof NetworkError ? error : new NetworkError(describe(error)));
+      });
+    });
+    request.on('error', (error) => {
+      clearTimeout(totalTimer);
+      reject(error instanceof NetworkError ? error : new NetworkError(describe(error)));
+    });
+    request.end(opts.body);
+  });
+}
+
+/**
+ * `httpRequest` retried on network errors and 5xx answers, with exponential backoff. Returns the
+ * last answer (a 5xx body may still say why, e.g. a health report with status "unhealthy");
+ * throws the last NetworkError when no attempt got an answer.
+ */
+export async function requestWithRetries(url: string, opts: RequestOptions = {}, retry: RetryOptions = {}): Promise<HttpResponse> {
+  const retries = retry.retries ?? 2;
+  const backoffMs = retry.backoffMs ?? 1_000;
+  for (let attempt = 0; ; attempt++) {
+    let reason: string;
+    try {
+      const response = await httpRequest(url, opts);
+      if (response.status < 500 || attempt >= retries) return response;
+      reason = `HTTP ${response.status}`;
+    } catch (error) {
+      if (!(error instanceof NetworkError) || attempt >= retries) throw error;
+      reason = error.message;
+    }
+    const waitMs = backoffMs * 2 ** attempt;
+    retry.onRetry?.(attempt + 1, reason, waitMs);
+    await new Promise((resolve) => setTimeout(resolve, waitMs));
+  }
+}
+
+function describe(error: Error & { code?: string }): string {
+  if (error.code === 'ECONNREFUSED') return 'connection refused';
+  if (error.code === 'ENOTFOUND') return 'host not found (DNS)';
+  if (error.code === 'ECONNRESET') return 'connection reset';
+  return error.message || error.code || 'network error';
+}

@@ -1,0 +1,234 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import pg from 'pg';
+
+/**
+ * Local HTTP servers standing in for services the action calls but tests cannot reach: an
+ * app's health API (`/health/info`, `/health/deep`, a cache-flush endpoint) and GitHub's
+ * "compare two commits" endpoint. They speak real HTTP with the real field names, so the
+ * action's own client code runs unchanged.
+ */
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
+
+interface Server {
+  url: string;
+  requests: RecordedRequest[];
+  close(): Promise<void>;
+}
+
+type Handler = (req: RecordedRequest) => Promise<{ status: number; body?: unknown }> | { status: number; body?: unknown };
+
+async function serve(handler: Handler): Promise<Server> {
+  const requests: RecordedRequest[] = [];
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', async () => {
+      const recorded = { method: req.method ?? 'GET', path: req.url ?? '/', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') };
+      requests.push(recorded);
+      try {
+        const answer = await handler(recorded);
+        if (answer.status === 0) {
+          // Drop the connection without an answer: a network error for the client.
+          req.socket.destroy();
+          return;
+        }
+        const text = answer.body === undefined ? '' : typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body);
+        res.writeHead(answer.status, { 'content-type': 'application/json' }).end(text);
+      } catch (error) {
+        res.writeHead(500).end(String(error));
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** What `health/deep`'s database check says; `book_count` is read live from `bookCountFrom` when given. */
+export interface DatabaseCheck {
+  status: 'healthy' | 'unhealthy';
+  schema_validated: boolean;
+  book_count?: number;
+  error?: string;
+}
+
+export interface AppState {
+  service: string;
+  environment: string;
+  /** e.g. `2026.01.11-d688bcd`. */
+  version: string;
+  git_sha: string;
+  /** Overall `health/deep` status. */
+  status: 'healthy' | 'degraded' | 'unhealthy';
+  database: DatabaseCheck;
+  /** Count `books` in this database for `book_count` on every request (reflects a refresh). */
+  bookCountFrom?: string;
+  /** The next N requests (to `path`, or any) get this answer instead: e.g. 503, or 0 to drop the connection. */
+  failNext: { count: number; status: number; path?: string };
+  /** Answers for the next `health/deep` requests, in order (then `database`/`status` again). */
+  deepSequence: Partial<Pick<AppState, 'status' | 'database'>>[];
+  /** Answer of the cache-flush endpoint (`POST /admin/cache/flush`). */
+  cacheFlushStatus: number;
+  cacheFlushToken?: string;
+}
+
+export interface FakeApp extends Server {
+  state: AppState;
+  /** Requests to `health/deep`, `health/info`, the flush endpoint. */
+  count(path: string): number;
+  cacheFlushUrl: string;
+}
+
+export async function startFakeApp(init: Partial<AppState> & Pick<AppState, 'environment' | 'version' | 'git_sha'>): Promise<FakeApp> {
+  const state: AppState = {
+    service: 'bookshelf-api',
+    status: 'healthy',
+    database: { status: 'healthy', schema_validated: true },
+    failNext: { count: 0, status: 503 },
+    deepSequence: [],
+    cacheFlushStatus: 204,
+    ...init,
+  };
+  const server = await serve(async (req) => {
+    const path = req.path.split('?')[0];
+    if (state.failNext.count > 0 && (!state.failNext.path || state.failNext.path === path)) {
+      state.failNext.count--;
+      return { status: state.failNext.status, body: state.failNext.status ? { message: 'upstream unavailable' } : undefined };
+    }
+    if (req.method === 'GET' && path === '/health/info') {
+      return {
+        status: 200,
+        body: {
+          service: state.service,
+          version: state.version,
+          environment: state.environment,
+          git_sha: state.git_sha,
+          deployed_at: '2026-01-11T09:12:00Z',
+          region: 'us-west-2',
+          features: { dashboard: true },
+          endpoints: { health: '/health', api: '/api/v1' },
+        },
+      };
+    }
+    if (req.method === 'GET' && path === '/health/deep') {
+      const step = state.deepSequence.shift() ?? {};
+      const database = { ...(step.database ?? state.database) };
+      const status = step.status ?? state.status;
+      if (database.status === 'healthy' && state.bookCountFrom) database.book_count = await countBooks(state.bookCountFrom);
+      if (database.status !== 'healthy') delete database.book_count;
+      return {
+        status: status === 'unhealthy' ? 503 : 200,
+        body: {
+          status,
+          timestamp: new Date().toISOString(),
+          version: state.version,
+          environment: state.environment,
+          total_latency_ms: 12.3,
+          checks: { database: { latency_ms: 3.1, ...database }, s3: { status: 'healthy' }, redis: { status: 'skipped' } },
+        },
+      };
+    }
+    if (req.method === 'POST' && path === '/admin/cache/flush') {
+      if (state.cacheFlushToken && req.headers.authorization !== `Bearer ${state.cacheFlushToken}`) return { status: 401, body: { error: 'unauthorized' } };
+      return { status: state.cacheFlushStatus, body: state.cacheFlushStatus < 300 ? undefined : { error: 'redis: connection refused' } };
+    }
+    return { status: 404, body: { error: 'not found' } };
+  });
+  return {
+    ...server,
+    state,
+    cacheFlushUrl: `${server.url}/admin/cache/flush`,
+    count: (p) => server.requests.filter((r) => r.path.split('?')[0] === p).length,
+  };
+}
+
+async function countBooks(url: string): Promise<number | undefined> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ n: string }>('SELECT count(*)::text AS n FROM books');
+    return Number(rows[0]!.n);
+  } catch {
+    return undefined;
+  } finally {
+    await client.end();
+  }
+}
+
+/** One comparison GitHub would answer for `GET /repos/{repo}/compare/{base}...{head}`. */
+export interface FakeComparison {
+  base: string;
+  head: string;
+  aheadBy: number;
+  behindBy?: number;
+  files: string[];
+}
+
+export interface FakeGitHub extends Server {
+  /** Set GITHUB_API_URL to this. */
+  apiUrl: string;
+}
+
+/**
+ * GitHub's REST API, the compare endpoint only. Answers like GitHub: 401 for a wrong token, 404
+ * for a repository the token cannot see or an unknown commit.
+ */
+export async function startFakeGitHub(opts: { repository: string; token: string; comparisons: FakeComparison[] }): Promise<FakeGitHub> {
+  const server = await serve((req) => {
+    if (req.headers.authorization !== `Bearer ${opts.token}` && req.headers.authorization !== `token ${opts.token}`) {
+      return { status: 401, body: { message: 'Bad credentials', documentation_url: 'https://docs.github.com/rest', status: '401' } };
+    }
+    const match = /^\/repos\/([^/]+\/[^/]+)\/compare\/([^.]+)\.\.\.([^/?]+)/.exec(req.path);
+    const notFound = { status: 404, body: { message: 'Not Found', documentation_url: 'https://docs.github.com/rest/commits/commits#compare-two-commits', status: '404' } };
+    if (!match || match[1] !== opts.repository) return notFound;
+    const [base, head] = [decodeURIComponent(match[2]!), decodeURIComponent(match[3]!)];
+    const found = opts.comparisons.find((c) => c.base === base && c.head === head);
+    if (!found) return notFound;
+    const behindBy = found.behindBy ?? 0;
+    return {
+      status: 200,
+      body: {
+        url: `${server.url}/repos/${opts.repository}/compare/${base}...${head}`,
+        html_url: `https://github.com/${opts.repository}/compare/${base}...${head}`,
+        status: found.aheadBy && behindBy ? 'diverged' : found.aheadBy ? 'ahead' : behindBy ? 'behind' : 'identical',
+        ahead_by: found.aheadBy,
+        behind_by: behindBy,
+        total_commits: found.aheadBy,
+        base_commit: { sha: `${base}0000000000000000000000000000000000`.slice(0, 40) },
+        commits: Array.from({ length: found.aheadBy }, (_, i) => ({ sha: `${i}`.padStart(40, 'a'), commit: { message: `docs: update ${i}` } })),
+        files: found.files.map((filename) => ({ sha: 'f'.repeat(40), filename, status: 'modified', additions: 3, deletions: 1, changes: 4 })),
+      },
+    };
+  });
+  return { ...server, apiUrl: server.url };
+}
+
+/** The original log's environments: production `2026.01.11-d688bcd`, staging `2026.01.11-588327b`. */
+export const LOG_VERSIONS = {
+  production: { version: '2026.01.11-d688bcd', git_sha: 'd688bcd' },
+  staging: { version: '2026.01.11-588327b', git_sha: '588327b' },
+} as const;
+
+/** Production's and staging's APIs as in the original log, counting books live in the given databases. */
+export async function startLogApps(opts: { productionDb?: string; stagingDb?: string; sameVersion?: boolean } = {}) {
+  const [production, staging] = await Promise.all([
+    startFakeApp({ environment: 'production', ...LOG_VERSIONS.production, bookCountFrom: opts.productionDb }),
+    startFakeApp({ environment: 'staging', ...(opts.sameVersion ? LOG_VERSIONS.production : LOG_VERSIONS.staging), bookCountFrom: opts.stagingDb }),
+  ]);
+  return { production, staging, close: () => Promise.all([production.close(), staging.close()]) };
+}
