@@ -116,11 +116,14 @@ async function timed(fn: () => Promise<unknown>): Promise<number> {
   return (performance.now() - started) / 1000;
 }
 
+const VERBOSE = Boolean(process.env.BENCH_VERBOSE);
+
 function run(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(command, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(command, args, { env, stdio: ['ignore', VERBOSE ? 'pipe' : 'ignore', 'pipe'] });
     let stderr = '';
-    child.stderr.on('data', (d) => (stderr += d));
+    child.stdout?.on('data', (d) => process.stdout.write(String(d).split('\n').filter((l) => /Listed|Copying|copied|objects,/.test(l)).map((l) => `    | ${l}\n`).join('')));
+    child.stderr!.on('data', (d) => (stderr += d));
     child.on('close', (code) => resolve({ code: code ?? -1, stderr }));
   });
 }

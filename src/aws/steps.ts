@@ -1,3 +1,4 @@
+import * as core from '@actions/core';
 import type { RunContext } from '../context.js';
 import { StepError } from '../plan/runner.js';
 import { formatCount } from '../report/format.js';
@@ -26,7 +27,7 @@ export async function describeFunctionRefresh(ctx: RunContext): Promise<string> 
 export async function refreshDatabaseThroughFunction(ctx: RunContext): Promise<string> {
   const fn = ctx.config.aws.dbSyncFunction!;
   const target = ctx.config.target.name;
-  ctx.note('info', `Invoking \`${fn}\` with ${target}'s credentials (${ctx.aws.describe('target')}), payload ${payloadText(ctx)}; waiting up to 16 minutes for it.`);
+  core.info(`Invoking \`${fn}\` with ${target}'s credentials (${ctx.aws.describe('target')}), payload ${payloadText(ctx)}; waiting up to 16 minutes for it.`);
   const started = performance.now();
   const invocation = await invokeFunction(fn, ctx.config.aws.dbSyncPayload, {
     region: ctx.config.awsRegion,
@@ -83,12 +84,9 @@ function recordResult(ctx: RunContext, result: FunctionSyncResult, seconds: numb
   db.rowsCopied = result.totalRows;
   db.tables = [
     ...result.tablesSynced.map((t) => ({ table: qualify(t.table), action: 'copy' as const, rowsCopied: t.rows })),
-    ...result.tablesFailed.map((t) => ({ table: qualify(t.table), action: 'copy' as const, reason: `failed: ${t.error}` })),
+    ...result.tablesFailed.map((t) => ({ table: qualify(t.table), action: 'skip' as const, reason: `failed in the function: ${t.error}` })),
   ];
-  const warnings = [
-    ...(result.validation?.issues ?? []).map((issue) => `validation: ${issue}`),
-    ...(result.sequencesFixed.length > 0 ? [`sequences reset to MAX(id)+1: ${result.sequencesFixed.join(', ')}`] : []),
-  ];
+  const warnings = (result.validation?.issues ?? []).map((issue) => `validation: ${issue}`);
   if (warnings.length > 0) db.warnings = [...(db.warnings ?? []), ...warnings];
   // The runner may not reach the private databases: the function's count of the headline table
   // is the best figure there is (it copied that many rows from the source).

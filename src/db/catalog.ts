@@ -21,6 +21,11 @@ export interface CatalogTable {
   sequences: Map<string, string>;
   /** Enabled user (non-internal) triggers. */
   userTriggers: string[];
+  /**
+   * Plain secondary indexes that can be dropped for the load and rebuilt from their definition
+   * without losing anything (not backing a constraint, no comment, no clustering, …).
+   */
+  rebuildableIndexes: { name: string; definition: string }[];
 }
 
 export interface CatalogColumn {
@@ -59,7 +64,7 @@ export async function readCatalog(client: pg.Client, schemas: readonly string[])
     [schemas],
   );
   for (const row of tableRows.rows) {
-    const table: CatalogTable = { key: `${row.schema}.${row.name}`, ...row, columns: [], sequences: new Map(), userTriggers: [] };
+    const table: CatalogTable = { key: `${row.schema}.${row.name}`, ...row, columns: [], sequences: new Map(), userTriggers: [], rebuildableIndexes: [] };
     tables.set(table.key, table);
     byOid.set(row.oid, table);
   }
@@ -109,6 +114,21 @@ export async function readCatalog(client: pg.Client, schemas: readonly string[])
     [oids],
   );
   for (const t of triggers.rows) byOid.get(t.rel)?.userTriggers.push(t.name);
+
+  const indexes = await client.query<{ rel: number; name: string; definition: string }>(
+    `SELECT i.indrelid::int AS rel, format('%I.%I', n.nspname, c.relname) AS name, pg_get_indexdef(i.indexrelid) AS definition
+       FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE i.indrelid = ANY($1::oid[]) AND c.relkind = 'i' AND i.indisvalid AND i.indisready AND i.indislive
+        AND NOT i.indisclustered AND NOT i.indisreplident AND c.reltablespace = 0
+        AND NOT EXISTS (SELECT 1 FROM pg_constraint con WHERE con.conindid = i.indexrelid)
+        AND NOT EXISTS (SELECT 1 FROM pg_inherits h WHERE h.inhrelid = i.indexrelid)
+        AND NOT EXISTS (SELECT 1 FROM pg_description d WHERE d.objoid = i.indexrelid)
+        AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = i.indexrelid AND d.deptype = 'x')
+        AND NOT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = i.indexrelid AND a.attstattarget > 0)
+      ORDER BY 2`,
+    [oids],
+  );
+  for (const i of indexes.rows) byOid.get(i.rel)?.rebuildableIndexes.push({ name: i.name, definition: i.definition });
 
   // Keys from or to any catalogued table; the other end may sit outside the refreshed set.
   const keys = await client.query<{ name: string; child: string; parent: string; deferrable: boolean }>(

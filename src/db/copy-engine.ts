@@ -66,13 +66,14 @@ export async function copyDatabase(input: CopyEngineInput): Promise<CopyEngineRe
   if (plan.problems.length > 0) {
     throw new RefreshError(`${names.target}'s schema cannot take ${names.source}'s data (checked before anything was changed):\n- ${plan.problems.join('\n- ')}`);
   }
-  for (const warning of plan.warnings) log(`warning: ${warning}`);
   const load = plan.loadOrder;
 
   // Locks first, with the lock timeout: a busy app makes the run fail, not hang.
   await lockTables(target, load, names, options.lockTimeoutMs);
 
   const foreignKeys = await keepForeignKeysOutOfTheWay(target, plan, names, log);
+
+  const indexes = await dropSecondaryIndexes(target, load, log);
 
   if (load.length > 0) {
     const list = load.map((t) => (t.target!.kind === 'p' ? qualified(t.target!) : `ONLY ${qualified(t.target!)}`)).join(', ');
@@ -83,23 +84,42 @@ export async function copyDatabase(input: CopyEngineInput): Promise<CopyEngineRe
   const expected = new Map<string, () => number>();
   const progressMs = (input.progressSeconds ?? 5) * 1000;
   for (const table of load) {
-    const result = await copyTable(source, target, table, progressMs, log);
+    const result = await copyTable(source, target, names, table, progressMs, log);
     results.push(result.report);
     expected.set(table.key, result.sourceRows);
   }
 
   // The last COPY's row count arrives with the server's final message: wait for it.
   await source.query('SELECT 1');
+  await rebuildIndexes(target, indexes, log);
   await foreignKeys.restore();
   const sequences = await sequencePositions(source, target, load);
   const lateSequences = await restartSequences(target, sequences);
+  let viewsRefreshed = 0;
   for (const view of targetCatalog.materializedViews) {
-    await run(`refreshing materialized view ${view}`, () => target.query(`REFRESH MATERIALIZED VIEW ${view}`));
+    await target.query('SAVEPOINT p2s_view');
+    try {
+      await target.query(`REFRESH MATERIALIZED VIEW ${view}`);
+      await target.query('RELEASE SAVEPOINT p2s_view');
+      viewsRefreshed++;
+    } catch (error) {
+      if ((error as { code?: string }).code !== '42501') throw new RefreshError(`refreshing materialized view ${view} failed: ${describePgError(error)}.`);
+      // Only the owner may refresh a view: a stale view is worth a warning, not a failed refresh.
+      await target.query('ROLLBACK TO SAVEPOINT p2s_view');
+      const warning = `materialized view \`${view}\` was not refreshed (${(error as Error).message}): it still shows ${names.target}'s old data; refresh it as its owner.`;
+      plan.warnings.push(warning);
+      log(`warning: ${warning}`);
+    }
   }
-  if (targetCatalog.materializedViews.length > 0) log(`Refreshed ${targetCatalog.materializedViews.length} materialized view(s).`);
+  if (viewsRefreshed > 0) log(`Refreshed ${viewsRefreshed} materialized view(s).`);
 
   if (options.postSyncSql) {
+    const transaction = async () => (await target.query<{ id: string }>('SELECT txid_current()::text AS id')).rows[0]!.id;
+    const before = await transaction();
     await run('`post-sync-sql` failed', () => target.query(options.postSyncSql));
+    if ((await transaction()) !== before) {
+      throw new RefreshError('`post-sync-sql` ended the refresh transaction (COMMIT or ROLLBACK inside it): remove transaction control statements from it.');
+    }
     log('Ran `post-sync-sql`.');
   }
 
@@ -108,7 +128,8 @@ export async function copyDatabase(input: CopyEngineInput): Promise<CopyEngineRe
   const mismatches: string[] = [];
   for (const report of results) {
     const table = load.find((t) => t.key === report.table)!;
-    const { rows } = await target.query<{ n: string }>(`SELECT count(*)::text AS n FROM ${qualified(table.target!)}`);
+    const only = table.target!.kind === 'p' ? '' : 'ONLY ';
+    const { rows } = await target.query<{ n: string }>(`SELECT count(*)::text AS n FROM ${only}${qualified(table.target!)}`);
     const have = Number(rows[0]!.n);
     const want = expected.get(table.key)!();
     report.sourceRows = want;
@@ -148,10 +169,40 @@ export async function copyDatabase(input: CopyEngineInput): Promise<CopyEngineRe
     bytesCopied,
     foreignKeys: foreignKeys.how,
     sequencesSet: sequences.length,
-    materializedViews: targetCatalog.materializedViews.length,
+    materializedViews: viewsRefreshed,
     countTableSource,
     countTableAfter,
   };
+}
+
+/**
+ * Maintaining a secondary index row by row during a load costs more than building it once from
+ * sorted data afterwards (what pg_restore does), so plain secondary indexes are dropped inside
+ * the transaction and rebuilt from their own definitions after the load. Indexes backing keys
+ * stay. When staging's role does not own the tables, the indexes simply stay.
+ */
+async function dropSecondaryIndexes(target: pg.Client, load: TablePlan[], log: (line: string) => void): Promise<{ name: string; definition: string }[]> {
+  const indexes = load.flatMap((t) => t.target!.rebuildableIndexes);
+  if (indexes.length === 0) return [];
+  await target.query('SAVEPOINT p2s_indexes');
+  try {
+    await target.query(`DROP INDEX ${indexes.map((i) => i.name).join(', ')}`);
+    await target.query('RELEASE SAVEPOINT p2s_indexes');
+    return indexes;
+  } catch (error) {
+    await target.query('ROLLBACK TO SAVEPOINT p2s_indexes');
+    log(`Secondary indexes stay during the load (${(error as Error).message}).`);
+    return [];
+  }
+}
+
+async function rebuildIndexes(target: pg.Client, indexes: { name: string; definition: string }[], log: (line: string) => void): Promise<void> {
+  if (indexes.length === 0) return;
+  const started = performance.now();
+  for (const index of indexes) {
+    await run(`rebuilding index ${index.name}`, () => target.query(index.definition));
+  }
+  log(`Rebuilt ${indexes.length} secondary index(es) after the load in ${((performance.now() - started) / 1000).toFixed(1)} s.`);
 }
 
 async function lockTables(target: pg.Client, load: TablePlan[], names: Names, lockTimeoutMs: number): Promise<void> {
@@ -219,23 +270,33 @@ async function keepForeignKeysOutOfTheWay(
     );
   }
   await target.query('SET CONSTRAINTS ALL DEFERRED');
-  let triggersOff = 0;
+  const switchedOff: { table: TablePlan; trigger: string }[] = [];
+  const stillOn: string[] = [];
   for (const table of plan.loadOrder) {
     for (const trigger of table.target!.userTriggers) {
-      await run(`\`${table.key}\`: could not switch off trigger \`${trigger}\` for the load`, () =>
-        target.query(`ALTER TABLE ${qualified(table.target!)} DISABLE TRIGGER ${quoteIdent(trigger)}`),
-      );
-      triggersOff++;
+      await target.query('SAVEPOINT p2s_trigger');
+      try {
+        await target.query(`ALTER TABLE ${qualified(table.target!)} DISABLE TRIGGER ${quoteIdent(trigger)}`);
+        await target.query('RELEASE SAVEPOINT p2s_trigger');
+        switchedOff.push({ table, trigger });
+      } catch {
+        // Only the table's owner may switch a trigger off; then it fires, and the log says so.
+        await target.query('ROLLBACK TO SAVEPOINT p2s_trigger');
+        stillOn.push(`\`${trigger}\` on \`${table.key}\``);
+      }
     }
   }
-  const how = `dependency order (parents first; deferrable keys checked at commit${triggersOff ? `; ${triggersOff} user trigger(s) off during the load` : ''})`;
+  if (stillOn.length > 0) {
+    const warning = `${names.target}'s role does not own the table(s), so user trigger(s) ${stillOn.join(', ')} fired during the load and may have changed ${names.source}'s values.`;
+    plan.warnings.push(warning);
+    log(`warning: ${warning}`);
+  }
+  const how = `dependency order (parents first; deferrable keys checked at commit${switchedOff.length ? `; ${switchedOff.length} user trigger(s) off during the load` : ''})`;
   log(`Foreign keys: ${how}: ${plan.loadOrder.map((t) => t.key).join(' → ') || 'no tables'}.`);
   // Switched back on before the commit, inside the same transaction.
   const restore = async () => {
-    for (const table of plan.loadOrder) {
-      for (const trigger of table.target!.userTriggers) {
-        await target.query(`ALTER TABLE ${qualified(table.target!)} ENABLE TRIGGER ${quoteIdent(trigger)}`);
-      }
+    for (const { table, trigger } of switchedOff) {
+      await target.query(`ALTER TABLE ${qualified(table.target!)} ENABLE TRIGGER ${quoteIdent(trigger)}`);
     }
   };
   return { how, restore };
@@ -244,6 +305,7 @@ async function keepForeignKeysOutOfTheWay(
 async function copyTable(
   source: pg.Client,
   target: pg.Client,
+  names: Names,
   table: TablePlan,
   progressMs: number,
   log: (line: string) => void,
@@ -272,7 +334,9 @@ async function copyTable(
     writing = target.query(copyFrom(`COPY ${qualified(table.target!)} (${columns}) FROM STDIN${format}`));
     await pipeline(reading, meter, writing);
   } catch (error) {
-    throw new RefreshError(`copying \`${table.key}\` failed: ${describePgError(error)}.`);
+    // Staging's tables are locked by now, so a lock wait here is production's (e.g. a migration).
+    const lockHint = (error as { code?: string }).code === '55P03' ? ` (another session holds a lock on ${names.source}'s \`${table.key}\`, e.g. a running migration; retry later or raise \`lock-timeout\`)` : '';
+    throw new RefreshError(`copying \`${table.key}\` failed: ${describePgError(error)}${lockHint}.`);
   } finally {
     clearInterval(timer);
   }

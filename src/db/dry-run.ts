@@ -1,3 +1,4 @@
+import * as core from '@actions/core';
 import type pg from 'pg';
 import type { RunContext } from '../context.js';
 import type { TableReport } from '../report/model.js';
@@ -49,7 +50,7 @@ export async function describeRefresh(ctx: RunContext, source: pg.Client, target
     warnings: plan.warnings,
     seconds: Math.round(performance.now() - started) / 1000,
   };
-  for (const warning of plan.warnings) ctx.note('warning', warning);
+  for (const warning of plan.warnings) core.warning(warning); // an annotation; the Database section of the summary lists it
   for (const problem of plan.problems) ctx.note('error', `A real run would stop before changing anything: ${problem}`);
   const blocked = plan.problems.length > 0 ? `; ${plan.problems.length} problem(s) would stop a real run` : '';
   return `would replace ${copied.length} tables (${rows.toLocaleString('en-US')} rows from ${src.name}); ${tables.length - copied.length} left as they are${blocked}`;

@@ -1,3 +1,4 @@
+import * as core from '@actions/core';
 import { refreshDatabaseThroughFunction } from '../aws/steps.js';
 import type { RunContext } from '../context.js';
 import { StepError, errorMessage } from '../plan/runner.js';
@@ -45,7 +46,7 @@ async function refreshByCopy(ctx: RunContext): Promise<string> {
       // The snapshot's count is the one the copy must match (production may have moved since inspection).
       ...(result.countTableSource !== undefined ? { sourceCount: result.countTableSource, targetCountAfter: result.countTableAfter } : {}),
     };
-    for (const warning of result.plan.warnings) ctx.note('warning', warning);
+    for (const warning of result.plan.warnings) core.warning(warning); // an annotation; the Database section of the summary lists it
     return (
       `${formatCount(result.tablesCopied)} tables, ${formatCount(result.rowsCopied)} rows (${formatBytes(result.bytesCopied)}) copied in ${seconds.toFixed(1)} s; ` +
       `${result.sequencesSet} sequence(s) set, ${result.materializedViews} materialized view(s) refreshed`

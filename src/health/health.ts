@@ -90,6 +90,6 @@ async function answerOf<T>(url: string, request: () => Promise<HttpResponse>): P
   }
   const isObject = typeof body === 'object' && body !== null;
   if (isObject && response.status < 300) return { ok: true, value: body as T };
-  if (isObject && response.status >= 500 && 'status' in body) return { ok: true, value: body as T };
+  if (isObject && response.status >= 500 && 'status' in (body as object)) return { ok: true, value: body as T };
   return { ok: false, error: `HTTP ${response.status}${isObject ? '' : ' (not JSON)'} from ${new URL(url).pathname}` };
 }

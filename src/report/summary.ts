@@ -120,7 +120,7 @@ function healthCell(h: EnvironmentHealth | undefined): string {
 }
 
 /** "Is it safe?": what differs between the two versions, and what the run did about it. */
-function versionSection(report: RunReport): string[] {
+export function versionSection(report: RunReport): string[] {
   const v: VersionReport | undefined = report.versions;
   if (!v?.mismatch) return [];
   const { sourceName: s, targetName: t } = report;

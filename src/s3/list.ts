@@ -58,9 +58,18 @@ export async function listBucket(client: S3Client, bucket: string, maxChains = 1
     const rest = await listAllObjects(client, bucket, undefined, firstKeys.at(-1)!.key);
     return { objects: [...firstKeys, ...rest], how: 'serially' };
   }
-  const perPrefix = await mapLimit(top.prefixes, maxChains, (prefix) => listAllObjects(client, bucket, prefix));
-  const objects = [...top.directObjects, ...perPrefix.flat()];
-  return { objects, how: `${top.prefixes.length} top-level prefixes in parallel` };
+  // The first page already holds every key up to its last one: prefixes entirely before that
+  // key are complete, the one holding it continues after it, later ones are listed in full.
+  const last = firstKeys.at(-1)!.key;
+  // S3 orders keys by their UTF-8 bytes (JS strings compare UTF-16 units, which can differ).
+  const before = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b)) < 0;
+  const chains = top.prefixes.filter((p) => !(before(p, last) && !last.startsWith(p)));
+  const perPrefix = await mapLimit(chains, maxChains, (prefix) =>
+    listAllObjects(client, bucket, prefix, last.startsWith(prefix) ? last : undefined),
+  );
+  const byKey = new Map<string, ObjectEntry>();
+  for (const o of [...firstKeys, ...top.directObjects, ...perPrefix.flat()]) byKey.set(o.key, o);
+  return { objects: [...byKey.values()], how: `${top.prefixes.length} top-level prefixes in parallel` };
 }
 
 async function listTopLevel(client: S3Client, bucket: string) {

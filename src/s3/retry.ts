@@ -18,7 +18,8 @@ export interface RetryOptions {
   sleep?: (ms: number) => Promise<void>;
 }
 
-export const DEFAULT_RETRY: RetryOptions = { attempts: 5, baseDelayMs: 200 };
+// The SDK already retries each request; these attempts redo a whole object (a stream cannot be replayed).
+export const DEFAULT_RETRY: RetryOptions = { attempts: 3, baseDelayMs: 200 };
 
 /**
  * Runs `fn` again after a transient failure, waiting a jittered, doubling delay (200 ms, 400 ms,

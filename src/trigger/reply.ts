@@ -106,7 +106,9 @@ function versionLine(report: RunReport): string | undefined {
   if (!mismatch) return `Versions: both environments run the same code${versions?.source.version ? ` (${quote(versions.source.version)})` : ''}.`;
   const name = (v: { version?: string; gitSha?: string } | undefined) => (v?.version ?? v?.gitSha ? quote(v.version ?? v.gitSha ?? '') : 'unknown');
   const detail = versions ? `: ${report.sourceName} runs ${name(versions.source)}, ${report.targetName} runs ${name(versions.target)}` : '';
-  return `⚠️ Version mismatch${detail}.${versions?.decision ? ` ${versions.decision}` : ''}`;
+  const migrations = versions?.code?.migrationFiles ?? [];
+  const changes = migrations.length > 0 ? ` Migrations between them: ${migrations.slice(0, 5).map((file) => `\`${file.replace(/`/g, '')}\``).join(', ')}${migrations.length > 5 ? ', …' : ''}.` : '';
+  return `⚠️ Version mismatch${detail}${versions?.decision ? ` — ${versions.decision}` : ''}.${changes}`;
 }
 
 function orList(items: readonly string[]): string {

@@ -3,7 +3,7 @@ import { productionImages, seedCatalogue, stagingImages } from '../harness/fixtu
 import { startFakeAws, type FakeAws, type FakeAwsOptions } from '../harness/fake-aws.js';
 import { PG_PASSWORD } from '../harness/postgres.js';
 import { runAction, type ActionRun } from '../harness/run-action.js';
-import { bucketSnapshot, newBucket, newDatabase, s3Endpoint } from '../harness/servers.js';
+import { bucketSnapshot, newBucket, newDatabase, query, s3Endpoint } from '../harness/servers.js';
 
 const PROD_ACCOUNT = '111111111111';
 const STAGING_ACCOUNT = '222222222222';
@@ -110,6 +110,7 @@ describe('roles per side', () => {
     expect(new Set(s3.filter((c) => c.caller === PROD_ROLE).map((c) => c.params.bucket))).toEqual(new Set([sourceBucket]));
     expect(new Set(s3.filter((c) => c.caller === STAGING_ROLE).map((c) => c.params.bucket))).toEqual(new Set([targetBucket]));
     expect(s3.some((c) => c.caller === STAGING_ROLE && c.action.startsWith('PUT'))).toBe(true);
+    expect(result.log).toMatch(/Copying \d+ objects .* from production to staging, stream,/);
     // The log names accounts and roles, never keys.
     expect(result.log).toContain(`production: assumed arn:aws:sts::${PROD_ACCOUNT}:assumed-role/staging-refresh-reader`);
     expect(result.log).toContain(`staging: assumed arn:aws:sts::${STAGING_ACCOUNT}:assumed-role/staging-refresh-writer`);
@@ -150,7 +151,10 @@ describe('roles per side', () => {
     const inputs = { mode: 'images-only', 'dry-run': 'true', 'source-bucket': sourceBucket, 'target-bucket': targetBucket, 's3-endpoint': fake.s3Endpoint };
     const withRole = await run(fake, { ...inputs, 'target-role-arn': STAGING_ROLE });
     expect(withRole.exitCode, withRole.log).toBe(0);
-    expect(fake.calls.filter((c) => c.action === 'AssumeRoleWithWebIdentity')).toHaveLength(1);
+    const assumed = fake.calls.filter((c) => c.action === 'AssumeRoleWithWebIdentity');
+    expect(assumed).toHaveLength(1);
+    // The default session name: repository and run id (GITHUB_REPOSITORY / GITHUB_RUN_ID of the run).
+    expect(assumed[0]!.params.RoleSessionName).toBe('acme-bookshelf-run-1234');
     expect(new Set(fake.calls.filter((c) => c.service === 's3').map((c) => c.caller))).toEqual(new Set([STAGING_ROLE]));
     expect(withRole.summary).toContain('both sides: role `staging-refresh-writer`');
 
@@ -161,6 +165,39 @@ describe('roles per side', () => {
     expect(later.filter((c) => c.service === 'oidc' || c.service === 'sts')).toEqual([]);
     expect(new Set(later.filter((c) => c.service === 's3').map((c) => c.caller))).toEqual(new Set(['default']));
     expect(noRole.summary).not.toContain('AWS access');
+  });
+});
+
+describe('a full refresh across two accounts', () => {
+  it('images streamed and the database copied, each side with its own role and secret', async () => {
+    const [prodDb, stagingDb] = await Promise.all([newDatabase('aws_full_prod'), newDatabase('aws_full_staging')]);
+    await Promise.all([seedCatalogue(prodDb, { books: 40 }), seedCatalogue(stagingDb, { books: 7, titlePrefix: 'Old ' })]);
+    const fake = await fakeAws({
+      secrets: {
+        'prod/db': { value: rdsSecret(prodDb), readers: [PROD_ROLE] },
+        'staging/db': { value: rdsSecret(stagingDb), readers: [STAGING_ROLE] },
+      },
+    });
+    const result = await run(fake, {
+      mode: 'full',
+      confirm: 'staging',
+      'source-bucket': sourceBucket,
+      'target-bucket': targetBucket,
+      's3-endpoint': fake.s3Endpoint,
+      'source-database-secret-id': 'prod/db',
+      'target-database-secret-id': 'staging/db',
+      'source-role-arn': PROD_ROLE,
+      'target-role-arn': STAGING_ROLE,
+      'target-account-id': STAGING_ACCOUNT,
+    });
+    expect(result.exitCode, result.log).toBe(0);
+    expect(result.outputs['books-target-after']).toBe('40');
+    expect(await query(stagingDb, `SELECT count(*)::int AS n FROM books WHERE title LIKE 'Old %'`)).toEqual([{ n: 0 }]);
+    expect(result.summary.indexOf('AWS access')).toBeLessThan(result.summary.indexOf('Copy images'));
+    expect(new Set(fake.calls.filter((c) => c.service === 's3').map((c) => `${c.caller} ${c.params.bucket}`))).toEqual(
+      new Set([`${PROD_ROLE} ${sourceBucket}`, `${STAGING_ROLE} ${targetBucket}`]),
+    );
+    expectNoCredentials(result, fake, [PG_PASSWORD]);
   });
 });
 
@@ -183,6 +220,25 @@ describe('retries', () => {
     expect(tokens).toHaveLength(5);
     expect(new Set(tokens).size).toBe(5);
     expect(result.log).toMatch(/production: assumed .* after 4 attempts/);
+    expectNoCredentials(result, fake);
+  });
+
+  it('renews role credentials that are about to expire (runs longer than role-duration-seconds)', async () => {
+    // Credentials that expire in 2 minutes are inside the 5-minute renewal margin: every use renews them.
+    const fake = await fakeAws({ credentialLifetimeSeconds: 120 });
+    const result = await run(fake, {
+      mode: 'images-only',
+      'dry-run': 'true',
+      'source-bucket': sourceBucket,
+      'target-bucket': targetBucket,
+      's3-endpoint': fake.s3Endpoint,
+      'target-role-arn': STAGING_ROLE,
+      'source-role-arn': PROD_ROLE,
+    });
+    expect(result.exitCode, result.log).toBe(0);
+    const assumed = fake.calls.filter((c) => c.action === 'AssumeRoleWithWebIdentity' && c.status === 200);
+    expect(assumed.filter((c) => c.params.RoleArn === PROD_ROLE).length).toBeGreaterThan(1);
+    expect(fake.calls.filter((c) => c.service === 's3' && c.status !== 200)).toEqual([]);
     expectNoCredentials(result, fake);
   });
 });
@@ -266,6 +322,23 @@ describe('errors that say what to do', () => {
     });
     expect(right.exitCode, right.log).toBe(0);
     expect(right.summary).toContain(`staging is in account ${STAGING_ACCOUNT} as required`);
+  });
+
+  it('a role that may not read a secret: the error names the secret, the side\'s role and the permission', async () => {
+    const fake = await fakeAws();
+    const result = await run(fake, {
+      mode: 'db-only',
+      'dry-run': 'true',
+      // Staging's secret given as production's: production's role may not read it.
+      'source-database-secret-id': 'staging/db',
+      'target-database-secret-id': 'staging/db',
+      'source-role-arn': PROD_ROLE,
+      'target-role-arn': STAGING_ROLE,
+    });
+    expect(result.exitCode).toBe(1);
+    expect(result.log).toContain("could not read secret `staging/db` (production's database, read with role `staging-refresh-reader` (account 111111111111)): AccessDeniedException");
+    expect(result.log).toContain('need `secretsmanager:GetSecretValue` on this secret');
+    expectNoCredentials(result, fake);
   });
 
   it('input problems: URL and secret for one side, a malformed role ARN, lambda without a function', async () => {

@@ -1,5 +1,5 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startFakeApp, startLogApps, type FakeApp } from '../harness/fake-api.js';
+import { startFakeApp, startLogApps } from '../harness/fake-api.js';
 import { seedCatalogue } from '../harness/fixtures.js';
 import { runAction } from '../harness/run-action.js';
 import { databaseSnapshot, newBucket, newDatabase, S3_ENV, s3Endpoint } from '../harness/servers.js';
@@ -175,5 +175,30 @@ describe('book counts', () => {
     expect(result.outputs['books-target-before']).toBe('163');
     expect(result.summary).toContain('Book counts: `checks.database.book_count` from each health API (no database URLs given).');
     expect(result.summary).toMatch(/\| production \| source \| `2026.01.11-d688bcd` \| `d688bcd` \| ✅ healthy \| — \| 208 \| 208 \|/);
+  });
+});
+
+describe('inputs of the checks', () => {
+  it('are validated with the other inputs, every problem reported at once, the token masked', async () => {
+    const result = await run({
+      mode: 'db-only',
+      'dry-run': 'true',
+      'source-database-url': sourceDb,
+      'target-database-url': targetDb,
+      'on-version-mismatch': 'sometimes',
+      'post-check-timeout': 'soon',
+      repository: 'not a repo',
+      'cache-flush-token': 'flush-token-without-url',
+      'cache-ttl': 'a while',
+    });
+    expect(result.exitCode).toBe(1);
+    expect(result.log).toContain('5 input problem(s)');
+    expect(result.log).toContain('`on-version-mismatch` must be one of warn, fail, fail-on-schema-change, got `sometimes`');
+    expect(result.log).toContain('`post-check-timeout` must be a duration such as `30s`, `2m` or `1h`, got `soon`');
+    expect(result.log).toContain('`repository` must be `owner/name`');
+    expect(result.log).toContain('`cache-flush-token` is set but `cache-flush-url` is empty');
+    expect(result.log).toContain('`cache-ttl` must be a duration');
+    expect(result.log).toContain('::add-mask::flush-token-without-url');
+    expect(result.log.split('\n').filter((l) => !l.startsWith('::add-mask::')).join('\n')).not.toContain('flush-token-without-url');
   });
 });

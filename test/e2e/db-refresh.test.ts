@@ -3,6 +3,7 @@ import {
   holdLock,
   newOwnerRole,
   newStaging,
+  newStagingWithGrantsOnly,
   seedProduction,
   SHARED_TABLES,
   sharedColumns,
@@ -61,6 +62,9 @@ describe('db-method copy (superuser: triggers off for the load)', () => {
     const after = await stagingState(staging);
     expect(after.feature_flags).toBe(before.feature_flags);
     expect(after.alembic_version).toBe(before.alembic_version);
+    // Secondary indexes are rebuilt from their own definitions: same set, same definitions.
+    expect(after.indexes).toBe(before.indexes);
+    expect(after.indexes).toContain('CREATE INDEX books_title_idx ON public.books USING btree (lower(title)) WHERE (price > (0)::numeric)');
     expect(await query(staging, 'SELECT version_num FROM alembic_version')).toEqual([{ version_num: '588327b' }]);
     expect(await query(staging, `SELECT DISTINCT staging_note FROM books`)).toEqual([{ staging_note: 'staging-default' }]);
     expect(await query(staging, `SELECT to_regclass('audit_log') AS t`)).toEqual([{ t: null }]);
@@ -78,6 +82,7 @@ describe('db-method copy (superuser: triggers off for the load)', () => {
 
   it('says how foreign keys were handled, and reports drift and per-table detail in the summary', () => {
     expect(result.log).toContain('session_replication_role = replica');
+    expect(result.log).toContain('Rebuilt 1 secondary index(es) after the load');
     expect(result.summary).toContain('### Database');
     expect(result.summary).toMatch(/\*\*Tables refreshed:\*\* 4 · \*\*Rows:\*\* 1,400/);
     expect(result.summary).toContain('`public.books.legacy_code` exists only in production: its values are not copied.');
@@ -118,6 +123,34 @@ describe('db-method copy (a role that may not switch triggers off)', () => {
   it('runs post-sync-sql inside the refresh', async () => {
     expect(await query(staging, `SELECT count(*)::int AS n FROM authors WHERE name NOT LIKE 'Masked %'`)).toEqual([{ n: 0 }]);
     expect(result.log).toContain('Ran `post-sync-sql`');
+  });
+});
+
+describe('db-method copy (a role with grants only, owning nothing)', () => {
+  it('still refreshes: indexes stay, triggers fire (with a warning), sequences are set just before the commit', async () => {
+    const role = await newOwnerRole();
+    const staging = await newStagingWithGrantsOnly(role, { rewritingTrigger: true });
+    const result = await refresh(staging);
+    expect(result.exitCode, result.log).toBe(0);
+    expect(result.log).toContain('Secondary indexes stay during the load');
+    expect(result.summary).toContain('user trigger(s) `reviews_shout` on `public.reviews` fired during the load');
+    expect(result.summary).toContain('materialized view `public.author_stats` was not refreshed');
+    for (const table of ['authors', 'books', 'images']) {
+      const columns = await sharedColumns(production, staging, table);
+      expect(await tableHash(staging, table, columns), table).toBe(await tableHash(production, table, columns));
+    }
+    const [book] = await query<{ id: number }>(staging, `INSERT INTO books (uuid, title, author_id) VALUES (gen_random_uuid(), 'New', 1) RETURNING id`);
+    expect(book!.id).toBe(301);
+  });
+
+  it('and a failure still leaves it exactly as it was, sequences included', async () => {
+    const role = await newOwnerRole();
+    const staging = await newStagingWithGrantsOnly(role);
+    const before = await stagingState(staging);
+    const result = await refresh(staging, { 'post-sync-sql': 'DELETE FROM images WHERE id <= 10' });
+    expect(result.exitCode).toBe(1);
+    expect(result.log).toContain('row counts differ');
+    expect(await stagingState(staging)).toEqual(before);
   });
 });
 

@@ -2,6 +2,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { LOG_VERSIONS, startLogApps } from '../harness/fake-api.js';
 import { startFakeGitHub, type FakeGitHub } from '../harness/fake-github.js';
 import { productionImages, seedCatalogue, stagingImages } from '../harness/fixtures.js';
 import { runAction } from '../harness/run-action.js';
@@ -115,6 +116,21 @@ describe('the /refresh-staging pull-request comment', () => {
     expect(bucket['lambda/api.zip']).toBeUndefined();
   });
 
+  it('accepted and confirmed: replaces staging\'s database for real and replies with the book counts', async () => {
+    // Its own staging database, so the other tests keep theirs as seeded.
+    const ownTarget = await newDatabase('staging');
+    await seedCatalogue(ownTarget, { books: 80, migration: 'd688bcd', titlePrefix: 'Old ' });
+    const result = await runOnComment('/refresh-staging db-only staging', { user: 'wes' }, { 'target-database-url': ownTarget });
+    expect(result.exitCode, result.log).toBe(0);
+    expect(result.outputs.status).toBe('synced');
+    expect(github.reactions).toEqual([`${COMMENT_ID}:eyes`, `${COMMENT_ID}:rocket`]);
+    const reply = github.comments[0]!.body;
+    expect(reply).toContain('🚀 staging refreshed from production');
+    expect(reply).toMatch(/\| rows \| 120 \| 80 \| 120 \|/);
+    expect(reply).toMatch(/Database: \d+ tables, [\d,]+ rows copied\./);
+    expect(await databaseSnapshot(ownTarget)).toEqual(await databaseSnapshot(sourceDb));
+  });
+
   it('without the target name: a dry run that changes nothing, and the reply says how to confirm', async () => {
     const before = await snapshotTarget();
     const result = await runOnComment('/refresh-staging db-only', { user: 'wes' });
@@ -129,6 +145,20 @@ describe('the /refresh-staging pull-request comment', () => {
     expect(reply).toContain('To refresh staging for real, comment `/refresh-staging staging db-only`');
     expect(reply).toContain(RUN_LINK);
     expect(await snapshotTarget()).toEqual(before);
+  });
+
+  it('the reply carries the version-mismatch note when the two environments run different code', async () => {
+    const apps = await startLogApps({ productionDb: sourceDb, stagingDb: targetDb });
+    try {
+      const result = await runOnComment('/refresh-staging db-only', { user: 'maya' }, { 'source-api-url': apps.production.url, 'target-api-url': apps.staging.url });
+      expect(result.exitCode, result.log).toBe(0);
+      expect(result.outputs['version-mismatch']).toBe('true');
+      const reply = github.comments[0]!.body;
+      expect(reply).toContain(`⚠️ Version mismatch: production runs \`${LOG_VERSIONS.production.version}\`, staging runs \`${LOG_VERSIONS.staging.version}\` — noted and went on`);
+      expect(reply).toContain('To refresh staging for real, comment `/refresh-staging staging db-only`');
+    } finally {
+      await apps.close();
+    }
   });
 
   it('the target named with --dry-run is still a dry run', async () => {
@@ -197,6 +227,7 @@ describe('the /refresh-staging pull-request comment', () => {
       expect(result.exitCode, result.log).toBe(0);
       expect(result.outputs.status).toBe('skipped');
       expect(result.outputs['books-source']).toBe('');
+      expect(result.summary).toContain('Skipped: the comment does not start with /refresh-staging. Nothing was run.');
     }
     expect(github.requests).toEqual([]);
   });

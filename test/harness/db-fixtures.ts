@@ -123,6 +123,10 @@ function stagingSchema(opts: StagingOptions): string {
   );
   CREATE TABLE alembic_version (version_num varchar(32) PRIMARY KEY);
   CREATE TABLE feature_flags (name text PRIMARY KEY, enabled boolean NOT NULL);
+  -- Secondary indexes: rebuilt after the load (the plain one) or kept throughout (the commented one).
+  CREATE INDEX books_title_idx ON books (lower(title)) WHERE price > 0;
+  CREATE INDEX images_book_idx ON images (book_id);
+  COMMENT ON INDEX images_book_idx IS 'looked up by the image service';
   CREATE MATERIALIZED VIEW author_stats AS SELECT author_id, count(*) AS books FROM books GROUP BY author_id;
   ${
     opts.rewritingTrigger
@@ -166,6 +170,24 @@ export async function newStaging(opts: StagingOptions & { owner?: string } = {})
 }
 
 export const OWNER_PASSWORD = 'staging-owner-pw';
+
+/**
+ * A staging database owned by the superuser, reached as `role` with only the grants a refresh
+ * needs (no ownership): it may not drop indexes, switch triggers off, alter sequences or refresh
+ * materialized views.
+ */
+export async function newStagingWithGrantsOnly(role: string, opts: StagingOptions = {}): Promise<string> {
+  const admin = await newStaging(opts);
+  await query(
+    admin,
+    `GRANT SELECT, INSERT, DELETE, TRUNCATE ON ALL TABLES IN SCHEMA public TO "${role}";
+     GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA public TO "${role}";`,
+  );
+  const url = new URL(admin);
+  url.username = role;
+  url.password = OWNER_PASSWORD;
+  return url.href;
+}
 
 /** A role that can log in but is no superuser (so it may not set session_replication_role). */
 export async function newOwnerRole(): Promise<string> {
@@ -225,6 +247,8 @@ export async function stagingState(url: string): Promise<Record<string, string>>
        FROM information_schema.columns WHERE table_schema = 'public'`,
   );
   state.columns = columns!.c;
+  const [indexes] = await query<{ i: string }>(url, `SELECT string_agg(indexdef, E'\\n' ORDER BY indexname) AS i FROM pg_indexes WHERE schemaname = 'public'`);
+  state.indexes = indexes!.i;
   return state;
 }
 

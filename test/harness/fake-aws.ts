@@ -44,6 +44,8 @@ export interface FakeAwsOptions {
   throttleFirst?: number;
   /** Answer the next N calls (after throttling) with IDPCommunicationError. */
   idpErrorsFirst?: number;
+  /** Lifetime of issued role credentials (default: the requested DurationSeconds). */
+  credentialLifetimeSeconds?: number;
   /** s3rver's endpoint; the gateway forwards allowed requests there. */
   s3Upstream?: string;
 }
@@ -140,7 +142,7 @@ export async function startFakeAws(opts: FakeAwsOptions): Promise<FakeAws> {
       const sessionToken = `FQoGZXIvYXdzE${randomBytes(24).toString('base64url')}`;
       sessions.set(sessionToken, role);
       issuedSecrets.push(sessionToken);
-      const expiration = new Date(Date.now() + Number(form.DurationSeconds ?? 3600) * 1000).toISOString();
+      const expiration = new Date(Date.now() + (opts.credentialLifetimeSeconds ?? Number(form.DurationSeconds ?? 3600)) * 1000).toISOString();
       const roleName = role.arn.split('/').pop();
       record({ service: 'sts', action, caller: role.arn, params: { ...form, WebIdentityToken: token }, status: 200 });
       return xml(

@@ -17,7 +17,7 @@ function col(name: string, type = 'integer', extra: Partial<CatalogColumn> = {})
 }
 
 function table(name: string, columns: CatalogColumn[], schema = 'public'): CatalogTable {
-  return { key: `${schema}.${name}`, schema, name, oid: 1, kind: 'r', columns, sequences: new Map(), userTriggers: [] };
+  return { key: `${schema}.${name}`, schema, name, oid: 1, kind: 'r', columns, sequences: new Map(), userTriggers: [], rebuildableIndexes: [] };
 }
 
 function catalog(tables: CatalogTable[], foreignKeys: ForeignKey[] = []): Catalog {
@@ -174,6 +174,12 @@ describe('database options', () => {
   it('defaults to copy, public, 30 s, nothing excluded', () => {
     expect(parse({}).options).toEqual({ method: 'copy', schemas: ['public'], tables: [], excludeTables: [], lockTimeoutMs: 30_000, postSyncSql: '' });
     expect(DB_METHODS).toContain('dump');
+  });
+
+  it('refuses post-sync-sql that would end the refresh transaction, but not a DO block', () => {
+    expect(parse({ 'post-sync-sql': "UPDATE users SET email = id || '@example.test';\nCOMMIT;" }).problems[0]).toContain('`post-sync-sql` contains `COMMIT`');
+    expect(parse({ 'post-sync-sql': 'begin; update users set email = null' }).problems[0]).toContain('contains `begin;`');
+    expect(parse({ 'post-sync-sql': "DO $$ BEGIN UPDATE users SET name = 'x'; END $$; UPDATE t SET c = 'commit'" }).problems).toEqual([]);
   });
 
   it('reports every bad value', () => {

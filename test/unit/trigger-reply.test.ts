@@ -23,7 +23,14 @@ describe('resultReply', () => {
           sourceObjects: 50, sourceBytes: 1, targetObjects: 30, targetBytes: 1, excludedObjects: 5, excludedBytes: 1,
           candidateObjects: 45, candidateBytes: 1, copiedObjects: 20, copiedBytes: 2_500_000, skippedObjects: 25,
         },
-        versions: { source: { version: '2.4.0' }, target: { version: '2.3.1' }, mismatch: true, policy: 'warn', decision: 'Refreshed anyway (policy warn).' },
+        versions: {
+          source: { version: '2.4.0' },
+          target: { version: '2.3.1' },
+          mismatch: true,
+          policy: 'warn',
+          decision: 'noted and went on (`on-version-mismatch: warn`)',
+          code: { compared: true, migrationFiles: ['backend/alembic/versions/0042_add_isbn.py'] },
+        },
       }),
       { targetNamed: true, dryRun: false },
     );
@@ -32,7 +39,9 @@ describe('resultReply', () => {
     expect(text).toContain('| rows | 1,208 | 1,163 | 1,208 |');
     expect(text).toContain('Database: 4 tables, 5,000 rows copied.');
     expect(text).toContain('Images: 20 objects copied (2.5 MB), 25 already identical, 5 excluded.');
-    expect(text).toContain('⚠️ Version mismatch: production runs `2.4.0`, staging runs `2.3.1`. Refreshed anyway (policy warn).');
+    expect(text).toContain(
+      '⚠️ Version mismatch: production runs `2.4.0`, staging runs `2.3.1` — noted and went on (`on-version-mismatch: warn`). Migrations between them: `backend/alembic/versions/0042_add_isbn.py`.',
+    );
     expect(text).not.toContain('To refresh staging for real');
   });
 
