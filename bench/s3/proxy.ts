@@ -6,6 +6,8 @@ export interface ProxyOptions {
   delayMs?: number;
   /** Called before a request is forwarded; may change the world (e.g. delete an object) first. */
   beforeForward?: (req: http.IncomingMessage) => Promise<void> | void;
+  /** Answers a request itself instead of forwarding it (e.g. a 503 SlowDown), when it returns a reply. */
+  intercept?: (req: http.IncomingMessage) => { status: number; body: string } | undefined;
 }
 
 export interface Proxy {
@@ -28,6 +30,12 @@ export async function startProxy(upstream: string, opts: ProxyOptions = {}): Pro
     const forward = async () => {
       if (opts.delayMs) await new Promise((resolve) => setTimeout(resolve, opts.delayMs));
       await opts.beforeForward?.(req);
+      const reply = opts.intercept?.(req);
+      if (reply) {
+        req.resume();
+        res.writeHead(reply.status, { 'content-type': 'application/xml' }).end(reply.body);
+        return;
+      }
       const out = http.request(
         { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers, agent },
         (upstreamRes) => {

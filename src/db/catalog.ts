@@ -4,8 +4,8 @@ import type pg from 'pg';
 export interface Catalog {
   tables: Map<string, CatalogTable>;
   foreignKeys: ForeignKey[];
-  /** Materialized views in the catalogued schemas, in creation order. */
-  materializedViews: string[];
+  /** Materialized views in the catalogued schemas, in creation order: `key` is `schema.name`, `sql` quoted. */
+  materializedViews: { key: string; sql: string }[];
 }
 
 export interface CatalogTable {
@@ -142,11 +142,11 @@ export async function readCatalog(client: pg.Client, schemas: readonly string[])
     [oids],
   );
 
-  const views = await client.query<{ name: string }>(
-    `SELECT format('%I.%I', n.nspname, c.relname) AS name
+  const views = await client.query<{ key: string; sql: string }>(
+    `SELECT n.nspname || '.' || c.relname AS key, format('%I.%I', n.nspname, c.relname) AS sql
        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
       WHERE c.relkind = 'm' AND n.nspname = ANY($1::text[]) ORDER BY c.oid`,
     [schemas],
   );
-  return { tables, foreignKeys: keys.rows, materializedViews: views.rows.map((v) => v.name) };
+  return { tables, foreignKeys: keys.rows, materializedViews: views.rows };
 }

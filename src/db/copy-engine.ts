@@ -69,7 +69,7 @@ export async function copyDatabase(input: CopyEngineInput): Promise<CopyEngineRe
   const load = plan.loadOrder;
 
   // Locks first, with the lock timeout: a busy app makes the run fail, not hang.
-  await lockTables(target, load, names, options.lockTimeoutMs);
+  await lockTables(target, load.map((t) => ({ key: t.key, sql: qualified(t.target!) })), names, options.lockTimeoutMs);
 
   const foreignKeys = await keepForeignKeysOutOfTheWay(target, plan, names, log);
 
@@ -96,14 +96,19 @@ export async function copyDatabase(input: CopyEngineInput): Promise<CopyEngineRe
   const sequences = await sequencePositions(source, target, load);
   const lateSequences = await restartSequences(target, sequences);
   let viewsRefreshed = 0;
-  for (const view of targetCatalog.materializedViews) {
+  for (const { key: view, sql: viewSql } of targetCatalog.materializedViews) {
     await target.query('SAVEPOINT p2s_view');
     try {
-      await target.query(`REFRESH MATERIALIZED VIEW ${view}`);
+      await target.query(`REFRESH MATERIALIZED VIEW ${viewSql}`);
       await target.query('RELEASE SAVEPOINT p2s_view');
       viewsRefreshed++;
     } catch (error) {
-      if ((error as { code?: string }).code !== '42501') throw new RefreshError(`refreshing materialized view ${view} failed: ${describePgError(error)}.`);
+      const code = (error as { code?: string }).code;
+      // LOCK TABLE does not take materialized views, so a reader of one is only met here.
+      if (code === '55P03') {
+        throw new RefreshError(`${names.target}'s app holds a lock on materialized view \`${view}\`: it could not be refreshed within ${options.lockTimeoutMs / 1000} s (\`lock-timeout\`). Nothing was changed; retry when ${names.target} is idle, or raise \`lock-timeout\`.`);
+      }
+      if (code !== '42501') throw new RefreshError(`refreshing materialized view \`${view}\` failed: ${describePgError(error)}.`);
       // Only the owner may refresh a view: a stale view is worth a warning, not a failed refresh.
       await target.query('ROLLBACK TO SAVEPOINT p2s_view');
       const warning = `materialized view \`${view}\` was not refreshed (${(error as Error).message}): it still shows ${names.target}'s old data; refresh it as its owner.`;
@@ -205,26 +210,33 @@ async function rebuildIndexes(target: pg.Client, indexes: { name: string; defini
   log(`Rebuilt ${indexes.length} secondary index(es) after the load in ${((performance.now() - started) / 1000).toFixed(1)} s.`);
 }
 
-async function lockTables(target: pg.Client, load: TablePlan[], names: Names, lockTimeoutMs: number): Promise<void> {
-  if (load.length === 0) return;
-  await target.query('SAVEPOINT p2s_locks');
-  for (const table of load) {
+/** What gets locked: `key` as the report names it, `sql` quoted for statements. */
+interface Lockable {
+  key: string;
+  sql: string;
+}
+
+async function lockTables(target: pg.Client, relations: Lockable[], names: Names, lockTimeoutMs: number): Promise<void> {
+  for (const relation of relations) {
+    // One savepoint per lock: a failed attempt can be inspected (who holds it?) without losing the others.
+    await target.query('SAVEPOINT p2s_lock');
     try {
-      await target.query(`LOCK TABLE ${qualified(table.target!)} IN ACCESS EXCLUSIVE MODE`);
+      await target.query(`LOCK TABLE ${relation.sql} IN ACCESS EXCLUSIVE MODE`);
+      await target.query('RELEASE SAVEPOINT p2s_lock');
     } catch (error) {
-      if ((error as { code?: string }).code !== '55P03') throw error;
-      await target.query('ROLLBACK TO SAVEPOINT p2s_locks');
-      const holders = await lockHolders(target, table);
+      const code = (error as { code?: string }).code;
+      if (code !== '55P03') throw error;
+      await target.query('ROLLBACK TO SAVEPOINT p2s_lock');
+      const holders = await lockHolders(target, relation);
       throw new RefreshError(
-        `${names.target}'s app holds a lock on \`${table.key}\`: it could not be locked within ${lockTimeoutMs / 1000} s (\`lock-timeout\`)` +
+        `${names.target}'s app holds a lock on \`${relation.key}\`: it could not be locked within ${lockTimeoutMs / 1000} s (\`lock-timeout\`)` +
           `${holders ? `; held by ${holders}` : ''}. Nothing was changed. Retry when ${names.target} is idle (or stop its workers), or raise \`lock-timeout\`.`,
       );
     }
   }
-  await target.query('RELEASE SAVEPOINT p2s_locks');
 }
 
-async function lockHolders(target: pg.Client, table: TablePlan): Promise<string> {
+async function lockHolders(target: pg.Client, relation: Lockable): Promise<string> {
   try {
     const { rows } = await target.query<{ pid: number; app: string; usename: string; state: string; seconds: number }>(
       `SELECT DISTINCT a.pid, coalesce(nullif(a.application_name, ''), 'unnamed') AS app, a.usename, coalesce(a.state, '?') AS state,
@@ -232,7 +244,7 @@ async function lockHolders(target: pg.Client, table: TablePlan): Promise<string>
          FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
         WHERE l.relation = $1::regclass AND l.granted AND l.pid <> pg_backend_pid()
         ORDER BY a.pid`,
-      [qualified(table.target!)],
+      [relation.sql],
     );
     return rows.map((r) => `pid ${r.pid} (application \`${r.app}\`, user ${r.usename}, ${r.state} for ${r.seconds} s)`).join(', ');
   } catch {

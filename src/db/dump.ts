@@ -92,13 +92,17 @@ function connectionEnv(db: DatabaseUrl, extra: Record<string, string> = {}): Nod
 export async function refreshByDump(ctx: RunContext): Promise<string> {
   const { source, target, database: options } = ctx.config;
   const started = performance.now();
-  const src = await connectDatabase(source.database!, source.name, { readOnly: true });
   let versionNum: number;
   try {
-    const { rows } = await src.client.query<{ v: string }>("SELECT current_setting('server_version_num') AS v");
-    versionNum = Number(rows[0]!.v);
-  } finally {
-    await src.client.end().catch(() => {});
+    const src = await connectDatabase(source.database!, source.name, { readOnly: true });
+    try {
+      const { rows } = await src.client.query<{ v: string }>("SELECT current_setting('server_version_num') AS v");
+      versionNum = Number(rows[0]!.v);
+    } finally {
+      await src.client.end().catch(() => {});
+    }
+  } catch (error) {
+    throw new StepError(describePgError(error), 'unchanged (nothing was written)');
   }
   core.info(`Client tools: ${await checkDumpTools(versionNum, source.name)}.`);
 

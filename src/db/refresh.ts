@@ -3,7 +3,7 @@ import { refreshDatabaseThroughFunction } from '../aws/steps.js';
 import type { RunContext } from '../context.js';
 import { StepError, errorMessage } from '../plan/runner.js';
 import { formatBytes, formatCount } from '../report/format.js';
-import { connectDatabase } from './connect.js';
+import { connectDatabase, type Connected } from './connect.js';
 import { copyDatabase, describePgError, RefreshError, ROLLED_BACK } from './copy-engine.js';
 import { refreshByDump } from './dump.js';
 
@@ -21,9 +21,10 @@ const countTableKey = (ctx: RunContext) => `${ctx.config.countTable.schema}.${ct
 async function refreshByCopy(ctx: RunContext): Promise<string> {
   const { source, target, database: options } = ctx.config;
   const started = performance.now();
-  const src = await connectDatabase(source.database!, source.name, { readOnly: true });
-  let tgt: Awaited<ReturnType<typeof connectDatabase>> | undefined;
+  let src: Connected | undefined;
+  let tgt: Connected | undefined;
   try {
+    src = await connectDatabase(source.database!, source.name, { readOnly: true });
     tgt = await connectDatabase(target.database!, target.name, { readOnly: false });
     const result = await copyDatabase({
       source: src.client,
@@ -59,6 +60,6 @@ async function refreshByCopy(ctx: RunContext): Promise<string> {
     throw new StepError(message || errorMessage(error), ROLLED_BACK);
   } finally {
     await tgt?.client.end().catch(() => {});
-    await src.client.end().catch(() => {});
+    await src?.client.end().catch(() => {});
   }
 }

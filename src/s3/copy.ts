@@ -36,7 +36,7 @@ export const S3_LIMITS: CopyLimits = {
   maxSingleCopyBytes: 5 * GiB,
   partCopyBytes: 512 * MiB,
   streamMultipartThreshold: 64 * MiB,
-  streamPartBytes: 16 * MiB,
+  streamPartBytes: 8 * MiB,
 };
 
 /** S3 allows 10,000 parts; grow the part size for objects that would need more. */

@@ -52,6 +52,10 @@ export async function copyAll(items: readonly CopyItem[], from: BucketRef, to: B
   // Stores that refuse part copies (UploadPartCopy) may still do whole-object copies, and the
   // other way round: remember each refusal separately, so only the objects concerned stream.
   const refused = { whole: false, parts: false };
+  // Streamed bytes pass through this process: a few big objects at a time keep the link busy
+  // while the memory their buffers take stays bounded, whatever the concurrency.
+  const bigStreams = semaphore(MAX_BIG_STREAMS);
+  const multipartStreams = semaphore(MAX_MULTIPART_STREAMS);
 
   const copyOne = async (item: CopyItem) => {
     const { key, size } = item.source;
@@ -61,13 +65,20 @@ export async function copyAll(items: readonly CopyItem[], from: BucketRef, to: B
       state.bytesDone += n;
     };
     const stream = async () => {
-      const copied = await withRetry(async () => {
-        state.bytesDone -= counted; // a retried object starts over
-        counted = 0;
-        return copyByStream(from, to, key, limits, count);
-      }, opts.retry ?? DEFAULT_RETRY);
-      count(copied - counted);
-      return copied;
+      const release = size > BIG_STREAM_BYTES ? await bigStreams() : () => {};
+      const releaseParts = size > limits.streamMultipartThreshold ? await multipartStreams() : () => {};
+      try {
+        const copied = await withRetry(async () => {
+          state.bytesDone -= counted; // a retried object starts over
+          counted = 0;
+          return copyByStream(from, to, key, limits, count);
+        }, opts.retry ?? DEFAULT_RETRY);
+        count(copied - counted);
+        return copied;
+      } finally {
+        releaseParts();
+        release();
+      }
     };
     const kind = size > limits.maxSingleCopyBytes ? 'parts' : 'whole';
     if (opts.method === 'stream') return stream();
@@ -93,8 +104,9 @@ export async function copyAll(items: readonly CopyItem[], from: BucketRef, to: B
 
   const stopProgress = startProgress(state, opts.log, opts.progressEveryMs);
   try {
+    let next = 0;
     const worker = async () => {
-      for (let item = queue.shift(); item; item = queue.shift()) {
+      for (let item = queue[next++]; item; item = queue[next++]) {
         try {
           const bytes = await copyOne(item);
           outcome.copiedObjects++;
@@ -114,9 +126,30 @@ export async function copyAll(items: readonly CopyItem[], from: BucketRef, to: B
   return outcome;
 }
 
+const BIG_STREAM_BYTES = 4 * 1024 * 1024;
+const MAX_BIG_STREAMS = 4;
+/** Each multipart stream holds up to three parts in memory (two uploading, one filling). */
+const MAX_MULTIPART_STREAMS = 2;
+
+/** A counting semaphore: `await acquire()` returns the function that releases the slot. */
+function semaphore(slots: number): () => Promise<() => void> {
+  let free = slots;
+  const waiting: (() => void)[] = [];
+  const release = () => {
+    const next = waiting.shift();
+    if (next) next();
+    else free++;
+  };
+  return async () => {
+    if (free > 0) free--;
+    else await new Promise<void>((resolve) => waiting.push(resolve));
+    return release;
+  };
+}
+
 export function describeCopyError(error: unknown, sourceName: string): string {
   const e = error as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
-  if (e.name === 'NoSuchKey' || e.$metadata?.httpStatusCode === 404) {
+  if (e.name === 'NoSuchKey' || (e.$metadata?.httpStatusCode === 404 && e.name !== 'NoSuchBucket')) {
     return `no longer in ${sourceName}'s bucket (removed after it was listed?)`;
   }
   const status = e.$metadata?.httpStatusCode ? ` (HTTP ${e.$metadata.httpStatusCode})` : '';

@@ -11,7 +11,7 @@ import {
   tableHash,
 } from '../harness/db-fixtures.js';
 import { runAction, type ActionRun } from '../harness/run-action.js';
-import { newDatabase, query } from '../harness/servers.js';
+import { adminUrl, newDatabase, query } from '../harness/servers.js';
 
 let production: string;
 
@@ -123,6 +123,18 @@ describe('db-method copy (a role that may not switch triggers off)', () => {
   it('runs post-sync-sql inside the refresh', async () => {
     expect(await query(staging, `SELECT count(*)::int AS n FROM authors WHERE name NOT LIKE 'Masked %'`)).toEqual([{ n: 0 }]);
     expect(result.log).toContain('Ran `post-sync-sql`');
+  });
+});
+
+describe('db-method copy (a role granted SET on session_replication_role)', () => {
+  it('switches triggers off like a superuser would', async () => {
+    const owner = await newOwnerRole();
+    await query(adminUrl(), `GRANT SET ON PARAMETER session_replication_role TO "${owner}"`);
+    const staging = await newStaging({ owner });
+    const result = await refresh(staging);
+    expect(result.exitCode, result.log).toBe(0);
+    expect(result.log).toContain('triggers off for the load (session_replication_role = replica)');
+    await expectSharedTablesEqualProduction(staging);
   });
 });
 

@@ -270,6 +270,39 @@ describe('failures', () => {
   });
 });
 
+describe('throttling', () => {
+  it('retries SlowDown answers and still copies every object', async () => {
+    const keys = Array.from({ length: 16 }, (_, i) => `books/${i}/cover.jpg`);
+    const source = await newBucket('prod-slow', keys.map((key) => ({ key, body: `bytes of ${key}` })));
+    const refusals = new Map<string, number>();
+    const slowDown = '<?xml version="1.0" encoding="UTF-8"?><Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>';
+    // Every copy or download is refused twice before the server lets it through.
+    const proxy = await startProxy(s3Endpoint(), {
+      intercept: (req) => {
+        if (req.method === 'HEAD' || /[?&]list-type=2/.test(req.url ?? '') || !req.url?.includes('/books/')) return undefined;
+        const seen = refusals.get(req.url) ?? 0;
+        refusals.set(req.url, seen + 1);
+        return seen < 2 ? { status: 503, body: slowDown } : undefined;
+      },
+    });
+    try {
+      for (const method of ['server-side', 'stream']) {
+        refusals.clear();
+        const target = await newBucket('stage-slow');
+        const result = await refresh(target, { 's3-endpoint': proxy.endpoint, 'copy-method': method, concurrency: '16' }, source);
+        expect(result.exitCode, result.log).toBe(0);
+        expect(result.outputs['objects-copied']).toBe('16');
+        // Each write to the target was refused twice, then went through.
+        const writes = [...refusals].filter(([url]) => url.includes(target));
+        expect(writes.map(([, n]) => n >= 3)).toEqual(keys.map(() => true));
+        expect(await bucketSnapshot(target)).toEqual(await bucketSnapshot(source));
+      }
+    } finally {
+      await proxy.close();
+    }
+  });
+});
+
 describe('exclusions', () => {
   it('honours prefixes, globs, ** and comments as documented', async () => {
     const keys = ['a.tmp', 'books/a.tmp', 'books/1/a.tmp', 'books/1/keep.jpg', 'cache/x.jpg', 'cache/deep/y.jpg', 'books/cache/z.jpg', 'thumbs/1.jpg', 'thumbs/1/2.jpg'];

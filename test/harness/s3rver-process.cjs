@@ -18,6 +18,7 @@ FilesystemStore.prototype.listObjects = async function listObjects(bucket, optio
   const { delimiter, prefix = '', startAfter = '', maxKeys = Infinity } = options;
   if (!delimiter || process.platform === 'win32') return listWithoutDelimiterBug.call(this, bucket, options);
   const bucketPath = this.getBucketPath(bucket);
+  if (delimiter === '/' && (prefix === '' || prefix.endsWith('/'))) return listOneLevel(this, bucket, bucketPath, options);
   const prefixDir = path.posix.join(bucketPath, prefix.slice(0, prefix.lastIndexOf('/') + 1));
   const keys = [];
   const commonPrefixes = new Set();
@@ -41,6 +42,37 @@ FilesystemStore.prototype.listObjects = async function listObjects(bucket, optio
   const objects = keys.map((key, i) => metadata[i] && new S3Object(bucket, key, null, metadata[i])).filter(Boolean);
   return { objects, commonPrefixes: [...commonPrefixes].sort(), isTruncated };
 };
+
+// With `/` as delimiter and a folder as prefix, one directory holds the answer: its object files
+// are the keys, its sub-directories holding any object are the common prefixes (cheap, like S3).
+async function listOneLevel(store, bucket, bucketPath, { prefix = '', startAfter = '', maxKeys = Infinity }) {
+  const dir = path.posix.join(bucketPath, prefix);
+  const keys = [];
+  const commonPrefixes = [];
+  let isTruncated = false;
+  const names = fs.existsSync(dir) ? fs.readdirSync(dir, { withFileTypes: true }) : [];
+  const holdsObject = (sub) => {
+    for (const file of walk(sub)) if (file.endsWith(OBJECT_SUFFIX)) return true;
+    return false;
+  };
+  for (const entry of names) {
+    if (entry.isDirectory()) {
+      const common = `${prefix}${entry.name}/`;
+      if (common > startAfter && holdsObject(path.posix.join(dir, entry.name))) commonPrefixes.push(common);
+    } else if (entry.name.endsWith(OBJECT_SUFFIX)) {
+      const key = prefix + entry.name.slice(0, -OBJECT_SUFFIX.length);
+      if (key > startAfter) keys.push(key);
+    }
+  }
+  keys.sort();
+  if (keys.length > maxKeys) {
+    keys.length = maxKeys;
+    isTruncated = true;
+  }
+  const metadata = await Promise.all(keys.map((key) => store.getMetadata(bucket, key).catch(() => undefined)));
+  const objects = keys.map((key, i) => metadata[i] && new S3Object(bucket, key, null, metadata[i])).filter(Boolean);
+  return { objects, commonPrefixes: commonPrefixes.sort(), isTruncated };
+}
 
 const [port, directory] = process.argv.slice(2);
 const server = new S3rver({ port: Number(port), address: '127.0.0.1', directory, silent: true });
