@@ -1,6 +1,849 @@
 import './sourcemap-register.cjs';import { createRequire as __WEBPACK_EXTERNAL_createRequire } from "module";
 /******/ var __webpack_modules__ = ({
 
+/***/ 9659:
+/***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
+
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+var __createBinding = (this && this.__createBinding) || (Object.create ? (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    var desc = Object.getOwnPropertyDescriptor(m, k);
+    if (!desc || ("get" in desc ? !m.__esModule : desc.writable || desc.configurable)) {
+      desc = { enumerable: true, get: function() { return m[k]; } };
+    }
+    Object.defineProperty(o, k2, desc);
+}) : (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    o[k2] = m[k];
+}));
+var __setModuleDefault = (this && this.__setModuleDefault) || (Object.create ? (function(o, v) {
+    Object.defineProperty(o, "default", { enumerable: true, value: v });
+}) : function(o, v) {
+    o["default"] = v;
+});
+var __importStar = (this && this.__importStar) || (function () {
+    var ownKeys = function(o) {
+        ownKeys = Object.getOwnPropertyNames || function (o) {
+            var ar = [];
+            for (var k in o) if (Object.prototype.hasOwnProperty.call(o, k)) ar[ar.length] = k;
+            return ar;
+        };
+        return ownKeys(o);
+    };
+    return function (mod) {
+        if (mod && mod.__esModule) return mod;
+        var result = {};
+        if (mod != null) for (var k = ownKeys(mod), i = 0; i < k.length; i++) if (k[i] !== "default") __createBinding(result, mod, k[i]);
+        __setModuleDefault(result, mod);
+        return result;
+    };
+})();
+var __awaiter = (this && this.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.HttpClient = exports.HttpClientResponse = exports.HttpClientError = exports.MediaTypes = exports.Headers = exports.HttpCodes = void 0;
+exports.getProxyUrl = getProxyUrl;
+exports.isHttps = isHttps;
+const http = __importStar(__nccwpck_require__(8611));
+const https = __importStar(__nccwpck_require__(5692));
+const pm = __importStar(__nccwpck_require__(3335));
+const tunnel = __importStar(__nccwpck_require__(770));
+const undici_1 = __nccwpck_require__(6752);
+var HttpCodes;
+(function (HttpCodes) {
+    HttpCodes[HttpCodes["OK"] = 200] = "OK";
+    HttpCodes[HttpCodes["MultipleChoices"] = 300] = "MultipleChoices";
+    HttpCodes[HttpCodes["MovedPermanently"] = 301] = "MovedPermanently";
+    HttpCodes[HttpCodes["ResourceMoved"] = 302] = "ResourceMoved";
+    HttpCodes[HttpCodes["SeeOther"] = 303] = "SeeOther";
+    HttpCodes[HttpCodes["NotModified"] = 304] = "NotModified";
+    HttpCodes[HttpCodes["UseProxy"] = 305] = "UseProxy";
+    HttpCodes[HttpCodes["SwitchProxy"] = 306] = "SwitchProxy";
+    HttpCodes[HttpCodes["TemporaryRedirect"] = 307] = "TemporaryRedirect";
+    HttpCodes[HttpCodes["PermanentRedirect"] = 308] = "PermanentRedirect";
+    HttpCodes[HttpCodes["BadRequest"] = 400] = "BadRequest";
+    HttpCodes[HttpCodes["Unauthorized"] = 401] = "Unauthorized";
+    HttpCodes[HttpCodes["PaymentRequired"] = 402] = "PaymentRequired";
+    HttpCodes[HttpCodes["Forbidden"] = 403] = "Forbidden";
+    HttpCodes[HttpCodes["NotFound"] = 404] = "NotFound";
+    HttpCodes[HttpCodes["MethodNotAllowed"] = 405] = "MethodNotAllowed";
+    HttpCodes[HttpCodes["NotAcceptable"] = 406] = "NotAcceptable";
+    HttpCodes[HttpCodes["ProxyAuthenticationRequired"] = 407] = "ProxyAuthenticationRequired";
+    HttpCodes[HttpCodes["RequestTimeout"] = 408] = "RequestTimeout";
+    HttpCodes[HttpCodes["Conflict"] = 409] = "Conflict";
+    HttpCodes[HttpCodes["Gone"] = 410] = "Gone";
+    HttpCodes[HttpCodes["TooManyRequests"] = 429] = "TooManyRequests";
+    HttpCodes[HttpCodes["InternalServerError"] = 500] = "InternalServerError";
+    HttpCodes[HttpCodes["NotImplemented"] = 501] = "NotImplemented";
+    HttpCodes[HttpCodes["BadGateway"] = 502] = "BadGateway";
+    HttpCodes[HttpCodes["ServiceUnavailable"] = 503] = "ServiceUnavailable";
+    HttpCodes[HttpCodes["GatewayTimeout"] = 504] = "GatewayTimeout";
+})(HttpCodes || (exports.HttpCodes = HttpCodes = {}));
+var Headers;
+(function (Headers) {
+    Headers["Accept"] = "accept";
+    Headers["ContentType"] = "content-type";
+})(Headers || (exports.Headers = Headers = {}));
+var MediaTypes;
+(function (MediaTypes) {
+    MediaTypes["ApplicationJson"] = "application/json";
+})(MediaTypes || (exports.MediaTypes = MediaTypes = {}));
+/**
+ * Returns the proxy URL, depending upon the supplied url and proxy environment variables.
+ * @param serverUrl  The server URL where the request will be sent. For example, https://api.github.com
+ */
+function getProxyUrl(serverUrl) {
+    const proxyUrl = pm.getProxyUrl(new URL(serverUrl));
+    return proxyUrl ? proxyUrl.href : '';
+}
+const HttpRedirectCodes = [
+    HttpCodes.MovedPermanently,
+    HttpCodes.ResourceMoved,
+    HttpCodes.SeeOther,
+    HttpCodes.TemporaryRedirect,
+    HttpCodes.PermanentRedirect
+];
+const HttpResponseRetryCodes = [
+    HttpCodes.BadGateway,
+    HttpCodes.ServiceUnavailable,
+    HttpCodes.GatewayTimeout
+];
+const RetryableHttpVerbs = ['OPTIONS', 'GET', 'DELETE', 'HEAD'];
+const ExponentialBackoffCeiling = 10;
+const ExponentialBackoffTimeSlice = 5;
+class HttpClientError extends Error {
+    constructor(message, statusCode) {
+        super(message);
+        this.name = 'HttpClientError';
+        this.statusCode = statusCode;
+        Object.setPrototypeOf(this, HttpClientError.prototype);
+    }
+}
+exports.HttpClientError = HttpClientError;
+class HttpClientResponse {
+    constructor(message) {
+        this.message = message;
+    }
+    readBody() {
+        return __awaiter(this, void 0, void 0, function* () {
+            return new Promise((resolve) => __awaiter(this, void 0, void 0, function* () {
+                let output = Buffer.alloc(0);
+                this.message.on('data', (chunk) => {
+                    output = Buffer.concat([output, chunk]);
+                });
+                this.message.on('end', () => {
+                    resolve(output.toString());
+                });
+            }));
+        });
+    }
+    readBodyBuffer() {
+        return __awaiter(this, void 0, void 0, function* () {
+            return new Promise((resolve) => __awaiter(this, void 0, void 0, function* () {
+                const chunks = [];
+                this.message.on('data', (chunk) => {
+                    chunks.push(chunk);
+                });
+                this.message.on('end', () => {
+                    resolve(Buffer.concat(chunks));
+                });
+            }));
+        });
+    }
+}
+exports.HttpClientResponse = HttpClientResponse;
+function isHttps(requestUrl) {
+    const parsedUrl = new URL(requestUrl);
+    return parsedUrl.protocol === 'https:';
+}
+class HttpClient {
+    constructor(userAgent, handlers, requestOptions) {
+        this._ignoreSslError = false;
+        this._allowRedirects = true;
+        this._allowRedirectDowngrade = false;
+        this._maxRedirects = 50;
+        this._allowRetries = false;
+        this._maxRetries = 1;
+        this._keepAlive = false;
+        this._disposed = false;
+        this.userAgent = this._getUserAgentWithOrchestrationId(userAgent);
+        this.handlers = handlers || [];
+        this.requestOptions = requestOptions;
+        if (requestOptions) {
+            if (requestOptions.ignoreSslError != null) {
+                this._ignoreSslError = requestOptions.ignoreSslError;
+            }
+            this._socketTimeout = requestOptions.socketTimeout;
+            if (requestOptions.allowRedirects != null) {
+                this._allowRedirects = requestOptions.allowRedirects;
+            }
+            if (requestOptions.allowRedirectDowngrade != null) {
+                this._allowRedirectDowngrade = requestOptions.allowRedirectDowngrade;
+            }
+            if (requestOptions.maxRedirects != null) {
+                this._maxRedirects = Math.max(requestOptions.maxRedirects, 0);
+            }
+            if (requestOptions.keepAlive != null) {
+                this._keepAlive = requestOptions.keepAlive;
+            }
+            if (requestOptions.allowRetries != null) {
+                this._allowRetries = requestOptions.allowRetries;
+            }
+            if (requestOptions.maxRetries != null) {
+                this._maxRetries = requestOptions.maxRetries;
+            }
+        }
+    }
+    options(requestUrl, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request('OPTIONS', requestUrl, null, additionalHeaders || {});
+        });
+    }
+    get(requestUrl, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request('GET', requestUrl, null, additionalHeaders || {});
+        });
+    }
+    del(requestUrl, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request('DELETE', requestUrl, null, additionalHeaders || {});
+        });
+    }
+    post(requestUrl, data, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request('POST', requestUrl, data, additionalHeaders || {});
+        });
+    }
+    patch(requestUrl, data, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request('PATCH', requestUrl, data, additionalHeaders || {});
+        });
+    }
+    put(requestUrl, data, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request('PUT', requestUrl, data, additionalHeaders || {});
+        });
+    }
+    head(requestUrl, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request('HEAD', requestUrl, null, additionalHeaders || {});
+        });
+    }
+    sendStream(verb, requestUrl, stream, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request(verb, requestUrl, stream, additionalHeaders);
+        });
+    }
+    /**
+     * Gets a typed object from an endpoint
+     * Be aware that not found returns a null.  Other errors (4xx, 5xx) reject the promise
+     */
+    getJson(requestUrl_1) {
+        return __awaiter(this, arguments, void 0, function* (requestUrl, additionalHeaders = {}) {
+            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
+            const res = yield this.get(requestUrl, additionalHeaders);
+            return this._processResponse(res, this.requestOptions);
+        });
+    }
+    postJson(requestUrl_1, obj_1) {
+        return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
+            const data = JSON.stringify(obj, null, 2);
+            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
+            additionalHeaders[Headers.ContentType] =
+                this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
+            const res = yield this.post(requestUrl, data, additionalHeaders);
+            return this._processResponse(res, this.requestOptions);
+        });
+    }
+    putJson(requestUrl_1, obj_1) {
+        return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
+            const data = JSON.stringify(obj, null, 2);
+            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
+            additionalHeaders[Headers.ContentType] =
+                this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
+            const res = yield this.put(requestUrl, data, additionalHeaders);
+            return this._processResponse(res, this.requestOptions);
+        });
+    }
+    patchJson(requestUrl_1, obj_1) {
+        return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
+            const data = JSON.stringify(obj, null, 2);
+            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
+            additionalHeaders[Headers.ContentType] =
+                this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
+            const res = yield this.patch(requestUrl, data, additionalHeaders);
+            return this._processResponse(res, this.requestOptions);
+        });
+    }
+    /**
+     * Makes a raw http request.
+     * All other methods such as get, post, patch, and request ultimately call this.
+     * Prefer get, del, post and patch
+     */
+    request(verb, requestUrl, data, headers) {
+        return __awaiter(this, void 0, void 0, function* () {
+            if (this._disposed) {
+                throw new Error('Client has already been disposed.');
+            }
+            const parsedUrl = new URL(requestUrl);
+            let info = this._prepareRequest(verb, parsedUrl, headers);
+            // Only perform retries on reads since writes may not be idempotent.
+            const maxTries = this._allowRetries && RetryableHttpVerbs.includes(verb)
+                ? this._maxRetries + 1
+                : 1;
+            let numTries = 0;
+            let response;
+            do {
+                response = yield this.requestRaw(info, data);
+                // Check if it's an authentication challenge
+                if (response &&
+                    response.message &&
+                    response.message.statusCode === HttpCodes.Unauthorized) {
+                    let authenticationHandler;
+                    for (const handler of this.handlers) {
+                        if (handler.canHandleAuthentication(response)) {
+                            authenticationHandler = handler;
+                            break;
+                        }
+                    }
+                    if (authenticationHandler) {
+                        return authenticationHandler.handleAuthentication(this, info, data);
+                    }
+                    else {
+                        // We have received an unauthorized response but have no handlers to handle it.
+                        // Let the response return to the caller.
+                        return response;
+                    }
+                }
+                let redirectsRemaining = this._maxRedirects;
+                while (response.message.statusCode &&
+                    HttpRedirectCodes.includes(response.message.statusCode) &&
+                    this._allowRedirects &&
+                    redirectsRemaining > 0) {
+                    const redirectUrl = response.message.headers['location'];
+                    if (!redirectUrl) {
+                        // if there's no location to redirect to, we won't
+                        break;
+                    }
+                    const parsedRedirectUrl = new URL(redirectUrl);
+                    if (parsedUrl.protocol === 'https:' &&
+                        parsedUrl.protocol !== parsedRedirectUrl.protocol &&
+                        !this._allowRedirectDowngrade) {
+                        throw new Error('Redirect from HTTPS to HTTP protocol. This downgrade is not allowed for security reasons. If you want to allow this behavior, set the allowRedirectDowngrade option to true.');
+                    }
+                    // we need to finish reading the response before reassigning response
+                    // which will leak the open socket.
+                    yield response.readBody();
+                    // strip authorization header if redirected to a different hostname
+                    if (parsedRedirectUrl.hostname !== parsedUrl.hostname) {
+                        for (const header in headers) {
+                            // header names are case insensitive
+                            if (header.toLowerCase() === 'authorization') {
+                                delete headers[header];
+                            }
+                        }
+                    }
+                    // let's make the request with the new redirectUrl
+                    info = this._prepareRequest(verb, parsedRedirectUrl, headers);
+                    response = yield this.requestRaw(info, data);
+                    redirectsRemaining--;
+                }
+                if (!response.message.statusCode ||
+                    !HttpResponseRetryCodes.includes(response.message.statusCode)) {
+                    // If not a retry code, return immediately instead of retrying
+                    return response;
+                }
+                numTries += 1;
+                if (numTries < maxTries) {
+                    yield response.readBody();
+                    yield this._performExponentialBackoff(numTries);
+                }
+            } while (numTries < maxTries);
+            return response;
+        });
+    }
+    /**
+     * Needs to be called if keepAlive is set to true in request options.
+     */
+    dispose() {
+        if (this._agent) {
+            this._agent.destroy();
+        }
+        this._disposed = true;
+    }
+    /**
+     * Raw request.
+     * @param info
+     * @param data
+     */
+    requestRaw(info, data) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return new Promise((resolve, reject) => {
+                function callbackForResult(err, res) {
+                    if (err) {
+                        reject(err);
+                    }
+                    else if (!res) {
+                        // If `err` is not passed, then `res` must be passed.
+                        reject(new Error('Unknown error'));
+                    }
+                    else {
+                        resolve(res);
+                    }
+                }
+                this.requestRawWithCallback(info, data, callbackForResult);
+            });
+        });
+    }
+    /**
+     * Raw request with callback.
+     * @param info
+     * @param data
+     * @param onResult
+     */
+    requestRawWithCallback(info, data, onResult) {
+        if (typeof data === 'string') {
+            if (!info.options.headers) {
+                info.options.headers = {};
+            }
+            info.options.headers['Content-Length'] = Buffer.byteLength(data, 'utf8');
+        }
+        let callbackCalled = false;
+        function handleResult(err, res) {
+            if (!callbackCalled) {
+                callbackCalled = true;
+                onResult(err, res);
+            }
+        }
+        const req = info.httpModule.request(info.options, (msg) => {
+            const res = new HttpClientResponse(msg);
+            handleResult(undefined, res);
+        });
+        let socket;
+        req.on('socket', sock => {
+            socket = sock;
+        });
+        // If we ever get disconnected, we want the socket to timeout eventually
+        req.setTimeout(this._socketTimeout || 3 * 60000, () => {
+            if (socket) {
+                socket.end();
+            }
+            handleResult(new Error(`Request timeout: ${info.options.path}`));
+        });
+        req.on('error', function (err) {
+            // err has statusCode property
+            // res should have headers
+            handleResult(err);
+        });
+        if (data && typeof data === 'string') {
+            req.write(data, 'utf8');
+        }
+        if (data && typeof data !== 'string') {
+            data.on('close', function () {
+                req.end();
+            });
+            data.pipe(req);
+        }
+        else {
+            req.end();
+        }
+    }
+    /**
+     * Gets an http agent. This function is useful when you need an http agent that handles
+     * routing through a proxy server - depending upon the url and proxy environment variables.
+     * @param serverUrl  The server URL where the request will be sent. For example, https://api.github.com
+     */
+    getAgent(serverUrl) {
+        const parsedUrl = new URL(serverUrl);
+        return this._getAgent(parsedUrl);
+    }
+    getAgentDispatcher(serverUrl) {
+        const parsedUrl = new URL(serverUrl);
+        const proxyUrl = pm.getProxyUrl(parsedUrl);
+        const useProxy = proxyUrl && proxyUrl.hostname;
+        if (!useProxy) {
+            return;
+        }
+        return this._getProxyAgentDispatcher(parsedUrl, proxyUrl);
+    }
+    _prepareRequest(method, requestUrl, headers) {
+        const info = {};
+        info.parsedUrl = requestUrl;
+        const usingSsl = info.parsedUrl.protocol === 'https:';
+        info.httpModule = usingSsl ? https : http;
+        const defaultPort = usingSsl ? 443 : 80;
+        info.options = {};
+        info.options.host = info.parsedUrl.hostname;
+        info.options.port = info.parsedUrl.port
+            ? parseInt(info.parsedUrl.port)
+            : defaultPort;
+        info.options.path =
+            (info.parsedUrl.pathname || '') + (info.parsedUrl.search || '');
+        info.options.method = method;
+        info.options.headers = this._mergeHeaders(headers);
+        if (this.userAgent != null) {
+            info.options.headers['user-agent'] = this.userAgent;
+        }
+        info.options.agent = this._getAgent(info.parsedUrl);
+        // gives handlers an opportunity to participate
+        if (this.handlers) {
+            for (const handler of this.handlers) {
+                handler.prepareRequest(info.options);
+            }
+        }
+        return info;
+    }
+    _mergeHeaders(headers) {
+        if (this.requestOptions && this.requestOptions.headers) {
+            return Object.assign({}, lowercaseKeys(this.requestOptions.headers), lowercaseKeys(headers || {}));
+        }
+        return lowercaseKeys(headers || {});
+    }
+    /**
+     * Gets an existing header value or returns a default.
+     * Handles converting number header values to strings since HTTP headers must be strings.
+     * Note: This returns string | string[] since some headers can have multiple values.
+     * For headers that must always be a single string (like Content-Type), use the
+     * specialized _getExistingOrDefaultContentTypeHeader method instead.
+     */
+    _getExistingOrDefaultHeader(additionalHeaders, header, _default) {
+        let clientHeader;
+        if (this.requestOptions && this.requestOptions.headers) {
+            const headerValue = lowercaseKeys(this.requestOptions.headers)[header];
+            if (headerValue) {
+                clientHeader =
+                    typeof headerValue === 'number' ? headerValue.toString() : headerValue;
+            }
+        }
+        const additionalValue = additionalHeaders[header];
+        if (additionalValue !== undefined) {
+            return typeof additionalValue === 'number'
+                ? additionalValue.toString()
+                : additionalValue;
+        }
+        if (clientHeader !== undefined) {
+            return clientHeader;
+        }
+        return _default;
+    }
+    /**
+     * Specialized version of _getExistingOrDefaultHeader for Content-Type header.
+     * Always returns a single string (not an array) since Content-Type should be a single value.
+     * Converts arrays to comma-separated strings and numbers to strings to ensure type safety.
+     * This was split from _getExistingOrDefaultHeader to provide stricter typing for callers
+     * that assign the result to places expecting a string (e.g., additionalHeaders[Headers.ContentType]).
+     */
+    _getExistingOrDefaultContentTypeHeader(additionalHeaders, _default) {
+        let clientHeader;
+        if (this.requestOptions && this.requestOptions.headers) {
+            const headerValue = lowercaseKeys(this.requestOptions.headers)[Headers.ContentType];
+            if (headerValue) {
+                if (typeof headerValue === 'number') {
+                    clientHeader = String(headerValue);
+                }
+                else if (Array.isArray(headerValue)) {
+                    clientHeader = headerValue.join(', ');
+                }
+                else {
+                    clientHeader = headerValue;
+                }
+            }
+        }
+        const additionalValue = additionalHeaders[Headers.ContentType];
+        // Return the first non-undefined value, converting numbers or arrays to strings if necessary
+        if (additionalValue !== undefined) {
+            if (typeof additionalValue === 'number') {
+                return String(additionalValue);
+            }
+            else if (Array.isArray(additionalValue)) {
+                return additionalValue.join(', ');
+            }
+            else {
+                return additionalValue;
+            }
+        }
+        if (clientHeader !== undefined) {
+            return clientHeader;
+        }
+        return _default;
+    }
+    _getAgent(parsedUrl) {
+        let agent;
+        const proxyUrl = pm.getProxyUrl(parsedUrl);
+        const useProxy = proxyUrl && proxyUrl.hostname;
+        if (this._keepAlive && useProxy) {
+            agent = this._proxyAgent;
+        }
+        if (!useProxy) {
+            agent = this._agent;
+        }
+        // if agent is already assigned use that agent.
+        if (agent) {
+            return agent;
+        }
+        const usingSsl = parsedUrl.protocol === 'https:';
+        let maxSockets = 100;
+        if (this.requestOptions) {
+            maxSockets = this.requestOptions.maxSockets || http.globalAgent.maxSockets;
+        }
+        // This is `useProxy` again, but we need to check `proxyURl` directly for TypeScripts's flow analysis.
+        if (proxyUrl && proxyUrl.hostname) {
+            const agentOptions = {
+                maxSockets,
+                keepAlive: this._keepAlive,
+                proxy: Object.assign(Object.assign({}, ((proxyUrl.username || proxyUrl.password) && {
+                    proxyAuth: `${proxyUrl.username}:${proxyUrl.password}`
+                })), { host: proxyUrl.hostname, port: proxyUrl.port })
+            };
+            let tunnelAgent;
+            const overHttps = proxyUrl.protocol === 'https:';
+            if (usingSsl) {
+                tunnelAgent = overHttps ? tunnel.httpsOverHttps : tunnel.httpsOverHttp;
+            }
+            else {
+                tunnelAgent = overHttps ? tunnel.httpOverHttps : tunnel.httpOverHttp;
+            }
+            agent = tunnelAgent(agentOptions);
+            this._proxyAgent = agent;
+        }
+        // if tunneling agent isn't assigned create a new agent
+        if (!agent) {
+            const options = { keepAlive: this._keepAlive, maxSockets };
+            agent = usingSsl ? new https.Agent(options) : new http.Agent(options);
+            this._agent = agent;
+        }
+        if (usingSsl && this._ignoreSslError) {
+            // we don't want to set NODE_TLS_REJECT_UNAUTHORIZED=0 since that will affect request for entire process
+            // http.RequestOptions doesn't expose a way to modify RequestOptions.agent.options
+            // we have to cast it to any and change it directly
+            agent.options = Object.assign(agent.options || {}, {
+                rejectUnauthorized: false
+            });
+        }
+        return agent;
+    }
+    _getProxyAgentDispatcher(parsedUrl, proxyUrl) {
+        let proxyAgent;
+        if (this._keepAlive) {
+            proxyAgent = this._proxyAgentDispatcher;
+        }
+        // if agent is already assigned use that agent.
+        if (proxyAgent) {
+            return proxyAgent;
+        }
+        const usingSsl = parsedUrl.protocol === 'https:';
+        proxyAgent = new undici_1.ProxyAgent(Object.assign({ uri: proxyUrl.href, pipelining: !this._keepAlive ? 0 : 1 }, ((proxyUrl.username || proxyUrl.password) && {
+            token: `Basic ${Buffer.from(`${proxyUrl.username}:${proxyUrl.password}`).toString('base64')}`
+        })));
+        this._proxyAgentDispatcher = proxyAgent;
+        if (usingSsl && this._ignoreSslError) {
+            // we don't want to set NODE_TLS_REJECT_UNAUTHORIZED=0 since that will affect request for entire process
+            // http.RequestOptions doesn't expose a way to modify RequestOptions.agent.options
+            // we have to cast it to any and change it directly
+            proxyAgent.options = Object.assign(proxyAgent.options.requestTls || {}, {
+                rejectUnauthorized: false
+            });
+        }
+        return proxyAgent;
+    }
+    _getUserAgentWithOrchestrationId(userAgent) {
+        const baseUserAgent = userAgent || 'actions/http-client';
+        const orchId = process.env['ACTIONS_ORCHESTRATION_ID'];
+        if (orchId) {
+            // Sanitize the orchestration ID to ensure it contains only valid characters
+            // Valid characters: 0-9, a-z, _, -, .
+            const sanitizedId = orchId.replace(/[^a-z0-9_.-]/gi, '_');
+            return `${baseUserAgent} actions_orchestration_id/${sanitizedId}`;
+        }
+        return baseUserAgent;
+    }
+    _performExponentialBackoff(retryNumber) {
+        return __awaiter(this, void 0, void 0, function* () {
+            retryNumber = Math.min(ExponentialBackoffCeiling, retryNumber);
+            const ms = ExponentialBackoffTimeSlice * Math.pow(2, retryNumber);
+            return new Promise(resolve => setTimeout(() => resolve(), ms));
+        });
+    }
+    _processResponse(res, options) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return new Promise((resolve, reject) => __awaiter(this, void 0, void 0, function* () {
+                const statusCode = res.message.statusCode || 0;
+                const response = {
+                    statusCode,
+                    result: null,
+                    headers: {}
+                };
+                // not found leads to null obj returned
+                if (statusCode === HttpCodes.NotFound) {
+                    resolve(response);
+                }
+                // get the result from the body
+                function dateTimeDeserializer(key, value) {
+                    if (typeof value === 'string') {
+                        const a = new Date(value);
+                        if (!isNaN(a.valueOf())) {
+                            return a;
+                        }
+                    }
+                    return value;
+                }
+                let obj;
+                let contents;
+                try {
+                    contents = yield res.readBody();
+                    if (contents && contents.length > 0) {
+                        if (options && options.deserializeDates) {
+                            obj = JSON.parse(contents, dateTimeDeserializer);
+                        }
+                        else {
+                            obj = JSON.parse(contents);
+                        }
+                        response.result = obj;
+                    }
+                    response.headers = res.message.headers;
+                }
+                catch (err) {
+                    // Invalid resource (contents not json);  leaving result obj null
+                }
+                // note that 3xx redirects are handled by the http layer.
+                if (statusCode > 299) {
+                    let msg;
+                    // if exception/error in body, attempt to get better error
+                    if (obj && obj.message) {
+                        msg = obj.message;
+                    }
+                    else if (contents && contents.length > 0) {
+                        // it may be the case that the exception is in the body message as string
+                        msg = contents;
+                    }
+                    else {
+                        msg = `Failed request: (${statusCode})`;
+                    }
+                    const err = new HttpClientError(msg, statusCode);
+                    err.result = response.result;
+                    reject(err);
+                }
+                else {
+                    resolve(response);
+                }
+            }));
+        });
+    }
+}
+exports.HttpClient = HttpClient;
+const lowercaseKeys = (obj) => Object.keys(obj).reduce((c, k) => ((c[k.toLowerCase()] = obj[k]), c), {});
+//# sourceMappingURL=index.js.map
+
+/***/ }),
+
+/***/ 3335:
+/***/ ((__unused_webpack_module, exports) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.getProxyUrl = getProxyUrl;
+exports.checkBypass = checkBypass;
+function getProxyUrl(reqUrl) {
+    const usingSsl = reqUrl.protocol === 'https:';
+    if (checkBypass(reqUrl)) {
+        return undefined;
+    }
+    const proxyVar = (() => {
+        if (usingSsl) {
+            return process.env['https_proxy'] || process.env['HTTPS_PROXY'];
+        }
+        else {
+            return process.env['http_proxy'] || process.env['HTTP_PROXY'];
+        }
+    })();
+    if (proxyVar) {
+        try {
+            return new DecodedURL(proxyVar);
+        }
+        catch (_a) {
+            if (!proxyVar.startsWith('http://') && !proxyVar.startsWith('https://'))
+                return new DecodedURL(`http://${proxyVar}`);
+        }
+    }
+    else {
+        return undefined;
+    }
+}
+function checkBypass(reqUrl) {
+    if (!reqUrl.hostname) {
+        return false;
+    }
+    const reqHost = reqUrl.hostname;
+    if (isLoopbackAddress(reqHost)) {
+        return true;
+    }
+    const noProxy = process.env['no_proxy'] || process.env['NO_PROXY'] || '';
+    if (!noProxy) {
+        return false;
+    }
+    // Determine the request port
+    let reqPort;
+    if (reqUrl.port) {
+        reqPort = Number(reqUrl.port);
+    }
+    else if (reqUrl.protocol === 'http:') {
+        reqPort = 80;
+    }
+    else if (reqUrl.protocol === 'https:') {
+        reqPort = 443;
+    }
+    // Format the request hostname and hostname with port
+    const upperReqHosts = [reqUrl.hostname.toUpperCase()];
+    if (typeof reqPort === 'number') {
+        upperReqHosts.push(`${upperReqHosts[0]}:${reqPort}`);
+    }
+    // Compare request host against noproxy
+    for (const upperNoProxyItem of noProxy
+        .split(',')
+        .map(x => x.trim().toUpperCase())
+        .filter(x => x)) {
+        if (upperNoProxyItem === '*' ||
+            upperReqHosts.some(x => x === upperNoProxyItem ||
+                x.endsWith(`.${upperNoProxyItem}`) ||
+                (upperNoProxyItem.startsWith('.') &&
+                    x.endsWith(`${upperNoProxyItem}`)))) {
+            return true;
+        }
+    }
+    return false;
+}
+function isLoopbackAddress(host) {
+    const hostLower = host.toLowerCase();
+    return (hostLower === 'localhost' ||
+        hostLower.startsWith('127.') ||
+        hostLower.startsWith('[::1]') ||
+        hostLower.startsWith('[0:0:0:0:0:0:0:1]'));
+}
+class DecodedURL extends URL {
+    constructor(url, base) {
+        super(url, base);
+        this._decodedUsername = decodeURIComponent(super.username);
+        this._decodedPassword = decodeURIComponent(super.password);
+    }
+    get username() {
+        return this._decodedUsername;
+    }
+    get password() {
+        return this._decodedPassword;
+    }
+}
+//# sourceMappingURL=proxy.js.map
+
+/***/ }),
+
 /***/ 8282:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
@@ -1358,6 +2201,5754 @@ exports.Sha1WebCrypto = Sha1WebCrypto;
 exports.Sha512 = Sha512;
 exports.Sha512Js = Sha512Js;
 exports.Sha512WebCrypto = Sha512WebCrypto;
+
+
+/***/ }),
+
+/***/ 1696:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+var __webpack_unused_export__;
+const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin } = __nccwpck_require__(5152);
+const { getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin, createPaginator } = __nccwpck_require__(402);
+const { normalizeProvider, getSmithyContext, ServiceException: ServiceException$1, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, makeBuilder, createWaiter, checkExceptions, WaiterState, createAggregatedClient } = __nccwpck_require__(2658);
+const { Command: $Command } = __nccwpck_require__(2658);
+__webpack_unused_export__ = $Command;
+__webpack_unused_export__ = Client;
+const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __nccwpck_require__(7291);
+const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveEndpointConfig, getEndpointPlugin } = __nccwpck_require__(2085);
+const { eventStreamSerdeProvider, resolveEventStreamSerdeConfig } = __nccwpck_require__(6579);
+const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(3422);
+const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(3609);
+const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(6890);
+const { resolveAwsSdkSigV4Config, AwsSdkSigV4Signer, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(7523);
+const { defaultProvider } = __nccwpck_require__(5861);
+const { toUtf8, fromUtf8, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(2430);
+const { streamCollector, NodeHttpHandler } = __nccwpck_require__(1279);
+const { AwsRestJsonProtocol } = __nccwpck_require__(7288);
+const { Sha256 } = __nccwpck_require__(9542);
+
+const defaultLambdaHttpAuthSchemeParametersProvider = async (config, context, input) => {
+    return {
+        operation: getSmithyContext(context).operation,
+        region: await normalizeProvider(config.region)() || (() => {
+            throw new Error("expected `region` to be configured for `aws.auth#sigv4`");
+        })(),
+    };
+};
+function createAwsAuthSigv4HttpAuthOption(authParameters) {
+    return {
+        schemeId: "aws.auth#sigv4",
+        signingProperties: {
+            name: "lambda",
+            region: authParameters.region,
+        },
+        propertiesExtractor: (config, context) => ({
+            signingProperties: {
+                config,
+                context,
+            },
+        }),
+    };
+}
+const defaultLambdaHttpAuthSchemeProvider = (authParameters) => {
+    const options = [];
+    switch (authParameters.operation) {
+        default: {
+            options.push(createAwsAuthSigv4HttpAuthOption(authParameters));
+        }
+    }
+    return options;
+};
+const resolveHttpAuthSchemeConfig = (config) => {
+    const config_0 = resolveAwsSdkSigV4Config(config);
+    return Object.assign(config_0, {
+        authSchemePreference: normalizeProvider(config.authSchemePreference ?? []),
+    });
+};
+
+const resolveClientEndpointParameters = (options) => {
+    return Object.assign(options, {
+        useDualstackEndpoint: options.useDualstackEndpoint ?? false,
+        useFipsEndpoint: options.useFipsEndpoint ?? false,
+        defaultSigningName: "lambda",
+    });
+};
+const commonParams = {
+    UseFIPS: { type: "builtInParams", name: "useFipsEndpoint" },
+    Endpoint: { type: "builtInParams", name: "endpoint" },
+    Region: { type: "builtInParams", name: "region" },
+    UseDualStack: { type: "builtInParams", name: "useDualstackEndpoint" },
+};
+
+var version = "3.1163.0";
+var packageInfo = {
+	version: version};
+
+const k = "ref";
+const a = -1, b = true, c = "isSet", d = "PartitionResult", e = "booleanEquals", f = "getAttr", g = { [k]: "Endpoint" }, h = { [k]: d }, i = {}, j = [{ [k]: "Region" }];
+const _data = {
+    conditions: [
+        [c, [g]],
+        [c, j],
+        ["aws.partition", j, d],
+        [e, [{ [k]: "UseFIPS" }, b]],
+        [e, [{ [k]: "UseDualStack" }, b]],
+        [e, [{ fn: f, argv: [h, "supportsDualStack"] }, b]],
+        [e, [{ fn: f, argv: [h, "supportsFIPS"] }, b]]
+    ],
+    results: [
+        [a],
+        [a, "Invalid Configuration: FIPS and custom endpoint are not supported"],
+        [a, "Invalid Configuration: Dualstack and custom endpoint are not supported"],
+        [g, i],
+        ["https://lambda-fips.{Region}.{PartitionResult#dualStackDnsSuffix}", i],
+        [a, "FIPS and DualStack are enabled, but this partition does not support one or both"],
+        ["https://lambda-fips.{Region}.{PartitionResult#dnsSuffix}", i],
+        [a, "FIPS is enabled but this partition does not support FIPS"],
+        ["https://lambda.{Region}.{PartitionResult#dualStackDnsSuffix}", i],
+        [a, "DualStack is enabled but this partition does not support DualStack"],
+        ["https://lambda.{Region}.{PartitionResult#dnsSuffix}", i],
+        [a, "Invalid Configuration: Missing Region"]
+    ]
+};
+const root = 2;
+const r = 100_000_000;
+const nodes = new Int32Array([
+    -1, 1, -1,
+    0, 12, 3,
+    1, 4, r + 11,
+    2, 5, r + 11,
+    3, 8, 6,
+    4, 7, r + 10,
+    5, r + 8, r + 9,
+    4, 10, 9,
+    6, r + 6, r + 7,
+    5, 11, r + 5,
+    6, r + 4, r + 5,
+    3, r + 1, 13,
+    4, r + 2, r + 3,
+]);
+const bdd = BinaryDecisionDiagram.from(nodes, root, _data.conditions, _data.results);
+
+const cache = new EndpointCache({
+    size: 50,
+    params: ["Endpoint", "Region", "UseDualStack", "UseFIPS"],
+});
+const defaultEndpointResolver = (endpointParams, context = {}) => {
+    return cache.get(endpointParams, () => decideEndpoint(bdd, {
+        endpointParams: endpointParams,
+        logger: context.logger,
+    }));
+};
+customEndpointFunctions.aws = awsEndpointFunctions;
+
+class LambdaServiceException extends ServiceException$1 {
+    static shapeId = "smithy.ts.sdk.synthetic.com.amazonaws.lambda#LambdaServiceException";
+    constructor(options) {
+        super(options);
+        Object.setPrototypeOf(this, LambdaServiceException.prototype);
+    }
+}
+
+class InvalidParameterValueException extends LambdaServiceException {
+    static shapeId = "com.amazonaws.lambda#InvalidParameterValueException";
+    name = "InvalidParameterValueException";
+    $fault = "client";
+    Type;
+    constructor(opts) {
+        super({
+            name: "InvalidParameterValueException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, InvalidParameterValueException.prototype);
+        this.Type = opts.Type;
+    }
+}
+class PolicyLengthExceededException extends LambdaServiceException {
+    static shapeId = "com.amazonaws.lambda#PolicyLengthExceededException";
+    name = "PolicyLengthExceededException";
+    $fault = "client";
+    Type;
+    constructor(opts) {
+        super({
+            name: "PolicyLengthExceededException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, PolicyLengthExceededException.prototype);
+        this.Type = opts.Type;
+    }
+}
+class PreconditionFailedException extends LambdaServiceException {
+    static shapeId = "com.amazonaws.lambda#PreconditionFailedException";
+    name = "PreconditionFailedException";
+    $fault = "client";
+    Type;
+    constructor(opts) {
+        super({
+            name: "PreconditionFailedException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, PreconditionFailedException.prototype);
+        this.Type = opts.Type;
+    }
+}
+class ResourceConflictException extends LambdaServiceException {
+    static shapeId = "com.amazonaws.lambda#ResourceConflictException";
+    name = "ResourceConflictException";
+    $fault = "client";
+    Type;
+    constructor(opts) {
+        super({
+            name: "ResourceConflictException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, ResourceConflictException.prototype);
+        this.Type = opts.Type;
+    }
+}
+class ResourceNotFoundException extends LambdaServiceException {
+    static shapeId = "com.amazonaws.lambda#ResourceNotFoundException";
+    name = "ResourceNotFoundException";
+    $fault = "client";
+    Type;
+    Message;
+    constructor(opts) {
+        super({
+            name: "ResourceNotFoundException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, ResourceNotFoundException.prototype);
+        this.Type = opts.Type;
+        this.Message = opts.Message;
+    }
+}
+class ServiceException extends LambdaServiceException {
+    static shapeId = "com.amazonaws.lambda#ServiceException";
+    name = "ServiceException";
+    $fault = "server";
+    Type;
+    Message;
+    constructor(opts) {
+        super({
+            name: "ServiceException",
+            $fault: "server",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, ServiceException.prototype);
+        this.Type = opts.Type;
+        this.Message = opts.Message;
+    }
+}
+class TooManyRequestsException extends LambdaServiceException {
+    static shapeId = "com.amazonaws.lambda#TooManyRequestsException";
+    name = "TooManyRequestsException";
+    $fault = "client";
+    retryAfterSeconds;
+    Type;
+    Reason;
+    constructor(opts) {
+        super({
+            name: "TooManyRequestsException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, TooManyRequestsException.prototype);
+        this.retryAfterSeconds = opts.retryAfterSeconds;
+        this.Type = opts.Type;
+        this.Reason = opts.Reason;
+    }
+}
+class PublicPolicyException extends LambdaServiceException {
+    static shapeId = "com.amazonaws.lambda#PublicPolicyException";
+    name = "PublicPolicyException";
+    $fault = "client";
+    Type;
+    Message;
+    constructor(opts) {
+        super({
+            name: "PublicPolicyException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, PublicPolicyException.prototype);
+        this.Type = opts.Type;
+        this.Message = opts.Message;
+    }
+}
+class AliasLimitExceededException extends LambdaServiceException {
+    static shapeId = "com.amazonaws.lambda#AliasLimitExceededException";
+    name = "AliasLimitExceededException";
+    $fault = "client";
+    Type;
+    constructor(opts) {
+        super({
+            name: "AliasLimitExceededException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, AliasLimitExceededException.prototype);
+        this.Type = opts.Type;
+    }
+}
+class CapacityProviderLimitExceededException extends LambdaServiceException {
+    static shapeId = "com.amazonaws.lambda#CapacityProviderLimitExceededException";
+    name = "CapacityProviderLimitExceededException";
+    $fault = "client";
+    Type;
+    constructor(opts) {
+        super({
+            name: "CapacityProviderLimitExceededException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, CapacityProviderLimitExceededException.prototype);
+        this.Type = opts.Type;
+    }
+}
+class KMSAccessDeniedException extends LambdaServiceException {
+    static shapeId = "com.amazonaws.lambda#KMSAccessDeniedException";
+    name = "KMSAccessDeniedException";
+    $fault = "server";
+    Type;
+    Message;
+    constructor(opts) {
+        super({
+            name: "KMSAccessDeniedException",
+            $fault: "server",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, KMSAccessDeniedException.prototype);
+        this.Type = opts.Type;
+        this.Message = opts.Message;
+    }
+}
+class KMSDisabledException extends LambdaServiceException {
+    static shapeId = "com.amazonaws.lambda#KMSDisabledException";
+    name = "KMSDisabledException";
+    $fault = "server";
+    Type;
+    Message;
+    constructor(opts) {
+        super({
+            name: "KMSDisabledException",
+            $fault: "server",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, KMSDisabledException.prototype);
+        this.Type = opts.Type;
+        this.Message = opts.Message;
+    }
+}
+class KMSInvalidStateException extends LambdaServiceException {
+    static shapeId = "com.amazonaws.lambda#KMSInvalidStateException";
+    name = "KMSInvalidStateException";
+    $fault = "server";
+    Type;
+    Message;
+    constructor(opts) {
+        super({
+            name: "KMSInvalidStateException",
+            $fault: "server",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, KMSInvalidStateException.prototype);
+        this.Type = opts.Type;
+        this.Message = opts.Message;
+    }
+}
+class KMSNotFoundException extends LambdaServiceException {
+    static shapeId = "com.amazonaws.lambda#KMSNotFoundException";
+    name = "KMSNotFoundException";
+    $fault = "server";
+    Type;
+    Message;
+    constructor(opts) {
+        super({
+            name: "KMSNotFoundException",
+            $fault: "server",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, KMSNotFoundException.prototype);
+        this.Type = opts.Type;
+        this.Message = opts.Message;
+    }
+}
+class ResourceInUseException extends LambdaServiceException {
+    static shapeId = "com.amazonaws.lambda#ResourceInUseException";
+    name = "ResourceInUseException";
+    $fault = "client";
+    Type;
+    Message;
+    constructor(opts) {
+        super({
+            name: "ResourceInUseException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, ResourceInUseException.prototype);
+        this.Type = opts.Type;
+        this.Message = opts.Message;
+    }
+}
+class CodeSigningConfigNotFoundException extends LambdaServiceException {
+    static shapeId = "com.amazonaws.lambda#CodeSigningConfigNotFoundException";
+    name = "CodeSigningConfigNotFoundException";
+    $fault = "client";
+    Type;
+    Message;
+    constructor(opts) {
+        super({
+            name: "CodeSigningConfigNotFoundException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, CodeSigningConfigNotFoundException.prototype);
+        this.Type = opts.Type;
+        this.Message = opts.Message;
+    }
+}
+class CodeStorageExceededException extends LambdaServiceException {
+    static shapeId = "com.amazonaws.lambda#CodeStorageExceededException";
+    name = "CodeStorageExceededException";
+    $fault = "client";
+    Type;
+    constructor(opts) {
+        super({
+            name: "CodeStorageExceededException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, CodeStorageExceededException.prototype);
+        this.Type = opts.Type;
+    }
+}
+class CodeVerificationFailedException extends LambdaServiceException {
+    static shapeId = "com.amazonaws.lambda#CodeVerificationFailedException";
+    name = "CodeVerificationFailedException";
+    $fault = "client";
+    Type;
+    Message;
+    constructor(opts) {
+        super({
+            name: "CodeVerificationFailedException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, CodeVerificationFailedException.prototype);
+        this.Type = opts.Type;
+        this.Message = opts.Message;
+    }
+}
+class FunctionVersionsPerCapacityProviderLimitExceededException extends LambdaServiceException {
+    static shapeId = "com.amazonaws.lambda#FunctionVersionsPerCapacityProviderLimitExceededException";
+    name = "FunctionVersionsPerCapacityProviderLimitExceededException";
+    $fault = "client";
+    Type;
+    constructor(opts) {
+        super({
+            name: "FunctionVersionsPerCapacityProviderLimitExceededException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, FunctionVersionsPerCapacityProviderLimitExceededException.prototype);
+        this.Type = opts.Type;
+    }
+}
+class InvalidCodeSignatureException extends LambdaServiceException {
+    static shapeId = "com.amazonaws.lambda#InvalidCodeSignatureException";
+    name = "InvalidCodeSignatureException";
+    $fault = "client";
+    Type;
+    Message;
+    constructor(opts) {
+        super({
+            name: "InvalidCodeSignatureException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, InvalidCodeSignatureException.prototype);
+        this.Type = opts.Type;
+        this.Message = opts.Message;
+    }
+}
+class CodeArtifactUserDeletedException extends LambdaServiceException {
+    static shapeId = "com.amazonaws.lambda#CodeArtifactUserDeletedException";
+    name = "CodeArtifactUserDeletedException";
+    $fault = "client";
+    Type;
+    constructor(opts) {
+        super({
+            name: "CodeArtifactUserDeletedException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, CodeArtifactUserDeletedException.prototype);
+        this.Type = opts.Type;
+    }
+}
+class CodeArtifactUserFailedException extends LambdaServiceException {
+    static shapeId = "com.amazonaws.lambda#CodeArtifactUserFailedException";
+    name = "CodeArtifactUserFailedException";
+    $fault = "client";
+    Type;
+    constructor(opts) {
+        super({
+            name: "CodeArtifactUserFailedException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, CodeArtifactUserFailedException.prototype);
+        this.Type = opts.Type;
+    }
+}
+class CodeArtifactUserPendingException extends LambdaServiceException {
+    static shapeId = "com.amazonaws.lambda#CodeArtifactUserPendingException";
+    name = "CodeArtifactUserPendingException";
+    $fault = "client";
+    Type;
+    constructor(opts) {
+        super({
+            name: "CodeArtifactUserPendingException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, CodeArtifactUserPendingException.prototype);
+        this.Type = opts.Type;
+    }
+}
+class DurableExecutionAlreadyStartedException extends LambdaServiceException {
+    static shapeId = "com.amazonaws.lambda#DurableExecutionAlreadyStartedException";
+    name = "DurableExecutionAlreadyStartedException";
+    $fault = "client";
+    Type;
+    Message;
+    constructor(opts) {
+        super({
+            name: "DurableExecutionAlreadyStartedException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, DurableExecutionAlreadyStartedException.prototype);
+        this.Type = opts.Type;
+        this.Message = opts.Message;
+    }
+}
+class EC2AccessDeniedException extends LambdaServiceException {
+    static shapeId = "com.amazonaws.lambda#EC2AccessDeniedException";
+    name = "EC2AccessDeniedException";
+    $fault = "server";
+    Type;
+    Message;
+    constructor(opts) {
+        super({
+            name: "EC2AccessDeniedException",
+            $fault: "server",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, EC2AccessDeniedException.prototype);
+        this.Type = opts.Type;
+        this.Message = opts.Message;
+    }
+}
+class EC2ThrottledException extends LambdaServiceException {
+    static shapeId = "com.amazonaws.lambda#EC2ThrottledException";
+    name = "EC2ThrottledException";
+    $fault = "server";
+    Type;
+    Message;
+    constructor(opts) {
+        super({
+            name: "EC2ThrottledException",
+            $fault: "server",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, EC2ThrottledException.prototype);
+        this.Type = opts.Type;
+        this.Message = opts.Message;
+    }
+}
+class EC2UnexpectedException extends LambdaServiceException {
+    static shapeId = "com.amazonaws.lambda#EC2UnexpectedException";
+    name = "EC2UnexpectedException";
+    $fault = "server";
+    Type;
+    Message;
+    EC2ErrorCode;
+    constructor(opts) {
+        super({
+            name: "EC2UnexpectedException",
+            $fault: "server",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, EC2UnexpectedException.prototype);
+        this.Type = opts.Type;
+        this.Message = opts.Message;
+        this.EC2ErrorCode = opts.EC2ErrorCode;
+    }
+}
+class EFSIOException extends LambdaServiceException {
+    static shapeId = "com.amazonaws.lambda#EFSIOException";
+    name = "EFSIOException";
+    $fault = "client";
+    Type;
+    Message;
+    constructor(opts) {
+        super({
+            name: "EFSIOException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, EFSIOException.prototype);
+        this.Type = opts.Type;
+        this.Message = opts.Message;
+    }
+}
+class EFSMountConnectivityException extends LambdaServiceException {
+    static shapeId = "com.amazonaws.lambda#EFSMountConnectivityException";
+    name = "EFSMountConnectivityException";
+    $fault = "client";
+    Type;
+    Message;
+    constructor(opts) {
+        super({
+            name: "EFSMountConnectivityException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, EFSMountConnectivityException.prototype);
+        this.Type = opts.Type;
+        this.Message = opts.Message;
+    }
+}
+class EFSMountFailureException extends LambdaServiceException {
+    static shapeId = "com.amazonaws.lambda#EFSMountFailureException";
+    name = "EFSMountFailureException";
+    $fault = "client";
+    Type;
+    Message;
+    constructor(opts) {
+        super({
+            name: "EFSMountFailureException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, EFSMountFailureException.prototype);
+        this.Type = opts.Type;
+        this.Message = opts.Message;
+    }
+}
+class EFSMountTimeoutException extends LambdaServiceException {
+    static shapeId = "com.amazonaws.lambda#EFSMountTimeoutException";
+    name = "EFSMountTimeoutException";
+    $fault = "client";
+    Type;
+    Message;
+    constructor(opts) {
+        super({
+            name: "EFSMountTimeoutException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, EFSMountTimeoutException.prototype);
+        this.Type = opts.Type;
+        this.Message = opts.Message;
+    }
+}
+class ENILimitReachedException extends LambdaServiceException {
+    static shapeId = "com.amazonaws.lambda#ENILimitReachedException";
+    name = "ENILimitReachedException";
+    $fault = "server";
+    Type;
+    Message;
+    constructor(opts) {
+        super({
+            name: "ENILimitReachedException",
+            $fault: "server",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, ENILimitReachedException.prototype);
+        this.Type = opts.Type;
+        this.Message = opts.Message;
+    }
+}
+class ENINotReadyException extends LambdaServiceException {
+    static shapeId = "com.amazonaws.lambda#ENINotReadyException";
+    name = "ENINotReadyException";
+    $fault = "server";
+    Type;
+    Message;
+    constructor(opts) {
+        super({
+            name: "ENINotReadyException",
+            $fault: "server",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, ENINotReadyException.prototype);
+        this.Type = opts.Type;
+        this.Message = opts.Message;
+    }
+}
+class InvalidRequestContentException extends LambdaServiceException {
+    static shapeId = "com.amazonaws.lambda#InvalidRequestContentException";
+    name = "InvalidRequestContentException";
+    $fault = "client";
+    Type;
+    constructor(opts) {
+        super({
+            name: "InvalidRequestContentException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, InvalidRequestContentException.prototype);
+        this.Type = opts.Type;
+    }
+}
+class InvalidRuntimeException extends LambdaServiceException {
+    static shapeId = "com.amazonaws.lambda#InvalidRuntimeException";
+    name = "InvalidRuntimeException";
+    $fault = "server";
+    Type;
+    Message;
+    constructor(opts) {
+        super({
+            name: "InvalidRuntimeException",
+            $fault: "server",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, InvalidRuntimeException.prototype);
+        this.Type = opts.Type;
+        this.Message = opts.Message;
+    }
+}
+class InvalidSecurityGroupIDException extends LambdaServiceException {
+    static shapeId = "com.amazonaws.lambda#InvalidSecurityGroupIDException";
+    name = "InvalidSecurityGroupIDException";
+    $fault = "server";
+    Type;
+    Message;
+    constructor(opts) {
+        super({
+            name: "InvalidSecurityGroupIDException",
+            $fault: "server",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, InvalidSecurityGroupIDException.prototype);
+        this.Type = opts.Type;
+        this.Message = opts.Message;
+    }
+}
+class InvalidSubnetIDException extends LambdaServiceException {
+    static shapeId = "com.amazonaws.lambda#InvalidSubnetIDException";
+    name = "InvalidSubnetIDException";
+    $fault = "server";
+    Type;
+    Message;
+    constructor(opts) {
+        super({
+            name: "InvalidSubnetIDException",
+            $fault: "server",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, InvalidSubnetIDException.prototype);
+        this.Type = opts.Type;
+        this.Message = opts.Message;
+    }
+}
+class InvalidZipFileException extends LambdaServiceException {
+    static shapeId = "com.amazonaws.lambda#InvalidZipFileException";
+    name = "InvalidZipFileException";
+    $fault = "server";
+    Type;
+    Message;
+    constructor(opts) {
+        super({
+            name: "InvalidZipFileException",
+            $fault: "server",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, InvalidZipFileException.prototype);
+        this.Type = opts.Type;
+        this.Message = opts.Message;
+    }
+}
+class ModeNotSupportedException extends LambdaServiceException {
+    static shapeId = "com.amazonaws.lambda#ModeNotSupportedException";
+    name = "ModeNotSupportedException";
+    $fault = "client";
+    Type;
+    constructor(opts) {
+        super({
+            name: "ModeNotSupportedException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, ModeNotSupportedException.prototype);
+        this.Type = opts.Type;
+    }
+}
+class NoPublishedVersionException extends LambdaServiceException {
+    static shapeId = "com.amazonaws.lambda#NoPublishedVersionException";
+    name = "NoPublishedVersionException";
+    $fault = "client";
+    Type;
+    Message;
+    constructor(opts) {
+        super({
+            name: "NoPublishedVersionException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, NoPublishedVersionException.prototype);
+        this.Type = opts.Type;
+        this.Message = opts.Message;
+    }
+}
+class RecursiveInvocationException extends LambdaServiceException {
+    static shapeId = "com.amazonaws.lambda#RecursiveInvocationException";
+    name = "RecursiveInvocationException";
+    $fault = "client";
+    Type;
+    Message;
+    constructor(opts) {
+        super({
+            name: "RecursiveInvocationException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, RecursiveInvocationException.prototype);
+        this.Type = opts.Type;
+        this.Message = opts.Message;
+    }
+}
+class RequestTooLargeException extends LambdaServiceException {
+    static shapeId = "com.amazonaws.lambda#RequestTooLargeException";
+    name = "RequestTooLargeException";
+    $fault = "client";
+    Type;
+    constructor(opts) {
+        super({
+            name: "RequestTooLargeException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, RequestTooLargeException.prototype);
+        this.Type = opts.Type;
+    }
+}
+class ResourceNotReadyException extends LambdaServiceException {
+    static shapeId = "com.amazonaws.lambda#ResourceNotReadyException";
+    name = "ResourceNotReadyException";
+    $fault = "server";
+    Type;
+    constructor(opts) {
+        super({
+            name: "ResourceNotReadyException",
+            $fault: "server",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, ResourceNotReadyException.prototype);
+        this.Type = opts.Type;
+    }
+}
+class S3FilesMountConnectivityException extends LambdaServiceException {
+    static shapeId = "com.amazonaws.lambda#S3FilesMountConnectivityException";
+    name = "S3FilesMountConnectivityException";
+    $fault = "client";
+    Type;
+    Message;
+    constructor(opts) {
+        super({
+            name: "S3FilesMountConnectivityException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, S3FilesMountConnectivityException.prototype);
+        this.Type = opts.Type;
+        this.Message = opts.Message;
+    }
+}
+class S3FilesMountFailureException extends LambdaServiceException {
+    static shapeId = "com.amazonaws.lambda#S3FilesMountFailureException";
+    name = "S3FilesMountFailureException";
+    $fault = "client";
+    Type;
+    Message;
+    constructor(opts) {
+        super({
+            name: "S3FilesMountFailureException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, S3FilesMountFailureException.prototype);
+        this.Type = opts.Type;
+        this.Message = opts.Message;
+    }
+}
+class S3FilesMountTimeoutException extends LambdaServiceException {
+    static shapeId = "com.amazonaws.lambda#S3FilesMountTimeoutException";
+    name = "S3FilesMountTimeoutException";
+    $fault = "client";
+    Type;
+    Message;
+    constructor(opts) {
+        super({
+            name: "S3FilesMountTimeoutException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, S3FilesMountTimeoutException.prototype);
+        this.Type = opts.Type;
+        this.Message = opts.Message;
+    }
+}
+class SerializedRequestEntityTooLargeException extends LambdaServiceException {
+    static shapeId = "com.amazonaws.lambda#SerializedRequestEntityTooLargeException";
+    name = "SerializedRequestEntityTooLargeException";
+    $fault = "client";
+    Type;
+    constructor(opts) {
+        super({
+            name: "SerializedRequestEntityTooLargeException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, SerializedRequestEntityTooLargeException.prototype);
+        this.Type = opts.Type;
+    }
+}
+class ServiceQuotaExceededException extends LambdaServiceException {
+    static shapeId = "com.amazonaws.lambda#ServiceQuotaExceededException";
+    name = "ServiceQuotaExceededException";
+    $fault = "client";
+    Type;
+    Message;
+    constructor(opts) {
+        super({
+            name: "ServiceQuotaExceededException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, ServiceQuotaExceededException.prototype);
+        this.Type = opts.Type;
+        this.Message = opts.Message;
+    }
+}
+class SnapStartException extends LambdaServiceException {
+    static shapeId = "com.amazonaws.lambda#SnapStartException";
+    name = "SnapStartException";
+    $fault = "client";
+    Type;
+    Message;
+    constructor(opts) {
+        super({
+            name: "SnapStartException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, SnapStartException.prototype);
+        this.Type = opts.Type;
+        this.Message = opts.Message;
+    }
+}
+class SnapStartNotReadyException extends LambdaServiceException {
+    static shapeId = "com.amazonaws.lambda#SnapStartNotReadyException";
+    name = "SnapStartNotReadyException";
+    $fault = "client";
+    Type;
+    Message;
+    constructor(opts) {
+        super({
+            name: "SnapStartNotReadyException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, SnapStartNotReadyException.prototype);
+        this.Type = opts.Type;
+        this.Message = opts.Message;
+    }
+}
+class SnapStartRegenerationFailureException extends LambdaServiceException {
+    static shapeId = "com.amazonaws.lambda#SnapStartRegenerationFailureException";
+    name = "SnapStartRegenerationFailureException";
+    $fault = "client";
+    Type;
+    Message;
+    constructor(opts) {
+        super({
+            name: "SnapStartRegenerationFailureException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, SnapStartRegenerationFailureException.prototype);
+        this.Type = opts.Type;
+        this.Message = opts.Message;
+    }
+}
+class SnapStartTimeoutException extends LambdaServiceException {
+    static shapeId = "com.amazonaws.lambda#SnapStartTimeoutException";
+    name = "SnapStartTimeoutException";
+    $fault = "client";
+    Type;
+    Message;
+    constructor(opts) {
+        super({
+            name: "SnapStartTimeoutException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, SnapStartTimeoutException.prototype);
+        this.Type = opts.Type;
+        this.Message = opts.Message;
+    }
+}
+class SubnetIPAddressLimitReachedException extends LambdaServiceException {
+    static shapeId = "com.amazonaws.lambda#SubnetIPAddressLimitReachedException";
+    name = "SubnetIPAddressLimitReachedException";
+    $fault = "server";
+    Type;
+    Message;
+    constructor(opts) {
+        super({
+            name: "SubnetIPAddressLimitReachedException",
+            $fault: "server",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, SubnetIPAddressLimitReachedException.prototype);
+        this.Type = opts.Type;
+        this.Message = opts.Message;
+    }
+}
+class UnsupportedMediaTypeException extends LambdaServiceException {
+    static shapeId = "com.amazonaws.lambda#UnsupportedMediaTypeException";
+    name = "UnsupportedMediaTypeException";
+    $fault = "client";
+    Type;
+    constructor(opts) {
+        super({
+            name: "UnsupportedMediaTypeException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, UnsupportedMediaTypeException.prototype);
+        this.Type = opts.Type;
+    }
+}
+class ProvisionedConcurrencyConfigNotFoundException extends LambdaServiceException {
+    static shapeId = "com.amazonaws.lambda#ProvisionedConcurrencyConfigNotFoundException";
+    name = "ProvisionedConcurrencyConfigNotFoundException";
+    $fault = "client";
+    Type;
+    constructor(opts) {
+        super({
+            name: "ProvisionedConcurrencyConfigNotFoundException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, ProvisionedConcurrencyConfigNotFoundException.prototype);
+        this.Type = opts.Type;
+    }
+}
+class CallbackTimeoutException extends LambdaServiceException {
+    static shapeId = "com.amazonaws.lambda#CallbackTimeoutException";
+    name = "CallbackTimeoutException";
+    $fault = "client";
+    Type;
+    Message;
+    constructor(opts) {
+        super({
+            name: "CallbackTimeoutException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, CallbackTimeoutException.prototype);
+        this.Type = opts.Type;
+        this.Message = opts.Message;
+    }
+}
+
+const _A = "Action";
+const _AA = "AliasArn";
+const _AC = "AliasConfiguration";
+const _ACc = "AccessConfigs";
+const _ACl = "AllowCredentials";
+const _AFSC = "AppliedFunctionScalingConfig";
+const _AH = "AllowHeaders";
+const _AIT = "AllowedInstanceTypes";
+const _AL = "AccountLimit";
+const _ALEE = "AliasLimitExceededException";
+const _ALL = "ApplicationLogLevel";
+const _ALVP = "AddLayerVersionPermission";
+const _ALVPR = "AddLayerVersionPermissionRequest";
+const _ALVPRd = "AddLayerVersionPermissionResponse";
+const _ALl = "AliasList";
+const _AM = "AllowMethods";
+const _AMKESC = "AmazonManagedKafkaEventSourceConfig";
+const _AO = "AllowOrigins";
+const _AOp = "ApplyOn";
+const _AP = "AllowedPublishers";
+const _APCE = "AvailableProvisionedConcurrentExecutions";
+const _APCEl = "AllocatedProvisionedConcurrentExecutions";
+const _APR = "AddPermissionRequest";
+const _APRd = "AddPermissionResponse";
+const _APd = "AddPermission";
+const _ARC = "AliasRoutingConfiguration";
+const _AT = "AuthType";
+const _AU = "AccountUsage";
+const _AVW = "AdditionalVersionWeights";
+const _Al = "Aliases";
+const _Ar = "Architectures";
+const _Arn = "Arn";
+const _At = "Attribute";
+const _Att = "Attempt";
+const _B = "Blob";
+const _BBOFE = "BisectBatchOnFunctionError";
+const _BOP = "BinaryOperationPayload";
+const _BS = "BlobStream";
+const _BSa = "BatchSize";
+const _C = "Concurrency";
+const _CA = "CompatibleArchitectures";
+const _CAR = "CreateAliasRequest";
+const _CAUDE = "CodeArtifactUserDeletedException";
+const _CAUFE = "CodeArtifactUserFailedException";
+const _CAUPE = "CodeArtifactUserPendingException";
+const _CAo = "CompatibleArchitecture";
+const _CAr = "CreateAlias";
+const _CAu = "CurrentAttempt";
+const _CC = "ClientContext";
+const _CCP = "CreateCapacityProvider";
+const _CCPR = "CreateCapacityProviderRequest";
+const _CCPRr = "CreateCapacityProviderResponse";
+const _CCSC = "CreateCodeSigningConfig";
+const _CCSCR = "CreateCodeSigningConfigRequest";
+const _CCSCRr = "CreateCodeSigningConfigResponse";
+const _CD = "CallbackDetails";
+const _CDE = "CheckpointDurableExecution";
+const _CDER = "CheckpointDurableExecutionRequest";
+const _CDERh = "CheckpointDurableExecutionResponse";
+const _CDo = "ContextDetails";
+const _CDr = "CreatedDate";
+const _CE = "ConcurrentExecutions";
+const _CESM = "CreateEventSourceMapping";
+const _CESMR = "CreateEventSourceMappingRequest";
+const _CF = "CreateFunction";
+const _CFD = "CallbackFailedDetails";
+const _CFDo = "ContextFailedDetails";
+const _CFR = "CreateFunctionRequest";
+const _CFUC = "CreateFunctionUrlConfig";
+const _CFUCR = "CreateFunctionUrlConfigRequest";
+const _CFUCRr = "CreateFunctionUrlConfigResponse";
+const _CGI = "ConsumerGroupId";
+const _CI = "CallbackId";
+const _CID = "ChainedInvokeDetails";
+const _CIFD = "ChainedInvokeFailedDetails";
+const _CIO = "ChainedInvokeOptions";
+const _CISD = "ChainedInvokeStartedDetails";
+const _CISDh = "ChainedInvokeStoppedDetails";
+const _CISDha = "ChainedInvokeSucceededDetails";
+const _CITOD = "ChainedInvokeTimedOutDetails";
+const _CM = "ConsumptionMode";
+const _CN = "CollectionName";
+const _CO = "CallbackOptions";
+const _COo = "ContextOptions";
+const _CP = "CapacityProvider";
+const _CPA = "CapacityProviderArn";
+const _CPC = "CapacityProviderConfig";
+const _CPL = "CapacityProvidersList";
+const _CPLC = "CapacityProviderLoggingConfig";
+const _CPLEE = "CapacityProviderLimitExceededException";
+const _CPN = "CapacityProviderName";
+const _CPORA = "CapacityProviderOperatorRoleArn";
+const _CPPC = "CapacityProviderPermissionsConfig";
+const _CPSC = "CapacityProviderScalingConfig";
+const _CPSPL = "CapacityProviderScalingPoliciesList";
+const _CPTC = "CapacityProviderTelemetryConfig";
+const _CPVC = "CapacityProviderVpcConfig";
+const _CPa = "CapacityProviders";
+const _CR = "CompatibleRuntimes";
+const _CRo = "CompatibleRuntime";
+const _CS = "CodeSize";
+const _CSC = "CodeSigningConfig";
+const _CSCA = "CodeSigningConfigArn";
+const _CSCI = "CodeSigningConfigId";
+const _CSCL = "CodeSigningConfigList";
+const _CSCNFE = "CodeSigningConfigNotFoundException";
+const _CSCo = "CodeSigningConfigs";
+const _CSD = "CallbackStartedDetails";
+const _CSDa = "CallbackSucceededDetails";
+const _CSDo = "ContextStartedDetails";
+const _CSDon = "ContextSucceededDetails";
+const _CSEE = "CodeStorageExceededException";
+const _CSP = "CodeSigningPolicies";
+const _CSU = "CodeSizeUnzipped";
+const _CSZ = "CodeSizeZipped";
+const _CSo = "CodeSha256";
+const _CSon = "ConfigSha256";
+const _CT = "CheckpointToken";
+const _CTE = "CallbackTimeoutException";
+const _CTOD = "CallbackTimedOutDetails";
+const _CT_ = "Content-Type";
+const _CTl = "ClientToken";
+const _CTr = "CreationTime";
+const _CUES = "CheckpointUpdatedExecutionState";
+const _CVFE = "CodeVerificationFailedException";
+const _Co = "Cors";
+const _Cod = "Code";
+const _Com = "Command";
+const _Con = "Configuration";
+const _Cont = "Content";
+const _D = "Description";
+const _DA = "DeleteAlias";
+const _DAR = "DeleteAliasRequest";
+const _DC = "DestinationConfig";
+const _DCP = "DeleteCapacityProvider";
+const _DCPR = "DeleteCapacityProviderRequest";
+const _DCPRe = "DeleteCapacityProviderResponse";
+const _DCSC = "DeleteCodeSigningConfig";
+const _DCSCR = "DeleteCodeSigningConfigRequest";
+const _DCSCRe = "DeleteCodeSigningConfigResponse";
+const _DCu = "DurableConfig";
+const _DDBESC = "DocumentDBEventSourceConfig";
+const _DE = "DurableExecutions";
+const _DEA = "DurableExecutionArn";
+const _DEASE = "DurableExecutionAlreadyStartedException";
+const _DEN = "DurableExecutionName";
+const _DESM = "DeleteEventSourceMapping";
+const _DESMR = "DeleteEventSourceMappingRequest";
+const _DF = "DeleteFunction";
+const _DFC = "DeleteFunctionConcurrency";
+const _DFCR = "DeleteFunctionConcurrencyRequest";
+const _DFCSC = "DeleteFunctionCodeSigningConfig";
+const _DFCSCR = "DeleteFunctionCodeSigningConfigRequest";
+const _DFEIC = "DeleteFunctionEventInvokeConfig";
+const _DFEICR = "DeleteFunctionEventInvokeConfigRequest";
+const _DFR = "DeleteFunctionRequest";
+const _DFRe = "DeleteFunctionResponse";
+const _DFUC = "DeleteFunctionUrlConfig";
+const _DFUCR = "DeleteFunctionUrlConfigRequest";
+const _DLC = "DeadLetterConfig";
+const _DLV = "DeleteLayerVersion";
+const _DLVR = "DeleteLayerVersionRequest";
+const _DN = "DatabaseName";
+const _DPCC = "DeleteProvisionedConcurrencyConfig";
+const _DPCCR = "DeleteProvisionedConcurrencyConfigRequest";
+const _DR = "DryRun";
+const _DRP = "DeleteResourcePolicy";
+const _DRPR = "DeleteResourcePolicyRequest";
+const _DSR = "DirectS3Read";
+const _De = "Destination";
+const _Du = "Duration";
+const _E = "Error";
+const _EC = "ErrorCode";
+const _ECADE = "EC2AccessDeniedException";
+const _ECEC = "EC2ErrorCode";
+const _ECTE = "EC2ThrottledException";
+const _ECUE = "EC2UnexpectedException";
+const _ED = "ErrorData";
+const _EDI = "ExecutionDataIncluded";
+const _EDr = "ErrorDetails";
+const _EDx = "ExecutionDetails";
+const _EE = "EnvironmentError";
+const _EEMGBPVC = "ExecutionEnvironmentMemoryGiBPerVCpu";
+const _EEv = "EventError";
+const _EFD = "ExecutionFailedDetails";
+const _EFSIOE = "EFSIOException";
+const _EFSMCE = "EFSMountConnectivityException";
+const _EFSMFE = "EFSMountFailureException";
+const _EFSMTE = "EFSMountTimeoutException";
+const _EH = "ExposeHeaders";
+const _EI = "EventId";
+const _EIT = "ExcludedInstanceTypes";
+const _EIv = "EventInput";
+const _EM = "ErrorMessage";
+const _ENILRE = "ENILimitReachedException";
+const _ENINRE = "ENINotReadyException";
+const _EO = "ErrorObject";
+const _EP = "EntryPoint";
+const _ER = "EnvironmentResponse";
+const _ERF = "EventRecordFormat";
+const _ERv = "EventResult";
+const _ES = "EphemeralStorage";
+const _ESA = "EventSourceArn";
+const _ESD = "ExecutionStartedDetails";
+const _ESDx = "ExecutionSucceededDetails";
+const _ESDxe = "ExecutionStoppedDetails";
+const _ESM = "EventSourceMappings";
+const _ESMA = "EventSourceMappingArn";
+const _ESMC = "EventSourceMappingConfiguration";
+const _ESML = "EventSourceMappingsList";
+const _ESMLC = "EventSourceMappingLoggingConfig";
+const _ESMMC = "EventSourceMappingMetricsConfig";
+const _EST = "EventSourceToken";
+const _ESv = "EventStream";
+const _ET = "ErrorType";
+const _ETOD = "ExecutionTimedOutDetails";
+const _ETn = "EndTimestamp";
+const _ETv = "EventType";
+const _ETve = "EventTimestamp";
+const _ETx = "ExecutionTimeout";
+const _ETxp = "ExplicitTags";
+const _EV = "ExecutedVersion";
+const _EVN = "EnvironmentVariableName";
+const _EVV = "EnvironmentVariableValue";
+const _EVn = "EnvironmentVariables";
+const _En = "Enabled";
+const _End = "Endpoints";
+const _Env = "Environment";
+const _Ev = "Event";
+const _Eve = "Events";
+const _Ex = "Execution";
+const _F = "Filter";
+const _FA = "FunctionArn";
+const _FAu = "FunctionArns";
+const _FC = "FunctionCount";
+const _FCE = "FilterCriteriaError";
+const _FCL = "FunctionCodeLocation";
+const _FCLE = "FunctionCodeLocationError";
+const _FCi = "FilterCriteria";
+const _FCu = "FunctionCode";
+const _FCun = "FunctionConfiguration";
+const _FD = "FullDocument";
+const _FE = "FunctionError";
+const _FEIC = "FunctionEventInvokeConfig";
+const _FEICL = "FunctionEventInvokeConfigList";
+const _FEICu = "FunctionEventInvokeConfigs";
+const _FL = "FilterList";
+const _FLu = "FunctionList";
+const _FN = "FunctionName";
+const _FRT = "FunctionResponseTypes";
+const _FS = "FunctionState";
+const _FSC = "FileSystemConfigs";
+const _FSCL = "FileSystemConfigList";
+const _FSCi = "FileSystemConfig";
+const _FSCu = "FunctionScalingConfig";
+const _FU = "FunctionUrl";
+const _FUAT = "FunctionUrlAuthType";
+const _FUC = "FunctionUrlConfig";
+const _FUCL = "FunctionUrlConfigList";
+const _FUCu = "FunctionUrlConfigs";
+const _FV = "FunctionVersion";
+const _FVBCPL = "FunctionVersionsByCapacityProviderList";
+const _FVBCPLI = "FunctionVersionsByCapacityProviderListItem";
+const _FVPCPLEE = "FunctionVersionsPerCapacityProviderLimitExceededException";
+const _FVu = "FunctionVersions";
+const _Fi = "Filters";
+const _Fu = "Functions";
+const _GA = "GetAlias";
+const _GAR = "GetAliasRequest";
+const _GAS = "GetAccountSettings";
+const _GASR = "GetAccountSettingsRequest";
+const _GASRe = "GetAccountSettingsResponse";
+const _GCP = "GetCapacityProvider";
+const _GCPR = "GetCapacityProviderRequest";
+const _GCPRe = "GetCapacityProviderResponse";
+const _GCSC = "GetCodeSigningConfig";
+const _GCSCR = "GetCodeSigningConfigRequest";
+const _GCSCRe = "GetCodeSigningConfigResponse";
+const _GDE = "GetDurableExecution";
+const _GDEH = "GetDurableExecutionHistory";
+const _GDEHR = "GetDurableExecutionHistoryRequest";
+const _GDEHRe = "GetDurableExecutionHistoryResponse";
+const _GDER = "GetDurableExecutionRequest";
+const _GDERe = "GetDurableExecutionResponse";
+const _GDES = "GetDurableExecutionState";
+const _GDESR = "GetDurableExecutionStateRequest";
+const _GDESRe = "GetDurableExecutionStateResponse";
+const _GESM = "GetEventSourceMapping";
+const _GESMR = "GetEventSourceMappingRequest";
+const _GF = "GetFunction";
+const _GFC = "GetFunctionConcurrency";
+const _GFCR = "GetFunctionConcurrencyRequest";
+const _GFCRe = "GetFunctionConcurrencyResponse";
+const _GFCRet = "GetFunctionConfigurationRequest";
+const _GFCSC = "GetFunctionCodeSigningConfig";
+const _GFCSCR = "GetFunctionCodeSigningConfigRequest";
+const _GFCSCRe = "GetFunctionCodeSigningConfigResponse";
+const _GFCe = "GetFunctionConfiguration";
+const _GFEIC = "GetFunctionEventInvokeConfig";
+const _GFEICR = "GetFunctionEventInvokeConfigRequest";
+const _GFR = "GetFunctionRequest";
+const _GFRC = "GetFunctionRecursionConfig";
+const _GFRCR = "GetFunctionRecursionConfigRequest";
+const _GFRCRe = "GetFunctionRecursionConfigResponse";
+const _GFRe = "GetFunctionResponse";
+const _GFSC = "GetFunctionScalingConfig";
+const _GFSCR = "GetFunctionScalingConfigRequest";
+const _GFSCRe = "GetFunctionScalingConfigResponse";
+const _GFUC = "GetFunctionUrlConfig";
+const _GFUCR = "GetFunctionUrlConfigRequest";
+const _GFUCRe = "GetFunctionUrlConfigResponse";
+const _GLV = "GetLayerVersion";
+const _GLVBA = "GetLayerVersionByArn";
+const _GLVBAR = "GetLayerVersionByArnRequest";
+const _GLVP = "GetLayerVersionPolicy";
+const _GLVPR = "GetLayerVersionPolicyRequest";
+const _GLVPRe = "GetLayerVersionPolicyResponse";
+const _GLVR = "GetLayerVersionRequest";
+const _GLVRe = "GetLayerVersionResponse";
+const _GP = "GetPolicy";
+const _GPCC = "GetProvisionedConcurrencyConfig";
+const _GPCCR = "GetProvisionedConcurrencyConfigRequest";
+const _GPCCRe = "GetProvisionedConcurrencyConfigResponse";
+const _GPR = "GetPolicyRequest";
+const _GPRe = "GetPolicyResponse";
+const _GRMC = "GetRuntimeManagementConfig";
+const _GRMCR = "GetRuntimeManagementConfigRequest";
+const _GRMCRe = "GetRuntimeManagementConfigResponse";
+const _GRP = "GetResourcePolicy";
+const _GRPR = "GetResourcePolicyRequest";
+const _GRPRe = "GetResourcePolicyResponse";
+const _H = "Handler";
+const _HT = "HeartbeatTimeout";
+const _HTS = "HeartbeatTimeoutSeconds";
+const _I = "Input";
+const _IA = "InvokeArgs";
+const _IAFDS = "Ipv6AllowedForDualStack";
+const _IAR = "InvokeAsyncRequest";
+const _IARn = "InvokeAsyncResponse";
+const _IAn = "InvokeAsync";
+const _IC = "ImageConfig";
+const _ICD = "InvocationCompletedDetails";
+const _ICE = "ImageConfigError";
+const _ICR = "ImageConfigResponse";
+const _ICSE = "InvalidCodeSignatureException";
+const _ICn = "InvokeComplete";
+const _IED = "IncludeExecutionData";
+const _IM = "InvokeMode";
+const _IP = "InputPayload";
+const _IPVE = "InvalidParameterValueException";
+const _IR = "InstanceRequirements";
+const _IRCE = "InvalidRequestContentException";
+const _IRE = "InvalidRuntimeException";
+const _IRSU = "InvokeResponseStreamUpdate";
+const _IRn = "InvocationRequest";
+const _IRnv = "InvocationResponse";
+const _ISGIDE = "InvalidSecurityGroupIDException";
+const _ISIDE = "InvalidSubnetIDException";
+const _IT = "InvocationType";
+const _IU = "ImageUri";
+const _IVFU = "InvokedViaFunctionUrl";
+const _IWRS = "InvokeWithResponseStream";
+const _IWRSCE = "InvokeWithResponseStreamCompleteEvent";
+const _IWRSR = "InvokeWithResponseStreamRequest";
+const _IWRSRE = "InvokeWithResponseStreamResponseEvent";
+const _IWRSRn = "InvokeWithResponseStreamResponse";
+const _IZFE = "InvalidZipFileException";
+const _Id = "Id";
+const _In = "Invoke";
+const _K = "Key";
+const _KKA = "KmsKeyArn";
+const _KMSADE = "KMSAccessDeniedException";
+const _KMSDE = "KMSDisabledException";
+const _KMSISE = "KMSInvalidStateException";
+const _KMSKA = "KMSKeyArn";
+const _KMSNFE = "KMSNotFoundException";
+const _KSRAC = "KafkaSchemaRegistryAccessConfig";
+const _KSRACL = "KafkaSchemaRegistryAccessConfigList";
+const _KSRC = "KafkaSchemaRegistryConfig";
+const _KSVC = "KafkaSchemaValidationConfig";
+const _KSVCL = "KafkaSchemaValidationConfigList";
+const _L = "Layers";
+const _LA = "LayerArn";
+const _LAR = "ListAliasesRequest";
+const _LARi = "ListAliasesResponse";
+const _LAi = "ListAliases";
+const _LC = "LoggingConfig";
+const _LCP = "ListCapacityProviders";
+const _LCPR = "ListCapacityProvidersRequest";
+const _LCPRi = "ListCapacityProvidersResponse";
+const _LCSC = "ListCodeSigningConfigs";
+const _LCSCR = "ListCodeSigningConfigsRequest";
+const _LCSCRi = "ListCodeSigningConfigsResponse";
+const _LDEBF = "ListDurableExecutionsByFunction";
+const _LDEBFR = "ListDurableExecutionsByFunctionRequest";
+const _LDEBFRi = "ListDurableExecutionsByFunctionResponse";
+const _LESM = "ListEventSourceMappings";
+const _LESMR = "ListEventSourceMappingsRequest";
+const _LESMRi = "ListEventSourceMappingsResponse";
+const _LF = "LogFormat";
+const _LFBCSC = "ListFunctionsByCodeSigningConfig";
+const _LFBCSCR = "ListFunctionsByCodeSigningConfigRequest";
+const _LFBCSCRi = "ListFunctionsByCodeSigningConfigResponse";
+const _LFEIC = "ListFunctionEventInvokeConfigs";
+const _LFEICR = "ListFunctionEventInvokeConfigsRequest";
+const _LFEICRi = "ListFunctionEventInvokeConfigsResponse";
+const _LFR = "ListFunctionsRequest";
+const _LFRi = "ListFunctionsResponse";
+const _LFUC = "ListFunctionUrlConfigs";
+const _LFUCR = "ListFunctionUrlConfigsRequest";
+const _LFUCRi = "ListFunctionUrlConfigsResponse";
+const _LFVBCP = "ListFunctionVersionsByCapacityProvider";
+const _LFVBCPR = "ListFunctionVersionsByCapacityProviderRequest";
+const _LFVBCPRi = "ListFunctionVersionsByCapacityProviderResponse";
+const _LFi = "ListFunctions";
+const _LG = "LogGroup";
+const _LI = "LicenseInfo";
+const _LL = "LayersList";
+const _LLI = "LayersListItem";
+const _LLR = "ListLayersRequest";
+const _LLRi = "ListLayersResponse";
+const _LLV = "ListLayerVersions";
+const _LLVR = "ListLayerVersionsRequest";
+const _LLVRi = "ListLayerVersionsResponse";
+const _LLi = "ListLayers";
+const _LM = "LastModified";
+const _LMICPC = "LambdaManagedInstancesCapacityProviderConfig";
+const _LMP = "LocalMountPath";
+const _LMT = "LastModifiedTime";
+const _LMV = "LatestMatchingVersion";
+const _LN = "LayerName";
+const _LPCC = "ListProvisionedConcurrencyConfigs";
+const _LPCCR = "ListProvisionedConcurrencyConfigsRequest";
+const _LPCCRi = "ListProvisionedConcurrencyConfigsResponse";
+const _LPR = "LastProcessingResult";
+const _LR = "LogResult";
+const _LRL = "LayersReferenceList";
+const _LT = "LogType";
+const _LTR = "ListTagsRequest";
+const _LTRi = "ListTagsResponse";
+const _LTi = "ListTags";
+const _LUS = "LastUpdateStatus";
+const _LUSR = "LastUpdateStatusReason";
+const _LUSRC = "LastUpdateStatusReasonCode";
+const _LV = "LayerVersions";
+const _LVA = "LayerVersionArn";
+const _LVBF = "ListVersionsByFunction";
+const _LVBFR = "ListVersionsByFunctionRequest";
+const _LVBFRi = "ListVersionsByFunctionResponse";
+const _LVCI = "LayerVersionContentInput";
+const _LVCO = "LayerVersionContentOutput";
+const _LVL = "LayerVersionsList";
+const _LVLI = "LayerVersionsListItem";
+const _La = "Layer";
+const _Lo = "Location";
+const _M = "Message";
+const _MA = "MaxAge";
+const _MAa = "MasterArn";
+const _MBWIS = "MaximumBatchingWindowInSeconds";
+const _MC = "MetricsConfig";
+const _MCa = "MaximumConcurrency";
+const _MEAIS = "MaximumEventAgeInSeconds";
+const _MEE = "MinExecutionEnvironments";
+const _MEEa = "MaxExecutionEnvironments";
+const _MI = "MaxItems";
+const _MNSE = "ModeNotSupportedException";
+const _MP = "MinimumPollers";
+const _MPa = "MaximumPollers";
+const _MR = "MasterRegion";
+const _MRA = "MaximumRetryAttempts";
+const _MRAIS = "MaximumRecordAgeInSeconds";
+const _MS = "MemorySize";
+const _MVCC = "MaxVCpuCount";
+const _Ma = "Marker";
+const _Me = "Metrics";
+const _Mo = "Mode";
+const _N = "Name";
+const _NADS = "NextAttemptDelaySeconds";
+const _NAT = "NextAttemptTimestamp";
+const _NES = "NewExecutionState";
+const _NM = "NextMarker";
+const _NPVE = "NoPublishedVersionException";
+const _O = "Operations";
+const _OF = "OnFailure";
+const _OI = "OrganizationId";
+const _OP = "OperationPayload";
+const _OPu = "OutputPayload";
+const _OS = "OnSuccess";
+const _OSp = "OptimizationStatus";
+const _OU = "OperationUpdate";
+const _OUp = "OperationUpdates";
+const _Op = "Operation";
+const _P = "Principal";
+const _PC = "PermissionsConfig";
+const _PCC = "ProvisionedConcurrencyConfigs";
+const _PCCL = "ProvisionedConcurrencyConfigList";
+const _PCCLI = "ProvisionedConcurrencyConfigListItem";
+const _PCCNFE = "ProvisionedConcurrencyConfigNotFoundException";
+const _PCE = "ProvisionedConcurrentExecutions";
+const _PCa = "PayloadChunk";
+const _PEEMC = "PerExecutionEnvironmentMaxConcurrency";
+const _PF = "ParallelizationFactor";
+const _PFC = "PutFunctionConcurrency";
+const _PFCR = "PutFunctionConcurrencyRequest";
+const _PFCSC = "PutFunctionCodeSigningConfig";
+const _PFCSCR = "PutFunctionCodeSigningConfigRequest";
+const _PFCSCRu = "PutFunctionCodeSigningConfigResponse";
+const _PFE = "PreconditionFailedException";
+const _PFEIC = "PutFunctionEventInvokeConfig";
+const _PFEICR = "PutFunctionEventInvokeConfigRequest";
+const _PFRC = "PutFunctionRecursionConfig";
+const _PFRCR = "PutFunctionRecursionConfigRequest";
+const _PFRCRu = "PutFunctionRecursionConfigResponse";
+const _PFSC = "PutFunctionScalingConfig";
+const _PFSCR = "PutFunctionScalingConfigRequest";
+const _PFSCRu = "PutFunctionScalingConfigResponse";
+const _PGN = "PollerGroupName";
+const _PI = "ParentId";
+const _PLEE = "PolicyLengthExceededException";
+const _PLV = "PublishLayerVersion";
+const _PLVR = "PublishLayerVersionRequest";
+const _PLVRu = "PublishLayerVersionResponse";
+const _PMT = "PredefinedMetricType";
+const _POID = "PrincipalOrgID";
+const _PPC = "ProvisionedPollerConfig";
+const _PPCC = "PutProvisionedConcurrencyConfig";
+const _PPCCR = "PutProvisionedConcurrencyConfigRequest";
+const _PPCCRu = "PutProvisionedConcurrencyConfigResponse";
+const _PPE = "PublicPolicyException";
+const _PRMC = "PutRuntimeManagementConfig";
+const _PRMCR = "PutRuntimeManagementConfigRequest";
+const _PRMCRu = "PutRuntimeManagementConfigResponse";
+const _PRP = "PutResourcePolicy";
+const _PRPR = "PutResourcePolicyRequest";
+const _PRPRu = "PutResourcePolicyResponse";
+const _PT = "PropagateTags";
+const _PTa = "PackageType";
+const _PTu = "PublishTo";
+const _PV = "PublishVersion";
+const _PVR = "PublishVersionRequest";
+const _Pa = "Payload";
+const _Pat = "Pattern";
+const _Po = "Policy";
+const _Pu = "Publish";
+const _Q = "Qualifier";
+const _Qu = "Queues";
+const _R = "Reason";
+const _RA = "Retry-After";
+const _RAe = "ResourceArn";
+const _RC = "RoutingConfig";
+const _RCE = "ResourceConflictException";
+const _RCEe = "ReservedConcurrentExecutions";
+const _RCe = "ReplayChildren";
+const _RD = "RetryDetails";
+const _RFSC = "RequestedFunctionScalingConfig";
+const _RI = "RevisionId";
+const _RIE = "RecursiveInvocationException";
+const _RIU = "ResolvedImageUri";
+const _RIUE = "ResourceInUseException";
+const _RIe = "RequestId";
+const _RL = "RecursiveLoop";
+const _RLVP = "RemoveLayerVersionPermission";
+const _RLVPR = "RemoveLayerVersionPermissionRequest";
+const _RNFE = "ResourceNotFoundException";
+const _RNRE = "ResourceNotReadyException";
+const _RO = "ReverseOrder";
+const _RP = "RemovePermission";
+const _RPCE = "RequestedProvisionedConcurrentExecutions";
+const _RPID = "RetentionPeriodInDays";
+const _RPR = "RemovePermissionRequest";
+const _RSCT = "ResponseStreamContentType";
+const _RSO = "ResolvedS3Object";
+const _RT = "RepositoryType";
+const _RTLE = "RequestTooLargeException";
+const _RVA = "RuntimeVersionArn";
+const _RVC = "RuntimeVersionConfig";
+const _RVE = "RuntimeVersionError";
+const _Re = "Result";
+const _Res = "Resource";
+const _Ro = "Role";
+const _Ru = "Runtime";
+const _S = "Statement";
+const _SA = "SourceArn";
+const _SAC = "SourceAccessConfigurations";
+const _SACo = "SourceAccessConfiguration";
+const _SAo = "SourceAccount";
+const _SAt = "StartedAfter";
+const _SB = "S3Bucket";
+const _SBt = "StartedBefore";
+const _SC = "ScalingConfig";
+const _SCt = "StatusCode";
+const _SD = "StepDetails";
+const _SDE = "StopDurableExecution";
+const _SDECF = "SendDurableExecutionCallbackFailure";
+const _SDECFR = "SendDurableExecutionCallbackFailureRequest";
+const _SDECFRe = "SendDurableExecutionCallbackFailureResponse";
+const _SDECH = "SendDurableExecutionCallbackHeartbeat";
+const _SDECHR = "SendDurableExecutionCallbackHeartbeatRequest";
+const _SDECHRe = "SendDurableExecutionCallbackHeartbeatResponse";
+const _SDECS = "SendDurableExecutionCallbackSuccess";
+const _SDECSR = "SendDurableExecutionCallbackSuccessRequest";
+const _SDECSRe = "SendDurableExecutionCallbackSuccessResponse";
+const _SDER = "StopDurableExecutionRequest";
+const _SDERt = "StopDurableExecutionResponse";
+const _SE = "ServiceException";
+const _SET = "ScheduledEndTimestamp";
+const _SFC = "S3FilesConfig";
+const _SFD = "StepFailedDetails";
+const _SFMCE = "S3FilesMountConnectivityException";
+const _SFMFE = "S3FilesMountFailureException";
+const _SFMTE = "S3FilesMountTimeoutException";
+const _SGI = "SecurityGroupIds";
+const _SI = "StatementId";
+const _SIPALRE = "SubnetIPAddressLimitReachedException";
+const _SIu = "SubnetIds";
+const _SJA = "SigningJobArn";
+const _SK = "S3Key";
+const _SKMSKA = "SourceKMSKeyArn";
+const _SLL = "SystemLogLevel";
+const _SM = "ScalingMode";
+const _SMES = "SelfManagedEventSource";
+const _SMKESC = "SelfManagedKafkaEventSourceConfig";
+const _SO = "StepOptions";
+const _SOSM = "S3ObjectStorageMode";
+const _SOV = "S3ObjectVersion";
+const _SP = "ScalingPolicies";
+const _SPT = "StartingPositionTimestamp";
+const _SPVA = "SigningProfileVersionArns";
+const _SPVAi = "SigningProfileVersionArn";
+const _SPt = "StartingPosition";
+const _SQEE = "ServiceQuotaExceededException";
+const _SR = "StateReason";
+const _SRC = "SchemaRegistryConfig";
+const _SRCt = "StateReasonCode";
+const _SRETLE = "SerializedRequestEntityTooLargeException";
+const _SRURI = "SchemaRegistryURI";
+const _SRt = "StatusReason";
+const _SS = "SensitiveString";
+const _SSD = "StepStartedDetails";
+const _SSDt = "StepSucceededDetails";
+const _SSE = "SnapStartException";
+const _SSNRE = "SnapStartNotReadyException";
+const _SSR = "SnapStartResponse";
+const _SSRFE = "SnapStartRegenerationFailureException";
+const _SSTE = "SnapStartTimeoutException";
+const _SSn = "SnapStart";
+const _ST = "StackTrace";
+const _STE = "StackTraceEntry";
+const _STEt = "StackTraceEntries";
+const _STR = "StateTransitionReason";
+const _STt = "StartTimestamp";
+const _STto = "StopTimestamp";
+const _STu = "SubType";
+const _SVC = "SchemaValidationConfigs";
+const _Si = "Size";
+const _St = "State";
+const _Sta = "Status";
+const _Stat = "Statuses";
+const _T = "Type";
+const _TA = "TargetArn";
+const _TC = "TelemetryConfig";
+const _TCR = "TracingConfigResponse";
+const _TCS = "TotalCodeSize";
+const _TCe = "TenancyConfig";
+const _TCr = "TracingConfig";
+const _TE = "TagsError";
+const _TH = "TraceHeader";
+const _TI = "TenantId";
+const _TIM = "TenantIsolationMode";
+const _TK = "TagKeys";
+const _TKL = "TagKeyList";
+const _TMRE = "TooManyRequestsException";
+const _TR = "TagResource";
+const _TRR = "TagResourceRequest";
+const _TS = "TimeoutSeconds";
+const _TTSP = "TargetTrackingScalingPolicy";
+const _TV = "TargetValue";
+const _TWIS = "TumblingWindowInSeconds";
+const _Ta = "Tags";
+const _Ti = "Timeout";
+const _To = "Topics";
+const _Tr = "Truncated";
+const _U = "Updates";
+const _UA = "UpdateAlias";
+const _UAOD = "UntrustedArtifactOnDeployment";
+const _UAR = "UpdateAliasRequest";
+const _UCE = "UnreservedConcurrentExecutions";
+const _UCP = "UpdateCapacityProvider";
+const _UCPR = "UpdateCapacityProviderRequest";
+const _UCPRp = "UpdateCapacityProviderResponse";
+const _UCSC = "UpdateCodeSigningConfig";
+const _UCSCR = "UpdateCodeSigningConfigRequest";
+const _UCSCRp = "UpdateCodeSigningConfigResponse";
+const _UESM = "UpdateEventSourceMapping";
+const _UESMR = "UpdateEventSourceMappingRequest";
+const _UFC = "UpdateFunctionCode";
+const _UFCR = "UpdateFunctionCodeRequest";
+const _UFCRp = "UpdateFunctionConfigurationRequest";
+const _UFCp = "UpdateFunctionConfiguration";
+const _UFEIC = "UpdateFunctionEventInvokeConfig";
+const _UFEICR = "UpdateFunctionEventInvokeConfigRequest";
+const _UFUC = "UpdateFunctionUrlConfig";
+const _UFUCR = "UpdateFunctionUrlConfigRequest";
+const _UFUCRp = "UpdateFunctionUrlConfigResponse";
+const _UMTE = "UnsupportedMediaTypeException";
+const _UR = "UntagResource";
+const _URI = "URI";
+const _URO = "UpdateRuntimeOn";
+const _URR = "UntagResourceRequest";
+const _UUID = "UUID";
+const _V = "Variables";
+const _VC = "VpcConfig";
+const _VCR = "VpcConfigResponse";
+const _VI = "VpcId";
+const _VN = "VersionNumber";
+const _Ve = "Version";
+const _Ver = "Versions";
+const _WCD = "WaitCancelledDetails";
+const _WD = "WorkingDirectory";
+const _WDa = "WaitDetails";
+const _WO = "WaitOptions";
+const _WS = "WaitSeconds";
+const _WSD = "WaitStartedDetails";
+const _WSDa = "WaitSucceededDetails";
+const _XACC = "X-Amz-Client-Context";
+const _XADEA = "X-Amz-Durable-Execution-Arn";
+const _XADEN = "X-Amz-Durable-Execution-Name";
+const _XAEV = "X-Amz-Executed-Version";
+const _XAFE = "X-Amz-Function-Error";
+const _XAIT = "X-Amz-Invocation-Type";
+const _XALR = "X-Amz-Log-Result";
+const _XALT = "X-Amz-Log-Type";
+const _XATI = "XAmznTraceId";
+const _XATI_ = "X-Amz-Tenant-Id";
+const _ZF = "ZipFile";
+const _c = "client";
+const _e = "error";
+const _eP = "eventPayload";
+const _h = "http";
+const _hE = "httpError";
+const _hH = "httpHeader";
+const _hQ = "httpQuery";
+const _m = "message";
+const _rAS = "retryAfterSeconds";
+const _s = "smithy.ts.sdk.synthetic.com.amazonaws.lambda";
+const _se = "server";
+const _st = "streaming";
+const _tK = "tagKeys";
+const _xN = "xmlName";
+const n0 = "com.amazonaws.lambda";
+const _s_registry = new TypeRegistry(_s);
+var LambdaServiceException$ = [-3, _s, "LambdaServiceException", 0, [], []];
+_s_registry.registerError(LambdaServiceException$, LambdaServiceException);
+const n0_registry = new TypeRegistry(n0);
+var AliasLimitExceededException$ = [-3, n0, _ALEE,
+    { [_e]: _c, [_hE]: 400 },
+    [_T, _m],
+    [0, 0]
+];
+n0_registry.registerError(AliasLimitExceededException$, AliasLimitExceededException);
+var CallbackTimeoutException$ = [-3, n0, _CTE,
+    { [_e]: _c, [_hE]: 400 },
+    [_T, _M],
+    [0, 0]
+];
+n0_registry.registerError(CallbackTimeoutException$, CallbackTimeoutException);
+var CapacityProviderLimitExceededException$ = [-3, n0, _CPLEE,
+    { [_e]: _c, [_hE]: 400 },
+    [_T, _m],
+    [0, 0]
+];
+n0_registry.registerError(CapacityProviderLimitExceededException$, CapacityProviderLimitExceededException);
+var CodeArtifactUserDeletedException$ = [-3, n0, _CAUDE,
+    { [_e]: _c, [_hE]: 409 },
+    [_T, _m],
+    [0, 0]
+];
+n0_registry.registerError(CodeArtifactUserDeletedException$, CodeArtifactUserDeletedException);
+var CodeArtifactUserFailedException$ = [-3, n0, _CAUFE,
+    { [_e]: _c, [_hE]: 409 },
+    [_T, _m],
+    [0, 0]
+];
+n0_registry.registerError(CodeArtifactUserFailedException$, CodeArtifactUserFailedException);
+var CodeArtifactUserPendingException$ = [-3, n0, _CAUPE,
+    { [_e]: _c, [_hE]: 409 },
+    [_T, _m],
+    [0, 0]
+];
+n0_registry.registerError(CodeArtifactUserPendingException$, CodeArtifactUserPendingException);
+var CodeSigningConfigNotFoundException$ = [-3, n0, _CSCNFE,
+    { [_e]: _c, [_hE]: 404 },
+    [_T, _M],
+    [0, 0]
+];
+n0_registry.registerError(CodeSigningConfigNotFoundException$, CodeSigningConfigNotFoundException);
+var CodeStorageExceededException$ = [-3, n0, _CSEE,
+    { [_e]: _c, [_hE]: 400 },
+    [_T, _m],
+    [0, 0]
+];
+n0_registry.registerError(CodeStorageExceededException$, CodeStorageExceededException);
+var CodeVerificationFailedException$ = [-3, n0, _CVFE,
+    { [_e]: _c, [_hE]: 400 },
+    [_T, _M],
+    [0, 0]
+];
+n0_registry.registerError(CodeVerificationFailedException$, CodeVerificationFailedException);
+var DurableExecutionAlreadyStartedException$ = [-3, n0, _DEASE,
+    { [_e]: _c, [_hE]: 409 },
+    [_T, _M],
+    [0, 0]
+];
+n0_registry.registerError(DurableExecutionAlreadyStartedException$, DurableExecutionAlreadyStartedException);
+var EC2AccessDeniedException$ = [-3, n0, _ECADE,
+    { [_e]: _se, [_hE]: 502 },
+    [_T, _M],
+    [0, 0]
+];
+n0_registry.registerError(EC2AccessDeniedException$, EC2AccessDeniedException);
+var EC2ThrottledException$ = [-3, n0, _ECTE,
+    { [_e]: _se, [_hE]: 502 },
+    [_T, _M],
+    [0, 0]
+];
+n0_registry.registerError(EC2ThrottledException$, EC2ThrottledException);
+var EC2UnexpectedException$ = [-3, n0, _ECUE,
+    { [_e]: _se, [_hE]: 502 },
+    [_T, _M, _ECEC],
+    [0, 0, 0]
+];
+n0_registry.registerError(EC2UnexpectedException$, EC2UnexpectedException);
+var EFSIOException$ = [-3, n0, _EFSIOE,
+    { [_e]: _c, [_hE]: 410 },
+    [_T, _M],
+    [0, 0]
+];
+n0_registry.registerError(EFSIOException$, EFSIOException);
+var EFSMountConnectivityException$ = [-3, n0, _EFSMCE,
+    { [_e]: _c, [_hE]: 408 },
+    [_T, _M],
+    [0, 0]
+];
+n0_registry.registerError(EFSMountConnectivityException$, EFSMountConnectivityException);
+var EFSMountFailureException$ = [-3, n0, _EFSMFE,
+    { [_e]: _c, [_hE]: 403 },
+    [_T, _M],
+    [0, 0]
+];
+n0_registry.registerError(EFSMountFailureException$, EFSMountFailureException);
+var EFSMountTimeoutException$ = [-3, n0, _EFSMTE,
+    { [_e]: _c, [_hE]: 408 },
+    [_T, _M],
+    [0, 0]
+];
+n0_registry.registerError(EFSMountTimeoutException$, EFSMountTimeoutException);
+var ENILimitReachedException$ = [-3, n0, _ENILRE,
+    { [_e]: _se, [_hE]: 502 },
+    [_T, _M],
+    [0, 0]
+];
+n0_registry.registerError(ENILimitReachedException$, ENILimitReachedException);
+var ENINotReadyException$ = [-3, n0, _ENINRE,
+    { [_e]: _se, [_hE]: 502 },
+    [_T, _M],
+    [0, 0]
+];
+n0_registry.registerError(ENINotReadyException$, ENINotReadyException);
+var FunctionVersionsPerCapacityProviderLimitExceededException$ = [-3, n0, _FVPCPLEE,
+    { [_e]: _c, [_hE]: 400 },
+    [_T, _m],
+    [0, 0]
+];
+n0_registry.registerError(FunctionVersionsPerCapacityProviderLimitExceededException$, FunctionVersionsPerCapacityProviderLimitExceededException);
+var InvalidCodeSignatureException$ = [-3, n0, _ICSE,
+    { [_e]: _c, [_hE]: 400 },
+    [_T, _M],
+    [0, 0]
+];
+n0_registry.registerError(InvalidCodeSignatureException$, InvalidCodeSignatureException);
+var InvalidParameterValueException$ = [-3, n0, _IPVE,
+    { [_e]: _c, [_hE]: 400 },
+    [_T, _m],
+    [0, 0]
+];
+n0_registry.registerError(InvalidParameterValueException$, InvalidParameterValueException);
+var InvalidRequestContentException$ = [-3, n0, _IRCE,
+    { [_e]: _c, [_hE]: 400 },
+    [_T, _m],
+    [0, 0]
+];
+n0_registry.registerError(InvalidRequestContentException$, InvalidRequestContentException);
+var InvalidRuntimeException$ = [-3, n0, _IRE,
+    { [_e]: _se, [_hE]: 502 },
+    [_T, _M],
+    [0, 0]
+];
+n0_registry.registerError(InvalidRuntimeException$, InvalidRuntimeException);
+var InvalidSecurityGroupIDException$ = [-3, n0, _ISGIDE,
+    { [_e]: _se, [_hE]: 502 },
+    [_T, _M],
+    [0, 0]
+];
+n0_registry.registerError(InvalidSecurityGroupIDException$, InvalidSecurityGroupIDException);
+var InvalidSubnetIDException$ = [-3, n0, _ISIDE,
+    { [_e]: _se, [_hE]: 502 },
+    [_T, _M],
+    [0, 0]
+];
+n0_registry.registerError(InvalidSubnetIDException$, InvalidSubnetIDException);
+var InvalidZipFileException$ = [-3, n0, _IZFE,
+    { [_e]: _se, [_hE]: 502 },
+    [_T, _M],
+    [0, 0]
+];
+n0_registry.registerError(InvalidZipFileException$, InvalidZipFileException);
+var KMSAccessDeniedException$ = [-3, n0, _KMSADE,
+    { [_e]: _se, [_hE]: 502 },
+    [_T, _M],
+    [0, 0]
+];
+n0_registry.registerError(KMSAccessDeniedException$, KMSAccessDeniedException);
+var KMSDisabledException$ = [-3, n0, _KMSDE,
+    { [_e]: _se, [_hE]: 502 },
+    [_T, _M],
+    [0, 0]
+];
+n0_registry.registerError(KMSDisabledException$, KMSDisabledException);
+var KMSInvalidStateException$ = [-3, n0, _KMSISE,
+    { [_e]: _se, [_hE]: 502 },
+    [_T, _M],
+    [0, 0]
+];
+n0_registry.registerError(KMSInvalidStateException$, KMSInvalidStateException);
+var KMSNotFoundException$ = [-3, n0, _KMSNFE,
+    { [_e]: _se, [_hE]: 502 },
+    [_T, _M],
+    [0, 0]
+];
+n0_registry.registerError(KMSNotFoundException$, KMSNotFoundException);
+var ModeNotSupportedException$ = [-3, n0, _MNSE,
+    { [_e]: _c, [_hE]: 400 },
+    [_T, _m],
+    [0, 0]
+];
+n0_registry.registerError(ModeNotSupportedException$, ModeNotSupportedException);
+var NoPublishedVersionException$ = [-3, n0, _NPVE,
+    { [_e]: _c, [_hE]: 400 },
+    [_T, _M],
+    [0, 0]
+];
+n0_registry.registerError(NoPublishedVersionException$, NoPublishedVersionException);
+var PolicyLengthExceededException$ = [-3, n0, _PLEE,
+    { [_e]: _c, [_hE]: 400 },
+    [_T, _m],
+    [0, 0]
+];
+n0_registry.registerError(PolicyLengthExceededException$, PolicyLengthExceededException);
+var PreconditionFailedException$ = [-3, n0, _PFE,
+    { [_e]: _c, [_hE]: 412 },
+    [_T, _m],
+    [0, 0]
+];
+n0_registry.registerError(PreconditionFailedException$, PreconditionFailedException);
+var ProvisionedConcurrencyConfigNotFoundException$ = [-3, n0, _PCCNFE,
+    { [_e]: _c, [_hE]: 404 },
+    [_T, _m],
+    [0, 0]
+];
+n0_registry.registerError(ProvisionedConcurrencyConfigNotFoundException$, ProvisionedConcurrencyConfigNotFoundException);
+var PublicPolicyException$ = [-3, n0, _PPE,
+    { [_e]: _c, [_hE]: 400 },
+    [_T, _M],
+    [0, 0]
+];
+n0_registry.registerError(PublicPolicyException$, PublicPolicyException);
+var RecursiveInvocationException$ = [-3, n0, _RIE,
+    { [_e]: _c, [_hE]: 400 },
+    [_T, _M],
+    [0, 0]
+];
+n0_registry.registerError(RecursiveInvocationException$, RecursiveInvocationException);
+var RequestTooLargeException$ = [-3, n0, _RTLE,
+    { [_e]: _c, [_hE]: 413 },
+    [_T, _m],
+    [0, 0]
+];
+n0_registry.registerError(RequestTooLargeException$, RequestTooLargeException);
+var ResourceConflictException$ = [-3, n0, _RCE,
+    { [_e]: _c, [_hE]: 409 },
+    [_T, _m],
+    [0, 0]
+];
+n0_registry.registerError(ResourceConflictException$, ResourceConflictException);
+var ResourceInUseException$ = [-3, n0, _RIUE,
+    { [_e]: _c, [_hE]: 400 },
+    [_T, _M],
+    [0, 0]
+];
+n0_registry.registerError(ResourceInUseException$, ResourceInUseException);
+var ResourceNotFoundException$ = [-3, n0, _RNFE,
+    { [_e]: _c, [_hE]: 404 },
+    [_T, _M],
+    [0, 0]
+];
+n0_registry.registerError(ResourceNotFoundException$, ResourceNotFoundException);
+var ResourceNotReadyException$ = [-3, n0, _RNRE,
+    { [_e]: _se, [_hE]: 502 },
+    [_T, _m],
+    [0, 0]
+];
+n0_registry.registerError(ResourceNotReadyException$, ResourceNotReadyException);
+var S3FilesMountConnectivityException$ = [-3, n0, _SFMCE,
+    { [_e]: _c, [_hE]: 408 },
+    [_T, _M],
+    [0, 0]
+];
+n0_registry.registerError(S3FilesMountConnectivityException$, S3FilesMountConnectivityException);
+var S3FilesMountFailureException$ = [-3, n0, _SFMFE,
+    { [_e]: _c, [_hE]: 403 },
+    [_T, _M],
+    [0, 0]
+];
+n0_registry.registerError(S3FilesMountFailureException$, S3FilesMountFailureException);
+var S3FilesMountTimeoutException$ = [-3, n0, _SFMTE,
+    { [_e]: _c, [_hE]: 408 },
+    [_T, _M],
+    [0, 0]
+];
+n0_registry.registerError(S3FilesMountTimeoutException$, S3FilesMountTimeoutException);
+var SerializedRequestEntityTooLargeException$ = [-3, n0, _SRETLE,
+    { [_e]: _c, [_hE]: 413 },
+    [_T, _m],
+    [0, 0]
+];
+n0_registry.registerError(SerializedRequestEntityTooLargeException$, SerializedRequestEntityTooLargeException);
+var ServiceException$ = [-3, n0, _SE,
+    { [_e]: _se, [_hE]: 500 },
+    [_T, _M],
+    [0, 0]
+];
+n0_registry.registerError(ServiceException$, ServiceException);
+var ServiceQuotaExceededException$ = [-3, n0, _SQEE,
+    { [_e]: _c, [_hE]: 402 },
+    [_T, _M],
+    [0, 0]
+];
+n0_registry.registerError(ServiceQuotaExceededException$, ServiceQuotaExceededException);
+var SnapStartException$ = [-3, n0, _SSE,
+    { [_e]: _c, [_hE]: 400 },
+    [_T, _M],
+    [0, 0]
+];
+n0_registry.registerError(SnapStartException$, SnapStartException);
+var SnapStartNotReadyException$ = [-3, n0, _SSNRE,
+    { [_e]: _c, [_hE]: 409 },
+    [_T, _M],
+    [0, 0]
+];
+n0_registry.registerError(SnapStartNotReadyException$, SnapStartNotReadyException);
+var SnapStartRegenerationFailureException$ = [-3, n0, _SSRFE,
+    { [_e]: _c, [_hE]: 409 },
+    [_T, _M],
+    [0, 0]
+];
+n0_registry.registerError(SnapStartRegenerationFailureException$, SnapStartRegenerationFailureException);
+var SnapStartTimeoutException$ = [-3, n0, _SSTE,
+    { [_e]: _c, [_hE]: 408 },
+    [_T, _M],
+    [0, 0]
+];
+n0_registry.registerError(SnapStartTimeoutException$, SnapStartTimeoutException);
+var SubnetIPAddressLimitReachedException$ = [-3, n0, _SIPALRE,
+    { [_e]: _se, [_hE]: 502 },
+    [_T, _M],
+    [0, 0]
+];
+n0_registry.registerError(SubnetIPAddressLimitReachedException$, SubnetIPAddressLimitReachedException);
+var TooManyRequestsException$ = [-3, n0, _TMRE,
+    { [_e]: _c, [_hE]: 429 },
+    [_rAS, _T, _m, _R],
+    [[0, { [_hH]: _RA }], 0, 0, 0]
+];
+n0_registry.registerError(TooManyRequestsException$, TooManyRequestsException);
+var UnsupportedMediaTypeException$ = [-3, n0, _UMTE,
+    { [_e]: _c, [_hE]: 415 },
+    [_T, _m],
+    [0, 0]
+];
+n0_registry.registerError(UnsupportedMediaTypeException$, UnsupportedMediaTypeException);
+const errorTypeRegistries = [
+    _s_registry,
+    n0_registry,
+];
+var BinaryOperationPayload = [0, n0, _BOP, 8, 21];
+var _Blob = [0, n0, _B, 8, 21];
+var BlobStream = [0, n0, _BS, { [_st]: 1 }, 42];
+var EnvironmentVariableName = [0, n0, _EVN, 8, 0];
+var EnvironmentVariableValue = [0, n0, _EVV, 8, 0];
+var ErrorData = [0, n0, _ED, 8, 0];
+var ErrorMessage = [0, n0, _EM, 8, 0];
+var ErrorType = [0, n0, _ET, 8, 0];
+var InputPayload = [0, n0, _IP, 8, 0];
+var OperationPayload = [0, n0, _OP, 8, 0];
+var OutputPayload = [0, n0, _OPu, 8, 0];
+var SensitiveString = [0, n0, _SS, 8, 0];
+var StackTraceEntry = [0, n0, _STE, 8, 0];
+var AccountLimit$ = [3, n0, _AL,
+    0,
+    [_TCS, _CSU, _CSZ, _CE, _UCE],
+    [1, 1, 1, 1, 1]
+];
+var AccountUsage$ = [3, n0, _AU,
+    0,
+    [_TCS, _FC],
+    [1, 1]
+];
+var AddLayerVersionPermissionRequest$ = [3, n0, _ALVPR,
+    0,
+    [_LN, _VN, _SI, _A, _P, _OI, _RI],
+    [[0, 1], [1, 1], 0, 0, 0, 0, [0, { [_hQ]: _RI }]], 5
+];
+var AddLayerVersionPermissionResponse$ = [3, n0, _ALVPRd,
+    0,
+    [_S, _RI],
+    [0, 0]
+];
+var AddPermissionRequest$ = [3, n0, _APR,
+    0,
+    [_FN, _SI, _A, _P, _SA, _FUAT, _IVFU, _SAo, _EST, _Q, _RI, _POID],
+    [[0, 1], 0, 0, 0, 0, 0, 2, 0, 0, [0, { [_hQ]: _Q }], 0, 0], 4
+];
+var AddPermissionResponse$ = [3, n0, _APRd,
+    0,
+    [_S],
+    [0]
+];
+var AliasConfiguration$ = [3, n0, _AC,
+    0,
+    [_AA, _N, _FV, _D, _RC, _RI],
+    [0, 0, 0, 0, () => AliasRoutingConfiguration$, 0]
+];
+var AliasRoutingConfiguration$ = [3, n0, _ARC,
+    0,
+    [_AVW],
+    [128 | 1]
+];
+var AllowedPublishers$ = [3, n0, _AP,
+    0,
+    [_SPVA],
+    [64 | 0], 1
+];
+var AmazonManagedKafkaEventSourceConfig$ = [3, n0, _AMKESC,
+    0,
+    [_CGI, _SRC],
+    [0, () => KafkaSchemaRegistryConfig$]
+];
+var CallbackDetails$ = [3, n0, _CD,
+    0,
+    [_CI, _Re, _E],
+    [0, [() => OperationPayload, 0], [() => ErrorObject$, 0]]
+];
+var CallbackFailedDetails$ = [3, n0, _CFD,
+    0,
+    [_E],
+    [[() => EventError$, 0]], 1
+];
+var CallbackOptions$ = [3, n0, _CO,
+    0,
+    [_TS, _HTS],
+    [1, 1]
+];
+var CallbackStartedDetails$ = [3, n0, _CSD,
+    0,
+    [_CI, _HT, _Ti],
+    [0, 1, 1], 1
+];
+var CallbackSucceededDetails$ = [3, n0, _CSDa,
+    0,
+    [_Re],
+    [[() => EventResult$, 0]], 1
+];
+var CallbackTimedOutDetails$ = [3, n0, _CTOD,
+    0,
+    [_E],
+    [[() => EventError$, 0]], 1
+];
+var CapacityProvider$ = [3, n0, _CP,
+    0,
+    [_CPA, _St, _VC, _PC, _IR, _CPSC, _KKA, _LM, _PT, _TC],
+    [0, 0, () => CapacityProviderVpcConfig$, () => CapacityProviderPermissionsConfig$, () => InstanceRequirements$, () => CapacityProviderScalingConfig$, 0, 0, () => PropagateTags$, () => CapacityProviderTelemetryConfig$], 4
+];
+var CapacityProviderConfig$ = [3, n0, _CPC,
+    0,
+    [_LMICPC],
+    [() => LambdaManagedInstancesCapacityProviderConfig$], 1
+];
+var CapacityProviderLoggingConfig$ = [3, n0, _CPLC,
+    0,
+    [_SLL, _LG],
+    [0, 0]
+];
+var CapacityProviderPermissionsConfig$ = [3, n0, _CPPC,
+    0,
+    [_CPORA],
+    [0], 1
+];
+var CapacityProviderScalingConfig$ = [3, n0, _CPSC,
+    0,
+    [_MVCC, _SM, _SP],
+    [1, 0, () => CapacityProviderScalingPoliciesList]
+];
+var CapacityProviderTelemetryConfig$ = [3, n0, _CPTC,
+    0,
+    [_LC],
+    [() => CapacityProviderLoggingConfig$]
+];
+var CapacityProviderVpcConfig$ = [3, n0, _CPVC,
+    0,
+    [_SIu, _SGI],
+    [64 | 0, 64 | 0], 2
+];
+var ChainedInvokeDetails$ = [3, n0, _CID,
+    0,
+    [_Re, _E],
+    [[() => OperationPayload, 0], [() => ErrorObject$, 0]]
+];
+var ChainedInvokeFailedDetails$ = [3, n0, _CIFD,
+    0,
+    [_E],
+    [[() => EventError$, 0]], 1
+];
+var ChainedInvokeOptions$ = [3, n0, _CIO,
+    0,
+    [_FN, _TI, _XATI],
+    [0, 0, 0], 1
+];
+var ChainedInvokeStartedDetails$ = [3, n0, _CISD,
+    0,
+    [_FN, _TI, _I, _EV, _DEA],
+    [0, 0, [() => EventInput$, 0], 0, 0], 1
+];
+var ChainedInvokeStoppedDetails$ = [3, n0, _CISDh,
+    0,
+    [_E],
+    [[() => EventError$, 0]], 1
+];
+var ChainedInvokeSucceededDetails$ = [3, n0, _CISDha,
+    0,
+    [_Re],
+    [[() => EventResult$, 0]], 1
+];
+var ChainedInvokeTimedOutDetails$ = [3, n0, _CITOD,
+    0,
+    [_E],
+    [[() => EventError$, 0]], 1
+];
+var CheckpointDurableExecutionRequest$ = [3, n0, _CDER,
+    0,
+    [_DEA, _CT, _U, _CTl],
+    [[0, 1], 0, [() => OperationUpdates, 0], [0, 4]], 2
+];
+var CheckpointDurableExecutionResponse$ = [3, n0, _CDERh,
+    0,
+    [_NES, _CT],
+    [[() => CheckpointUpdatedExecutionState$, 0], 0], 1
+];
+var CheckpointUpdatedExecutionState$ = [3, n0, _CUES,
+    0,
+    [_O, _NM],
+    [[() => Operations, 0], 0]
+];
+var CodeSigningConfig$ = [3, n0, _CSC,
+    0,
+    [_CSCI, _CSCA, _AP, _CSP, _LM, _D],
+    [0, 0, () => AllowedPublishers$, () => CodeSigningPolicies$, 0, 0], 5
+];
+var CodeSigningPolicies$ = [3, n0, _CSP,
+    0,
+    [_UAOD],
+    [0]
+];
+var Concurrency$ = [3, n0, _C,
+    0,
+    [_RCEe],
+    [1]
+];
+var ContextDetails$ = [3, n0, _CDo,
+    0,
+    [_RCe, _Re, _E],
+    [2, [() => OperationPayload, 0], [() => ErrorObject$, 0]]
+];
+var ContextFailedDetails$ = [3, n0, _CFDo,
+    0,
+    [_E],
+    [[() => EventError$, 0]], 1
+];
+var ContextOptions$ = [3, n0, _COo,
+    0,
+    [_RCe],
+    [2]
+];
+var ContextStartedDetails$ = [3, n0, _CSDo,
+    0,
+    [],
+    []
+];
+var ContextSucceededDetails$ = [3, n0, _CSDon,
+    0,
+    [_Re],
+    [[() => EventResult$, 0]], 1
+];
+var Cors$ = [3, n0, _Co,
+    0,
+    [_ACl, _AH, _AM, _AO, _EH, _MA],
+    [2, 64 | 0, 64 | 0, 64 | 0, 64 | 0, 1]
+];
+var CreateAliasRequest$ = [3, n0, _CAR,
+    0,
+    [_FN, _N, _FV, _D, _RC],
+    [[0, 1], 0, 0, 0, () => AliasRoutingConfiguration$], 3
+];
+var CreateCapacityProviderRequest$ = [3, n0, _CCPR,
+    0,
+    [_CPN, _VC, _PC, _IR, _CPSC, _KKA, _Ta, _PT, _TC],
+    [0, () => CapacityProviderVpcConfig$, () => CapacityProviderPermissionsConfig$, () => InstanceRequirements$, () => CapacityProviderScalingConfig$, 0, 128 | 0, () => PropagateTags$, () => CapacityProviderTelemetryConfig$], 3
+];
+var CreateCapacityProviderResponse$ = [3, n0, _CCPRr,
+    0,
+    [_CP],
+    [() => CapacityProvider$], 1
+];
+var CreateCodeSigningConfigRequest$ = [3, n0, _CCSCR,
+    0,
+    [_AP, _D, _CSP, _Ta],
+    [() => AllowedPublishers$, 0, () => CodeSigningPolicies$, 128 | 0], 1
+];
+var CreateCodeSigningConfigResponse$ = [3, n0, _CCSCRr,
+    0,
+    [_CSC],
+    [() => CodeSigningConfig$], 1
+];
+var CreateEventSourceMappingRequest$ = [3, n0, _CESMR,
+    0,
+    [_FN, _ESA, _En, _BSa, _FCi, _KMSKA, _MC, _LC, _SC, _MBWIS, _PF, _SPt, _SPT, _DC, _MRAIS, _BBOFE, _MRA, _Ta, _TWIS, _To, _Qu, _SAC, _SMES, _FRT, _AMKESC, _SMKESC, _DDBESC, _PPC],
+    [0, 0, 2, 1, () => FilterCriteria$, 0, () => EventSourceMappingMetricsConfig$, () => EventSourceMappingLoggingConfig$, () => ScalingConfig$, 1, 1, 0, 4, () => DestinationConfig$, 1, 2, 1, 128 | 0, 1, 64 | 0, 64 | 0, () => SourceAccessConfigurations, () => SelfManagedEventSource$, 64 | 0, () => AmazonManagedKafkaEventSourceConfig$, () => SelfManagedKafkaEventSourceConfig$, () => DocumentDBEventSourceConfig$, () => ProvisionedPollerConfig$], 1
+];
+var CreateFunctionRequest$ = [3, n0, _CFR,
+    0,
+    [_FN, _Ro, _Cod, _Ru, _H, _D, _Ti, _MS, _Pu, _PTu, _VC, _PTa, _DLC, _Env, _KMSKA, _TCr, _Ta, _L, _FSC, _CSCA, _IC, _Ar, _ES, _SSn, _LC, _TCe, _CPC, _DCu],
+    [0, 0, [() => FunctionCode$, 0], 0, 0, 0, 1, 1, 2, 0, () => VpcConfig$, 0, () => DeadLetterConfig$, [() => Environment$, 0], 0, () => TracingConfig$, 128 | 0, 64 | 0, () => FileSystemConfigList, 0, () => ImageConfig$, 64 | 0, () => EphemeralStorage$, () => SnapStart$, () => LoggingConfig$, () => TenancyConfig$, () => CapacityProviderConfig$, () => DurableConfig$], 3
+];
+var CreateFunctionUrlConfigRequest$ = [3, n0, _CFUCR,
+    0,
+    [_FN, _AT, _Q, _Co, _IM],
+    [[0, 1], 0, [0, { [_hQ]: _Q }], () => Cors$, 0], 2
+];
+var CreateFunctionUrlConfigResponse$ = [3, n0, _CFUCRr,
+    0,
+    [_FU, _FA, _AT, _CTr, _Co, _IM],
+    [0, 0, 0, 0, () => Cors$, 0], 4
+];
+var DeadLetterConfig$ = [3, n0, _DLC,
+    0,
+    [_TA],
+    [0]
+];
+var DeleteAliasRequest$ = [3, n0, _DAR,
+    0,
+    [_FN, _N],
+    [[0, 1], [0, 1]], 2
+];
+var DeleteCapacityProviderRequest$ = [3, n0, _DCPR,
+    0,
+    [_CPN],
+    [[0, 1]], 1
+];
+var DeleteCapacityProviderResponse$ = [3, n0, _DCPRe,
+    0,
+    [_CP],
+    [() => CapacityProvider$], 1
+];
+var DeleteCodeSigningConfigRequest$ = [3, n0, _DCSCR,
+    0,
+    [_CSCA],
+    [[0, 1]], 1
+];
+var DeleteCodeSigningConfigResponse$ = [3, n0, _DCSCRe,
+    0,
+    [],
+    []
+];
+var DeleteEventSourceMappingRequest$ = [3, n0, _DESMR,
+    0,
+    [_UUID],
+    [[0, 1]], 1
+];
+var DeleteFunctionCodeSigningConfigRequest$ = [3, n0, _DFCSCR,
+    0,
+    [_FN],
+    [[0, 1]], 1
+];
+var DeleteFunctionConcurrencyRequest$ = [3, n0, _DFCR,
+    0,
+    [_FN],
+    [[0, 1]], 1
+];
+var DeleteFunctionEventInvokeConfigRequest$ = [3, n0, _DFEICR,
+    0,
+    [_FN, _Q],
+    [[0, 1], [0, { [_hQ]: _Q }]], 1
+];
+var DeleteFunctionRequest$ = [3, n0, _DFR,
+    0,
+    [_FN, _Q],
+    [[0, 1], [0, { [_hQ]: _Q }]], 1
+];
+var DeleteFunctionResponse$ = [3, n0, _DFRe,
+    0,
+    [_SCt],
+    [[1, 32]]
+];
+var DeleteFunctionUrlConfigRequest$ = [3, n0, _DFUCR,
+    0,
+    [_FN, _Q],
+    [[0, 1], [0, { [_hQ]: _Q }]], 1
+];
+var DeleteLayerVersionRequest$ = [3, n0, _DLVR,
+    0,
+    [_LN, _VN],
+    [[0, 1], [1, 1]], 2
+];
+var DeleteProvisionedConcurrencyConfigRequest$ = [3, n0, _DPCCR,
+    0,
+    [_FN, _Q],
+    [[0, 1], [0, { [_hQ]: _Q }]], 2
+];
+var DeleteResourcePolicyRequest$ = [3, n0, _DRPR,
+    0,
+    [_RAe, _RI],
+    [[0, 1], [0, { [_hQ]: _RI }]], 1
+];
+var DestinationConfig$ = [3, n0, _DC,
+    0,
+    [_OS, _OF],
+    [() => OnSuccess$, () => OnFailure$]
+];
+var DocumentDBEventSourceConfig$ = [3, n0, _DDBESC,
+    0,
+    [_DN, _CN, _FD],
+    [0, 0, 0]
+];
+var DurableConfig$ = [3, n0, _DCu,
+    0,
+    [_KMSKA, _RPID, _ETx],
+    [0, 1, 1]
+];
+var Environment$ = [3, n0, _Env,
+    0,
+    [_V],
+    [[() => EnvironmentVariables, 0]]
+];
+var EnvironmentError$ = [3, n0, _EE,
+    0,
+    [_EC, _M],
+    [0, [() => SensitiveString, 0]]
+];
+var EnvironmentResponse$ = [3, n0, _ER,
+    0,
+    [_V, _E],
+    [[() => EnvironmentVariables, 0], [() => EnvironmentError$, 0]]
+];
+var EphemeralStorage$ = [3, n0, _ES,
+    0,
+    [_Si],
+    [1], 1
+];
+var ErrorObject$ = [3, n0, _EO,
+    0,
+    [_EM, _ET, _ED, _ST],
+    [[() => ErrorMessage, 0], [() => ErrorType, 0], [() => ErrorData, 0], [() => StackTraceEntries, 0]]
+];
+var Event$ = [3, n0, _Ev,
+    0,
+    [_ETv, _STu, _EI, _Id, _N, _ETve, _PI, _ESD, _ESDx, _EFD, _ETOD, _ESDxe, _CSDo, _CSDon, _CFDo, _WSD, _WSDa, _WCD, _SSD, _SSDt, _SFD, _CISD, _CISDha, _CIFD, _CITOD, _CISDh, _CSD, _CSDa, _CFD, _CTOD, _ICD],
+    [0, 0, 1, 0, 0, 4, 0, [() => ExecutionStartedDetails$, 0], [() => ExecutionSucceededDetails$, 0], [() => ExecutionFailedDetails$, 0], [() => ExecutionTimedOutDetails$, 0], [() => ExecutionStoppedDetails$, 0], () => ContextStartedDetails$, [() => ContextSucceededDetails$, 0], [() => ContextFailedDetails$, 0], () => WaitStartedDetails$, () => WaitSucceededDetails$, [() => WaitCancelledDetails$, 0], () => StepStartedDetails$, [() => StepSucceededDetails$, 0], [() => StepFailedDetails$, 0], [() => ChainedInvokeStartedDetails$, 0], [() => ChainedInvokeSucceededDetails$, 0], [() => ChainedInvokeFailedDetails$, 0], [() => ChainedInvokeTimedOutDetails$, 0], [() => ChainedInvokeStoppedDetails$, 0], () => CallbackStartedDetails$, [() => CallbackSucceededDetails$, 0], [() => CallbackFailedDetails$, 0], [() => CallbackTimedOutDetails$, 0], [() => InvocationCompletedDetails$, 0]]
+];
+var EventError$ = [3, n0, _EEv,
+    0,
+    [_Pa, _Tr],
+    [[() => ErrorObject$, 0], 2]
+];
+var EventInput$ = [3, n0, _EIv,
+    0,
+    [_Pa, _Tr],
+    [[() => InputPayload, 0], 2]
+];
+var EventResult$ = [3, n0, _ERv,
+    0,
+    [_Pa, _Tr],
+    [[() => OperationPayload, 0], 2]
+];
+var EventSourceMappingConfiguration$ = [3, n0, _ESMC,
+    0,
+    [_UUID, _SPt, _SPT, _BSa, _MBWIS, _PF, _ESA, _FCi, _FCE, _KMSKA, _MC, _LC, _SC, _FA, _LM, _LPR, _St, _STR, _DC, _To, _Qu, _SAC, _SMES, _MRAIS, _BBOFE, _MRA, _TWIS, _FRT, _AMKESC, _SMKESC, _DDBESC, _ESMA, _PPC],
+    [0, 0, 4, 1, 1, 1, 0, () => FilterCriteria$, () => FilterCriteriaError$, 0, () => EventSourceMappingMetricsConfig$, () => EventSourceMappingLoggingConfig$, () => ScalingConfig$, 0, 4, 0, 0, 0, () => DestinationConfig$, 64 | 0, 64 | 0, () => SourceAccessConfigurations, () => SelfManagedEventSource$, 1, 2, 1, 1, 64 | 0, () => AmazonManagedKafkaEventSourceConfig$, () => SelfManagedKafkaEventSourceConfig$, () => DocumentDBEventSourceConfig$, 0, () => ProvisionedPollerConfig$]
+];
+var EventSourceMappingLoggingConfig$ = [3, n0, _ESMLC,
+    0,
+    [_SLL],
+    [0]
+];
+var EventSourceMappingMetricsConfig$ = [3, n0, _ESMMC,
+    0,
+    [_Me],
+    [64 | 0]
+];
+var Execution$ = [3, n0, _Ex,
+    0,
+    [_DEA, _DEN, _FA, _Sta, _STt, _ETn, _KMSKA],
+    [0, 0, 0, 0, 4, 4, 0], 5
+];
+var ExecutionDetails$ = [3, n0, _EDx,
+    0,
+    [_IP],
+    [[() => InputPayload, 0]]
+];
+var ExecutionFailedDetails$ = [3, n0, _EFD,
+    0,
+    [_E],
+    [[() => EventError$, 0]], 1
+];
+var ExecutionStartedDetails$ = [3, n0, _ESD,
+    0,
+    [_I, _ETx],
+    [[() => EventInput$, 0], 1], 2
+];
+var ExecutionStoppedDetails$ = [3, n0, _ESDxe,
+    0,
+    [_E],
+    [[() => EventError$, 0]], 1
+];
+var ExecutionSucceededDetails$ = [3, n0, _ESDx,
+    0,
+    [_Re],
+    [[() => EventResult$, 0]], 1
+];
+var ExecutionTimedOutDetails$ = [3, n0, _ETOD,
+    0,
+    [_E],
+    [[() => EventError$, 0]]
+];
+var FileSystemConfig$ = [3, n0, _FSCi,
+    0,
+    [_Arn, _LMP, _SFC],
+    [0, 0, () => S3FilesConfig$], 2
+];
+var Filter$ = [3, n0, _F,
+    0,
+    [_Pat],
+    [0]
+];
+var FilterCriteria$ = [3, n0, _FCi,
+    0,
+    [_Fi],
+    [() => FilterList]
+];
+var FilterCriteriaError$ = [3, n0, _FCE,
+    0,
+    [_EC, _M],
+    [0, 0]
+];
+var FunctionCode$ = [3, n0, _FCu,
+    0,
+    [_ZF, _SB, _SK, _SOV, _SOSM, _IU, _SKMSKA],
+    [[() => _Blob, 0], 0, 0, 0, 0, 0, 0]
+];
+var FunctionCodeLocation$ = [3, n0, _FCL,
+    0,
+    [_RT, _Lo, _IU, _RIU, _RSO, _SKMSKA, _E],
+    [0, 0, 0, 0, () => ResolvedS3Object$, 0, [() => FunctionCodeLocationError$, 0]]
+];
+var FunctionCodeLocationError$ = [3, n0, _FCLE,
+    0,
+    [_EC, _M],
+    [0, [() => SensitiveString, 0]]
+];
+var FunctionConfiguration$ = [3, n0, _FCun,
+    0,
+    [_FN, _FA, _Ru, _Ro, _H, _CS, _D, _Ti, _MS, _LM, _CSo, _Ve, _VC, _DLC, _Env, _KMSKA, _TCr, _MAa, _RI, _L, _St, _SR, _SRCt, _LUS, _LUSR, _LUSRC, _FSC, _SPVAi, _SJA, _PTa, _ICR, _Ar, _ES, _SSn, _RVC, _LC, _TCe, _CPC, _CSon, _DCu],
+    [0, 0, 0, 0, 0, 1, 0, 1, 1, 0, 0, 0, () => VpcConfigResponse$, () => DeadLetterConfig$, [() => EnvironmentResponse$, 0], 0, () => TracingConfigResponse$, 0, 0, () => LayersReferenceList, 0, 0, 0, 0, 0, 0, () => FileSystemConfigList, 0, 0, 0, [() => ImageConfigResponse$, 0], 64 | 0, () => EphemeralStorage$, () => SnapStartResponse$, [() => RuntimeVersionConfig$, 0], () => LoggingConfig$, () => TenancyConfig$, () => CapacityProviderConfig$, 0, () => DurableConfig$]
+];
+var FunctionEventInvokeConfig$ = [3, n0, _FEIC,
+    0,
+    [_LM, _FA, _MRA, _MEAIS, _DC],
+    [4, 0, 1, 1, () => DestinationConfig$]
+];
+var FunctionScalingConfig$ = [3, n0, _FSCu,
+    0,
+    [_MEE, _MEEa],
+    [1, 1]
+];
+var FunctionUrlConfig$ = [3, n0, _FUC,
+    0,
+    [_FU, _FA, _CTr, _LMT, _AT, _Co, _IM],
+    [0, 0, 0, 0, 0, () => Cors$, 0], 5
+];
+var FunctionVersionsByCapacityProviderListItem$ = [3, n0, _FVBCPLI,
+    0,
+    [_FA, _St],
+    [0, 0], 2
+];
+var GetAccountSettingsRequest$ = [3, n0, _GASR,
+    0,
+    [],
+    []
+];
+var GetAccountSettingsResponse$ = [3, n0, _GASRe,
+    0,
+    [_AL, _AU],
+    [() => AccountLimit$, () => AccountUsage$]
+];
+var GetAliasRequest$ = [3, n0, _GAR,
+    0,
+    [_FN, _N],
+    [[0, 1], [0, 1]], 2
+];
+var GetCapacityProviderRequest$ = [3, n0, _GCPR,
+    0,
+    [_CPN],
+    [[0, 1]], 1
+];
+var GetCapacityProviderResponse$ = [3, n0, _GCPRe,
+    0,
+    [_CP],
+    [() => CapacityProvider$], 1
+];
+var GetCodeSigningConfigRequest$ = [3, n0, _GCSCR,
+    0,
+    [_CSCA],
+    [[0, 1]], 1
+];
+var GetCodeSigningConfigResponse$ = [3, n0, _GCSCRe,
+    0,
+    [_CSC],
+    [() => CodeSigningConfig$], 1
+];
+var GetDurableExecutionHistoryRequest$ = [3, n0, _GDEHR,
+    0,
+    [_DEA, _IED, _MI, _Ma, _RO],
+    [[0, 1], [2, { [_hQ]: _IED }], [1, { [_hQ]: _MI }], [0, { [_hQ]: _Ma }], [2, { [_hQ]: _RO }]], 1
+];
+var GetDurableExecutionHistoryResponse$ = [3, n0, _GDEHRe,
+    0,
+    [_Eve, _NM],
+    [[() => Events, 0], 0], 1
+];
+var GetDurableExecutionRequest$ = [3, n0, _GDER,
+    0,
+    [_DEA, _IED],
+    [[0, 1], [2, { [_hQ]: _IED }]], 1
+];
+var GetDurableExecutionResponse$ = [3, n0, _GDERe,
+    0,
+    [_DEA, _DEN, _FA, _STt, _Sta, _IP, _Re, _E, _ETn, _Ve, _TH, _EDI, _DCu],
+    [0, 0, 0, 4, 0, [() => InputPayload, 0], [() => OutputPayload, 0], [() => ErrorObject$, 0], 4, 0, () => TraceHeader$, 2, () => DurableConfig$], 5
+];
+var GetDurableExecutionStateRequest$ = [3, n0, _GDESR,
+    0,
+    [_DEA, _CT, _Ma, _MI],
+    [[0, 1], [0, { [_hQ]: _CT }], [0, { [_hQ]: _Ma }], [1, { [_hQ]: _MI }]], 2
+];
+var GetDurableExecutionStateResponse$ = [3, n0, _GDESRe,
+    0,
+    [_O, _NM],
+    [[() => Operations, 0], 0], 1
+];
+var GetEventSourceMappingRequest$ = [3, n0, _GESMR,
+    0,
+    [_UUID],
+    [[0, 1]], 1
+];
+var GetFunctionCodeSigningConfigRequest$ = [3, n0, _GFCSCR,
+    0,
+    [_FN],
+    [[0, 1]], 1
+];
+var GetFunctionCodeSigningConfigResponse$ = [3, n0, _GFCSCRe,
+    0,
+    [_CSCA, _FN],
+    [0, 0], 2
+];
+var GetFunctionConcurrencyRequest$ = [3, n0, _GFCR,
+    0,
+    [_FN],
+    [[0, 1]], 1
+];
+var GetFunctionConcurrencyResponse$ = [3, n0, _GFCRe,
+    0,
+    [_RCEe],
+    [1]
+];
+var GetFunctionConfigurationRequest$ = [3, n0, _GFCRet,
+    0,
+    [_FN, _Q],
+    [[0, 1], [0, { [_hQ]: _Q }]], 1
+];
+var GetFunctionEventInvokeConfigRequest$ = [3, n0, _GFEICR,
+    0,
+    [_FN, _Q],
+    [[0, 1], [0, { [_hQ]: _Q }]], 1
+];
+var GetFunctionRecursionConfigRequest$ = [3, n0, _GFRCR,
+    0,
+    [_FN],
+    [[0, 1]], 1
+];
+var GetFunctionRecursionConfigResponse$ = [3, n0, _GFRCRe,
+    0,
+    [_RL],
+    [0]
+];
+var GetFunctionRequest$ = [3, n0, _GFR,
+    0,
+    [_FN, _Q],
+    [[0, 1], [0, { [_hQ]: _Q }]], 1
+];
+var GetFunctionResponse$ = [3, n0, _GFRe,
+    0,
+    [_Con, _Cod, _Ta, _TE, _C],
+    [[() => FunctionConfiguration$, 0], [() => FunctionCodeLocation$, 0], 128 | 0, () => TagsError$, () => Concurrency$]
+];
+var GetFunctionScalingConfigRequest$ = [3, n0, _GFSCR,
+    0,
+    [_FN, _Q],
+    [[0, 1], [0, { [_hQ]: _Q }]], 2
+];
+var GetFunctionScalingConfigResponse$ = [3, n0, _GFSCRe,
+    0,
+    [_FA, _AFSC, _RFSC],
+    [0, () => FunctionScalingConfig$, () => FunctionScalingConfig$]
+];
+var GetFunctionUrlConfigRequest$ = [3, n0, _GFUCR,
+    0,
+    [_FN, _Q],
+    [[0, 1], [0, { [_hQ]: _Q }]], 1
+];
+var GetFunctionUrlConfigResponse$ = [3, n0, _GFUCRe,
+    0,
+    [_FU, _FA, _AT, _CTr, _LMT, _Co, _IM],
+    [0, 0, 0, 0, 0, () => Cors$, 0], 5
+];
+var GetLayerVersionByArnRequest$ = [3, n0, _GLVBAR,
+    0,
+    [_Arn],
+    [[0, { [_hQ]: _Arn }]], 1
+];
+var GetLayerVersionPolicyRequest$ = [3, n0, _GLVPR,
+    0,
+    [_LN, _VN],
+    [[0, 1], [1, 1]], 2
+];
+var GetLayerVersionPolicyResponse$ = [3, n0, _GLVPRe,
+    0,
+    [_Po, _RI],
+    [0, 0]
+];
+var GetLayerVersionRequest$ = [3, n0, _GLVR,
+    0,
+    [_LN, _VN],
+    [[0, 1], [1, 1]], 2
+];
+var GetLayerVersionResponse$ = [3, n0, _GLVRe,
+    0,
+    [_Cont, _LA, _LVA, _D, _CDr, _Ve, _CA, _CR, _LI],
+    [() => LayerVersionContentOutput$, 0, 0, 0, 0, 1, 64 | 0, 64 | 0, 0]
+];
+var GetPolicyRequest$ = [3, n0, _GPR,
+    0,
+    [_FN, _Q],
+    [[0, 1], [0, { [_hQ]: _Q }]], 1
+];
+var GetPolicyResponse$ = [3, n0, _GPRe,
+    0,
+    [_Po, _RI],
+    [0, 0]
+];
+var GetProvisionedConcurrencyConfigRequest$ = [3, n0, _GPCCR,
+    0,
+    [_FN, _Q],
+    [[0, 1], [0, { [_hQ]: _Q }]], 2
+];
+var GetProvisionedConcurrencyConfigResponse$ = [3, n0, _GPCCRe,
+    0,
+    [_RPCE, _APCE, _APCEl, _Sta, _SRt, _LM],
+    [1, 1, 1, 0, 0, 0]
+];
+var GetResourcePolicyRequest$ = [3, n0, _GRPR,
+    0,
+    [_RAe],
+    [[0, 1]], 1
+];
+var GetResourcePolicyResponse$ = [3, n0, _GRPRe,
+    0,
+    [_Po, _RI],
+    [0, 0]
+];
+var GetRuntimeManagementConfigRequest$ = [3, n0, _GRMCR,
+    0,
+    [_FN, _Q],
+    [[0, 1], [0, { [_hQ]: _Q }]], 1
+];
+var GetRuntimeManagementConfigResponse$ = [3, n0, _GRMCRe,
+    0,
+    [_URO, _FA, _RVA],
+    [0, 0, 0]
+];
+var ImageConfig$ = [3, n0, _IC,
+    0,
+    [_EP, _Com, _WD],
+    [64 | 0, 64 | 0, 0]
+];
+var ImageConfigError$ = [3, n0, _ICE,
+    0,
+    [_EC, _M],
+    [0, [() => SensitiveString, 0]]
+];
+var ImageConfigResponse$ = [3, n0, _ICR,
+    0,
+    [_IC, _E],
+    [() => ImageConfig$, [() => ImageConfigError$, 0]]
+];
+var InstanceRequirements$ = [3, n0, _IR,
+    0,
+    [_Ar, _AIT, _EIT],
+    [64 | 0, 64 | 0, 64 | 0]
+];
+var InvocationCompletedDetails$ = [3, n0, _ICD,
+    0,
+    [_STt, _ETn, _RIe, _E],
+    [4, 4, 0, [() => EventError$, 0]], 3
+];
+var InvocationRequest$ = [3, n0, _IRn,
+    0,
+    [_FN, _IT, _LT, _CC, _DEN, _Pa, _Q, _TI],
+    [[0, 1], [0, { [_hH]: _XAIT }], [0, { [_hH]: _XALT }], [0, { [_hH]: _XACC }], [0, { [_hH]: _XADEN }], [() => _Blob, 16], [0, { [_hQ]: _Q }], [0, { [_hH]: _XATI_ }]], 1
+];
+var InvocationResponse$ = [3, n0, _IRnv,
+    0,
+    [_SCt, _FE, _LR, _Pa, _EV, _DEA],
+    [[1, 32], [0, { [_hH]: _XAFE }], [0, { [_hH]: _XALR }], [() => _Blob, 16], [0, { [_hH]: _XAEV }], [0, { [_hH]: _XADEA }]]
+];
+var InvokeAsyncRequest$ = [3, n0, _IAR,
+    0,
+    [_FN, _IA],
+    [[0, 1], [() => BlobStream, 16]], 2
+];
+var InvokeAsyncResponse$ = [3, n0, _IARn,
+    0,
+    [_Sta],
+    [[1, 32]]
+];
+var InvokeResponseStreamUpdate$ = [3, n0, _IRSU,
+    0,
+    [_Pa],
+    [[() => _Blob, { [_eP]: 1 }]]
+];
+var InvokeWithResponseStreamCompleteEvent$ = [3, n0, _IWRSCE,
+    0,
+    [_EC, _EDr, _LR],
+    [0, 0, 0]
+];
+var InvokeWithResponseStreamRequest$ = [3, n0, _IWRSR,
+    0,
+    [_FN, _LT, _CC, _Q, _Pa, _TI, _IT],
+    [[0, 1], [0, { [_hH]: _XALT }], [0, { [_hH]: _XACC }], [0, { [_hQ]: _Q }], [() => _Blob, 16], [0, { [_hH]: _XATI_ }], [0, { [_hH]: _XAIT }]], 1
+];
+var InvokeWithResponseStreamResponse$ = [3, n0, _IWRSRn,
+    0,
+    [_SCt, _EV, _ESv, _RSCT],
+    [[1, 32], [0, { [_hH]: _XAEV }], [() => InvokeWithResponseStreamResponseEvent$, 16], [0, { [_hH]: _CT_ }]]
+];
+var KafkaSchemaRegistryAccessConfig$ = [3, n0, _KSRAC,
+    0,
+    [_T, _URI],
+    [0, 0]
+];
+var KafkaSchemaRegistryConfig$ = [3, n0, _KSRC,
+    0,
+    [_SRURI, _ERF, _ACc, _SVC],
+    [0, 0, () => KafkaSchemaRegistryAccessConfigList, () => KafkaSchemaValidationConfigList]
+];
+var KafkaSchemaValidationConfig$ = [3, n0, _KSVC,
+    0,
+    [_At],
+    [0]
+];
+var LambdaManagedInstancesCapacityProviderConfig$ = [3, n0, _LMICPC,
+    0,
+    [_CPA, _PEEMC, _EEMGBPVC],
+    [0, 1, 1], 1
+];
+var Layer$ = [3, n0, _La,
+    0,
+    [_Arn, _CS, _SPVAi, _SJA],
+    [0, 1, 0, 0]
+];
+var LayersListItem$ = [3, n0, _LLI,
+    0,
+    [_LN, _LA, _LMV],
+    [0, 0, () => LayerVersionsListItem$]
+];
+var LayerVersionContentInput$ = [3, n0, _LVCI,
+    0,
+    [_SB, _SK, _SOV, _SOSM, _ZF],
+    [0, 0, 0, 0, [() => _Blob, 0]]
+];
+var LayerVersionContentOutput$ = [3, n0, _LVCO,
+    0,
+    [_Lo, _CSo, _CS, _SPVAi, _SJA, _RSO],
+    [0, 0, 1, 0, 0, () => ResolvedS3Object$]
+];
+var LayerVersionsListItem$ = [3, n0, _LVLI,
+    0,
+    [_LVA, _Ve, _D, _CDr, _CA, _CR, _LI],
+    [0, 1, 0, 0, 64 | 0, 64 | 0, 0]
+];
+var ListAliasesRequest$ = [3, n0, _LAR,
+    0,
+    [_FN, _FV, _Ma, _MI],
+    [[0, 1], [0, { [_hQ]: _FV }], [0, { [_hQ]: _Ma }], [1, { [_hQ]: _MI }]], 1
+];
+var ListAliasesResponse$ = [3, n0, _LARi,
+    0,
+    [_NM, _Al],
+    [0, () => AliasList]
+];
+var ListCapacityProvidersRequest$ = [3, n0, _LCPR,
+    0,
+    [_St, _Ma, _MI],
+    [[0, { [_hQ]: _St }], [0, { [_hQ]: _Ma }], [1, { [_hQ]: _MI }]]
+];
+var ListCapacityProvidersResponse$ = [3, n0, _LCPRi,
+    0,
+    [_CPa, _NM],
+    [() => CapacityProvidersList, 0], 1
+];
+var ListCodeSigningConfigsRequest$ = [3, n0, _LCSCR,
+    0,
+    [_Ma, _MI],
+    [[0, { [_hQ]: _Ma }], [1, { [_hQ]: _MI }]]
+];
+var ListCodeSigningConfigsResponse$ = [3, n0, _LCSCRi,
+    0,
+    [_NM, _CSCo],
+    [0, () => CodeSigningConfigList]
+];
+var ListDurableExecutionsByFunctionRequest$ = [3, n0, _LDEBFR,
+    0,
+    [_FN, _Q, _DEN, _Stat, _SAt, _SBt, _RO, _Ma, _MI],
+    [[0, 1], [0, { [_hQ]: _Q }], [0, { [_hQ]: _DEN }], [64 | 0, { [_hQ]: _Stat }], [4, { [_hQ]: _SAt }], [4, { [_hQ]: _SBt }], [2, { [_hQ]: _RO }], [0, { [_hQ]: _Ma }], [1, { [_hQ]: _MI }]], 1
+];
+var ListDurableExecutionsByFunctionResponse$ = [3, n0, _LDEBFRi,
+    0,
+    [_DE, _NM],
+    [() => DurableExecutions, 0]
+];
+var ListEventSourceMappingsRequest$ = [3, n0, _LESMR,
+    0,
+    [_ESA, _FN, _Ma, _MI],
+    [[0, { [_hQ]: _ESA }], [0, { [_hQ]: _FN }], [0, { [_hQ]: _Ma }], [1, { [_hQ]: _MI }]]
+];
+var ListEventSourceMappingsResponse$ = [3, n0, _LESMRi,
+    0,
+    [_NM, _ESM],
+    [0, () => EventSourceMappingsList]
+];
+var ListFunctionEventInvokeConfigsRequest$ = [3, n0, _LFEICR,
+    0,
+    [_FN, _Ma, _MI],
+    [[0, 1], [0, { [_hQ]: _Ma }], [1, { [_hQ]: _MI }]], 1
+];
+var ListFunctionEventInvokeConfigsResponse$ = [3, n0, _LFEICRi,
+    0,
+    [_FEICu, _NM],
+    [() => FunctionEventInvokeConfigList, 0]
+];
+var ListFunctionsByCodeSigningConfigRequest$ = [3, n0, _LFBCSCR,
+    0,
+    [_CSCA, _Ma, _MI],
+    [[0, 1], [0, { [_hQ]: _Ma }], [1, { [_hQ]: _MI }]], 1
+];
+var ListFunctionsByCodeSigningConfigResponse$ = [3, n0, _LFBCSCRi,
+    0,
+    [_NM, _FAu],
+    [0, 64 | 0]
+];
+var ListFunctionsRequest$ = [3, n0, _LFR,
+    0,
+    [_MR, _FV, _Ma, _MI],
+    [[0, { [_hQ]: _MR }], [0, { [_hQ]: _FV }], [0, { [_hQ]: _Ma }], [1, { [_hQ]: _MI }]]
+];
+var ListFunctionsResponse$ = [3, n0, _LFRi,
+    0,
+    [_NM, _Fu],
+    [0, [() => FunctionList, 0]]
+];
+var ListFunctionUrlConfigsRequest$ = [3, n0, _LFUCR,
+    0,
+    [_FN, _Ma, _MI],
+    [[0, 1], [0, { [_hQ]: _Ma }], [1, { [_hQ]: _MI }]], 1
+];
+var ListFunctionUrlConfigsResponse$ = [3, n0, _LFUCRi,
+    0,
+    [_FUCu, _NM],
+    [() => FunctionUrlConfigList, 0], 1
+];
+var ListFunctionVersionsByCapacityProviderRequest$ = [3, n0, _LFVBCPR,
+    0,
+    [_CPN, _Ma, _MI],
+    [[0, 1], [0, { [_hQ]: _Ma }], [1, { [_hQ]: _MI }]], 1
+];
+var ListFunctionVersionsByCapacityProviderResponse$ = [3, n0, _LFVBCPRi,
+    0,
+    [_CPA, _FVu, _NM],
+    [0, () => FunctionVersionsByCapacityProviderList, 0], 2
+];
+var ListLayersRequest$ = [3, n0, _LLR,
+    0,
+    [_CAo, _CRo, _Ma, _MI],
+    [[0, { [_hQ]: _CAo }], [0, { [_hQ]: _CRo }], [0, { [_hQ]: _Ma }], [1, { [_hQ]: _MI }]]
+];
+var ListLayersResponse$ = [3, n0, _LLRi,
+    0,
+    [_NM, _L],
+    [0, () => LayersList]
+];
+var ListLayerVersionsRequest$ = [3, n0, _LLVR,
+    0,
+    [_LN, _CAo, _CRo, _Ma, _MI],
+    [[0, 1], [0, { [_hQ]: _CAo }], [0, { [_hQ]: _CRo }], [0, { [_hQ]: _Ma }], [1, { [_hQ]: _MI }]], 1
+];
+var ListLayerVersionsResponse$ = [3, n0, _LLVRi,
+    0,
+    [_NM, _LV],
+    [0, () => LayerVersionsList]
+];
+var ListProvisionedConcurrencyConfigsRequest$ = [3, n0, _LPCCR,
+    0,
+    [_FN, _Ma, _MI],
+    [[0, 1], [0, { [_hQ]: _Ma }], [1, { [_hQ]: _MI }]], 1
+];
+var ListProvisionedConcurrencyConfigsResponse$ = [3, n0, _LPCCRi,
+    0,
+    [_PCC, _NM],
+    [() => ProvisionedConcurrencyConfigList, 0]
+];
+var ListTagsRequest$ = [3, n0, _LTR,
+    0,
+    [_Res],
+    [[0, 1]], 1
+];
+var ListTagsResponse$ = [3, n0, _LTRi,
+    0,
+    [_Ta],
+    [128 | 0]
+];
+var ListVersionsByFunctionRequest$ = [3, n0, _LVBFR,
+    0,
+    [_FN, _Ma, _MI],
+    [[0, 1], [0, { [_hQ]: _Ma }], [1, { [_hQ]: _MI }]], 1
+];
+var ListVersionsByFunctionResponse$ = [3, n0, _LVBFRi,
+    0,
+    [_NM, _Ver],
+    [0, [() => FunctionList, 0]]
+];
+var LoggingConfig$ = [3, n0, _LC,
+    0,
+    [_LF, _ALL, _SLL, _LG],
+    [0, 0, 0, 0]
+];
+var OnFailure$ = [3, n0, _OF,
+    0,
+    [_De],
+    [0]
+];
+var OnSuccess$ = [3, n0, _OS,
+    0,
+    [_De],
+    [0]
+];
+var Operation$ = [3, n0, _Op,
+    0,
+    [_Id, _T, _STt, _Sta, _PI, _N, _STu, _ETn, _EDx, _CDo, _SD, _WDa, _CD, _CID],
+    [0, 0, 4, 0, 0, 0, 0, 4, [() => ExecutionDetails$, 0], [() => ContextDetails$, 0], [() => StepDetails$, 0], () => WaitDetails$, [() => CallbackDetails$, 0], [() => ChainedInvokeDetails$, 0]], 4
+];
+var OperationUpdate$ = [3, n0, _OU,
+    0,
+    [_Id, _T, _A, _PI, _N, _STu, _Pa, _E, _COo, _SO, _WO, _CO, _CIO],
+    [0, 0, 0, 0, 0, 0, [() => OperationPayload, 0], [() => ErrorObject$, 0], () => ContextOptions$, () => StepOptions$, () => WaitOptions$, () => CallbackOptions$, () => ChainedInvokeOptions$], 3
+];
+var PropagateTags$ = [3, n0, _PT,
+    0,
+    [_Mo, _ETxp],
+    [0, 128 | 0]
+];
+var ProvisionedConcurrencyConfigListItem$ = [3, n0, _PCCLI,
+    0,
+    [_FA, _RPCE, _APCE, _APCEl, _Sta, _SRt, _LM],
+    [0, 1, 1, 1, 0, 0, 0]
+];
+var ProvisionedPollerConfig$ = [3, n0, _PPC,
+    0,
+    [_MP, _MPa, _PGN],
+    [1, 1, 0]
+];
+var PublishLayerVersionRequest$ = [3, n0, _PLVR,
+    0,
+    [_LN, _Cont, _D, _CA, _CR, _LI],
+    [[0, 1], [() => LayerVersionContentInput$, 0], 0, 64 | 0, 64 | 0, 0], 2
+];
+var PublishLayerVersionResponse$ = [3, n0, _PLVRu,
+    0,
+    [_Cont, _LA, _LVA, _D, _CDr, _Ve, _CA, _CR, _LI],
+    [() => LayerVersionContentOutput$, 0, 0, 0, 0, 1, 64 | 0, 64 | 0, 0]
+];
+var PublishVersionRequest$ = [3, n0, _PVR,
+    0,
+    [_FN, _CSo, _D, _RI, _PTu],
+    [[0, 1], 0, 0, 0, 0], 1
+];
+var PutFunctionCodeSigningConfigRequest$ = [3, n0, _PFCSCR,
+    0,
+    [_CSCA, _FN],
+    [0, [0, 1]], 2
+];
+var PutFunctionCodeSigningConfigResponse$ = [3, n0, _PFCSCRu,
+    0,
+    [_CSCA, _FN],
+    [0, 0], 2
+];
+var PutFunctionConcurrencyRequest$ = [3, n0, _PFCR,
+    0,
+    [_FN, _RCEe],
+    [[0, 1], 1], 2
+];
+var PutFunctionEventInvokeConfigRequest$ = [3, n0, _PFEICR,
+    0,
+    [_FN, _Q, _MRA, _MEAIS, _DC],
+    [[0, 1], [0, { [_hQ]: _Q }], 1, 1, () => DestinationConfig$], 1
+];
+var PutFunctionRecursionConfigRequest$ = [3, n0, _PFRCR,
+    0,
+    [_FN, _RL],
+    [[0, 1], 0], 2
+];
+var PutFunctionRecursionConfigResponse$ = [3, n0, _PFRCRu,
+    0,
+    [_RL],
+    [0]
+];
+var PutFunctionScalingConfigRequest$ = [3, n0, _PFSCR,
+    0,
+    [_FN, _Q, _FSCu],
+    [[0, 1], [0, { [_hQ]: _Q }], () => FunctionScalingConfig$], 2
+];
+var PutFunctionScalingConfigResponse$ = [3, n0, _PFSCRu,
+    0,
+    [_FS],
+    [0]
+];
+var PutProvisionedConcurrencyConfigRequest$ = [3, n0, _PPCCR,
+    0,
+    [_FN, _Q, _PCE],
+    [[0, 1], [0, { [_hQ]: _Q }], 1], 3
+];
+var PutProvisionedConcurrencyConfigResponse$ = [3, n0, _PPCCRu,
+    0,
+    [_RPCE, _APCEl, _APCE, _Sta, _SRt, _LM],
+    [1, 1, 1, 0, 0, 0]
+];
+var PutResourcePolicyRequest$ = [3, n0, _PRPR,
+    0,
+    [_RAe, _Po, _RI],
+    [[0, 1], 0, 0], 2
+];
+var PutResourcePolicyResponse$ = [3, n0, _PRPRu,
+    0,
+    [_Po, _RI],
+    [0, 0]
+];
+var PutRuntimeManagementConfigRequest$ = [3, n0, _PRMCR,
+    0,
+    [_FN, _URO, _Q, _RVA],
+    [[0, 1], 0, [0, { [_hQ]: _Q }], 0], 2
+];
+var PutRuntimeManagementConfigResponse$ = [3, n0, _PRMCRu,
+    0,
+    [_URO, _FA, _RVA],
+    [0, 0, 0], 2
+];
+var RemoveLayerVersionPermissionRequest$ = [3, n0, _RLVPR,
+    0,
+    [_LN, _VN, _SI, _RI],
+    [[0, 1], [1, 1], [0, 1], [0, { [_hQ]: _RI }]], 3
+];
+var RemovePermissionRequest$ = [3, n0, _RPR,
+    0,
+    [_FN, _SI, _Q, _RI],
+    [[0, 1], [0, 1], [0, { [_hQ]: _Q }], [0, { [_hQ]: _RI }]], 2
+];
+var ResolvedS3Object$ = [3, n0, _RSO,
+    0,
+    [_SB, _SK, _SOV],
+    [0, 0, 0]
+];
+var RetryDetails$ = [3, n0, _RD,
+    0,
+    [_CAu, _NADS],
+    [1, 1]
+];
+var RuntimeVersionConfig$ = [3, n0, _RVC,
+    0,
+    [_RVA, _E],
+    [0, [() => RuntimeVersionError$, 0]]
+];
+var RuntimeVersionError$ = [3, n0, _RVE,
+    0,
+    [_EC, _M],
+    [0, [() => SensitiveString, 0]]
+];
+var S3FilesConfig$ = [3, n0, _SFC,
+    0,
+    [_DSR],
+    [0]
+];
+var ScalingConfig$ = [3, n0, _SC,
+    0,
+    [_MCa],
+    [1]
+];
+var SelfManagedEventSource$ = [3, n0, _SMES,
+    0,
+    [_End],
+    [[2, n0, _End, 0, 0, 64 | 0]]
+];
+var SelfManagedKafkaEventSourceConfig$ = [3, n0, _SMKESC,
+    0,
+    [_CGI, _SRC, _CM],
+    [0, () => KafkaSchemaRegistryConfig$, 0]
+];
+var SendDurableExecutionCallbackFailureRequest$ = [3, n0, _SDECFR,
+    0,
+    [_CI, _E],
+    [[0, 1], [() => ErrorObject$, 16]], 1
+];
+var SendDurableExecutionCallbackFailureResponse$ = [3, n0, _SDECFRe,
+    0,
+    [],
+    []
+];
+var SendDurableExecutionCallbackHeartbeatRequest$ = [3, n0, _SDECHR,
+    0,
+    [_CI],
+    [[0, 1]], 1
+];
+var SendDurableExecutionCallbackHeartbeatResponse$ = [3, n0, _SDECHRe,
+    0,
+    [],
+    []
+];
+var SendDurableExecutionCallbackSuccessRequest$ = [3, n0, _SDECSR,
+    0,
+    [_CI, _Re],
+    [[0, 1], [() => BinaryOperationPayload, 16]], 1
+];
+var SendDurableExecutionCallbackSuccessResponse$ = [3, n0, _SDECSRe,
+    0,
+    [],
+    []
+];
+var SnapStart$ = [3, n0, _SSn,
+    0,
+    [_AOp],
+    [0]
+];
+var SnapStartResponse$ = [3, n0, _SSR,
+    0,
+    [_AOp, _OSp],
+    [0, 0]
+];
+var SourceAccessConfiguration$ = [3, n0, _SACo,
+    0,
+    [_T, _URI],
+    [0, 0]
+];
+var StepDetails$ = [3, n0, _SD,
+    0,
+    [_Att, _NAT, _Re, _E],
+    [1, 4, [() => OperationPayload, 0], [() => ErrorObject$, 0]]
+];
+var StepFailedDetails$ = [3, n0, _SFD,
+    0,
+    [_E, _RD],
+    [[() => EventError$, 0], () => RetryDetails$], 2
+];
+var StepOptions$ = [3, n0, _SO,
+    0,
+    [_NADS],
+    [1]
+];
+var StepStartedDetails$ = [3, n0, _SSD,
+    0,
+    [],
+    []
+];
+var StepSucceededDetails$ = [3, n0, _SSDt,
+    0,
+    [_Re, _RD],
+    [[() => EventResult$, 0], () => RetryDetails$], 2
+];
+var StopDurableExecutionRequest$ = [3, n0, _SDER,
+    0,
+    [_DEA, _E],
+    [[0, 1], [() => ErrorObject$, 16]], 1
+];
+var StopDurableExecutionResponse$ = [3, n0, _SDERt,
+    0,
+    [_STto],
+    [4], 1
+];
+var TagResourceRequest$ = [3, n0, _TRR,
+    0,
+    [_Res, _Ta],
+    [[0, 1], 128 | 0], 2
+];
+var TagsError$ = [3, n0, _TE,
+    0,
+    [_EC, _M],
+    [0, 0], 2
+];
+var TargetTrackingScalingPolicy$ = [3, n0, _TTSP,
+    0,
+    [_PMT, _TV],
+    [0, 1], 2
+];
+var TenancyConfig$ = [3, n0, _TCe,
+    0,
+    [_TIM],
+    [0], 1
+];
+var TraceHeader$ = [3, n0, _TH,
+    0,
+    [_XATI],
+    [0]
+];
+var TracingConfig$ = [3, n0, _TCr,
+    0,
+    [_Mo],
+    [0]
+];
+var TracingConfigResponse$ = [3, n0, _TCR,
+    0,
+    [_Mo],
+    [0]
+];
+var UntagResourceRequest$ = [3, n0, _URR,
+    0,
+    [_Res, _TK],
+    [[0, 1], [() => TagKeyList, { [_hQ]: _tK }]], 2
+];
+var UpdateAliasRequest$ = [3, n0, _UAR,
+    0,
+    [_FN, _N, _FV, _D, _RC, _RI],
+    [[0, 1], [0, 1], 0, 0, () => AliasRoutingConfiguration$, 0], 2
+];
+var UpdateCapacityProviderRequest$ = [3, n0, _UCPR,
+    0,
+    [_CPN, _CPSC, _PT, _TC],
+    [[0, 1], () => CapacityProviderScalingConfig$, () => PropagateTags$, () => CapacityProviderTelemetryConfig$], 1
+];
+var UpdateCapacityProviderResponse$ = [3, n0, _UCPRp,
+    0,
+    [_CP],
+    [() => CapacityProvider$], 1
+];
+var UpdateCodeSigningConfigRequest$ = [3, n0, _UCSCR,
+    0,
+    [_CSCA, _D, _AP, _CSP],
+    [[0, 1], 0, () => AllowedPublishers$, () => CodeSigningPolicies$], 1
+];
+var UpdateCodeSigningConfigResponse$ = [3, n0, _UCSCRp,
+    0,
+    [_CSC],
+    [() => CodeSigningConfig$], 1
+];
+var UpdateEventSourceMappingRequest$ = [3, n0, _UESMR,
+    0,
+    [_UUID, _FN, _En, _BSa, _FCi, _KMSKA, _MC, _LC, _SC, _MBWIS, _PF, _DC, _MRAIS, _BBOFE, _MRA, _TWIS, _SAC, _FRT, _AMKESC, _SMKESC, _DDBESC, _PPC],
+    [[0, 1], 0, 2, 1, () => FilterCriteria$, 0, () => EventSourceMappingMetricsConfig$, () => EventSourceMappingLoggingConfig$, () => ScalingConfig$, 1, 1, () => DestinationConfig$, 1, 2, 1, 1, () => SourceAccessConfigurations, 64 | 0, () => AmazonManagedKafkaEventSourceConfig$, () => SelfManagedKafkaEventSourceConfig$, () => DocumentDBEventSourceConfig$, () => ProvisionedPollerConfig$], 1
+];
+var UpdateFunctionCodeRequest$ = [3, n0, _UFCR,
+    0,
+    [_FN, _ZF, _SB, _SK, _SOV, _SOSM, _IU, _Ar, _Pu, _PTu, _DR, _RI, _SKMSKA],
+    [[0, 1], [() => _Blob, 0], 0, 0, 0, 0, 0, 64 | 0, 2, 0, 2, 0, 0], 1
+];
+var UpdateFunctionConfigurationRequest$ = [3, n0, _UFCRp,
+    0,
+    [_FN, _Ro, _H, _D, _Ti, _MS, _VC, _Env, _Ru, _DLC, _KMSKA, _TCr, _RI, _L, _FSC, _IC, _ES, _SSn, _LC, _CPC, _DCu],
+    [[0, 1], 0, 0, 0, 1, 1, () => VpcConfig$, [() => Environment$, 0], 0, () => DeadLetterConfig$, 0, () => TracingConfig$, 0, 64 | 0, () => FileSystemConfigList, () => ImageConfig$, () => EphemeralStorage$, () => SnapStart$, () => LoggingConfig$, () => CapacityProviderConfig$, () => DurableConfig$], 1
+];
+var UpdateFunctionEventInvokeConfigRequest$ = [3, n0, _UFEICR,
+    0,
+    [_FN, _Q, _MRA, _MEAIS, _DC],
+    [[0, 1], [0, { [_hQ]: _Q }], 1, 1, () => DestinationConfig$], 1
+];
+var UpdateFunctionUrlConfigRequest$ = [3, n0, _UFUCR,
+    0,
+    [_FN, _Q, _AT, _Co, _IM],
+    [[0, 1], [0, { [_hQ]: _Q }], 0, () => Cors$, 0], 1
+];
+var UpdateFunctionUrlConfigResponse$ = [3, n0, _UFUCRp,
+    0,
+    [_FU, _FA, _AT, _CTr, _LMT, _Co, _IM],
+    [0, 0, 0, 0, 0, () => Cors$, 0], 5
+];
+var VpcConfig$ = [3, n0, _VC,
+    0,
+    [_SIu, _SGI, _IAFDS],
+    [64 | 0, 64 | 0, 2]
+];
+var VpcConfigResponse$ = [3, n0, _VCR,
+    0,
+    [_SIu, _SGI, _VI, _IAFDS],
+    [64 | 0, 64 | 0, 0, 2]
+];
+var WaitCancelledDetails$ = [3, n0, _WCD,
+    0,
+    [_E],
+    [[() => EventError$, 0]]
+];
+var WaitDetails$ = [3, n0, _WDa,
+    0,
+    [_SET],
+    [4]
+];
+var WaitOptions$ = [3, n0, _WO,
+    0,
+    [_WS],
+    [1]
+];
+var WaitStartedDetails$ = [3, n0, _WSD,
+    0,
+    [_Du, _SET],
+    [1, 4], 2
+];
+var WaitSucceededDetails$ = [3, n0, _WSDa,
+    0,
+    [_Du],
+    [1]
+];
+var __Unit = "unit";
+var AliasList = [1, n0, _ALl,
+    0, () => AliasConfiguration$
+];
+var CapacityProviderScalingPoliciesList = [1, n0, _CPSPL,
+    0, () => TargetTrackingScalingPolicy$
+];
+var CapacityProvidersList = [1, n0, _CPL,
+    0, () => CapacityProvider$
+];
+var CodeSigningConfigList = [1, n0, _CSCL,
+    0, () => CodeSigningConfig$
+];
+var DurableExecutions = [1, n0, _DE,
+    0, () => Execution$
+];
+var Events = [1, n0, _Eve,
+    0, [() => Event$,
+        0]
+];
+var EventSourceMappingsList = [1, n0, _ESML,
+    0, () => EventSourceMappingConfiguration$
+];
+var FileSystemConfigList = [1, n0, _FSCL,
+    0, () => FileSystemConfig$
+];
+var FilterList = [1, n0, _FL,
+    0, () => Filter$
+];
+var FunctionEventInvokeConfigList = [1, n0, _FEICL,
+    0, () => FunctionEventInvokeConfig$
+];
+var FunctionList = [1, n0, _FLu,
+    0, [() => FunctionConfiguration$,
+        0]
+];
+var FunctionUrlConfigList = [1, n0, _FUCL,
+    0, () => FunctionUrlConfig$
+];
+var FunctionVersionsByCapacityProviderList = [1, n0, _FVBCPL,
+    0, () => FunctionVersionsByCapacityProviderListItem$
+];
+var KafkaSchemaRegistryAccessConfigList = [1, n0, _KSRACL,
+    0, () => KafkaSchemaRegistryAccessConfig$
+];
+var KafkaSchemaValidationConfigList = [1, n0, _KSVCL,
+    0, () => KafkaSchemaValidationConfig$
+];
+var LayersList = [1, n0, _LL,
+    0, () => LayersListItem$
+];
+var LayersReferenceList = [1, n0, _LRL,
+    0, () => Layer$
+];
+var LayerVersionsList = [1, n0, _LVL,
+    0, () => LayerVersionsListItem$
+];
+var Operations = [1, n0, _O,
+    0, [() => Operation$,
+        0]
+];
+var OperationUpdates = [1, n0, _OUp,
+    0, [() => OperationUpdate$,
+        0]
+];
+var ProvisionedConcurrencyConfigList = [1, n0, _PCCL,
+    0, () => ProvisionedConcurrencyConfigListItem$
+];
+var SourceAccessConfigurations = [1, n0, _SAC,
+    0, () => SourceAccessConfiguration$
+];
+var StackTraceEntries = [1, n0, _STEt,
+    0, [() => StackTraceEntry,
+        0]
+];
+var TagKeyList = [1, n0, _TKL,
+    0, [0,
+        { [_xN]: _K }]
+];
+var EnvironmentVariables = [2, n0, _EVn,
+    8, [() => EnvironmentVariableName,
+        0],
+    [() => EnvironmentVariableValue,
+        0]
+];
+var InvokeWithResponseStreamResponseEvent$ = [4, n0, _IWRSRE,
+    { [_st]: 1 },
+    [_PCa, _ICn],
+    [[() => InvokeResponseStreamUpdate$, 0], () => InvokeWithResponseStreamCompleteEvent$]
+];
+var AddLayerVersionPermission$ = [9, n0, _ALVP,
+    { [_h]: ["POST", "/2018-10-31/layers/{LayerName}/versions/{VersionNumber}/policy", 201] }, () => AddLayerVersionPermissionRequest$, () => AddLayerVersionPermissionResponse$
+];
+var AddPermission$ = [9, n0, _APd,
+    { [_h]: ["POST", "/2015-03-31/functions/{FunctionName}/policy", 201] }, () => AddPermissionRequest$, () => AddPermissionResponse$
+];
+var CheckpointDurableExecution$ = [9, n0, _CDE,
+    { [_h]: ["POST", "/2025-12-01/durable-executions/{DurableExecutionArn}/checkpoint", 200] }, () => CheckpointDurableExecutionRequest$, () => CheckpointDurableExecutionResponse$
+];
+var CreateAlias$ = [9, n0, _CAr,
+    { [_h]: ["POST", "/2015-03-31/functions/{FunctionName}/aliases", 201] }, () => CreateAliasRequest$, () => AliasConfiguration$
+];
+var CreateCapacityProvider$ = [9, n0, _CCP,
+    { [_h]: ["POST", "/2025-11-30/capacity-providers", 202] }, () => CreateCapacityProviderRequest$, () => CreateCapacityProviderResponse$
+];
+var CreateCodeSigningConfig$ = [9, n0, _CCSC,
+    { [_h]: ["POST", "/2020-04-22/code-signing-configs", 201] }, () => CreateCodeSigningConfigRequest$, () => CreateCodeSigningConfigResponse$
+];
+var CreateEventSourceMapping$ = [9, n0, _CESM,
+    { [_h]: ["POST", "/2015-03-31/event-source-mappings", 202] }, () => CreateEventSourceMappingRequest$, () => EventSourceMappingConfiguration$
+];
+var CreateFunction$ = [9, n0, _CF,
+    { [_h]: ["POST", "/2015-03-31/functions", 201] }, () => CreateFunctionRequest$, () => FunctionConfiguration$
+];
+var CreateFunctionUrlConfig$ = [9, n0, _CFUC,
+    { [_h]: ["POST", "/2021-10-31/functions/{FunctionName}/url", 201] }, () => CreateFunctionUrlConfigRequest$, () => CreateFunctionUrlConfigResponse$
+];
+var DeleteAlias$ = [9, n0, _DA,
+    { [_h]: ["DELETE", "/2015-03-31/functions/{FunctionName}/aliases/{Name}", 204] }, () => DeleteAliasRequest$, () => __Unit
+];
+var DeleteCapacityProvider$ = [9, n0, _DCP,
+    { [_h]: ["DELETE", "/2025-11-30/capacity-providers/{CapacityProviderName}", 202] }, () => DeleteCapacityProviderRequest$, () => DeleteCapacityProviderResponse$
+];
+var DeleteCodeSigningConfig$ = [9, n0, _DCSC,
+    { [_h]: ["DELETE", "/2020-04-22/code-signing-configs/{CodeSigningConfigArn}", 204] }, () => DeleteCodeSigningConfigRequest$, () => DeleteCodeSigningConfigResponse$
+];
+var DeleteEventSourceMapping$ = [9, n0, _DESM,
+    { [_h]: ["DELETE", "/2015-03-31/event-source-mappings/{UUID}", 202] }, () => DeleteEventSourceMappingRequest$, () => EventSourceMappingConfiguration$
+];
+var DeleteFunction$ = [9, n0, _DF,
+    { [_h]: ["DELETE", "/2015-03-31/functions/{FunctionName}", 200] }, () => DeleteFunctionRequest$, () => DeleteFunctionResponse$
+];
+var DeleteFunctionCodeSigningConfig$ = [9, n0, _DFCSC,
+    { [_h]: ["DELETE", "/2020-06-30/functions/{FunctionName}/code-signing-config", 204] }, () => DeleteFunctionCodeSigningConfigRequest$, () => __Unit
+];
+var DeleteFunctionConcurrency$ = [9, n0, _DFC,
+    { [_h]: ["DELETE", "/2017-10-31/functions/{FunctionName}/concurrency", 204] }, () => DeleteFunctionConcurrencyRequest$, () => __Unit
+];
+var DeleteFunctionEventInvokeConfig$ = [9, n0, _DFEIC,
+    { [_h]: ["DELETE", "/2019-09-25/functions/{FunctionName}/event-invoke-config", 204] }, () => DeleteFunctionEventInvokeConfigRequest$, () => __Unit
+];
+var DeleteFunctionUrlConfig$ = [9, n0, _DFUC,
+    { [_h]: ["DELETE", "/2021-10-31/functions/{FunctionName}/url", 204] }, () => DeleteFunctionUrlConfigRequest$, () => __Unit
+];
+var DeleteLayerVersion$ = [9, n0, _DLV,
+    { [_h]: ["DELETE", "/2018-10-31/layers/{LayerName}/versions/{VersionNumber}", 204] }, () => DeleteLayerVersionRequest$, () => __Unit
+];
+var DeleteProvisionedConcurrencyConfig$ = [9, n0, _DPCC,
+    { [_h]: ["DELETE", "/2019-09-30/functions/{FunctionName}/provisioned-concurrency", 204] }, () => DeleteProvisionedConcurrencyConfigRequest$, () => __Unit
+];
+var DeleteResourcePolicy$ = [9, n0, _DRP,
+    { [_h]: ["DELETE", "/2026-07-09/resource-policy/{ResourceArn}", 204] }, () => DeleteResourcePolicyRequest$, () => __Unit
+];
+var GetAccountSettings$ = [9, n0, _GAS,
+    { [_h]: ["GET", "/2016-08-19/account-settings", 200] }, () => GetAccountSettingsRequest$, () => GetAccountSettingsResponse$
+];
+var GetAlias$ = [9, n0, _GA,
+    { [_h]: ["GET", "/2015-03-31/functions/{FunctionName}/aliases/{Name}", 200] }, () => GetAliasRequest$, () => AliasConfiguration$
+];
+var GetCapacityProvider$ = [9, n0, _GCP,
+    { [_h]: ["GET", "/2025-11-30/capacity-providers/{CapacityProviderName}", 200] }, () => GetCapacityProviderRequest$, () => GetCapacityProviderResponse$
+];
+var GetCodeSigningConfig$ = [9, n0, _GCSC,
+    { [_h]: ["GET", "/2020-04-22/code-signing-configs/{CodeSigningConfigArn}", 200] }, () => GetCodeSigningConfigRequest$, () => GetCodeSigningConfigResponse$
+];
+var GetDurableExecution$ = [9, n0, _GDE,
+    { [_h]: ["GET", "/2025-12-01/durable-executions/{DurableExecutionArn}", 200] }, () => GetDurableExecutionRequest$, () => GetDurableExecutionResponse$
+];
+var GetDurableExecutionHistory$ = [9, n0, _GDEH,
+    { [_h]: ["GET", "/2025-12-01/durable-executions/{DurableExecutionArn}/history", 200] }, () => GetDurableExecutionHistoryRequest$, () => GetDurableExecutionHistoryResponse$
+];
+var GetDurableExecutionState$ = [9, n0, _GDES,
+    { [_h]: ["GET", "/2025-12-01/durable-executions/{DurableExecutionArn}/state", 200] }, () => GetDurableExecutionStateRequest$, () => GetDurableExecutionStateResponse$
+];
+var GetEventSourceMapping$ = [9, n0, _GESM,
+    { [_h]: ["GET", "/2015-03-31/event-source-mappings/{UUID}", 200] }, () => GetEventSourceMappingRequest$, () => EventSourceMappingConfiguration$
+];
+var GetFunction$ = [9, n0, _GF,
+    { [_h]: ["GET", "/2015-03-31/functions/{FunctionName}", 200] }, () => GetFunctionRequest$, () => GetFunctionResponse$
+];
+var GetFunctionCodeSigningConfig$ = [9, n0, _GFCSC,
+    { [_h]: ["GET", "/2020-06-30/functions/{FunctionName}/code-signing-config", 200] }, () => GetFunctionCodeSigningConfigRequest$, () => GetFunctionCodeSigningConfigResponse$
+];
+var GetFunctionConcurrency$ = [9, n0, _GFC,
+    { [_h]: ["GET", "/2019-09-30/functions/{FunctionName}/concurrency", 200] }, () => GetFunctionConcurrencyRequest$, () => GetFunctionConcurrencyResponse$
+];
+var GetFunctionConfiguration$ = [9, n0, _GFCe,
+    { [_h]: ["GET", "/2015-03-31/functions/{FunctionName}/configuration", 200] }, () => GetFunctionConfigurationRequest$, () => FunctionConfiguration$
+];
+var GetFunctionEventInvokeConfig$ = [9, n0, _GFEIC,
+    { [_h]: ["GET", "/2019-09-25/functions/{FunctionName}/event-invoke-config", 200] }, () => GetFunctionEventInvokeConfigRequest$, () => FunctionEventInvokeConfig$
+];
+var GetFunctionRecursionConfig$ = [9, n0, _GFRC,
+    { [_h]: ["GET", "/2024-08-31/functions/{FunctionName}/recursion-config", 200] }, () => GetFunctionRecursionConfigRequest$, () => GetFunctionRecursionConfigResponse$
+];
+var GetFunctionScalingConfig$ = [9, n0, _GFSC,
+    { [_h]: ["GET", "/2025-11-30/functions/{FunctionName}/function-scaling-config", 200] }, () => GetFunctionScalingConfigRequest$, () => GetFunctionScalingConfigResponse$
+];
+var GetFunctionUrlConfig$ = [9, n0, _GFUC,
+    { [_h]: ["GET", "/2021-10-31/functions/{FunctionName}/url", 200] }, () => GetFunctionUrlConfigRequest$, () => GetFunctionUrlConfigResponse$
+];
+var GetLayerVersion$ = [9, n0, _GLV,
+    { [_h]: ["GET", "/2018-10-31/layers/{LayerName}/versions/{VersionNumber}", 200] }, () => GetLayerVersionRequest$, () => GetLayerVersionResponse$
+];
+var GetLayerVersionByArn$ = [9, n0, _GLVBA,
+    { [_h]: ["GET", "/2018-10-31/layers?find=LayerVersion", 200] }, () => GetLayerVersionByArnRequest$, () => GetLayerVersionResponse$
+];
+var GetLayerVersionPolicy$ = [9, n0, _GLVP,
+    { [_h]: ["GET", "/2018-10-31/layers/{LayerName}/versions/{VersionNumber}/policy", 200] }, () => GetLayerVersionPolicyRequest$, () => GetLayerVersionPolicyResponse$
+];
+var GetPolicy$ = [9, n0, _GP,
+    { [_h]: ["GET", "/2015-03-31/functions/{FunctionName}/policy", 200] }, () => GetPolicyRequest$, () => GetPolicyResponse$
+];
+var GetProvisionedConcurrencyConfig$ = [9, n0, _GPCC,
+    { [_h]: ["GET", "/2019-09-30/functions/{FunctionName}/provisioned-concurrency", 200] }, () => GetProvisionedConcurrencyConfigRequest$, () => GetProvisionedConcurrencyConfigResponse$
+];
+var GetResourcePolicy$ = [9, n0, _GRP,
+    { [_h]: ["GET", "/2026-07-09/resource-policy/{ResourceArn}", 200] }, () => GetResourcePolicyRequest$, () => GetResourcePolicyResponse$
+];
+var GetRuntimeManagementConfig$ = [9, n0, _GRMC,
+    { [_h]: ["GET", "/2021-07-20/functions/{FunctionName}/runtime-management-config", 200] }, () => GetRuntimeManagementConfigRequest$, () => GetRuntimeManagementConfigResponse$
+];
+var Invoke$ = [9, n0, _In,
+    { [_h]: ["POST", "/2015-03-31/functions/{FunctionName}/invocations", 200] }, () => InvocationRequest$, () => InvocationResponse$
+];
+var InvokeAsync$ = [9, n0, _IAn,
+    { [_h]: ["POST", "/2014-11-13/functions/{FunctionName}/invoke-async", 202] }, () => InvokeAsyncRequest$, () => InvokeAsyncResponse$
+];
+var InvokeWithResponseStream$ = [9, n0, _IWRS,
+    { [_h]: ["POST", "/2021-11-15/functions/{FunctionName}/response-streaming-invocations", 200] }, () => InvokeWithResponseStreamRequest$, () => InvokeWithResponseStreamResponse$
+];
+var ListAliases$ = [9, n0, _LAi,
+    { [_h]: ["GET", "/2015-03-31/functions/{FunctionName}/aliases", 200] }, () => ListAliasesRequest$, () => ListAliasesResponse$
+];
+var ListCapacityProviders$ = [9, n0, _LCP,
+    { [_h]: ["GET", "/2025-11-30/capacity-providers", 200] }, () => ListCapacityProvidersRequest$, () => ListCapacityProvidersResponse$
+];
+var ListCodeSigningConfigs$ = [9, n0, _LCSC,
+    { [_h]: ["GET", "/2020-04-22/code-signing-configs", 200] }, () => ListCodeSigningConfigsRequest$, () => ListCodeSigningConfigsResponse$
+];
+var ListDurableExecutionsByFunction$ = [9, n0, _LDEBF,
+    { [_h]: ["GET", "/2025-12-01/functions/{FunctionName}/durable-executions", 200] }, () => ListDurableExecutionsByFunctionRequest$, () => ListDurableExecutionsByFunctionResponse$
+];
+var ListEventSourceMappings$ = [9, n0, _LESM,
+    { [_h]: ["GET", "/2015-03-31/event-source-mappings", 200] }, () => ListEventSourceMappingsRequest$, () => ListEventSourceMappingsResponse$
+];
+var ListFunctionEventInvokeConfigs$ = [9, n0, _LFEIC,
+    { [_h]: ["GET", "/2019-09-25/functions/{FunctionName}/event-invoke-config/list", 200] }, () => ListFunctionEventInvokeConfigsRequest$, () => ListFunctionEventInvokeConfigsResponse$
+];
+var ListFunctions$ = [9, n0, _LFi,
+    { [_h]: ["GET", "/2015-03-31/functions", 200] }, () => ListFunctionsRequest$, () => ListFunctionsResponse$
+];
+var ListFunctionsByCodeSigningConfig$ = [9, n0, _LFBCSC,
+    { [_h]: ["GET", "/2020-04-22/code-signing-configs/{CodeSigningConfigArn}/functions", 200] }, () => ListFunctionsByCodeSigningConfigRequest$, () => ListFunctionsByCodeSigningConfigResponse$
+];
+var ListFunctionUrlConfigs$ = [9, n0, _LFUC,
+    { [_h]: ["GET", "/2021-10-31/functions/{FunctionName}/urls", 200] }, () => ListFunctionUrlConfigsRequest$, () => ListFunctionUrlConfigsResponse$
+];
+var ListFunctionVersionsByCapacityProvider$ = [9, n0, _LFVBCP,
+    { [_h]: ["GET", "/2025-11-30/capacity-providers/{CapacityProviderName}/function-versions", 200] }, () => ListFunctionVersionsByCapacityProviderRequest$, () => ListFunctionVersionsByCapacityProviderResponse$
+];
+var ListLayers$ = [9, n0, _LLi,
+    { [_h]: ["GET", "/2018-10-31/layers", 200] }, () => ListLayersRequest$, () => ListLayersResponse$
+];
+var ListLayerVersions$ = [9, n0, _LLV,
+    { [_h]: ["GET", "/2018-10-31/layers/{LayerName}/versions", 200] }, () => ListLayerVersionsRequest$, () => ListLayerVersionsResponse$
+];
+var ListProvisionedConcurrencyConfigs$ = [9, n0, _LPCC,
+    { [_h]: ["GET", "/2019-09-30/functions/{FunctionName}/provisioned-concurrency?List=ALL", 200] }, () => ListProvisionedConcurrencyConfigsRequest$, () => ListProvisionedConcurrencyConfigsResponse$
+];
+var ListTags$ = [9, n0, _LTi,
+    { [_h]: ["GET", "/2017-03-31/tags/{Resource}", 200] }, () => ListTagsRequest$, () => ListTagsResponse$
+];
+var ListVersionsByFunction$ = [9, n0, _LVBF,
+    { [_h]: ["GET", "/2015-03-31/functions/{FunctionName}/versions", 200] }, () => ListVersionsByFunctionRequest$, () => ListVersionsByFunctionResponse$
+];
+var PublishLayerVersion$ = [9, n0, _PLV,
+    { [_h]: ["POST", "/2018-10-31/layers/{LayerName}/versions", 201] }, () => PublishLayerVersionRequest$, () => PublishLayerVersionResponse$
+];
+var PublishVersion$ = [9, n0, _PV,
+    { [_h]: ["POST", "/2015-03-31/functions/{FunctionName}/versions", 201] }, () => PublishVersionRequest$, () => FunctionConfiguration$
+];
+var PutFunctionCodeSigningConfig$ = [9, n0, _PFCSC,
+    { [_h]: ["PUT", "/2020-06-30/functions/{FunctionName}/code-signing-config", 200] }, () => PutFunctionCodeSigningConfigRequest$, () => PutFunctionCodeSigningConfigResponse$
+];
+var PutFunctionConcurrency$ = [9, n0, _PFC,
+    { [_h]: ["PUT", "/2017-10-31/functions/{FunctionName}/concurrency", 200] }, () => PutFunctionConcurrencyRequest$, () => Concurrency$
+];
+var PutFunctionEventInvokeConfig$ = [9, n0, _PFEIC,
+    { [_h]: ["PUT", "/2019-09-25/functions/{FunctionName}/event-invoke-config", 200] }, () => PutFunctionEventInvokeConfigRequest$, () => FunctionEventInvokeConfig$
+];
+var PutFunctionRecursionConfig$ = [9, n0, _PFRC,
+    { [_h]: ["PUT", "/2024-08-31/functions/{FunctionName}/recursion-config", 200] }, () => PutFunctionRecursionConfigRequest$, () => PutFunctionRecursionConfigResponse$
+];
+var PutFunctionScalingConfig$ = [9, n0, _PFSC,
+    { [_h]: ["PUT", "/2025-11-30/functions/{FunctionName}/function-scaling-config", 202] }, () => PutFunctionScalingConfigRequest$, () => PutFunctionScalingConfigResponse$
+];
+var PutProvisionedConcurrencyConfig$ = [9, n0, _PPCC,
+    { [_h]: ["PUT", "/2019-09-30/functions/{FunctionName}/provisioned-concurrency", 202] }, () => PutProvisionedConcurrencyConfigRequest$, () => PutProvisionedConcurrencyConfigResponse$
+];
+var PutResourcePolicy$ = [9, n0, _PRP,
+    { [_h]: ["PUT", "/2026-07-09/resource-policy/{ResourceArn}", 200] }, () => PutResourcePolicyRequest$, () => PutResourcePolicyResponse$
+];
+var PutRuntimeManagementConfig$ = [9, n0, _PRMC,
+    { [_h]: ["PUT", "/2021-07-20/functions/{FunctionName}/runtime-management-config", 200] }, () => PutRuntimeManagementConfigRequest$, () => PutRuntimeManagementConfigResponse$
+];
+var RemoveLayerVersionPermission$ = [9, n0, _RLVP,
+    { [_h]: ["DELETE", "/2018-10-31/layers/{LayerName}/versions/{VersionNumber}/policy/{StatementId}", 204] }, () => RemoveLayerVersionPermissionRequest$, () => __Unit
+];
+var RemovePermission$ = [9, n0, _RP,
+    { [_h]: ["DELETE", "/2015-03-31/functions/{FunctionName}/policy/{StatementId}", 204] }, () => RemovePermissionRequest$, () => __Unit
+];
+var SendDurableExecutionCallbackFailure$ = [9, n0, _SDECF,
+    { [_h]: ["POST", "/2025-12-01/durable-execution-callbacks/{CallbackId}/fail", 200] }, () => SendDurableExecutionCallbackFailureRequest$, () => SendDurableExecutionCallbackFailureResponse$
+];
+var SendDurableExecutionCallbackHeartbeat$ = [9, n0, _SDECH,
+    { [_h]: ["POST", "/2025-12-01/durable-execution-callbacks/{CallbackId}/heartbeat", 200] }, () => SendDurableExecutionCallbackHeartbeatRequest$, () => SendDurableExecutionCallbackHeartbeatResponse$
+];
+var SendDurableExecutionCallbackSuccess$ = [9, n0, _SDECS,
+    { [_h]: ["POST", "/2025-12-01/durable-execution-callbacks/{CallbackId}/succeed", 200] }, () => SendDurableExecutionCallbackSuccessRequest$, () => SendDurableExecutionCallbackSuccessResponse$
+];
+var StopDurableExecution$ = [9, n0, _SDE,
+    { [_h]: ["POST", "/2025-12-01/durable-executions/{DurableExecutionArn}/stop", 200] }, () => StopDurableExecutionRequest$, () => StopDurableExecutionResponse$
+];
+var TagResource$ = [9, n0, _TR,
+    { [_h]: ["POST", "/2017-03-31/tags/{Resource}", 204] }, () => TagResourceRequest$, () => __Unit
+];
+var UntagResource$ = [9, n0, _UR,
+    { [_h]: ["DELETE", "/2017-03-31/tags/{Resource}", 204] }, () => UntagResourceRequest$, () => __Unit
+];
+var UpdateAlias$ = [9, n0, _UA,
+    { [_h]: ["PUT", "/2015-03-31/functions/{FunctionName}/aliases/{Name}", 200] }, () => UpdateAliasRequest$, () => AliasConfiguration$
+];
+var UpdateCapacityProvider$ = [9, n0, _UCP,
+    { [_h]: ["PUT", "/2025-11-30/capacity-providers/{CapacityProviderName}", 202] }, () => UpdateCapacityProviderRequest$, () => UpdateCapacityProviderResponse$
+];
+var UpdateCodeSigningConfig$ = [9, n0, _UCSC,
+    { [_h]: ["PUT", "/2020-04-22/code-signing-configs/{CodeSigningConfigArn}", 200] }, () => UpdateCodeSigningConfigRequest$, () => UpdateCodeSigningConfigResponse$
+];
+var UpdateEventSourceMapping$ = [9, n0, _UESM,
+    { [_h]: ["PUT", "/2015-03-31/event-source-mappings/{UUID}", 202] }, () => UpdateEventSourceMappingRequest$, () => EventSourceMappingConfiguration$
+];
+var UpdateFunctionCode$ = [9, n0, _UFC,
+    { [_h]: ["PUT", "/2015-03-31/functions/{FunctionName}/code", 200] }, () => UpdateFunctionCodeRequest$, () => FunctionConfiguration$
+];
+var UpdateFunctionConfiguration$ = [9, n0, _UFCp,
+    { [_h]: ["PUT", "/2015-03-31/functions/{FunctionName}/configuration", 200] }, () => UpdateFunctionConfigurationRequest$, () => FunctionConfiguration$
+];
+var UpdateFunctionEventInvokeConfig$ = [9, n0, _UFEIC,
+    { [_h]: ["POST", "/2019-09-25/functions/{FunctionName}/event-invoke-config", 200] }, () => UpdateFunctionEventInvokeConfigRequest$, () => FunctionEventInvokeConfig$
+];
+var UpdateFunctionUrlConfig$ = [9, n0, _UFUC,
+    { [_h]: ["PUT", "/2021-10-31/functions/{FunctionName}/url", 200] }, () => UpdateFunctionUrlConfigRequest$, () => UpdateFunctionUrlConfigResponse$
+];
+
+const getRuntimeConfig$1 = (config) => {
+    return {
+        apiVersion: "2015-03-31",
+        base64Decoder: config?.base64Decoder ?? fromBase64,
+        base64Encoder: config?.base64Encoder ?? toBase64,
+        disableHostPrefix: config?.disableHostPrefix ?? false,
+        endpointProvider: config?.endpointProvider ?? defaultEndpointResolver,
+        extensions: config?.extensions ?? [],
+        httpAuthSchemeProvider: config?.httpAuthSchemeProvider ?? defaultLambdaHttpAuthSchemeProvider,
+        httpAuthSchemes: config?.httpAuthSchemes ?? [
+            {
+                schemeId: "aws.auth#sigv4",
+                identityProvider: (ipc) => ipc.getIdentityProvider("aws.auth#sigv4"),
+                signer: new AwsSdkSigV4Signer(),
+            },
+        ],
+        logger: config?.logger ?? new NoOpLogger(),
+        protocol: config?.protocol ?? AwsRestJsonProtocol,
+        protocolSettings: config?.protocolSettings ?? {
+            defaultNamespace: "com.amazonaws.lambda",
+            errorTypeRegistries,
+            version: "2015-03-31",
+            serviceTarget: "AWSGirApiService",
+        },
+        serviceId: config?.serviceId ?? "Lambda",
+        sha256: config?.sha256 ?? Sha256,
+        urlParser: config?.urlParser ?? parseUrl,
+        utf8Decoder: config?.utf8Decoder ?? fromUtf8,
+        utf8Encoder: config?.utf8Encoder ?? toUtf8,
+    };
+};
+
+const getRuntimeConfig = (config) => {
+    emitWarningIfUnsupportedVersion(process.version);
+    const defaultsMode = resolveDefaultsModeConfig(config);
+    const defaultConfigProvider = () => defaultsMode().then(loadConfigsForDefaultMode);
+    const clientSharedValues = getRuntimeConfig$1(config);
+    emitWarningIfUnsupportedVersion$1(process.version);
+    const loaderConfig = {
+        profile: config?.profile,
+        logger: clientSharedValues.logger,
+    };
+    return {
+        ...clientSharedValues,
+        ...config,
+        runtime: "node",
+        defaultsMode,
+        authSchemePreference: config?.authSchemePreference ?? loadConfig(NODE_AUTH_SCHEME_PREFERENCE_OPTIONS, loaderConfig),
+        bodyLengthChecker: config?.bodyLengthChecker ?? calculateBodyLength,
+        credentialDefaultProvider: config?.credentialDefaultProvider ?? defaultProvider,
+        defaultUserAgentProvider: config?.defaultUserAgentProvider ?? createDefaultUserAgentProvider({ serviceId: clientSharedValues.serviceId, clientVersion: packageInfo.version }),
+        eventStreamSerdeProvider: config?.eventStreamSerdeProvider ?? eventStreamSerdeProvider,
+        maxAttempts: config?.maxAttempts ?? loadConfig(NODE_MAX_ATTEMPT_CONFIG_OPTIONS, config),
+        region: config?.region ?? loadConfig(NODE_REGION_CONFIG_OPTIONS, { ...NODE_REGION_CONFIG_FILE_OPTIONS, ...loaderConfig }),
+        requestHandler: NodeHttpHandler.create(config?.requestHandler ?? defaultConfigProvider),
+        retryMode: config?.retryMode ??
+            loadConfig({
+                ...NODE_RETRY_MODE_CONFIG_OPTIONS,
+                default: async () => (await defaultConfigProvider()).retryMode || DEFAULT_RETRY_MODE,
+            }, config),
+        streamCollector: config?.streamCollector ?? streamCollector,
+        useDualstackEndpoint: config?.useDualstackEndpoint ?? loadConfig(NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, loaderConfig),
+        useFipsEndpoint: config?.useFipsEndpoint ?? loadConfig(NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, loaderConfig),
+        userAgentAppId: config?.userAgentAppId ?? loadConfig(NODE_APP_ID_CONFIG_OPTIONS, loaderConfig),
+    };
+};
+
+const getHttpAuthExtensionConfiguration = (runtimeConfig) => {
+    const _httpAuthSchemes = runtimeConfig.httpAuthSchemes;
+    let _httpAuthSchemeProvider = runtimeConfig.httpAuthSchemeProvider;
+    let _credentials = runtimeConfig.credentials;
+    return {
+        setHttpAuthScheme(httpAuthScheme) {
+            const index = _httpAuthSchemes.findIndex((scheme) => scheme.schemeId === httpAuthScheme.schemeId);
+            if (index === -1) {
+                _httpAuthSchemes.push(httpAuthScheme);
+            }
+            else {
+                _httpAuthSchemes.splice(index, 1, httpAuthScheme);
+            }
+        },
+        httpAuthSchemes() {
+            return _httpAuthSchemes;
+        },
+        setHttpAuthSchemeProvider(httpAuthSchemeProvider) {
+            _httpAuthSchemeProvider = httpAuthSchemeProvider;
+        },
+        httpAuthSchemeProvider() {
+            return _httpAuthSchemeProvider;
+        },
+        setCredentials(credentials) {
+            _credentials = credentials;
+        },
+        credentials() {
+            return _credentials;
+        },
+    };
+};
+const resolveHttpAuthRuntimeConfig = (config) => {
+    return {
+        httpAuthSchemes: config.httpAuthSchemes(),
+        httpAuthSchemeProvider: config.httpAuthSchemeProvider(),
+        credentials: config.credentials(),
+    };
+};
+
+const resolveRuntimeExtensions = (runtimeConfig, extensions) => {
+    const extensionConfiguration = Object.assign(getAwsRegionExtensionConfiguration(runtimeConfig), getDefaultExtensionConfiguration(runtimeConfig), getHttpHandlerExtensionConfiguration(runtimeConfig), getHttpAuthExtensionConfiguration(runtimeConfig));
+    extensions.forEach((extension) => extension.configure(extensionConfiguration));
+    return Object.assign(runtimeConfig, resolveAwsRegionExtensionConfiguration(extensionConfiguration), resolveDefaultRuntimeConfig(extensionConfiguration), resolveHttpHandlerRuntimeConfig(extensionConfiguration), resolveHttpAuthRuntimeConfig(extensionConfiguration));
+};
+
+class LambdaClient extends Client {
+    config;
+    constructor(...[configuration]) {
+        const _config_0 = getRuntimeConfig(configuration || {});
+        super(_config_0);
+        this.initConfig = _config_0;
+        const _config_1 = resolveClientEndpointParameters(_config_0);
+        const _config_2 = resolveUserAgentConfig(_config_1);
+        const _config_3 = resolveRetryConfig(_config_2);
+        const _config_4 = resolveRegionConfig(_config_3);
+        const _config_5 = resolveHostHeaderConfig(_config_4);
+        const _config_6 = resolveEndpointConfig(_config_5);
+        const _config_7 = resolveEventStreamSerdeConfig(_config_6);
+        const _config_8 = resolveHttpAuthSchemeConfig(_config_7);
+        const _config_9 = resolveRuntimeExtensions(_config_8, configuration?.extensions || []);
+        this.config = _config_9;
+        this.middlewareStack.use(getSchemaSerdePlugin(this.config));
+        this.middlewareStack.use(getUserAgentPlugin(this.config));
+        this.middlewareStack.use(getRetryPlugin(this.config));
+        this.middlewareStack.use(getContentLengthPlugin(this.config));
+        this.middlewareStack.use(getHostHeaderPlugin(this.config));
+        this.middlewareStack.use(getLoggerPlugin(this.config));
+        this.middlewareStack.use(getRecursionDetectionPlugin(this.config));
+        this.middlewareStack.use(getHttpAuthSchemeEndpointRuleSetPlugin(this.config, {
+            httpAuthSchemeParametersProvider: defaultLambdaHttpAuthSchemeParametersProvider,
+            identityProviderConfigProvider: async (config) => new DefaultIdentityProviderConfig({
+                "aws.auth#sigv4": config.credentials,
+            }),
+        }));
+        this.middlewareStack.use(getHttpSigningPlugin(this.config));
+    }
+    destroy() {
+        super.destroy();
+    }
+}
+
+const command = makeBuilder(commonParams, "AWSGirApiService", "LambdaClient", getEndpointPlugin);
+const _ep0 = {};
+const _mw0 = (Command, cs, config, o) => [];
+
+class AddLayerVersionPermissionCommand extends command(_ep0, _mw0, "AddLayerVersionPermission", AddLayerVersionPermission$) {
+}
+
+class AddPermissionCommand extends command(_ep0, _mw0, "AddPermission", AddPermission$) {
+}
+
+class CheckpointDurableExecutionCommand extends command(_ep0, _mw0, "CheckpointDurableExecution", CheckpointDurableExecution$) {
+}
+
+class CreateAliasCommand extends command(_ep0, _mw0, "CreateAlias", CreateAlias$) {
+}
+
+class CreateCapacityProviderCommand extends command(_ep0, _mw0, "CreateCapacityProvider", CreateCapacityProvider$) {
+}
+
+class CreateCodeSigningConfigCommand extends command(_ep0, _mw0, "CreateCodeSigningConfig", CreateCodeSigningConfig$) {
+}
+
+class CreateEventSourceMappingCommand extends command(_ep0, _mw0, "CreateEventSourceMapping", CreateEventSourceMapping$) {
+}
+
+class CreateFunctionCommand extends command(_ep0, _mw0, "CreateFunction", CreateFunction$) {
+}
+
+class CreateFunctionUrlConfigCommand extends command(_ep0, _mw0, "CreateFunctionUrlConfig", CreateFunctionUrlConfig$) {
+}
+
+class DeleteAliasCommand extends command(_ep0, _mw0, "DeleteAlias", DeleteAlias$) {
+}
+
+class DeleteCapacityProviderCommand extends command(_ep0, _mw0, "DeleteCapacityProvider", DeleteCapacityProvider$) {
+}
+
+class DeleteCodeSigningConfigCommand extends command(_ep0, _mw0, "DeleteCodeSigningConfig", DeleteCodeSigningConfig$) {
+}
+
+class DeleteEventSourceMappingCommand extends command(_ep0, _mw0, "DeleteEventSourceMapping", DeleteEventSourceMapping$) {
+}
+
+class DeleteFunctionCodeSigningConfigCommand extends command(_ep0, _mw0, "DeleteFunctionCodeSigningConfig", DeleteFunctionCodeSigningConfig$) {
+}
+
+class DeleteFunctionCommand extends command(_ep0, _mw0, "DeleteFunction", DeleteFunction$) {
+}
+
+class DeleteFunctionConcurrencyCommand extends command(_ep0, _mw0, "DeleteFunctionConcurrency", DeleteFunctionConcurrency$) {
+}
+
+class DeleteFunctionEventInvokeConfigCommand extends command(_ep0, _mw0, "DeleteFunctionEventInvokeConfig", DeleteFunctionEventInvokeConfig$) {
+}
+
+class DeleteFunctionUrlConfigCommand extends command(_ep0, _mw0, "DeleteFunctionUrlConfig", DeleteFunctionUrlConfig$) {
+}
+
+class DeleteLayerVersionCommand extends command(_ep0, _mw0, "DeleteLayerVersion", DeleteLayerVersion$) {
+}
+
+class DeleteProvisionedConcurrencyConfigCommand extends command(_ep0, _mw0, "DeleteProvisionedConcurrencyConfig", DeleteProvisionedConcurrencyConfig$) {
+}
+
+class DeleteResourcePolicyCommand extends command(_ep0, _mw0, "DeleteResourcePolicy", DeleteResourcePolicy$) {
+}
+
+class GetAccountSettingsCommand extends command(_ep0, _mw0, "GetAccountSettings", GetAccountSettings$) {
+}
+
+class GetAliasCommand extends command(_ep0, _mw0, "GetAlias", GetAlias$) {
+}
+
+class GetCapacityProviderCommand extends command(_ep0, _mw0, "GetCapacityProvider", GetCapacityProvider$) {
+}
+
+class GetCodeSigningConfigCommand extends command(_ep0, _mw0, "GetCodeSigningConfig", GetCodeSigningConfig$) {
+}
+
+class GetDurableExecutionCommand extends command(_ep0, _mw0, "GetDurableExecution", GetDurableExecution$) {
+}
+
+class GetDurableExecutionHistoryCommand extends command(_ep0, _mw0, "GetDurableExecutionHistory", GetDurableExecutionHistory$) {
+}
+
+class GetDurableExecutionStateCommand extends command(_ep0, _mw0, "GetDurableExecutionState", GetDurableExecutionState$) {
+}
+
+class GetEventSourceMappingCommand extends command(_ep0, _mw0, "GetEventSourceMapping", GetEventSourceMapping$) {
+}
+
+class GetFunctionCodeSigningConfigCommand extends command(_ep0, _mw0, "GetFunctionCodeSigningConfig", GetFunctionCodeSigningConfig$) {
+}
+
+class GetFunctionCommand extends command(_ep0, _mw0, "GetFunction", GetFunction$) {
+}
+
+class GetFunctionConcurrencyCommand extends command(_ep0, _mw0, "GetFunctionConcurrency", GetFunctionConcurrency$) {
+}
+
+class GetFunctionConfigurationCommand extends command(_ep0, _mw0, "GetFunctionConfiguration", GetFunctionConfiguration$) {
+}
+
+class GetFunctionEventInvokeConfigCommand extends command(_ep0, _mw0, "GetFunctionEventInvokeConfig", GetFunctionEventInvokeConfig$) {
+}
+
+class GetFunctionRecursionConfigCommand extends command(_ep0, _mw0, "GetFunctionRecursionConfig", GetFunctionRecursionConfig$) {
+}
+
+class GetFunctionScalingConfigCommand extends command(_ep0, _mw0, "GetFunctionScalingConfig", GetFunctionScalingConfig$) {
+}
+
+class GetFunctionUrlConfigCommand extends command(_ep0, _mw0, "GetFunctionUrlConfig", GetFunctionUrlConfig$) {
+}
+
+class GetLayerVersionByArnCommand extends command(_ep0, _mw0, "GetLayerVersionByArn", GetLayerVersionByArn$) {
+}
+
+class GetLayerVersionCommand extends command(_ep0, _mw0, "GetLayerVersion", GetLayerVersion$) {
+}
+
+class GetLayerVersionPolicyCommand extends command(_ep0, _mw0, "GetLayerVersionPolicy", GetLayerVersionPolicy$) {
+}
+
+class GetPolicyCommand extends command(_ep0, _mw0, "GetPolicy", GetPolicy$) {
+}
+
+class GetProvisionedConcurrencyConfigCommand extends command(_ep0, _mw0, "GetProvisionedConcurrencyConfig", GetProvisionedConcurrencyConfig$) {
+}
+
+class GetResourcePolicyCommand extends command(_ep0, _mw0, "GetResourcePolicy", GetResourcePolicy$) {
+}
+
+class GetRuntimeManagementConfigCommand extends command(_ep0, _mw0, "GetRuntimeManagementConfig", GetRuntimeManagementConfig$) {
+}
+
+class InvokeAsyncCommand extends command(_ep0, _mw0, "InvokeAsync", InvokeAsync$) {
+}
+
+class InvokeCommand extends command(_ep0, _mw0, "Invoke", Invoke$) {
+}
+
+class InvokeWithResponseStreamCommand extends command(_ep0, _mw0, "InvokeWithResponseStream", InvokeWithResponseStream$) {
+}
+
+class ListAliasesCommand extends command(_ep0, _mw0, "ListAliases", ListAliases$) {
+}
+
+class ListCapacityProvidersCommand extends command(_ep0, _mw0, "ListCapacityProviders", ListCapacityProviders$) {
+}
+
+class ListCodeSigningConfigsCommand extends command(_ep0, _mw0, "ListCodeSigningConfigs", ListCodeSigningConfigs$) {
+}
+
+class ListDurableExecutionsByFunctionCommand extends command(_ep0, _mw0, "ListDurableExecutionsByFunction", ListDurableExecutionsByFunction$) {
+}
+
+class ListEventSourceMappingsCommand extends command(_ep0, _mw0, "ListEventSourceMappings", ListEventSourceMappings$) {
+}
+
+class ListFunctionEventInvokeConfigsCommand extends command(_ep0, _mw0, "ListFunctionEventInvokeConfigs", ListFunctionEventInvokeConfigs$) {
+}
+
+class ListFunctionsByCodeSigningConfigCommand extends command(_ep0, _mw0, "ListFunctionsByCodeSigningConfig", ListFunctionsByCodeSigningConfig$) {
+}
+
+class ListFunctionsCommand extends command(_ep0, _mw0, "ListFunctions", ListFunctions$) {
+}
+
+class ListFunctionUrlConfigsCommand extends command(_ep0, _mw0, "ListFunctionUrlConfigs", ListFunctionUrlConfigs$) {
+}
+
+class ListFunctionVersionsByCapacityProviderCommand extends command(_ep0, _mw0, "ListFunctionVersionsByCapacityProvider", ListFunctionVersionsByCapacityProvider$) {
+}
+
+class ListLayersCommand extends command(_ep0, _mw0, "ListLayers", ListLayers$) {
+}
+
+class ListLayerVersionsCommand extends command(_ep0, _mw0, "ListLayerVersions", ListLayerVersions$) {
+}
+
+class ListProvisionedConcurrencyConfigsCommand extends command(_ep0, _mw0, "ListProvisionedConcurrencyConfigs", ListProvisionedConcurrencyConfigs$) {
+}
+
+class ListTagsCommand extends command(_ep0, _mw0, "ListTags", ListTags$) {
+}
+
+class ListVersionsByFunctionCommand extends command(_ep0, _mw0, "ListVersionsByFunction", ListVersionsByFunction$) {
+}
+
+class PublishLayerVersionCommand extends command(_ep0, _mw0, "PublishLayerVersion", PublishLayerVersion$) {
+}
+
+class PublishVersionCommand extends command(_ep0, _mw0, "PublishVersion", PublishVersion$) {
+}
+
+class PutFunctionCodeSigningConfigCommand extends command(_ep0, _mw0, "PutFunctionCodeSigningConfig", PutFunctionCodeSigningConfig$) {
+}
+
+class PutFunctionConcurrencyCommand extends command(_ep0, _mw0, "PutFunctionConcurrency", PutFunctionConcurrency$) {
+}
+
+class PutFunctionEventInvokeConfigCommand extends command(_ep0, _mw0, "PutFunctionEventInvokeConfig", PutFunctionEventInvokeConfig$) {
+}
+
+class PutFunctionRecursionConfigCommand extends command(_ep0, _mw0, "PutFunctionRecursionConfig", PutFunctionRecursionConfig$) {
+}
+
+class PutFunctionScalingConfigCommand extends command(_ep0, _mw0, "PutFunctionScalingConfig", PutFunctionScalingConfig$) {
+}
+
+class PutProvisionedConcurrencyConfigCommand extends command(_ep0, _mw0, "PutProvisionedConcurrencyConfig", PutProvisionedConcurrencyConfig$) {
+}
+
+class PutResourcePolicyCommand extends command(_ep0, _mw0, "PutResourcePolicy", PutResourcePolicy$) {
+}
+
+class PutRuntimeManagementConfigCommand extends command(_ep0, _mw0, "PutRuntimeManagementConfig", PutRuntimeManagementConfig$) {
+}
+
+class RemoveLayerVersionPermissionCommand extends command(_ep0, _mw0, "RemoveLayerVersionPermission", RemoveLayerVersionPermission$) {
+}
+
+class RemovePermissionCommand extends command(_ep0, _mw0, "RemovePermission", RemovePermission$) {
+}
+
+class SendDurableExecutionCallbackFailureCommand extends command(_ep0, _mw0, "SendDurableExecutionCallbackFailure", SendDurableExecutionCallbackFailure$) {
+}
+
+class SendDurableExecutionCallbackHeartbeatCommand extends command(_ep0, _mw0, "SendDurableExecutionCallbackHeartbeat", SendDurableExecutionCallbackHeartbeat$) {
+}
+
+class SendDurableExecutionCallbackSuccessCommand extends command(_ep0, _mw0, "SendDurableExecutionCallbackSuccess", SendDurableExecutionCallbackSuccess$) {
+}
+
+class StopDurableExecutionCommand extends command(_ep0, _mw0, "StopDurableExecution", StopDurableExecution$) {
+}
+
+class TagResourceCommand extends command(_ep0, _mw0, "TagResource", TagResource$) {
+}
+
+class UntagResourceCommand extends command(_ep0, _mw0, "UntagResource", UntagResource$) {
+}
+
+class UpdateAliasCommand extends command(_ep0, _mw0, "UpdateAlias", UpdateAlias$) {
+}
+
+class UpdateCapacityProviderCommand extends command(_ep0, _mw0, "UpdateCapacityProvider", UpdateCapacityProvider$) {
+}
+
+class UpdateCodeSigningConfigCommand extends command(_ep0, _mw0, "UpdateCodeSigningConfig", UpdateCodeSigningConfig$) {
+}
+
+class UpdateEventSourceMappingCommand extends command(_ep0, _mw0, "UpdateEventSourceMapping", UpdateEventSourceMapping$) {
+}
+
+class UpdateFunctionCodeCommand extends command(_ep0, _mw0, "UpdateFunctionCode", UpdateFunctionCode$) {
+}
+
+class UpdateFunctionConfigurationCommand extends command(_ep0, _mw0, "UpdateFunctionConfiguration", UpdateFunctionConfiguration$) {
+}
+
+class UpdateFunctionEventInvokeConfigCommand extends command(_ep0, _mw0, "UpdateFunctionEventInvokeConfig", UpdateFunctionEventInvokeConfig$) {
+}
+
+class UpdateFunctionUrlConfigCommand extends command(_ep0, _mw0, "UpdateFunctionUrlConfig", UpdateFunctionUrlConfig$) {
+}
+
+const paginateGetDurableExecutionHistory = createPaginator(LambdaClient, GetDurableExecutionHistoryCommand, "Marker", "NextMarker", "MaxItems");
+
+const paginateGetDurableExecutionState = createPaginator(LambdaClient, GetDurableExecutionStateCommand, "Marker", "NextMarker", "MaxItems");
+
+const paginateListAliases = createPaginator(LambdaClient, ListAliasesCommand, "Marker", "NextMarker", "MaxItems");
+
+const paginateListCapacityProviders = createPaginator(LambdaClient, ListCapacityProvidersCommand, "Marker", "NextMarker", "MaxItems");
+
+const paginateListCodeSigningConfigs = createPaginator(LambdaClient, ListCodeSigningConfigsCommand, "Marker", "NextMarker", "MaxItems");
+
+const paginateListDurableExecutionsByFunction = createPaginator(LambdaClient, ListDurableExecutionsByFunctionCommand, "Marker", "NextMarker", "MaxItems");
+
+const paginateListEventSourceMappings = createPaginator(LambdaClient, ListEventSourceMappingsCommand, "Marker", "NextMarker", "MaxItems");
+
+const paginateListFunctionEventInvokeConfigs = createPaginator(LambdaClient, ListFunctionEventInvokeConfigsCommand, "Marker", "NextMarker", "MaxItems");
+
+const paginateListFunctionsByCodeSigningConfig = createPaginator(LambdaClient, ListFunctionsByCodeSigningConfigCommand, "Marker", "NextMarker", "MaxItems");
+
+const paginateListFunctions = createPaginator(LambdaClient, ListFunctionsCommand, "Marker", "NextMarker", "MaxItems");
+
+const paginateListFunctionUrlConfigs = createPaginator(LambdaClient, ListFunctionUrlConfigsCommand, "Marker", "NextMarker", "MaxItems");
+
+const paginateListFunctionVersionsByCapacityProvider = createPaginator(LambdaClient, ListFunctionVersionsByCapacityProviderCommand, "Marker", "NextMarker", "MaxItems");
+
+const paginateListLayers = createPaginator(LambdaClient, ListLayersCommand, "Marker", "NextMarker", "MaxItems");
+
+const paginateListLayerVersions = createPaginator(LambdaClient, ListLayerVersionsCommand, "Marker", "NextMarker", "MaxItems");
+
+const paginateListProvisionedConcurrencyConfigs = createPaginator(LambdaClient, ListProvisionedConcurrencyConfigsCommand, "Marker", "NextMarker", "MaxItems");
+
+const paginateListVersionsByFunction = createPaginator(LambdaClient, ListVersionsByFunctionCommand, "Marker", "NextMarker", "MaxItems");
+
+const checkState$5 = async (client, input) => {
+    let reason;
+    try {
+        let result = await client.send(new GetFunctionConfigurationCommand(input));
+        reason = result;
+        try {
+            const returnComparator = () => {
+                return result.State;
+            };
+            if (returnComparator() === "Active") {
+                return { state: WaiterState.SUCCESS, reason };
+            }
+        }
+        catch (e) { }
+        try {
+            const returnComparator = () => {
+                return result.State;
+            };
+            if (returnComparator() === "Failed") {
+                return { state: WaiterState.FAILURE, reason };
+            }
+        }
+        catch (e) { }
+        try {
+            const returnComparator = () => {
+                return result.State;
+            };
+            if (returnComparator() === "Pending") {
+                return { state: WaiterState.RETRY, reason };
+            }
+        }
+        catch (e) { }
+    }
+    catch (exception) {
+        reason = exception;
+    }
+    return { state: WaiterState.RETRY, reason };
+};
+const waitForFunctionActive = async (params, input) => {
+    const serviceDefaults = { minDelay: 5, maxDelay: 300 };
+    return createWaiter({ ...serviceDefaults, ...params }, input, checkState$5);
+};
+const waitUntilFunctionActive = async (params, input) => {
+    const serviceDefaults = { minDelay: 5, maxDelay: 300 };
+    const result = await createWaiter({ ...serviceDefaults, ...params }, input, checkState$5);
+    return checkExceptions(result);
+};
+
+const checkState$4 = async (client, input) => {
+    let reason;
+    try {
+        let result = await client.send(new GetFunctionCommand(input));
+        reason = result;
+        try {
+            const returnComparator = () => {
+                return result.Configuration.State;
+            };
+            if (returnComparator() === "Active") {
+                return { state: WaiterState.SUCCESS, reason };
+            }
+        }
+        catch (e) { }
+        try {
+            const returnComparator = () => {
+                return result.Configuration.State;
+            };
+            if (returnComparator() === "Failed") {
+                return { state: WaiterState.FAILURE, reason };
+            }
+        }
+        catch (e) { }
+        try {
+            const returnComparator = () => {
+                return result.Configuration.State;
+            };
+            if (returnComparator() === "Pending") {
+                return { state: WaiterState.RETRY, reason };
+            }
+        }
+        catch (e) { }
+    }
+    catch (exception) {
+        reason = exception;
+    }
+    return { state: WaiterState.RETRY, reason };
+};
+const waitForFunctionActiveV2 = async (params, input) => {
+    const serviceDefaults = { minDelay: 1, maxDelay: 300 };
+    return createWaiter({ ...serviceDefaults, ...params }, input, checkState$4);
+};
+const waitUntilFunctionActiveV2 = async (params, input) => {
+    const serviceDefaults = { minDelay: 1, maxDelay: 300 };
+    const result = await createWaiter({ ...serviceDefaults, ...params }, input, checkState$4);
+    return checkExceptions(result);
+};
+
+const checkState$3 = async (client, input) => {
+    let reason;
+    try {
+        let result = await client.send(new GetFunctionCommand(input));
+        reason = result;
+        return { state: WaiterState.SUCCESS, reason };
+    }
+    catch (exception) {
+        reason = exception;
+        if (exception.name === "ResourceNotFoundException") {
+            return { state: WaiterState.RETRY, reason };
+        }
+    }
+    return { state: WaiterState.RETRY, reason };
+};
+const waitForFunctionExists = async (params, input) => {
+    const serviceDefaults = { minDelay: 1, maxDelay: 20 };
+    return createWaiter({ ...serviceDefaults, ...params }, input, checkState$3);
+};
+const waitUntilFunctionExists = async (params, input) => {
+    const serviceDefaults = { minDelay: 1, maxDelay: 20 };
+    const result = await createWaiter({ ...serviceDefaults, ...params }, input, checkState$3);
+    return checkExceptions(result);
+};
+
+const checkState$2 = async (client, input) => {
+    let reason;
+    try {
+        let result = await client.send(new GetFunctionConfigurationCommand(input));
+        reason = result;
+        try {
+            const returnComparator = () => {
+                return result.LastUpdateStatus;
+            };
+            if (returnComparator() === "Successful") {
+                return { state: WaiterState.SUCCESS, reason };
+            }
+        }
+        catch (e) { }
+        try {
+            const returnComparator = () => {
+                return result.LastUpdateStatus;
+            };
+            if (returnComparator() === "Failed") {
+                return { state: WaiterState.FAILURE, reason };
+            }
+        }
+        catch (e) { }
+        try {
+            const returnComparator = () => {
+                return result.LastUpdateStatus;
+            };
+            if (returnComparator() === "InProgress") {
+                return { state: WaiterState.RETRY, reason };
+            }
+        }
+        catch (e) { }
+    }
+    catch (exception) {
+        reason = exception;
+    }
+    return { state: WaiterState.RETRY, reason };
+};
+const waitForFunctionUpdated = async (params, input) => {
+    const serviceDefaults = { minDelay: 5, maxDelay: 300 };
+    return createWaiter({ ...serviceDefaults, ...params }, input, checkState$2);
+};
+const waitUntilFunctionUpdated = async (params, input) => {
+    const serviceDefaults = { minDelay: 5, maxDelay: 300 };
+    const result = await createWaiter({ ...serviceDefaults, ...params }, input, checkState$2);
+    return checkExceptions(result);
+};
+
+const checkState$1 = async (client, input) => {
+    let reason;
+    try {
+        let result = await client.send(new GetFunctionCommand(input));
+        reason = result;
+        try {
+            const returnComparator = () => {
+                return result.Configuration.LastUpdateStatus;
+            };
+            if (returnComparator() === "Successful") {
+                return { state: WaiterState.SUCCESS, reason };
+            }
+        }
+        catch (e) { }
+        try {
+            const returnComparator = () => {
+                return result.Configuration.LastUpdateStatus;
+            };
+            if (returnComparator() === "Failed") {
+                return { state: WaiterState.FAILURE, reason };
+            }
+        }
+        catch (e) { }
+        try {
+            const returnComparator = () => {
+                return result.Configuration.LastUpdateStatus;
+            };
+            if (returnComparator() === "InProgress") {
+                return { state: WaiterState.RETRY, reason };
+            }
+        }
+        catch (e) { }
+    }
+    catch (exception) {
+        reason = exception;
+    }
+    return { state: WaiterState.RETRY, reason };
+};
+const waitForFunctionUpdatedV2 = async (params, input) => {
+    const serviceDefaults = { minDelay: 1, maxDelay: 300 };
+    return createWaiter({ ...serviceDefaults, ...params }, input, checkState$1);
+};
+const waitUntilFunctionUpdatedV2 = async (params, input) => {
+    const serviceDefaults = { minDelay: 1, maxDelay: 300 };
+    const result = await createWaiter({ ...serviceDefaults, ...params }, input, checkState$1);
+    return checkExceptions(result);
+};
+
+const checkState = async (client, input) => {
+    let reason;
+    try {
+        let result = await client.send(new GetFunctionConfigurationCommand(input));
+        reason = result;
+        try {
+            const returnComparator = () => {
+                return result.State;
+            };
+            if (returnComparator() === "Active") {
+                return { state: WaiterState.SUCCESS, reason };
+            }
+        }
+        catch (e) { }
+        try {
+            const returnComparator = () => {
+                return result.State;
+            };
+            if (returnComparator() === "Failed") {
+                return { state: WaiterState.FAILURE, reason };
+            }
+        }
+        catch (e) { }
+        try {
+            const returnComparator = () => {
+                return result.State;
+            };
+            if (returnComparator() === "Pending") {
+                return { state: WaiterState.RETRY, reason };
+            }
+        }
+        catch (e) { }
+    }
+    catch (exception) {
+        reason = exception;
+    }
+    return { state: WaiterState.RETRY, reason };
+};
+const waitForPublishedVersionActive = async (params, input) => {
+    const serviceDefaults = { minDelay: 5, maxDelay: 1560 };
+    return createWaiter({ ...serviceDefaults, ...params }, input, checkState);
+};
+const waitUntilPublishedVersionActive = async (params, input) => {
+    const serviceDefaults = { minDelay: 5, maxDelay: 1560 };
+    const result = await createWaiter({ ...serviceDefaults, ...params }, input, checkState);
+    return checkExceptions(result);
+};
+
+const commands = {
+    AddLayerVersionPermissionCommand,
+    AddPermissionCommand,
+    CheckpointDurableExecutionCommand,
+    CreateAliasCommand,
+    CreateCapacityProviderCommand,
+    CreateCodeSigningConfigCommand,
+    CreateEventSourceMappingCommand,
+    CreateFunctionCommand,
+    CreateFunctionUrlConfigCommand,
+    DeleteAliasCommand,
+    DeleteCapacityProviderCommand,
+    DeleteCodeSigningConfigCommand,
+    DeleteEventSourceMappingCommand,
+    DeleteFunctionCommand,
+    DeleteFunctionCodeSigningConfigCommand,
+    DeleteFunctionConcurrencyCommand,
+    DeleteFunctionEventInvokeConfigCommand,
+    DeleteFunctionUrlConfigCommand,
+    DeleteLayerVersionCommand,
+    DeleteProvisionedConcurrencyConfigCommand,
+    DeleteResourcePolicyCommand,
+    GetAccountSettingsCommand,
+    GetAliasCommand,
+    GetCapacityProviderCommand,
+    GetCodeSigningConfigCommand,
+    GetDurableExecutionCommand,
+    GetDurableExecutionHistoryCommand,
+    GetDurableExecutionStateCommand,
+    GetEventSourceMappingCommand,
+    GetFunctionCommand,
+    GetFunctionCodeSigningConfigCommand,
+    GetFunctionConcurrencyCommand,
+    GetFunctionConfigurationCommand,
+    GetFunctionEventInvokeConfigCommand,
+    GetFunctionRecursionConfigCommand,
+    GetFunctionScalingConfigCommand,
+    GetFunctionUrlConfigCommand,
+    GetLayerVersionCommand,
+    GetLayerVersionByArnCommand,
+    GetLayerVersionPolicyCommand,
+    GetPolicyCommand,
+    GetProvisionedConcurrencyConfigCommand,
+    GetResourcePolicyCommand,
+    GetRuntimeManagementConfigCommand,
+    InvokeCommand,
+    InvokeAsyncCommand,
+    InvokeWithResponseStreamCommand,
+    ListAliasesCommand,
+    ListCapacityProvidersCommand,
+    ListCodeSigningConfigsCommand,
+    ListDurableExecutionsByFunctionCommand,
+    ListEventSourceMappingsCommand,
+    ListFunctionEventInvokeConfigsCommand,
+    ListFunctionsCommand,
+    ListFunctionsByCodeSigningConfigCommand,
+    ListFunctionUrlConfigsCommand,
+    ListFunctionVersionsByCapacityProviderCommand,
+    ListLayersCommand,
+    ListLayerVersionsCommand,
+    ListProvisionedConcurrencyConfigsCommand,
+    ListTagsCommand,
+    ListVersionsByFunctionCommand,
+    PublishLayerVersionCommand,
+    PublishVersionCommand,
+    PutFunctionCodeSigningConfigCommand,
+    PutFunctionConcurrencyCommand,
+    PutFunctionEventInvokeConfigCommand,
+    PutFunctionRecursionConfigCommand,
+    PutFunctionScalingConfigCommand,
+    PutProvisionedConcurrencyConfigCommand,
+    PutResourcePolicyCommand,
+    PutRuntimeManagementConfigCommand,
+    RemoveLayerVersionPermissionCommand,
+    RemovePermissionCommand,
+    SendDurableExecutionCallbackFailureCommand,
+    SendDurableExecutionCallbackHeartbeatCommand,
+    SendDurableExecutionCallbackSuccessCommand,
+    StopDurableExecutionCommand,
+    TagResourceCommand,
+    UntagResourceCommand,
+    UpdateAliasCommand,
+    UpdateCapacityProviderCommand,
+    UpdateCodeSigningConfigCommand,
+    UpdateEventSourceMappingCommand,
+    UpdateFunctionCodeCommand,
+    UpdateFunctionConfigurationCommand,
+    UpdateFunctionEventInvokeConfigCommand,
+    UpdateFunctionUrlConfigCommand,
+};
+const paginators = {
+    paginateGetDurableExecutionHistory,
+    paginateGetDurableExecutionState,
+    paginateListAliases,
+    paginateListCapacityProviders,
+    paginateListCodeSigningConfigs,
+    paginateListDurableExecutionsByFunction,
+    paginateListEventSourceMappings,
+    paginateListFunctionEventInvokeConfigs,
+    paginateListFunctions,
+    paginateListFunctionsByCodeSigningConfig,
+    paginateListFunctionUrlConfigs,
+    paginateListFunctionVersionsByCapacityProvider,
+    paginateListLayers,
+    paginateListLayerVersions,
+    paginateListProvisionedConcurrencyConfigs,
+    paginateListVersionsByFunction,
+};
+const waiters = {
+    waitUntilFunctionActiveV2,
+    waitUntilFunctionExists,
+    waitUntilFunctionUpdatedV2,
+    waitUntilFunctionActive,
+    waitUntilFunctionUpdated,
+    waitUntilPublishedVersionActive,
+};
+class Lambda extends LambdaClient {
+}
+createAggregatedClient(commands, Lambda, { paginators, waiters });
+
+const ThrottleReason = {
+    CallerRateLimitExceeded: "CallerRateLimitExceeded",
+    ConcurrentInvocationLimitExceeded: "ConcurrentInvocationLimitExceeded",
+    ConcurrentSnapshotCreateLimitExceeded: "ConcurrentSnapshotCreateLimitExceeded",
+    FunctionInvocationRateLimitExceeded: "FunctionInvocationRateLimitExceeded",
+    ReservedFunctionConcurrentInvocationLimitExceeded: "ReservedFunctionConcurrentInvocationLimitExceeded",
+    ReservedFunctionInvocationRateLimitExceeded: "ReservedFunctionInvocationRateLimitExceeded",
+};
+const FunctionUrlAuthType = {
+    AWS_IAM: "AWS_IAM",
+    NONE: "NONE",
+};
+const KafkaSchemaRegistryAuthType = {
+    BASIC_AUTH: "BASIC_AUTH",
+    CLIENT_CERTIFICATE_TLS_AUTH: "CLIENT_CERTIFICATE_TLS_AUTH",
+    OAUTHBEARER_AUTH: "OAUTHBEARER_AUTH",
+    SERVER_ROOT_CA_CERTIFICATE: "SERVER_ROOT_CA_CERTIFICATE",
+};
+const SchemaRegistryEventRecordFormat = {
+    JSON: "JSON",
+    SOURCE: "SOURCE",
+};
+const KafkaSchemaValidationAttribute = {
+    KEY: "KEY",
+    VALUE: "VALUE",
+};
+const ApplicationLogLevel = {
+    Debug: "DEBUG",
+    Error: "ERROR",
+    Fatal: "FATAL",
+    Info: "INFO",
+    Trace: "TRACE",
+    Warn: "WARN",
+};
+const Architecture = {
+    arm64: "arm64",
+    x86_64: "x86_64",
+};
+const CapacityProviderScalingMode = {
+    Auto: "Auto",
+    Manual: "Manual",
+};
+const CapacityProviderPredefinedMetricType = {
+    LambdaCapacityProviderAverageCPUUtilization: "LambdaCapacityProviderAverageCPUUtilization",
+};
+const PropagateTagsMode = {
+    Explicit: "Explicit",
+    None: "None",
+};
+const SystemLogLevel = {
+    Debug: "DEBUG",
+    Info: "INFO",
+    Warn: "WARN",
+};
+const CapacityProviderState = {
+    Active: "Active",
+    Deleting: "Deleting",
+    Failed: "Failed",
+    Pending: "Pending",
+};
+const State = {
+    Active: "Active",
+    ActiveNonInvocable: "ActiveNonInvocable",
+    Deactivated: "Deactivated",
+    Deactivating: "Deactivating",
+    Deleting: "Deleting",
+    Failed: "Failed",
+    Inactive: "Inactive",
+    Pending: "Pending",
+};
+const CodeSigningPolicy = {
+    Enforce: "Enforce",
+    Warn: "Warn",
+};
+const OperationAction = {
+    CANCEL: "CANCEL",
+    FAIL: "FAIL",
+    RETRY: "RETRY",
+    START: "START",
+    SUCCEED: "SUCCEED",
+};
+const OperationType = {
+    CALLBACK: "CALLBACK",
+    CHAINED_INVOKE: "CHAINED_INVOKE",
+    CONTEXT: "CONTEXT",
+    EXECUTION: "EXECUTION",
+    STEP: "STEP",
+    WAIT: "WAIT",
+};
+const OperationStatus = {
+    CANCELLED: "CANCELLED",
+    FAILED: "FAILED",
+    PENDING: "PENDING",
+    READY: "READY",
+    STARTED: "STARTED",
+    STOPPED: "STOPPED",
+    SUCCEEDED: "SUCCEEDED",
+    TIMED_OUT: "TIMED_OUT",
+};
+const ExecutionStatus = {
+    FAILED: "FAILED",
+    RUNNING: "RUNNING",
+    STOPPED: "STOPPED",
+    SUCCEEDED: "SUCCEEDED",
+    TIMED_OUT: "TIMED_OUT",
+};
+const EventType = {
+    CallbackFailed: "CallbackFailed",
+    CallbackStarted: "CallbackStarted",
+    CallbackSucceeded: "CallbackSucceeded",
+    CallbackTimedOut: "CallbackTimedOut",
+    ChainedInvokeFailed: "ChainedInvokeFailed",
+    ChainedInvokeStarted: "ChainedInvokeStarted",
+    ChainedInvokeStopped: "ChainedInvokeStopped",
+    ChainedInvokeSucceeded: "ChainedInvokeSucceeded",
+    ChainedInvokeTimedOut: "ChainedInvokeTimedOut",
+    ContextFailed: "ContextFailed",
+    ContextStarted: "ContextStarted",
+    ContextSucceeded: "ContextSucceeded",
+    ExecutionFailed: "ExecutionFailed",
+    ExecutionStarted: "ExecutionStarted",
+    ExecutionStopped: "ExecutionStopped",
+    ExecutionSucceeded: "ExecutionSucceeded",
+    ExecutionTimedOut: "ExecutionTimedOut",
+    InvocationCompleted: "InvocationCompleted",
+    StepFailed: "StepFailed",
+    StepStarted: "StepStarted",
+    StepSucceeded: "StepSucceeded",
+    WaitCancelled: "WaitCancelled",
+    WaitStarted: "WaitStarted",
+    WaitSucceeded: "WaitSucceeded",
+};
+const FullDocument = {
+    Default: "Default",
+    UpdateLookup: "UpdateLookup",
+};
+const FunctionResponseType = {
+    ReportBatchItemFailures: "ReportBatchItemFailures",
+};
+const EventSourceMappingSystemLogLevel = {
+    Debug: "DEBUG",
+    Info: "INFO",
+    Warn: "WARN",
+};
+const EventSourceMappingMetric = {
+    ErrorCount: "ErrorCount",
+    EventCount: "EventCount",
+    KafkaMetrics: "KafkaMetrics",
+};
+const EndPointType = {
+    KAFKA_BOOTSTRAP_SERVERS: "KAFKA_BOOTSTRAP_SERVERS",
+};
+const KafkaEventSourceMappingConsumptionMode = {
+    Queue: "Queue",
+    Stream: "Stream",
+};
+const SourceAccessType = {
+    BASIC_AUTH: "BASIC_AUTH",
+    CLIENT_CERTIFICATE_TLS_AUTH: "CLIENT_CERTIFICATE_TLS_AUTH",
+    IAM_AUTH: "IAM_AUTH",
+    IAM_OAUTHBEARER_AUTH: "IAM_OAUTHBEARER_AUTH",
+    OAUTHBEARER_AUDIENCE: "OAUTHBEARER_AUDIENCE",
+    OAUTHBEARER_AUTH: "OAUTHBEARER_AUTH",
+    OAUTHBEARER_IDENTITY_POOL: "OAUTHBEARER_IDENTITY_POOL",
+    OAUTHBEARER_LOGICAL_CLUSTER: "OAUTHBEARER_LOGICAL_CLUSTER",
+    OAUTHBEARER_SCOPE: "OAUTHBEARER_SCOPE",
+    SASL_SCRAM_256_AUTH: "SASL_SCRAM_256_AUTH",
+    SASL_SCRAM_512_AUTH: "SASL_SCRAM_512_AUTH",
+    SERVER_ROOT_CA_CERTIFICATE: "SERVER_ROOT_CA_CERTIFICATE",
+    VIRTUAL_HOST: "VIRTUAL_HOST",
+    VPC_SECURITY_GROUP: "VPC_SECURITY_GROUP",
+    VPC_SUBNET: "VPC_SUBNET",
+};
+const EventSourcePosition = {
+    AT_TIMESTAMP: "AT_TIMESTAMP",
+    LATEST: "LATEST",
+    TRIM_HORIZON: "TRIM_HORIZON",
+};
+const S3ObjectStorageMode = {
+    Copy: "COPY",
+    Reference: "REFERENCE",
+};
+const DirectS3Read = {
+    AUTO: "AUTO",
+    DISABLED: "DISABLED",
+    ENABLED: "ENABLED",
+};
+const LogFormat = {
+    Json: "JSON",
+    Text: "Text",
+};
+const PackageType = {
+    Image: "Image",
+    Zip: "Zip",
+};
+const FunctionVersionLatestPublished = {
+    LATEST_PUBLISHED: "LATEST_PUBLISHED",
+};
+const Runtime = {
+    dotnet10: "dotnet10",
+    dotnet6: "dotnet6",
+    dotnet8: "dotnet8",
+    dotnetcore10: "dotnetcore1.0",
+    dotnetcore20: "dotnetcore2.0",
+    dotnetcore21: "dotnetcore2.1",
+    dotnetcore31: "dotnetcore3.1",
+    go1x: "go1.x",
+    java11: "java11",
+    java11al2023: "java11.al2023",
+    java17: "java17",
+    java17al2023: "java17.al2023",
+    java21: "java21",
+    java25: "java25",
+    java8: "java8",
+    java8al2: "java8.al2",
+    java8al2023: "java8.al2023",
+    nodejs: "nodejs",
+    nodejs10x: "nodejs10.x",
+    nodejs12x: "nodejs12.x",
+    nodejs14x: "nodejs14.x",
+    nodejs16x: "nodejs16.x",
+    nodejs18x: "nodejs18.x",
+    nodejs20x: "nodejs20.x",
+    nodejs22x: "nodejs22.x",
+    nodejs24x: "nodejs24.x",
+    nodejs26x: "nodejs26.x",
+    nodejs43: "nodejs4.3",
+    nodejs43edge: "nodejs4.3-edge",
+    nodejs610: "nodejs6.10",
+    nodejs810: "nodejs8.10",
+    provided: "provided",
+    providedal2: "provided.al2",
+    providedal2023: "provided.al2023",
+    python27: "python2.7",
+    python310: "python3.10",
+    python311: "python3.11",
+    python312: "python3.12",
+    python313: "python3.13",
+    python314: "python3.14",
+    python315: "python3.15",
+    python36: "python3.6",
+    python37: "python3.7",
+    python38: "python3.8",
+    python39: "python3.9",
+    ruby25: "ruby2.5",
+    ruby27: "ruby2.7",
+    ruby32: "ruby3.2",
+    ruby33: "ruby3.3",
+    ruby34: "ruby3.4",
+    ruby40: "ruby4.0",
+};
+const SnapStartApplyOn = {
+    None: "None",
+    PublishedVersions: "PublishedVersions",
+};
+const TenantIsolationMode = {
+    PER_TENANT: "PER_TENANT",
+};
+const TracingMode = {
+    Active: "Active",
+    PassThrough: "PassThrough",
+};
+const LastUpdateStatus = {
+    Failed: "Failed",
+    InProgress: "InProgress",
+    Successful: "Successful",
+};
+const LastUpdateStatusReasonCode = {
+    CapacityProviderScalingLimitExceeded: "CapacityProviderScalingLimitExceeded",
+    DependencyError: "DependencyError",
+    DisabledKMSKey: "DisabledKMSKey",
+    DisallowedByVpcEncryptionControl: "DisallowedByVpcEncryptionControl",
+    EC2RequestLimitExceeded: "EC2RequestLimitExceeded",
+    EFSIOError: "EFSIOError",
+    EFSMountConnectivityError: "EFSMountConnectivityError",
+    EFSMountFailure: "EFSMountFailure",
+    EFSMountTimeout: "EFSMountTimeout",
+    EniLimitExceeded: "EniLimitExceeded",
+    FunctionError: "FunctionError",
+    FunctionErrorExtensionInitError: "FunctionError.ExtensionInitError",
+    FunctionErrorInitResourceExhausted: "FunctionError.InitResourceExhausted",
+    FunctionErrorInitTimeout: "FunctionError.InitTimeout",
+    FunctionErrorInvalidEntryPoint: "FunctionError.InvalidEntryPoint",
+    FunctionErrorInvalidWorkingDirectory: "FunctionError.InvalidWorkingDirectory",
+    FunctionErrorPermissionDenied: "FunctionError.PermissionDenied",
+    FunctionErrorRuntimeInitError: "FunctionError.RuntimeInitError",
+    FunctionErrorTooManyExtensions: "FunctionError.TooManyExtensions",
+    ImageAccessDenied: "ImageAccessDenied",
+    ImageDeleted: "ImageDeleted",
+    InsufficientCapacity: "InsufficientCapacity",
+    InsufficientRolePermissions: "InsufficientRolePermissions",
+    InternalError: "InternalError",
+    InvalidConfiguration: "InvalidConfiguration",
+    InvalidImage: "InvalidImage",
+    InvalidRuntime: "InvalidRuntime",
+    InvalidSecurityGroup: "InvalidSecurityGroup",
+    InvalidStateKMSKey: "InvalidStateKMSKey",
+    InvalidSubnet: "InvalidSubnet",
+    InvalidZipFileException: "InvalidZipFileException",
+    KMSKeyAccessDenied: "KMSKeyAccessDenied",
+    KMSKeyNotFound: "KMSKeyNotFound",
+    ServiceQuotaExceededException: "ServiceQuotaExceededException",
+    SubnetOutOfIPAddresses: "SubnetOutOfIPAddresses",
+    VcpuLimitExceeded: "VcpuLimitExceeded",
+};
+const SnapStartOptimizationStatus = {
+    Off: "Off",
+    On: "On",
+};
+const StateReasonCode = {
+    CapacityProviderScalingLimitExceeded: "CapacityProviderScalingLimitExceeded",
+    Creating: "Creating",
+    DependencyError: "DependencyError",
+    DisabledKMSKey: "DisabledKMSKey",
+    DisallowedByVpcEncryptionControl: "DisallowedByVpcEncryptionControl",
+    DrainingDurableExecutions: "DrainingDurableExecutions",
+    EC2RequestLimitExceeded: "EC2RequestLimitExceeded",
+    EFSIOError: "EFSIOError",
+    EFSMountConnectivityError: "EFSMountConnectivityError",
+    EFSMountFailure: "EFSMountFailure",
+    EFSMountTimeout: "EFSMountTimeout",
+    EniLimitExceeded: "EniLimitExceeded",
+    FunctionError: "FunctionError",
+    FunctionErrorExtensionInitError: "FunctionError.ExtensionInitError",
+    FunctionErrorInitResourceExhausted: "FunctionError.InitResourceExhausted",
+    FunctionErrorInitTimeout: "FunctionError.InitTimeout",
+    FunctionErrorInvalidEntryPoint: "FunctionError.InvalidEntryPoint",
+    FunctionErrorInvalidWorkingDirectory: "FunctionError.InvalidWorkingDirectory",
+    FunctionErrorPermissionDenied: "FunctionError.PermissionDenied",
+    FunctionErrorRuntimeInitError: "FunctionError.RuntimeInitError",
+    FunctionErrorTooManyExtensions: "FunctionError.TooManyExtensions",
+    Idle: "Idle",
+    ImageAccessDenied: "ImageAccessDenied",
+    ImageDeleted: "ImageDeleted",
+    InsufficientCapacity: "InsufficientCapacity",
+    InsufficientRolePermissions: "InsufficientRolePermissions",
+    InternalError: "InternalError",
+    InvalidConfiguration: "InvalidConfiguration",
+    InvalidImage: "InvalidImage",
+    InvalidRuntime: "InvalidRuntime",
+    InvalidSecurityGroup: "InvalidSecurityGroup",
+    InvalidStateKMSKey: "InvalidStateKMSKey",
+    InvalidSubnet: "InvalidSubnet",
+    InvalidZipFileException: "InvalidZipFileException",
+    KMSKeyAccessDenied: "KMSKeyAccessDenied",
+    KMSKeyNotFound: "KMSKeyNotFound",
+    Restoring: "Restoring",
+    ServiceQuotaExceededException: "ServiceQuotaExceededException",
+    SubnetOutOfIPAddresses: "SubnetOutOfIPAddresses",
+    VcpuLimitExceeded: "VcpuLimitExceeded",
+};
+const InvokeMode = {
+    BUFFERED: "BUFFERED",
+    RESPONSE_STREAM: "RESPONSE_STREAM",
+};
+const RecursiveLoop = {
+    Allow: "Allow",
+    Terminate: "Terminate",
+};
+const UpdateRuntimeOn = {
+    Auto: "Auto",
+    FunctionUpdate: "FunctionUpdate",
+    Manual: "Manual",
+};
+const InvocationType = {
+    DryRun: "DryRun",
+    Event: "Event",
+    RequestResponse: "RequestResponse",
+};
+const LogType = {
+    None: "None",
+    Tail: "Tail",
+};
+const ResponseStreamingInvocationType = {
+    DryRun: "DryRun",
+    RequestResponse: "RequestResponse",
+};
+const FunctionVersion = {
+    ALL: "ALL",
+};
+const ProvisionedConcurrencyStatusEnum = {
+    FAILED: "FAILED",
+    IN_PROGRESS: "IN_PROGRESS",
+    READY: "READY",
+};
+
+__webpack_unused_export__ = AccountLimit$;
+__webpack_unused_export__ = AccountUsage$;
+__webpack_unused_export__ = AddLayerVersionPermission$;
+__webpack_unused_export__ = AddLayerVersionPermissionCommand;
+__webpack_unused_export__ = AddLayerVersionPermissionRequest$;
+__webpack_unused_export__ = AddLayerVersionPermissionResponse$;
+__webpack_unused_export__ = AddPermission$;
+__webpack_unused_export__ = AddPermissionCommand;
+__webpack_unused_export__ = AddPermissionRequest$;
+__webpack_unused_export__ = AddPermissionResponse$;
+__webpack_unused_export__ = AliasConfiguration$;
+__webpack_unused_export__ = AliasLimitExceededException;
+__webpack_unused_export__ = AliasLimitExceededException$;
+__webpack_unused_export__ = AliasRoutingConfiguration$;
+__webpack_unused_export__ = AllowedPublishers$;
+__webpack_unused_export__ = AmazonManagedKafkaEventSourceConfig$;
+__webpack_unused_export__ = ApplicationLogLevel;
+__webpack_unused_export__ = Architecture;
+__webpack_unused_export__ = CallbackDetails$;
+__webpack_unused_export__ = CallbackFailedDetails$;
+__webpack_unused_export__ = CallbackOptions$;
+__webpack_unused_export__ = CallbackStartedDetails$;
+__webpack_unused_export__ = CallbackSucceededDetails$;
+__webpack_unused_export__ = CallbackTimedOutDetails$;
+__webpack_unused_export__ = CallbackTimeoutException;
+__webpack_unused_export__ = CallbackTimeoutException$;
+__webpack_unused_export__ = CapacityProvider$;
+__webpack_unused_export__ = CapacityProviderConfig$;
+__webpack_unused_export__ = CapacityProviderLimitExceededException;
+__webpack_unused_export__ = CapacityProviderLimitExceededException$;
+__webpack_unused_export__ = CapacityProviderLoggingConfig$;
+__webpack_unused_export__ = CapacityProviderPermissionsConfig$;
+__webpack_unused_export__ = CapacityProviderPredefinedMetricType;
+__webpack_unused_export__ = CapacityProviderScalingConfig$;
+__webpack_unused_export__ = CapacityProviderScalingMode;
+__webpack_unused_export__ = CapacityProviderState;
+__webpack_unused_export__ = CapacityProviderTelemetryConfig$;
+__webpack_unused_export__ = CapacityProviderVpcConfig$;
+__webpack_unused_export__ = ChainedInvokeDetails$;
+__webpack_unused_export__ = ChainedInvokeFailedDetails$;
+__webpack_unused_export__ = ChainedInvokeOptions$;
+__webpack_unused_export__ = ChainedInvokeStartedDetails$;
+__webpack_unused_export__ = ChainedInvokeStoppedDetails$;
+__webpack_unused_export__ = ChainedInvokeSucceededDetails$;
+__webpack_unused_export__ = ChainedInvokeTimedOutDetails$;
+__webpack_unused_export__ = CheckpointDurableExecution$;
+__webpack_unused_export__ = CheckpointDurableExecutionCommand;
+__webpack_unused_export__ = CheckpointDurableExecutionRequest$;
+__webpack_unused_export__ = CheckpointDurableExecutionResponse$;
+__webpack_unused_export__ = CheckpointUpdatedExecutionState$;
+__webpack_unused_export__ = CodeArtifactUserDeletedException;
+__webpack_unused_export__ = CodeArtifactUserDeletedException$;
+__webpack_unused_export__ = CodeArtifactUserFailedException;
+__webpack_unused_export__ = CodeArtifactUserFailedException$;
+__webpack_unused_export__ = CodeArtifactUserPendingException;
+__webpack_unused_export__ = CodeArtifactUserPendingException$;
+__webpack_unused_export__ = CodeSigningConfig$;
+__webpack_unused_export__ = CodeSigningConfigNotFoundException;
+__webpack_unused_export__ = CodeSigningConfigNotFoundException$;
+__webpack_unused_export__ = CodeSigningPolicies$;
+__webpack_unused_export__ = CodeSigningPolicy;
+__webpack_unused_export__ = CodeStorageExceededException;
+__webpack_unused_export__ = CodeStorageExceededException$;
+__webpack_unused_export__ = CodeVerificationFailedException;
+__webpack_unused_export__ = CodeVerificationFailedException$;
+__webpack_unused_export__ = Concurrency$;
+__webpack_unused_export__ = ContextDetails$;
+__webpack_unused_export__ = ContextFailedDetails$;
+__webpack_unused_export__ = ContextOptions$;
+__webpack_unused_export__ = ContextStartedDetails$;
+__webpack_unused_export__ = ContextSucceededDetails$;
+__webpack_unused_export__ = Cors$;
+__webpack_unused_export__ = CreateAlias$;
+__webpack_unused_export__ = CreateAliasCommand;
+__webpack_unused_export__ = CreateAliasRequest$;
+__webpack_unused_export__ = CreateCapacityProvider$;
+__webpack_unused_export__ = CreateCapacityProviderCommand;
+__webpack_unused_export__ = CreateCapacityProviderRequest$;
+__webpack_unused_export__ = CreateCapacityProviderResponse$;
+__webpack_unused_export__ = CreateCodeSigningConfig$;
+__webpack_unused_export__ = CreateCodeSigningConfigCommand;
+__webpack_unused_export__ = CreateCodeSigningConfigRequest$;
+__webpack_unused_export__ = CreateCodeSigningConfigResponse$;
+__webpack_unused_export__ = CreateEventSourceMapping$;
+__webpack_unused_export__ = CreateEventSourceMappingCommand;
+__webpack_unused_export__ = CreateEventSourceMappingRequest$;
+__webpack_unused_export__ = CreateFunction$;
+__webpack_unused_export__ = CreateFunctionCommand;
+__webpack_unused_export__ = CreateFunctionRequest$;
+__webpack_unused_export__ = CreateFunctionUrlConfig$;
+__webpack_unused_export__ = CreateFunctionUrlConfigCommand;
+__webpack_unused_export__ = CreateFunctionUrlConfigRequest$;
+__webpack_unused_export__ = CreateFunctionUrlConfigResponse$;
+__webpack_unused_export__ = DeadLetterConfig$;
+__webpack_unused_export__ = DeleteAlias$;
+__webpack_unused_export__ = DeleteAliasCommand;
+__webpack_unused_export__ = DeleteAliasRequest$;
+__webpack_unused_export__ = DeleteCapacityProvider$;
+__webpack_unused_export__ = DeleteCapacityProviderCommand;
+__webpack_unused_export__ = DeleteCapacityProviderRequest$;
+__webpack_unused_export__ = DeleteCapacityProviderResponse$;
+__webpack_unused_export__ = DeleteCodeSigningConfig$;
+__webpack_unused_export__ = DeleteCodeSigningConfigCommand;
+__webpack_unused_export__ = DeleteCodeSigningConfigRequest$;
+__webpack_unused_export__ = DeleteCodeSigningConfigResponse$;
+__webpack_unused_export__ = DeleteEventSourceMapping$;
+__webpack_unused_export__ = DeleteEventSourceMappingCommand;
+__webpack_unused_export__ = DeleteEventSourceMappingRequest$;
+__webpack_unused_export__ = DeleteFunction$;
+__webpack_unused_export__ = DeleteFunctionCodeSigningConfig$;
+__webpack_unused_export__ = DeleteFunctionCodeSigningConfigCommand;
+__webpack_unused_export__ = DeleteFunctionCodeSigningConfigRequest$;
+__webpack_unused_export__ = DeleteFunctionCommand;
+__webpack_unused_export__ = DeleteFunctionConcurrency$;
+__webpack_unused_export__ = DeleteFunctionConcurrencyCommand;
+__webpack_unused_export__ = DeleteFunctionConcurrencyRequest$;
+__webpack_unused_export__ = DeleteFunctionEventInvokeConfig$;
+__webpack_unused_export__ = DeleteFunctionEventInvokeConfigCommand;
+__webpack_unused_export__ = DeleteFunctionEventInvokeConfigRequest$;
+__webpack_unused_export__ = DeleteFunctionRequest$;
+__webpack_unused_export__ = DeleteFunctionResponse$;
+__webpack_unused_export__ = DeleteFunctionUrlConfig$;
+__webpack_unused_export__ = DeleteFunctionUrlConfigCommand;
+__webpack_unused_export__ = DeleteFunctionUrlConfigRequest$;
+__webpack_unused_export__ = DeleteLayerVersion$;
+__webpack_unused_export__ = DeleteLayerVersionCommand;
+__webpack_unused_export__ = DeleteLayerVersionRequest$;
+__webpack_unused_export__ = DeleteProvisionedConcurrencyConfig$;
+__webpack_unused_export__ = DeleteProvisionedConcurrencyConfigCommand;
+__webpack_unused_export__ = DeleteProvisionedConcurrencyConfigRequest$;
+__webpack_unused_export__ = DeleteResourcePolicy$;
+__webpack_unused_export__ = DeleteResourcePolicyCommand;
+__webpack_unused_export__ = DeleteResourcePolicyRequest$;
+__webpack_unused_export__ = DestinationConfig$;
+__webpack_unused_export__ = DirectS3Read;
+__webpack_unused_export__ = DocumentDBEventSourceConfig$;
+__webpack_unused_export__ = DurableConfig$;
+__webpack_unused_export__ = DurableExecutionAlreadyStartedException;
+__webpack_unused_export__ = DurableExecutionAlreadyStartedException$;
+__webpack_unused_export__ = EC2AccessDeniedException;
+__webpack_unused_export__ = EC2AccessDeniedException$;
+__webpack_unused_export__ = EC2ThrottledException;
+__webpack_unused_export__ = EC2ThrottledException$;
+__webpack_unused_export__ = EC2UnexpectedException;
+__webpack_unused_export__ = EC2UnexpectedException$;
+__webpack_unused_export__ = EFSIOException;
+__webpack_unused_export__ = EFSIOException$;
+__webpack_unused_export__ = EFSMountConnectivityException;
+__webpack_unused_export__ = EFSMountConnectivityException$;
+__webpack_unused_export__ = EFSMountFailureException;
+__webpack_unused_export__ = EFSMountFailureException$;
+__webpack_unused_export__ = EFSMountTimeoutException;
+__webpack_unused_export__ = EFSMountTimeoutException$;
+__webpack_unused_export__ = ENILimitReachedException;
+__webpack_unused_export__ = ENILimitReachedException$;
+__webpack_unused_export__ = ENINotReadyException;
+__webpack_unused_export__ = ENINotReadyException$;
+__webpack_unused_export__ = EndPointType;
+__webpack_unused_export__ = Environment$;
+__webpack_unused_export__ = EnvironmentError$;
+__webpack_unused_export__ = EnvironmentResponse$;
+__webpack_unused_export__ = EphemeralStorage$;
+__webpack_unused_export__ = ErrorObject$;
+__webpack_unused_export__ = Event$;
+__webpack_unused_export__ = EventError$;
+__webpack_unused_export__ = EventInput$;
+__webpack_unused_export__ = EventResult$;
+__webpack_unused_export__ = EventSourceMappingConfiguration$;
+__webpack_unused_export__ = EventSourceMappingLoggingConfig$;
+__webpack_unused_export__ = EventSourceMappingMetric;
+__webpack_unused_export__ = EventSourceMappingMetricsConfig$;
+__webpack_unused_export__ = EventSourceMappingSystemLogLevel;
+__webpack_unused_export__ = EventSourcePosition;
+__webpack_unused_export__ = EventType;
+__webpack_unused_export__ = Execution$;
+__webpack_unused_export__ = ExecutionDetails$;
+__webpack_unused_export__ = ExecutionFailedDetails$;
+__webpack_unused_export__ = ExecutionStartedDetails$;
+__webpack_unused_export__ = ExecutionStatus;
+__webpack_unused_export__ = ExecutionStoppedDetails$;
+__webpack_unused_export__ = ExecutionSucceededDetails$;
+__webpack_unused_export__ = ExecutionTimedOutDetails$;
+__webpack_unused_export__ = FileSystemConfig$;
+__webpack_unused_export__ = Filter$;
+__webpack_unused_export__ = FilterCriteria$;
+__webpack_unused_export__ = FilterCriteriaError$;
+__webpack_unused_export__ = FullDocument;
+__webpack_unused_export__ = FunctionCode$;
+__webpack_unused_export__ = FunctionCodeLocation$;
+__webpack_unused_export__ = FunctionCodeLocationError$;
+__webpack_unused_export__ = FunctionConfiguration$;
+__webpack_unused_export__ = FunctionEventInvokeConfig$;
+__webpack_unused_export__ = FunctionResponseType;
+__webpack_unused_export__ = FunctionScalingConfig$;
+__webpack_unused_export__ = FunctionUrlAuthType;
+__webpack_unused_export__ = FunctionUrlConfig$;
+__webpack_unused_export__ = FunctionVersion;
+__webpack_unused_export__ = FunctionVersionLatestPublished;
+__webpack_unused_export__ = FunctionVersionsByCapacityProviderListItem$;
+__webpack_unused_export__ = FunctionVersionsPerCapacityProviderLimitExceededException;
+__webpack_unused_export__ = FunctionVersionsPerCapacityProviderLimitExceededException$;
+__webpack_unused_export__ = GetAccountSettings$;
+__webpack_unused_export__ = GetAccountSettingsCommand;
+__webpack_unused_export__ = GetAccountSettingsRequest$;
+__webpack_unused_export__ = GetAccountSettingsResponse$;
+__webpack_unused_export__ = GetAlias$;
+__webpack_unused_export__ = GetAliasCommand;
+__webpack_unused_export__ = GetAliasRequest$;
+__webpack_unused_export__ = GetCapacityProvider$;
+__webpack_unused_export__ = GetCapacityProviderCommand;
+__webpack_unused_export__ = GetCapacityProviderRequest$;
+__webpack_unused_export__ = GetCapacityProviderResponse$;
+__webpack_unused_export__ = GetCodeSigningConfig$;
+__webpack_unused_export__ = GetCodeSigningConfigCommand;
+__webpack_unused_export__ = GetCodeSigningConfigRequest$;
+__webpack_unused_export__ = GetCodeSigningConfigResponse$;
+__webpack_unused_export__ = GetDurableExecution$;
+__webpack_unused_export__ = GetDurableExecutionCommand;
+__webpack_unused_export__ = GetDurableExecutionHistory$;
+__webpack_unused_export__ = GetDurableExecutionHistoryCommand;
+__webpack_unused_export__ = GetDurableExecutionHistoryRequest$;
+__webpack_unused_export__ = GetDurableExecutionHistoryResponse$;
+__webpack_unused_export__ = GetDurableExecutionRequest$;
+__webpack_unused_export__ = GetDurableExecutionResponse$;
+__webpack_unused_export__ = GetDurableExecutionState$;
+__webpack_unused_export__ = GetDurableExecutionStateCommand;
+__webpack_unused_export__ = GetDurableExecutionStateRequest$;
+__webpack_unused_export__ = GetDurableExecutionStateResponse$;
+__webpack_unused_export__ = GetEventSourceMapping$;
+__webpack_unused_export__ = GetEventSourceMappingCommand;
+__webpack_unused_export__ = GetEventSourceMappingRequest$;
+__webpack_unused_export__ = GetFunction$;
+__webpack_unused_export__ = GetFunctionCodeSigningConfig$;
+__webpack_unused_export__ = GetFunctionCodeSigningConfigCommand;
+__webpack_unused_export__ = GetFunctionCodeSigningConfigRequest$;
+__webpack_unused_export__ = GetFunctionCodeSigningConfigResponse$;
+__webpack_unused_export__ = GetFunctionCommand;
+__webpack_unused_export__ = GetFunctionConcurrency$;
+__webpack_unused_export__ = GetFunctionConcurrencyCommand;
+__webpack_unused_export__ = GetFunctionConcurrencyRequest$;
+__webpack_unused_export__ = GetFunctionConcurrencyResponse$;
+__webpack_unused_export__ = GetFunctionConfiguration$;
+__webpack_unused_export__ = GetFunctionConfigurationCommand;
+__webpack_unused_export__ = GetFunctionConfigurationRequest$;
+__webpack_unused_export__ = GetFunctionEventInvokeConfig$;
+__webpack_unused_export__ = GetFunctionEventInvokeConfigCommand;
+__webpack_unused_export__ = GetFunctionEventInvokeConfigRequest$;
+__webpack_unused_export__ = GetFunctionRecursionConfig$;
+__webpack_unused_export__ = GetFunctionRecursionConfigCommand;
+__webpack_unused_export__ = GetFunctionRecursionConfigRequest$;
+__webpack_unused_export__ = GetFunctionRecursionConfigResponse$;
+__webpack_unused_export__ = GetFunctionRequest$;
+__webpack_unused_export__ = GetFunctionResponse$;
+__webpack_unused_export__ = GetFunctionScalingConfig$;
+__webpack_unused_export__ = GetFunctionScalingConfigCommand;
+__webpack_unused_export__ = GetFunctionScalingConfigRequest$;
+__webpack_unused_export__ = GetFunctionScalingConfigResponse$;
+__webpack_unused_export__ = GetFunctionUrlConfig$;
+__webpack_unused_export__ = GetFunctionUrlConfigCommand;
+__webpack_unused_export__ = GetFunctionUrlConfigRequest$;
+__webpack_unused_export__ = GetFunctionUrlConfigResponse$;
+__webpack_unused_export__ = GetLayerVersion$;
+__webpack_unused_export__ = GetLayerVersionByArn$;
+__webpack_unused_export__ = GetLayerVersionByArnCommand;
+__webpack_unused_export__ = GetLayerVersionByArnRequest$;
+__webpack_unused_export__ = GetLayerVersionCommand;
+__webpack_unused_export__ = GetLayerVersionPolicy$;
+__webpack_unused_export__ = GetLayerVersionPolicyCommand;
+__webpack_unused_export__ = GetLayerVersionPolicyRequest$;
+__webpack_unused_export__ = GetLayerVersionPolicyResponse$;
+__webpack_unused_export__ = GetLayerVersionRequest$;
+__webpack_unused_export__ = GetLayerVersionResponse$;
+__webpack_unused_export__ = GetPolicy$;
+__webpack_unused_export__ = GetPolicyCommand;
+__webpack_unused_export__ = GetPolicyRequest$;
+__webpack_unused_export__ = GetPolicyResponse$;
+__webpack_unused_export__ = GetProvisionedConcurrencyConfig$;
+__webpack_unused_export__ = GetProvisionedConcurrencyConfigCommand;
+__webpack_unused_export__ = GetProvisionedConcurrencyConfigRequest$;
+__webpack_unused_export__ = GetProvisionedConcurrencyConfigResponse$;
+__webpack_unused_export__ = GetResourcePolicy$;
+__webpack_unused_export__ = GetResourcePolicyCommand;
+__webpack_unused_export__ = GetResourcePolicyRequest$;
+__webpack_unused_export__ = GetResourcePolicyResponse$;
+__webpack_unused_export__ = GetRuntimeManagementConfig$;
+__webpack_unused_export__ = GetRuntimeManagementConfigCommand;
+__webpack_unused_export__ = GetRuntimeManagementConfigRequest$;
+__webpack_unused_export__ = GetRuntimeManagementConfigResponse$;
+__webpack_unused_export__ = ImageConfig$;
+__webpack_unused_export__ = ImageConfigError$;
+__webpack_unused_export__ = ImageConfigResponse$;
+__webpack_unused_export__ = InstanceRequirements$;
+__webpack_unused_export__ = InvalidCodeSignatureException;
+__webpack_unused_export__ = InvalidCodeSignatureException$;
+__webpack_unused_export__ = InvalidParameterValueException;
+__webpack_unused_export__ = InvalidParameterValueException$;
+__webpack_unused_export__ = InvalidRequestContentException;
+__webpack_unused_export__ = InvalidRequestContentException$;
+__webpack_unused_export__ = InvalidRuntimeException;
+__webpack_unused_export__ = InvalidRuntimeException$;
+__webpack_unused_export__ = InvalidSecurityGroupIDException;
+__webpack_unused_export__ = InvalidSecurityGroupIDException$;
+__webpack_unused_export__ = InvalidSubnetIDException;
+__webpack_unused_export__ = InvalidSubnetIDException$;
+__webpack_unused_export__ = InvalidZipFileException;
+__webpack_unused_export__ = InvalidZipFileException$;
+__webpack_unused_export__ = InvocationCompletedDetails$;
+__webpack_unused_export__ = InvocationRequest$;
+__webpack_unused_export__ = InvocationResponse$;
+__webpack_unused_export__ = InvocationType;
+__webpack_unused_export__ = Invoke$;
+__webpack_unused_export__ = InvokeAsync$;
+__webpack_unused_export__ = InvokeAsyncCommand;
+__webpack_unused_export__ = InvokeAsyncRequest$;
+__webpack_unused_export__ = InvokeAsyncResponse$;
+exports.mdN = InvokeCommand;
+__webpack_unused_export__ = InvokeMode;
+__webpack_unused_export__ = InvokeResponseStreamUpdate$;
+__webpack_unused_export__ = InvokeWithResponseStream$;
+__webpack_unused_export__ = InvokeWithResponseStreamCommand;
+__webpack_unused_export__ = InvokeWithResponseStreamCompleteEvent$;
+__webpack_unused_export__ = InvokeWithResponseStreamRequest$;
+__webpack_unused_export__ = InvokeWithResponseStreamResponse$;
+__webpack_unused_export__ = InvokeWithResponseStreamResponseEvent$;
+__webpack_unused_export__ = KMSAccessDeniedException;
+__webpack_unused_export__ = KMSAccessDeniedException$;
+__webpack_unused_export__ = KMSDisabledException;
+__webpack_unused_export__ = KMSDisabledException$;
+__webpack_unused_export__ = KMSInvalidStateException;
+__webpack_unused_export__ = KMSInvalidStateException$;
+__webpack_unused_export__ = KMSNotFoundException;
+__webpack_unused_export__ = KMSNotFoundException$;
+__webpack_unused_export__ = KafkaEventSourceMappingConsumptionMode;
+__webpack_unused_export__ = KafkaSchemaRegistryAccessConfig$;
+__webpack_unused_export__ = KafkaSchemaRegistryAuthType;
+__webpack_unused_export__ = KafkaSchemaRegistryConfig$;
+__webpack_unused_export__ = KafkaSchemaValidationAttribute;
+__webpack_unused_export__ = KafkaSchemaValidationConfig$;
+__webpack_unused_export__ = Lambda;
+exports.Nox = LambdaClient;
+__webpack_unused_export__ = LambdaManagedInstancesCapacityProviderConfig$;
+__webpack_unused_export__ = LambdaServiceException;
+__webpack_unused_export__ = LambdaServiceException$;
+__webpack_unused_export__ = LastUpdateStatus;
+__webpack_unused_export__ = LastUpdateStatusReasonCode;
+__webpack_unused_export__ = Layer$;
+__webpack_unused_export__ = LayerVersionContentInput$;
+__webpack_unused_export__ = LayerVersionContentOutput$;
+__webpack_unused_export__ = LayerVersionsListItem$;
+__webpack_unused_export__ = LayersListItem$;
+__webpack_unused_export__ = ListAliases$;
+__webpack_unused_export__ = ListAliasesCommand;
+__webpack_unused_export__ = ListAliasesRequest$;
+__webpack_unused_export__ = ListAliasesResponse$;
+__webpack_unused_export__ = ListCapacityProviders$;
+__webpack_unused_export__ = ListCapacityProvidersCommand;
+__webpack_unused_export__ = ListCapacityProvidersRequest$;
+__webpack_unused_export__ = ListCapacityProvidersResponse$;
+__webpack_unused_export__ = ListCodeSigningConfigs$;
+__webpack_unused_export__ = ListCodeSigningConfigsCommand;
+__webpack_unused_export__ = ListCodeSigningConfigsRequest$;
+__webpack_unused_export__ = ListCodeSigningConfigsResponse$;
+__webpack_unused_export__ = ListDurableExecutionsByFunction$;
+__webpack_unused_export__ = ListDurableExecutionsByFunctionCommand;
+__webpack_unused_export__ = ListDurableExecutionsByFunctionRequest$;
+__webpack_unused_export__ = ListDurableExecutionsByFunctionResponse$;
+__webpack_unused_export__ = ListEventSourceMappings$;
+__webpack_unused_export__ = ListEventSourceMappingsCommand;
+__webpack_unused_export__ = ListEventSourceMappingsRequest$;
+__webpack_unused_export__ = ListEventSourceMappingsResponse$;
+__webpack_unused_export__ = ListFunctionEventInvokeConfigs$;
+__webpack_unused_export__ = ListFunctionEventInvokeConfigsCommand;
+__webpack_unused_export__ = ListFunctionEventInvokeConfigsRequest$;
+__webpack_unused_export__ = ListFunctionEventInvokeConfigsResponse$;
+__webpack_unused_export__ = ListFunctionUrlConfigs$;
+__webpack_unused_export__ = ListFunctionUrlConfigsCommand;
+__webpack_unused_export__ = ListFunctionUrlConfigsRequest$;
+__webpack_unused_export__ = ListFunctionUrlConfigsResponse$;
+__webpack_unused_export__ = ListFunctionVersionsByCapacityProvider$;
+__webpack_unused_export__ = ListFunctionVersionsByCapacityProviderCommand;
+__webpack_unused_export__ = ListFunctionVersionsByCapacityProviderRequest$;
+__webpack_unused_export__ = ListFunctionVersionsByCapacityProviderResponse$;
+__webpack_unused_export__ = ListFunctions$;
+__webpack_unused_export__ = ListFunctionsByCodeSigningConfig$;
+__webpack_unused_export__ = ListFunctionsByCodeSigningConfigCommand;
+__webpack_unused_export__ = ListFunctionsByCodeSigningConfigRequest$;
+__webpack_unused_export__ = ListFunctionsByCodeSigningConfigResponse$;
+__webpack_unused_export__ = ListFunctionsCommand;
+__webpack_unused_export__ = ListFunctionsRequest$;
+__webpack_unused_export__ = ListFunctionsResponse$;
+__webpack_unused_export__ = ListLayerVersions$;
+__webpack_unused_export__ = ListLayerVersionsCommand;
+__webpack_unused_export__ = ListLayerVersionsRequest$;
+__webpack_unused_export__ = ListLayerVersionsResponse$;
+__webpack_unused_export__ = ListLayers$;
+__webpack_unused_export__ = ListLayersCommand;
+__webpack_unused_export__ = ListLayersRequest$;
+__webpack_unused_export__ = ListLayersResponse$;
+__webpack_unused_export__ = ListProvisionedConcurrencyConfigs$;
+__webpack_unused_export__ = ListProvisionedConcurrencyConfigsCommand;
+__webpack_unused_export__ = ListProvisionedConcurrencyConfigsRequest$;
+__webpack_unused_export__ = ListProvisionedConcurrencyConfigsResponse$;
+__webpack_unused_export__ = ListTags$;
+__webpack_unused_export__ = ListTagsCommand;
+__webpack_unused_export__ = ListTagsRequest$;
+__webpack_unused_export__ = ListTagsResponse$;
+__webpack_unused_export__ = ListVersionsByFunction$;
+__webpack_unused_export__ = ListVersionsByFunctionCommand;
+__webpack_unused_export__ = ListVersionsByFunctionRequest$;
+__webpack_unused_export__ = ListVersionsByFunctionResponse$;
+__webpack_unused_export__ = LogFormat;
+__webpack_unused_export__ = LogType;
+__webpack_unused_export__ = LoggingConfig$;
+__webpack_unused_export__ = ModeNotSupportedException;
+__webpack_unused_export__ = ModeNotSupportedException$;
+__webpack_unused_export__ = NoPublishedVersionException;
+__webpack_unused_export__ = NoPublishedVersionException$;
+__webpack_unused_export__ = OnFailure$;
+__webpack_unused_export__ = OnSuccess$;
+__webpack_unused_export__ = Operation$;
+__webpack_unused_export__ = OperationAction;
+__webpack_unused_export__ = OperationStatus;
+__webpack_unused_export__ = OperationType;
+__webpack_unused_export__ = OperationUpdate$;
+__webpack_unused_export__ = PackageType;
+__webpack_unused_export__ = PolicyLengthExceededException;
+__webpack_unused_export__ = PolicyLengthExceededException$;
+__webpack_unused_export__ = PreconditionFailedException;
+__webpack_unused_export__ = PreconditionFailedException$;
+__webpack_unused_export__ = PropagateTags$;
+__webpack_unused_export__ = PropagateTagsMode;
+__webpack_unused_export__ = ProvisionedConcurrencyConfigListItem$;
+__webpack_unused_export__ = ProvisionedConcurrencyConfigNotFoundException;
+__webpack_unused_export__ = ProvisionedConcurrencyConfigNotFoundException$;
+__webpack_unused_export__ = ProvisionedConcurrencyStatusEnum;
+__webpack_unused_export__ = ProvisionedPollerConfig$;
+__webpack_unused_export__ = PublicPolicyException;
+__webpack_unused_export__ = PublicPolicyException$;
+__webpack_unused_export__ = PublishLayerVersion$;
+__webpack_unused_export__ = PublishLayerVersionCommand;
+__webpack_unused_export__ = PublishLayerVersionRequest$;
+__webpack_unused_export__ = PublishLayerVersionResponse$;
+__webpack_unused_export__ = PublishVersion$;
+__webpack_unused_export__ = PublishVersionCommand;
+__webpack_unused_export__ = PublishVersionRequest$;
+__webpack_unused_export__ = PutFunctionCodeSigningConfig$;
+__webpack_unused_export__ = PutFunctionCodeSigningConfigCommand;
+__webpack_unused_export__ = PutFunctionCodeSigningConfigRequest$;
+__webpack_unused_export__ = PutFunctionCodeSigningConfigResponse$;
+__webpack_unused_export__ = PutFunctionConcurrency$;
+__webpack_unused_export__ = PutFunctionConcurrencyCommand;
+__webpack_unused_export__ = PutFunctionConcurrencyRequest$;
+__webpack_unused_export__ = PutFunctionEventInvokeConfig$;
+__webpack_unused_export__ = PutFunctionEventInvokeConfigCommand;
+__webpack_unused_export__ = PutFunctionEventInvokeConfigRequest$;
+__webpack_unused_export__ = PutFunctionRecursionConfig$;
+__webpack_unused_export__ = PutFunctionRecursionConfigCommand;
+__webpack_unused_export__ = PutFunctionRecursionConfigRequest$;
+__webpack_unused_export__ = PutFunctionRecursionConfigResponse$;
+__webpack_unused_export__ = PutFunctionScalingConfig$;
+__webpack_unused_export__ = PutFunctionScalingConfigCommand;
+__webpack_unused_export__ = PutFunctionScalingConfigRequest$;
+__webpack_unused_export__ = PutFunctionScalingConfigResponse$;
+__webpack_unused_export__ = PutProvisionedConcurrencyConfig$;
+__webpack_unused_export__ = PutProvisionedConcurrencyConfigCommand;
+__webpack_unused_export__ = PutProvisionedConcurrencyConfigRequest$;
+__webpack_unused_export__ = PutProvisionedConcurrencyConfigResponse$;
+__webpack_unused_export__ = PutResourcePolicy$;
+__webpack_unused_export__ = PutResourcePolicyCommand;
+__webpack_unused_export__ = PutResourcePolicyRequest$;
+__webpack_unused_export__ = PutResourcePolicyResponse$;
+__webpack_unused_export__ = PutRuntimeManagementConfig$;
+__webpack_unused_export__ = PutRuntimeManagementConfigCommand;
+__webpack_unused_export__ = PutRuntimeManagementConfigRequest$;
+__webpack_unused_export__ = PutRuntimeManagementConfigResponse$;
+__webpack_unused_export__ = RecursiveInvocationException;
+__webpack_unused_export__ = RecursiveInvocationException$;
+__webpack_unused_export__ = RecursiveLoop;
+__webpack_unused_export__ = RemoveLayerVersionPermission$;
+__webpack_unused_export__ = RemoveLayerVersionPermissionCommand;
+__webpack_unused_export__ = RemoveLayerVersionPermissionRequest$;
+__webpack_unused_export__ = RemovePermission$;
+__webpack_unused_export__ = RemovePermissionCommand;
+__webpack_unused_export__ = RemovePermissionRequest$;
+__webpack_unused_export__ = RequestTooLargeException;
+__webpack_unused_export__ = RequestTooLargeException$;
+__webpack_unused_export__ = ResolvedS3Object$;
+__webpack_unused_export__ = ResourceConflictException;
+__webpack_unused_export__ = ResourceConflictException$;
+__webpack_unused_export__ = ResourceInUseException;
+__webpack_unused_export__ = ResourceInUseException$;
+__webpack_unused_export__ = ResourceNotFoundException;
+__webpack_unused_export__ = ResourceNotFoundException$;
+__webpack_unused_export__ = ResourceNotReadyException;
+__webpack_unused_export__ = ResourceNotReadyException$;
+__webpack_unused_export__ = ResponseStreamingInvocationType;
+__webpack_unused_export__ = RetryDetails$;
+__webpack_unused_export__ = Runtime;
+__webpack_unused_export__ = RuntimeVersionConfig$;
+__webpack_unused_export__ = RuntimeVersionError$;
+__webpack_unused_export__ = S3FilesConfig$;
+__webpack_unused_export__ = S3FilesMountConnectivityException;
+__webpack_unused_export__ = S3FilesMountConnectivityException$;
+__webpack_unused_export__ = S3FilesMountFailureException;
+__webpack_unused_export__ = S3FilesMountFailureException$;
+__webpack_unused_export__ = S3FilesMountTimeoutException;
+__webpack_unused_export__ = S3FilesMountTimeoutException$;
+__webpack_unused_export__ = S3ObjectStorageMode;
+__webpack_unused_export__ = ScalingConfig$;
+__webpack_unused_export__ = SchemaRegistryEventRecordFormat;
+__webpack_unused_export__ = SelfManagedEventSource$;
+__webpack_unused_export__ = SelfManagedKafkaEventSourceConfig$;
+__webpack_unused_export__ = SendDurableExecutionCallbackFailure$;
+__webpack_unused_export__ = SendDurableExecutionCallbackFailureCommand;
+__webpack_unused_export__ = SendDurableExecutionCallbackFailureRequest$;
+__webpack_unused_export__ = SendDurableExecutionCallbackFailureResponse$;
+__webpack_unused_export__ = SendDurableExecutionCallbackHeartbeat$;
+__webpack_unused_export__ = SendDurableExecutionCallbackHeartbeatCommand;
+__webpack_unused_export__ = SendDurableExecutionCallbackHeartbeatRequest$;
+__webpack_unused_export__ = SendDurableExecutionCallbackHeartbeatResponse$;
+__webpack_unused_export__ = SendDurableExecutionCallbackSuccess$;
+__webpack_unused_export__ = SendDurableExecutionCallbackSuccessCommand;
+__webpack_unused_export__ = SendDurableExecutionCallbackSuccessRequest$;
+__webpack_unused_export__ = SendDurableExecutionCallbackSuccessResponse$;
+__webpack_unused_export__ = SerializedRequestEntityTooLargeException;
+__webpack_unused_export__ = SerializedRequestEntityTooLargeException$;
+__webpack_unused_export__ = ServiceException;
+__webpack_unused_export__ = ServiceException$;
+__webpack_unused_export__ = ServiceQuotaExceededException;
+__webpack_unused_export__ = ServiceQuotaExceededException$;
+__webpack_unused_export__ = SnapStart$;
+__webpack_unused_export__ = SnapStartApplyOn;
+__webpack_unused_export__ = SnapStartException;
+__webpack_unused_export__ = SnapStartException$;
+__webpack_unused_export__ = SnapStartNotReadyException;
+__webpack_unused_export__ = SnapStartNotReadyException$;
+__webpack_unused_export__ = SnapStartOptimizationStatus;
+__webpack_unused_export__ = SnapStartRegenerationFailureException;
+__webpack_unused_export__ = SnapStartRegenerationFailureException$;
+__webpack_unused_export__ = SnapStartResponse$;
+__webpack_unused_export__ = SnapStartTimeoutException;
+__webpack_unused_export__ = SnapStartTimeoutException$;
+__webpack_unused_export__ = SourceAccessConfiguration$;
+__webpack_unused_export__ = SourceAccessType;
+__webpack_unused_export__ = State;
+__webpack_unused_export__ = StateReasonCode;
+__webpack_unused_export__ = StepDetails$;
+__webpack_unused_export__ = StepFailedDetails$;
+__webpack_unused_export__ = StepOptions$;
+__webpack_unused_export__ = StepStartedDetails$;
+__webpack_unused_export__ = StepSucceededDetails$;
+__webpack_unused_export__ = StopDurableExecution$;
+__webpack_unused_export__ = StopDurableExecutionCommand;
+__webpack_unused_export__ = StopDurableExecutionRequest$;
+__webpack_unused_export__ = StopDurableExecutionResponse$;
+__webpack_unused_export__ = SubnetIPAddressLimitReachedException;
+__webpack_unused_export__ = SubnetIPAddressLimitReachedException$;
+__webpack_unused_export__ = SystemLogLevel;
+__webpack_unused_export__ = TagResource$;
+__webpack_unused_export__ = TagResourceCommand;
+__webpack_unused_export__ = TagResourceRequest$;
+__webpack_unused_export__ = TagsError$;
+__webpack_unused_export__ = TargetTrackingScalingPolicy$;
+__webpack_unused_export__ = TenancyConfig$;
+__webpack_unused_export__ = TenantIsolationMode;
+__webpack_unused_export__ = ThrottleReason;
+__webpack_unused_export__ = TooManyRequestsException;
+__webpack_unused_export__ = TooManyRequestsException$;
+__webpack_unused_export__ = TraceHeader$;
+__webpack_unused_export__ = TracingConfig$;
+__webpack_unused_export__ = TracingConfigResponse$;
+__webpack_unused_export__ = TracingMode;
+__webpack_unused_export__ = UnsupportedMediaTypeException;
+__webpack_unused_export__ = UnsupportedMediaTypeException$;
+__webpack_unused_export__ = UntagResource$;
+__webpack_unused_export__ = UntagResourceCommand;
+__webpack_unused_export__ = UntagResourceRequest$;
+__webpack_unused_export__ = UpdateAlias$;
+__webpack_unused_export__ = UpdateAliasCommand;
+__webpack_unused_export__ = UpdateAliasRequest$;
+__webpack_unused_export__ = UpdateCapacityProvider$;
+__webpack_unused_export__ = UpdateCapacityProviderCommand;
+__webpack_unused_export__ = UpdateCapacityProviderRequest$;
+__webpack_unused_export__ = UpdateCapacityProviderResponse$;
+__webpack_unused_export__ = UpdateCodeSigningConfig$;
+__webpack_unused_export__ = UpdateCodeSigningConfigCommand;
+__webpack_unused_export__ = UpdateCodeSigningConfigRequest$;
+__webpack_unused_export__ = UpdateCodeSigningConfigResponse$;
+__webpack_unused_export__ = UpdateEventSourceMapping$;
+__webpack_unused_export__ = UpdateEventSourceMappingCommand;
+__webpack_unused_export__ = UpdateEventSourceMappingRequest$;
+__webpack_unused_export__ = UpdateFunctionCode$;
+__webpack_unused_export__ = UpdateFunctionCodeCommand;
+__webpack_unused_export__ = UpdateFunctionCodeRequest$;
+__webpack_unused_export__ = UpdateFunctionConfiguration$;
+__webpack_unused_export__ = UpdateFunctionConfigurationCommand;
+__webpack_unused_export__ = UpdateFunctionConfigurationRequest$;
+__webpack_unused_export__ = UpdateFunctionEventInvokeConfig$;
+__webpack_unused_export__ = UpdateFunctionEventInvokeConfigCommand;
+__webpack_unused_export__ = UpdateFunctionEventInvokeConfigRequest$;
+__webpack_unused_export__ = UpdateFunctionUrlConfig$;
+__webpack_unused_export__ = UpdateFunctionUrlConfigCommand;
+__webpack_unused_export__ = UpdateFunctionUrlConfigRequest$;
+__webpack_unused_export__ = UpdateFunctionUrlConfigResponse$;
+__webpack_unused_export__ = UpdateRuntimeOn;
+__webpack_unused_export__ = VpcConfig$;
+__webpack_unused_export__ = VpcConfigResponse$;
+__webpack_unused_export__ = WaitCancelledDetails$;
+__webpack_unused_export__ = WaitDetails$;
+__webpack_unused_export__ = WaitOptions$;
+__webpack_unused_export__ = WaitStartedDetails$;
+__webpack_unused_export__ = WaitSucceededDetails$;
+__webpack_unused_export__ = errorTypeRegistries;
+__webpack_unused_export__ = paginateGetDurableExecutionHistory;
+__webpack_unused_export__ = paginateGetDurableExecutionState;
+__webpack_unused_export__ = paginateListAliases;
+__webpack_unused_export__ = paginateListCapacityProviders;
+__webpack_unused_export__ = paginateListCodeSigningConfigs;
+__webpack_unused_export__ = paginateListDurableExecutionsByFunction;
+__webpack_unused_export__ = paginateListEventSourceMappings;
+__webpack_unused_export__ = paginateListFunctionEventInvokeConfigs;
+__webpack_unused_export__ = paginateListFunctionUrlConfigs;
+__webpack_unused_export__ = paginateListFunctionVersionsByCapacityProvider;
+__webpack_unused_export__ = paginateListFunctions;
+__webpack_unused_export__ = paginateListFunctionsByCodeSigningConfig;
+__webpack_unused_export__ = paginateListLayerVersions;
+__webpack_unused_export__ = paginateListLayers;
+__webpack_unused_export__ = paginateListProvisionedConcurrencyConfigs;
+__webpack_unused_export__ = paginateListVersionsByFunction;
+__webpack_unused_export__ = waitForFunctionActive;
+__webpack_unused_export__ = waitForFunctionActiveV2;
+__webpack_unused_export__ = waitForFunctionExists;
+__webpack_unused_export__ = waitForFunctionUpdated;
+__webpack_unused_export__ = waitForFunctionUpdatedV2;
+__webpack_unused_export__ = waitForPublishedVersionActive;
+__webpack_unused_export__ = waitUntilFunctionActive;
+__webpack_unused_export__ = waitUntilFunctionActiveV2;
+__webpack_unused_export__ = waitUntilFunctionExists;
+__webpack_unused_export__ = waitUntilFunctionUpdated;
+__webpack_unused_export__ = waitUntilFunctionUpdatedV2;
+__webpack_unused_export__ = waitUntilPublishedVersionActive;
 
 
 /***/ }),
@@ -7369,7 +13960,7 @@ const RestoreRequestType = {
 __webpack_unused_export__ = AbacStatus$;
 __webpack_unused_export__ = AbortIncompleteMultipartUpload$;
 __webpack_unused_export__ = AbortMultipartUpload$;
-__webpack_unused_export__ = AbortMultipartUploadCommand;
+exports.tfP = AbortMultipartUploadCommand;
 __webpack_unused_export__ = AbortMultipartUploadOutput$;
 __webpack_unused_export__ = AbortMultipartUploadRequest$;
 __webpack_unused_export__ = AccelerateConfiguration$;
@@ -7421,7 +14012,7 @@ __webpack_unused_export__ = ChecksumMode;
 __webpack_unused_export__ = ChecksumType;
 __webpack_unused_export__ = CommonPrefix$;
 __webpack_unused_export__ = CompleteMultipartUpload$;
-__webpack_unused_export__ = CompleteMultipartUploadCommand;
+exports.Gym = CompleteMultipartUploadCommand;
 __webpack_unused_export__ = CompleteMultipartUploadOutput$;
 __webpack_unused_export__ = CompleteMultipartUploadRequest$;
 __webpack_unused_export__ = CompletedMultipartUpload$;
@@ -7430,7 +14021,7 @@ __webpack_unused_export__ = CompressionType;
 __webpack_unused_export__ = Condition$;
 __webpack_unused_export__ = ContinuationEvent$;
 __webpack_unused_export__ = CopyObject$;
-__webpack_unused_export__ = CopyObjectCommand;
+exports.s9Z = CopyObjectCommand;
 __webpack_unused_export__ = CopyObjectOutput$;
 __webpack_unused_export__ = CopyObjectRequest$;
 __webpack_unused_export__ = CopyObjectResult$;
@@ -7447,7 +14038,7 @@ __webpack_unused_export__ = CreateBucketMetadataTableConfigurationRequest$;
 __webpack_unused_export__ = CreateBucketOutput$;
 __webpack_unused_export__ = CreateBucketRequest$;
 __webpack_unused_export__ = CreateMultipartUpload$;
-__webpack_unused_export__ = CreateMultipartUploadCommand;
+exports.nG4 = CreateMultipartUploadCommand;
 __webpack_unused_export__ = CreateMultipartUploadOutput$;
 __webpack_unused_export__ = CreateMultipartUploadRequest$;
 __webpack_unused_export__ = CreateSession$;
@@ -7518,7 +14109,7 @@ __webpack_unused_export__ = DeleteObjectTaggingCommand;
 __webpack_unused_export__ = DeleteObjectTaggingOutput$;
 __webpack_unused_export__ = DeleteObjectTaggingRequest$;
 __webpack_unused_export__ = DeleteObjects$;
-__webpack_unused_export__ = DeleteObjectsCommand;
+exports.xvx = DeleteObjectsCommand;
 __webpack_unused_export__ = DeleteObjectsOutput$;
 __webpack_unused_export__ = DeleteObjectsRequest$;
 __webpack_unused_export__ = DeletePublicAccessBlock$;
@@ -7654,7 +14245,7 @@ __webpack_unused_export__ = GetObjectAttributesCommand;
 __webpack_unused_export__ = GetObjectAttributesOutput$;
 __webpack_unused_export__ = GetObjectAttributesParts$;
 __webpack_unused_export__ = GetObjectAttributesRequest$;
-__webpack_unused_export__ = GetObjectCommand;
+exports.jLs = GetObjectCommand;
 __webpack_unused_export__ = GetObjectLegalHold$;
 __webpack_unused_export__ = GetObjectLegalHoldCommand;
 __webpack_unused_export__ = GetObjectLegalHoldOutput$;
@@ -7689,7 +14280,7 @@ __webpack_unused_export__ = HeadBucketCommand;
 __webpack_unused_export__ = HeadBucketOutput$;
 __webpack_unused_export__ = HeadBucketRequest$;
 __webpack_unused_export__ = HeadObject$;
-__webpack_unused_export__ = HeadObjectCommand;
+exports.l81 = HeadObjectCommand;
 __webpack_unused_export__ = HeadObjectOutput$;
 __webpack_unused_export__ = HeadObjectRequest$;
 __webpack_unused_export__ = IdempotencyParameterMismatch;
@@ -7924,7 +14515,7 @@ __webpack_unused_export__ = PutObjectAnnotation$;
 __webpack_unused_export__ = PutObjectAnnotationCommand;
 __webpack_unused_export__ = PutObjectAnnotationOutput$;
 __webpack_unused_export__ = PutObjectAnnotationRequest$;
-__webpack_unused_export__ = PutObjectCommand;
+exports.wKZ = PutObjectCommand;
 __webpack_unused_export__ = PutObjectLegalHold$;
 __webpack_unused_export__ = PutObjectLegalHoldCommand;
 __webpack_unused_export__ = PutObjectLegalHoldOutput$;
@@ -8047,9 +14638,9 @@ __webpack_unused_export__ = UpdateObjectEncryptionCommand;
 __webpack_unused_export__ = UpdateObjectEncryptionRequest$;
 __webpack_unused_export__ = UpdateObjectEncryptionResponse$;
 __webpack_unused_export__ = UploadPart$;
-__webpack_unused_export__ = UploadPartCommand;
+exports.iVK = UploadPartCommand;
 __webpack_unused_export__ = UploadPartCopy$;
-__webpack_unused_export__ = UploadPartCopyCommand;
+exports.Xp2 = UploadPartCopyCommand;
 __webpack_unused_export__ = UploadPartCopyOutput$;
 __webpack_unused_export__ = UploadPartCopyRequest$;
 __webpack_unused_export__ = UploadPartOutput$;
@@ -8077,6 +14668,2827 @@ __webpack_unused_export__ = waitUntilBucketExists;
 __webpack_unused_export__ = waitUntilBucketNotExists;
 __webpack_unused_export__ = waitUntilObjectExists;
 __webpack_unused_export__ = waitUntilObjectNotExists;
+
+
+/***/ }),
+
+/***/ 2994:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+var __webpack_unused_export__;
+const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, getDefaultSocketTimeout, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin } = __nccwpck_require__(5152);
+const { getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin, createPaginator } = __nccwpck_require__(402);
+const { normalizeProvider, getSmithyContext, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, makeBuilder, createAggregatedClient } = __nccwpck_require__(2658);
+const { Command: $Command } = __nccwpck_require__(2658);
+__webpack_unused_export__ = $Command;
+__webpack_unused_export__ = Client;
+const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __nccwpck_require__(7291);
+const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveEndpointConfig, getEndpointPlugin } = __nccwpck_require__(2085);
+const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(3422);
+const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(3609);
+const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(6890);
+const { resolveAwsSdkSigV4Config, AwsSdkSigV4Signer, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(7523);
+const { defaultProvider } = __nccwpck_require__(5861);
+const { toUtf8, fromUtf8, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(2430);
+const { streamCollector, NodeHttpHandler } = __nccwpck_require__(1279);
+const { AwsJson1_1Protocol } = __nccwpck_require__(7288);
+const { Sha256 } = __nccwpck_require__(9542);
+
+const defaultSecretsManagerHttpAuthSchemeParametersProvider = async (config, context, input) => {
+    return {
+        operation: getSmithyContext(context).operation,
+        region: await normalizeProvider(config.region)() || (() => {
+            throw new Error("expected `region` to be configured for `aws.auth#sigv4`");
+        })(),
+    };
+};
+function createAwsAuthSigv4HttpAuthOption(authParameters) {
+    return {
+        schemeId: "aws.auth#sigv4",
+        signingProperties: {
+            name: "secretsmanager",
+            region: authParameters.region,
+        },
+        propertiesExtractor: (config, context) => ({
+            signingProperties: {
+                config,
+                context,
+            },
+        }),
+    };
+}
+const defaultSecretsManagerHttpAuthSchemeProvider = (authParameters) => {
+    const options = [];
+    switch (authParameters.operation) {
+        default: {
+            options.push(createAwsAuthSigv4HttpAuthOption(authParameters));
+        }
+    }
+    return options;
+};
+const resolveHttpAuthSchemeConfig = (config) => {
+    const config_0 = resolveAwsSdkSigV4Config(config);
+    return Object.assign(config_0, {
+        authSchemePreference: normalizeProvider(config.authSchemePreference ?? []),
+    });
+};
+
+const resolveClientEndpointParameters = (options) => {
+    return Object.assign(options, {
+        useDualstackEndpoint: options.useDualstackEndpoint ?? false,
+        useFipsEndpoint: options.useFipsEndpoint ?? false,
+        defaultSigningName: "secretsmanager",
+    });
+};
+const commonParams = {
+    UseFIPS: { type: "builtInParams", name: "useFipsEndpoint" },
+    Endpoint: { type: "builtInParams", name: "endpoint" },
+    Region: { type: "builtInParams", name: "region" },
+    UseDualStack: { type: "builtInParams", name: "useDualstackEndpoint" },
+};
+
+var version = "3.1163.0";
+var packageInfo = {
+	version: version};
+
+const m = "ref";
+const a = -1, b = true, c = "isSet", d = "PartitionResult", e = "booleanEquals", f = "getAttr", g = "stringEquals", h = { [m]: "Endpoint" }, i = { [m]: d }, j = { "fn": f, "argv": [i, "name"] }, k = {}, l = [{ [m]: "Region" }];
+const _data = {
+    conditions: [
+        [c, [h]],
+        [c, l],
+        ["aws.partition", l, d],
+        [e, [{ [m]: "UseFIPS" }, b]],
+        [e, [{ [m]: "UseDualStack" }, b]],
+        [e, [{ fn: f, argv: [i, "supportsDualStack"] }, b]],
+        [e, [{ fn: f, argv: [i, "supportsFIPS"] }, b]],
+        [g, [j, "aws"]],
+        [g, [j, "aws-cn"]],
+        [g, [j, "aws-us-gov"]]
+    ],
+    results: [
+        [a],
+        [a, "Invalid Configuration: FIPS and custom endpoint are not supported"],
+        [a, "Invalid Configuration: Dualstack and custom endpoint are not supported"],
+        [h, k],
+        ["https://secretsmanager-fips.{Region}.amazonaws.com", k],
+        ["https://secretsmanager-fips.{Region}.{PartitionResult#dualStackDnsSuffix}", k],
+        [a, "FIPS and DualStack are enabled, but this partition does not support one or both"],
+        ["https://secretsmanager-fips.{Region}.{PartitionResult#dnsSuffix}", k],
+        [a, "FIPS is enabled but this partition does not support FIPS"],
+        ["https://secretsmanager.{Region}.amazonaws.com", k],
+        ["https://secretsmanager.{Region}.amazonaws.com.cn", k],
+        ["https://secretsmanager.{Region}.{PartitionResult#dualStackDnsSuffix}", k],
+        [a, "DualStack is enabled but this partition does not support DualStack"],
+        ["https://secretsmanager.{Region}.{PartitionResult#dnsSuffix}", k],
+        [a, "Invalid Configuration: Missing Region"]
+    ]
+};
+const root = 2;
+const r = 100_000_000;
+const nodes = new Int32Array([
+    -1, 1, -1,
+    0, 17, 3,
+    1, 4, r + 14,
+    2, 5, r + 14,
+    3, 11, 6,
+    4, 7, r + 13,
+    5, 8, r + 12,
+    7, r + 9, 9,
+    8, r + 10, 10,
+    9, r + 9, r + 11,
+    4, 13, 12,
+    6, r + 7, r + 8,
+    5, 14, r + 6,
+    6, 15, r + 6,
+    7, r + 4, 16,
+    9, r + 4, r + 5,
+    3, r + 1, 18,
+    4, r + 2, r + 3,
+]);
+const bdd = BinaryDecisionDiagram.from(nodes, root, _data.conditions, _data.results);
+
+const cache = new EndpointCache({
+    size: 50,
+    params: ["Endpoint", "Region", "UseDualStack", "UseFIPS"],
+});
+const defaultEndpointResolver = (endpointParams, context = {}) => {
+    return cache.get(endpointParams, () => decideEndpoint(bdd, {
+        endpointParams: endpointParams,
+        logger: context.logger,
+    }));
+};
+customEndpointFunctions.aws = awsEndpointFunctions;
+
+class SecretsManagerServiceException extends ServiceException {
+    static shapeId = "smithy.ts.sdk.synthetic.com.amazonaws.secretsmanager#SecretsManagerServiceException";
+    constructor(options) {
+        super(options);
+        Object.setPrototypeOf(this, SecretsManagerServiceException.prototype);
+    }
+}
+
+class DecryptionFailure extends SecretsManagerServiceException {
+    static shapeId = "com.amazonaws.secretsmanager#DecryptionFailure";
+    name = "DecryptionFailure";
+    $fault = "client";
+    Message;
+    constructor(opts) {
+        super({
+            name: "DecryptionFailure",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, DecryptionFailure.prototype);
+        this.Message = opts.Message;
+    }
+}
+class InternalServiceError extends SecretsManagerServiceException {
+    static shapeId = "com.amazonaws.secretsmanager#InternalServiceError";
+    name = "InternalServiceError";
+    $fault = "server";
+    Message;
+    constructor(opts) {
+        super({
+            name: "InternalServiceError",
+            $fault: "server",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, InternalServiceError.prototype);
+        this.Message = opts.Message;
+    }
+}
+class InvalidNextTokenException extends SecretsManagerServiceException {
+    static shapeId = "com.amazonaws.secretsmanager#InvalidNextTokenException";
+    name = "InvalidNextTokenException";
+    $fault = "client";
+    Message;
+    constructor(opts) {
+        super({
+            name: "InvalidNextTokenException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, InvalidNextTokenException.prototype);
+        this.Message = opts.Message;
+    }
+}
+class InvalidParameterException extends SecretsManagerServiceException {
+    static shapeId = "com.amazonaws.secretsmanager#InvalidParameterException";
+    name = "InvalidParameterException";
+    $fault = "client";
+    Message;
+    constructor(opts) {
+        super({
+            name: "InvalidParameterException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, InvalidParameterException.prototype);
+        this.Message = opts.Message;
+    }
+}
+class InvalidRequestException extends SecretsManagerServiceException {
+    static shapeId = "com.amazonaws.secretsmanager#InvalidRequestException";
+    name = "InvalidRequestException";
+    $fault = "client";
+    Message;
+    constructor(opts) {
+        super({
+            name: "InvalidRequestException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, InvalidRequestException.prototype);
+        this.Message = opts.Message;
+    }
+}
+class ResourceNotFoundException extends SecretsManagerServiceException {
+    static shapeId = "com.amazonaws.secretsmanager#ResourceNotFoundException";
+    name = "ResourceNotFoundException";
+    $fault = "client";
+    Message;
+    constructor(opts) {
+        super({
+            name: "ResourceNotFoundException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, ResourceNotFoundException.prototype);
+        this.Message = opts.Message;
+    }
+}
+class EncryptionFailure extends SecretsManagerServiceException {
+    static shapeId = "com.amazonaws.secretsmanager#EncryptionFailure";
+    name = "EncryptionFailure";
+    $fault = "client";
+    Message;
+    constructor(opts) {
+        super({
+            name: "EncryptionFailure",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, EncryptionFailure.prototype);
+        this.Message = opts.Message;
+    }
+}
+class LimitExceededException extends SecretsManagerServiceException {
+    static shapeId = "com.amazonaws.secretsmanager#LimitExceededException";
+    name = "LimitExceededException";
+    $fault = "client";
+    Message;
+    constructor(opts) {
+        super({
+            name: "LimitExceededException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, LimitExceededException.prototype);
+        this.Message = opts.Message;
+    }
+}
+class MalformedPolicyDocumentException extends SecretsManagerServiceException {
+    static shapeId = "com.amazonaws.secretsmanager#MalformedPolicyDocumentException";
+    name = "MalformedPolicyDocumentException";
+    $fault = "client";
+    Message;
+    constructor(opts) {
+        super({
+            name: "MalformedPolicyDocumentException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, MalformedPolicyDocumentException.prototype);
+        this.Message = opts.Message;
+    }
+}
+class PreconditionNotMetException extends SecretsManagerServiceException {
+    static shapeId = "com.amazonaws.secretsmanager#PreconditionNotMetException";
+    name = "PreconditionNotMetException";
+    $fault = "client";
+    Message;
+    constructor(opts) {
+        super({
+            name: "PreconditionNotMetException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, PreconditionNotMetException.prototype);
+        this.Message = opts.Message;
+    }
+}
+class ResourceExistsException extends SecretsManagerServiceException {
+    static shapeId = "com.amazonaws.secretsmanager#ResourceExistsException";
+    name = "ResourceExistsException";
+    $fault = "client";
+    Message;
+    constructor(opts) {
+        super({
+            name: "ResourceExistsException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, ResourceExistsException.prototype);
+        this.Message = opts.Message;
+    }
+}
+class PublicPolicyException extends SecretsManagerServiceException {
+    static shapeId = "com.amazonaws.secretsmanager#PublicPolicyException";
+    name = "PublicPolicyException";
+    $fault = "client";
+    Message;
+    constructor(opts) {
+        super({
+            name: "PublicPolicyException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, PublicPolicyException.prototype);
+        this.Message = opts.Message;
+    }
+}
+
+const _AAD = "AutomaticallyAfterDays";
+const _APIELT = "APIErrorListType";
+const _APIET = "APIErrorType";
+const _ARN = "ARN";
+const _ARR = "AddReplicaRegions";
+const _ARRLT = "AddReplicaRegionListType";
+const _BGSV = "BatchGetSecretValue";
+const _BGSVR = "BatchGetSecretValueRequest";
+const _BGSVRa = "BatchGetSecretValueResponse";
+const _BPP = "BlockPublicPolicy";
+const _CD = "CreatedDate";
+const _CN = "CheckName";
+const _CRS = "CancelRotateSecret";
+const _CRSR = "CancelRotateSecretRequest";
+const _CRSRa = "CancelRotateSecretResponse";
+const _CRT = "ClientRequestToken";
+const _CS = "CreateSecret";
+const _CSR = "CreateSecretRequest";
+const _CSRr = "CreateSecretResponse";
+const _D = "Description";
+const _DD = "DeletionDate";
+const _DDe = "DeletedDate";
+const _DF = "DecryptionFailure";
+const _DRP = "DeleteResourcePolicy";
+const _DRPR = "DeleteResourcePolicyRequest";
+const _DRPRe = "DeleteResourcePolicyResponse";
+const _DS = "DeleteSecret";
+const _DSR = "DeleteSecretRequest";
+const _DSRe = "DeleteSecretResponse";
+const _DSRes = "DescribeSecretRequest";
+const _DSResc = "DescribeSecretResponse";
+const _DSe = "DescribeSecret";
+const _Du = "Duration";
+const _E = "Errors";
+const _EC = "ErrorCode";
+const _ECx = "ExcludeCharacters";
+const _EF = "EncryptionFailure";
+const _EL = "ExcludeLowercase";
+const _EM = "ErrorMessage";
+const _EN = "ExcludeNumbers";
+const _EP = "ExcludePunctuation";
+const _ESRM = "ExternalSecretRotationMetadata";
+const _ESRMI = "ExternalSecretRotationMetadataItem";
+const _ESRMT = "ExternalSecretRotationMetadataType";
+const _ESRRA = "ExternalSecretRotationRoleArn";
+const _EU = "ExcludeUppercase";
+const _F = "Filters";
+const _FDWR = "ForceDeleteWithoutRecovery";
+const _FLT = "FiltersListType";
+const _FORS = "ForceOverwriteReplicaSecret";
+const _Fi = "Filter";
+const _GRP = "GetRandomPassword";
+const _GRPR = "GetRandomPasswordRequest";
+const _GRPRe = "GetRandomPasswordResponse";
+const _GRPRet = "GetResourcePolicyRequest";
+const _GRPRete = "GetResourcePolicyResponse";
+const _GRPe = "GetResourcePolicy";
+const _GSV = "GetSecretValue";
+const _GSVR = "GetSecretValueRequest";
+const _GSVRe = "GetSecretValueResponse";
+const _ID = "IncludeDeprecated";
+const _INTE = "InvalidNextTokenException";
+const _IPD = "IncludePlannedDeletion";
+const _IPE = "InvalidParameterException";
+const _IRE = "InvalidRequestException";
+const _IS = "IncludeSpace";
+const _ISE = "InternalServiceError";
+const _K = "Key";
+const _KKI = "KmsKeyId";
+const _KKIm = "KmsKeyIds";
+const _LAD = "LastAccessedDate";
+const _LCD = "LastChangedDate";
+const _LEE = "LimitExceededException";
+const _LRD = "LastRotatedDate";
+const _LS = "ListSecrets";
+const _LSR = "ListSecretsRequest";
+const _LSRi = "ListSecretsResponse";
+const _LSVI = "ListSecretVersionIds";
+const _LSVIR = "ListSecretVersionIdsRequest";
+const _LSVIRi = "ListSecretVersionIdsResponse";
+const _M = "Message";
+const _MPDE = "MalformedPolicyDocumentException";
+const _MR = "MaxResults";
+const _MTVI = "MoveToVersionId";
+const _N = "Name";
+const _NRD = "NextRotationDate";
+const _NT = "NextToken";
+const _OS = "OwningService";
+const _PL = "PasswordLength";
+const _PNME = "PreconditionNotMetException";
+const _PPE = "PublicPolicyException";
+const _PR = "PrimaryRegion";
+const _PRP = "PutResourcePolicy";
+const _PRPR = "PutResourcePolicyRequest";
+const _PRPRu = "PutResourcePolicyResponse";
+const _PSV = "PutSecretValue";
+const _PSVR = "PutSecretValueRequest";
+const _PSVRu = "PutSecretValueResponse";
+const _PVP = "PolicyValidationPassed";
+const _R = "Region";
+const _RE = "RotationEnabled";
+const _REE = "ResourceExistsException";
+const _REIT = "RequireEachIncludedType";
+const _RFVI = "RemoveFromVersionId";
+const _RI = "RotateImmediately";
+const _RLARN = "RotationLambdaARN";
+const _RNFE = "ResourceNotFoundException";
+const _RP = "RandomPassword";
+const _RPT = "RandomPasswordType";
+const _RPe = "ResourcePolicy";
+const _RR = "RotationRules";
+const _RRFR = "RemoveRegionsFromReplication";
+const _RRFRR = "RemoveRegionsFromReplicationRequest";
+const _RRFRRe = "RemoveRegionsFromReplicationResponse";
+const _RRR = "RemoveReplicaRegions";
+const _RRT = "ReplicaRegionType";
+const _RRTo = "RotationRulesType";
+const _RS = "ReplicationStatus";
+const _RSLT = "ReplicationStatusListType";
+const _RSR = "RestoreSecretRequest";
+const _RSRe = "RestoreSecretResponse";
+const _RSRo = "RotateSecretRequest";
+const _RSRot = "RotateSecretResponse";
+const _RST = "ReplicationStatusType";
+const _RSTR = "ReplicateSecretToRegions";
+const _RSTRR = "ReplicateSecretToRegionsRequest";
+const _RSTRRe = "ReplicateSecretToRegionsResponse";
+const _RSe = "RestoreSecret";
+const _RSo = "RotateSecret";
+const _RT = "RotationToken";
+const _RTT = "RotationTokenType";
+const _RWID = "RecoveryWindowInDays";
+const _S = "Status";
+const _SB = "SecretBinary";
+const _SBT = "SecretBinaryType";
+const _SBo = "SortBy";
+const _SE = "ScheduleExpression";
+const _SI = "SecretId";
+const _SIL = "SecretIdList";
+const _SL = "SecretList";
+const _SLE = "SecretListEntry";
+const _SLT = "SecretListType";
+const _SM = "StatusMessage";
+const _SO = "SortOrder";
+const _SRTR = "StopReplicationToReplica";
+const _SRTRR = "StopReplicationToReplicaRequest";
+const _SRTRRt = "StopReplicationToReplicaResponse";
+const _SS = "SecretString";
+const _SST = "SecretStringType";
+const _SV = "SecretValues";
+const _SVE = "SecretValueEntry";
+const _SVLE = "SecretVersionsListEntry";
+const _SVLT = "SecretVersionsListType";
+const _SVT = "SecretValuesType";
+const _SVTS = "SecretVersionsToStages";
+const _SVTSMT = "SecretVersionsToStagesMapType";
+const _T = "Tags";
+const _TK = "TagKeys";
+const _TLT = "TagListType";
+const _TR = "TagResource";
+const _TRR = "TagResourceRequest";
+const _Ta = "Tag";
+const _Ty = "Type";
+const _UR = "UntagResource";
+const _URR = "UntagResourceRequest";
+const _US = "UpdateSecret";
+const _USR = "UpdateSecretRequest";
+const _USRp = "UpdateSecretResponse";
+const _USVS = "UpdateSecretVersionStage";
+const _USVSR = "UpdateSecretVersionStageRequest";
+const _USVSRp = "UpdateSecretVersionStageResponse";
+const _V = "Value";
+const _VE = "ValidationErrors";
+const _VEE = "ValidationErrorsEntry";
+const _VET = "ValidationErrorsType";
+const _VI = "VersionId";
+const _VITS = "VersionIdsToStages";
+const _VRP = "ValidateResourcePolicy";
+const _VRPR = "ValidateResourcePolicyRequest";
+const _VRPRa = "ValidateResourcePolicyResponse";
+const _VS = "VersionStage";
+const _VSe = "VersionStages";
+const _Va = "Values";
+const _Ve = "Versions";
+const _c = "client";
+const _e = "error";
+const _s = "smithy.ts.sdk.synthetic.com.amazonaws.secretsmanager";
+const _se = "server";
+const n0 = "com.amazonaws.secretsmanager";
+const _s_registry = new TypeRegistry(_s);
+var SecretsManagerServiceException$ = [-3, _s, "SecretsManagerServiceException", 0, [], []];
+_s_registry.registerError(SecretsManagerServiceException$, SecretsManagerServiceException);
+const n0_registry = new TypeRegistry(n0);
+var DecryptionFailure$ = [-3, n0, _DF,
+    { [_e]: _c },
+    [_M],
+    [0]
+];
+n0_registry.registerError(DecryptionFailure$, DecryptionFailure);
+var EncryptionFailure$ = [-3, n0, _EF,
+    { [_e]: _c },
+    [_M],
+    [0]
+];
+n0_registry.registerError(EncryptionFailure$, EncryptionFailure);
+var InternalServiceError$ = [-3, n0, _ISE,
+    { [_e]: _se },
+    [_M],
+    [0]
+];
+n0_registry.registerError(InternalServiceError$, InternalServiceError);
+var InvalidNextTokenException$ = [-3, n0, _INTE,
+    { [_e]: _c },
+    [_M],
+    [0]
+];
+n0_registry.registerError(InvalidNextTokenException$, InvalidNextTokenException);
+var InvalidParameterException$ = [-3, n0, _IPE,
+    { [_e]: _c },
+    [_M],
+    [0]
+];
+n0_registry.registerError(InvalidParameterException$, InvalidParameterException);
+var InvalidRequestException$ = [-3, n0, _IRE,
+    { [_e]: _c },
+    [_M],
+    [0]
+];
+n0_registry.registerError(InvalidRequestException$, InvalidRequestException);
+var LimitExceededException$ = [-3, n0, _LEE,
+    { [_e]: _c },
+    [_M],
+    [0]
+];
+n0_registry.registerError(LimitExceededException$, LimitExceededException);
+var MalformedPolicyDocumentException$ = [-3, n0, _MPDE,
+    { [_e]: _c },
+    [_M],
+    [0]
+];
+n0_registry.registerError(MalformedPolicyDocumentException$, MalformedPolicyDocumentException);
+var PreconditionNotMetException$ = [-3, n0, _PNME,
+    { [_e]: _c },
+    [_M],
+    [0]
+];
+n0_registry.registerError(PreconditionNotMetException$, PreconditionNotMetException);
+var PublicPolicyException$ = [-3, n0, _PPE,
+    { [_e]: _c },
+    [_M],
+    [0]
+];
+n0_registry.registerError(PublicPolicyException$, PublicPolicyException);
+var ResourceExistsException$ = [-3, n0, _REE,
+    { [_e]: _c },
+    [_M],
+    [0]
+];
+n0_registry.registerError(ResourceExistsException$, ResourceExistsException);
+var ResourceNotFoundException$ = [-3, n0, _RNFE,
+    { [_e]: _c },
+    [_M],
+    [0]
+];
+n0_registry.registerError(ResourceNotFoundException$, ResourceNotFoundException);
+const errorTypeRegistries = [
+    _s_registry,
+    n0_registry,
+];
+var RandomPasswordType = [0, n0, _RPT, 8, 0];
+var RotationTokenType = [0, n0, _RTT, 8, 0];
+var SecretBinaryType = [0, n0, _SBT, 8, 21];
+var SecretStringType = [0, n0, _SST, 8, 0];
+var APIErrorType$ = [3, n0, _APIET,
+    0,
+    [_SI, _EC, _M],
+    [0, 0, 0]
+];
+var BatchGetSecretValueRequest$ = [3, n0, _BGSVR,
+    0,
+    [_SIL, _F, _MR, _NT],
+    [64 | 0, () => FiltersListType, 1, 0]
+];
+var BatchGetSecretValueResponse$ = [3, n0, _BGSVRa,
+    0,
+    [_SV, _NT, _E],
+    [[() => SecretValuesType, 0], 0, () => APIErrorListType]
+];
+var CancelRotateSecretRequest$ = [3, n0, _CRSR,
+    0,
+    [_SI],
+    [0], 1
+];
+var CancelRotateSecretResponse$ = [3, n0, _CRSRa,
+    0,
+    [_ARN, _N, _VI],
+    [0, 0, 0]
+];
+var CreateSecretRequest$ = [3, n0, _CSR,
+    0,
+    [_N, _CRT, _D, _KKI, _SB, _SS, _T, _ARR, _FORS, _Ty],
+    [0, [0, 4], 0, 0, [() => SecretBinaryType, 0], [() => SecretStringType, 0], () => TagListType, () => AddReplicaRegionListType, 2, 0], 1
+];
+var CreateSecretResponse$ = [3, n0, _CSRr,
+    0,
+    [_ARN, _N, _VI, _RS],
+    [0, 0, 0, () => ReplicationStatusListType]
+];
+var DeleteResourcePolicyRequest$ = [3, n0, _DRPR,
+    0,
+    [_SI],
+    [0], 1
+];
+var DeleteResourcePolicyResponse$ = [3, n0, _DRPRe,
+    0,
+    [_ARN, _N],
+    [0, 0]
+];
+var DeleteSecretRequest$ = [3, n0, _DSR,
+    0,
+    [_SI, _RWID, _FDWR],
+    [0, 1, 2], 1
+];
+var DeleteSecretResponse$ = [3, n0, _DSRe,
+    0,
+    [_ARN, _N, _DD],
+    [0, 0, 4]
+];
+var DescribeSecretRequest$ = [3, n0, _DSRes,
+    0,
+    [_SI],
+    [0], 1
+];
+var DescribeSecretResponse$ = [3, n0, _DSResc,
+    0,
+    [_ARN, _N, _Ty, _D, _KKI, _RE, _RLARN, _RR, _ESRM, _ESRRA, _LRD, _LCD, _LAD, _DDe, _NRD, _T, _VITS, _OS, _CD, _PR, _RS],
+    [0, 0, 0, 0, 0, 2, 0, () => RotationRulesType$, () => ExternalSecretRotationMetadataType, 0, 4, 4, 4, 4, 4, () => TagListType, [2, n0, _SVTSMT, 0, 0, 64 | 0], 0, 4, 0, () => ReplicationStatusListType]
+];
+var ExternalSecretRotationMetadataItem$ = [3, n0, _ESRMI,
+    0,
+    [_K, _V],
+    [0, 0]
+];
+var Filter$ = [3, n0, _Fi,
+    0,
+    [_K, _Va],
+    [0, 64 | 0]
+];
+var GetRandomPasswordRequest$ = [3, n0, _GRPR,
+    0,
+    [_PL, _ECx, _EN, _EP, _EU, _EL, _IS, _REIT],
+    [1, 0, 2, 2, 2, 2, 2, 2]
+];
+var GetRandomPasswordResponse$ = [3, n0, _GRPRe,
+    0,
+    [_RP],
+    [[() => RandomPasswordType, 0]]
+];
+var GetResourcePolicyRequest$ = [3, n0, _GRPRet,
+    0,
+    [_SI],
+    [0], 1
+];
+var GetResourcePolicyResponse$ = [3, n0, _GRPRete,
+    0,
+    [_ARN, _N, _RPe],
+    [0, 0, 0]
+];
+var GetSecretValueRequest$ = [3, n0, _GSVR,
+    0,
+    [_SI, _VI, _VS],
+    [0, 0, 0], 1
+];
+var GetSecretValueResponse$ = [3, n0, _GSVRe,
+    0,
+    [_ARN, _N, _VI, _SB, _SS, _VSe, _CD],
+    [0, 0, 0, [() => SecretBinaryType, 0], [() => SecretStringType, 0], 64 | 0, 4]
+];
+var ListSecretsRequest$ = [3, n0, _LSR,
+    0,
+    [_IPD, _MR, _NT, _F, _SO, _SBo],
+    [2, 1, 0, () => FiltersListType, 0, 0]
+];
+var ListSecretsResponse$ = [3, n0, _LSRi,
+    0,
+    [_SL, _NT],
+    [() => SecretListType, 0]
+];
+var ListSecretVersionIdsRequest$ = [3, n0, _LSVIR,
+    0,
+    [_SI, _MR, _NT, _ID],
+    [0, 1, 0, 2], 1
+];
+var ListSecretVersionIdsResponse$ = [3, n0, _LSVIRi,
+    0,
+    [_Ve, _NT, _ARN, _N],
+    [() => SecretVersionsListType, 0, 0, 0]
+];
+var PutResourcePolicyRequest$ = [3, n0, _PRPR,
+    0,
+    [_SI, _RPe, _BPP],
+    [0, 0, 2], 2
+];
+var PutResourcePolicyResponse$ = [3, n0, _PRPRu,
+    0,
+    [_ARN, _N],
+    [0, 0]
+];
+var PutSecretValueRequest$ = [3, n0, _PSVR,
+    0,
+    [_SI, _CRT, _SB, _SS, _VSe, _RT],
+    [0, [0, 4], [() => SecretBinaryType, 0], [() => SecretStringType, 0], 64 | 0, [() => RotationTokenType, 0]], 1
+];
+var PutSecretValueResponse$ = [3, n0, _PSVRu,
+    0,
+    [_ARN, _N, _VI, _VSe],
+    [0, 0, 0, 64 | 0]
+];
+var RemoveRegionsFromReplicationRequest$ = [3, n0, _RRFRR,
+    0,
+    [_SI, _RRR],
+    [0, 64 | 0], 2
+];
+var RemoveRegionsFromReplicationResponse$ = [3, n0, _RRFRRe,
+    0,
+    [_ARN, _RS],
+    [0, () => ReplicationStatusListType]
+];
+var ReplicaRegionType$ = [3, n0, _RRT,
+    0,
+    [_R, _KKI],
+    [0, 0]
+];
+var ReplicateSecretToRegionsRequest$ = [3, n0, _RSTRR,
+    0,
+    [_SI, _ARR, _FORS],
+    [0, () => AddReplicaRegionListType, 2], 2
+];
+var ReplicateSecretToRegionsResponse$ = [3, n0, _RSTRRe,
+    0,
+    [_ARN, _RS],
+    [0, () => ReplicationStatusListType]
+];
+var ReplicationStatusType$ = [3, n0, _RST,
+    0,
+    [_R, _KKI, _S, _SM, _LAD],
+    [0, 0, 0, 0, 4]
+];
+var RestoreSecretRequest$ = [3, n0, _RSR,
+    0,
+    [_SI],
+    [0], 1
+];
+var RestoreSecretResponse$ = [3, n0, _RSRe,
+    0,
+    [_ARN, _N],
+    [0, 0]
+];
+var RotateSecretRequest$ = [3, n0, _RSRo,
+    0,
+    [_SI, _CRT, _RLARN, _RR, _ESRM, _ESRRA, _RI],
+    [0, [0, 4], 0, () => RotationRulesType$, () => ExternalSecretRotationMetadataType, 0, 2], 1
+];
+var RotateSecretResponse$ = [3, n0, _RSRot,
+    0,
+    [_ARN, _N, _VI],
+    [0, 0, 0]
+];
+var RotationRulesType$ = [3, n0, _RRTo,
+    0,
+    [_AAD, _Du, _SE],
+    [1, 0, 0]
+];
+var SecretListEntry$ = [3, n0, _SLE,
+    0,
+    [_ARN, _N, _Ty, _D, _KKI, _RE, _RLARN, _RR, _ESRM, _ESRRA, _LRD, _LCD, _LAD, _DDe, _NRD, _T, _SVTS, _OS, _CD, _PR],
+    [0, 0, 0, 0, 0, 2, 0, () => RotationRulesType$, () => ExternalSecretRotationMetadataType, 0, 4, 4, 4, 4, 4, () => TagListType, [2, n0, _SVTSMT, 0, 0, 64 | 0], 0, 4, 0]
+];
+var SecretValueEntry$ = [3, n0, _SVE,
+    0,
+    [_ARN, _N, _VI, _SB, _SS, _VSe, _CD],
+    [0, 0, 0, [() => SecretBinaryType, 0], [() => SecretStringType, 0], 64 | 0, 4]
+];
+var SecretVersionsListEntry$ = [3, n0, _SVLE,
+    0,
+    [_VI, _VSe, _LAD, _CD, _KKIm],
+    [0, 64 | 0, 4, 4, 64 | 0]
+];
+var StopReplicationToReplicaRequest$ = [3, n0, _SRTRR,
+    0,
+    [_SI],
+    [0], 1
+];
+var StopReplicationToReplicaResponse$ = [3, n0, _SRTRRt,
+    0,
+    [_ARN],
+    [0]
+];
+var Tag$ = [3, n0, _Ta,
+    0,
+    [_K, _V],
+    [0, 0]
+];
+var TagResourceRequest$ = [3, n0, _TRR,
+    0,
+    [_SI, _T],
+    [0, () => TagListType], 2
+];
+var UntagResourceRequest$ = [3, n0, _URR,
+    0,
+    [_SI, _TK],
+    [0, 64 | 0], 2
+];
+var UpdateSecretRequest$ = [3, n0, _USR,
+    0,
+    [_SI, _CRT, _D, _KKI, _SB, _SS, _Ty],
+    [0, [0, 4], 0, 0, [() => SecretBinaryType, 0], [() => SecretStringType, 0], 0], 1
+];
+var UpdateSecretResponse$ = [3, n0, _USRp,
+    0,
+    [_ARN, _N, _VI],
+    [0, 0, 0]
+];
+var UpdateSecretVersionStageRequest$ = [3, n0, _USVSR,
+    0,
+    [_SI, _VS, _RFVI, _MTVI],
+    [0, 0, 0, 0], 2
+];
+var UpdateSecretVersionStageResponse$ = [3, n0, _USVSRp,
+    0,
+    [_ARN, _N],
+    [0, 0]
+];
+var ValidateResourcePolicyRequest$ = [3, n0, _VRPR,
+    0,
+    [_RPe, _SI],
+    [0, 0], 1
+];
+var ValidateResourcePolicyResponse$ = [3, n0, _VRPRa,
+    0,
+    [_PVP, _VE],
+    [2, () => ValidationErrorsType]
+];
+var ValidationErrorsEntry$ = [3, n0, _VEE,
+    0,
+    [_CN, _EM],
+    [0, 0]
+];
+var __Unit = "unit";
+var AddReplicaRegionListType = [1, n0, _ARRLT,
+    0, () => ReplicaRegionType$
+];
+var APIErrorListType = [1, n0, _APIELT,
+    0, () => APIErrorType$
+];
+var ExternalSecretRotationMetadataType = [1, n0, _ESRMT,
+    0, () => ExternalSecretRotationMetadataItem$
+];
+var FiltersListType = [1, n0, _FLT,
+    0, () => Filter$
+];
+var ReplicationStatusListType = [1, n0, _RSLT,
+    0, () => ReplicationStatusType$
+];
+var SecretListType = [1, n0, _SLT,
+    0, () => SecretListEntry$
+];
+var SecretValuesType = [1, n0, _SVT,
+    0, [() => SecretValueEntry$,
+        0]
+];
+var SecretVersionsListType = [1, n0, _SVLT,
+    0, () => SecretVersionsListEntry$
+];
+var TagListType = [1, n0, _TLT,
+    0, () => Tag$
+];
+var ValidationErrorsType = [1, n0, _VET,
+    0, () => ValidationErrorsEntry$
+];
+var BatchGetSecretValue$ = [9, n0, _BGSV,
+    0, () => BatchGetSecretValueRequest$, () => BatchGetSecretValueResponse$
+];
+var CancelRotateSecret$ = [9, n0, _CRS,
+    0, () => CancelRotateSecretRequest$, () => CancelRotateSecretResponse$
+];
+var CreateSecret$ = [9, n0, _CS,
+    0, () => CreateSecretRequest$, () => CreateSecretResponse$
+];
+var DeleteResourcePolicy$ = [9, n0, _DRP,
+    0, () => DeleteResourcePolicyRequest$, () => DeleteResourcePolicyResponse$
+];
+var DeleteSecret$ = [9, n0, _DS,
+    0, () => DeleteSecretRequest$, () => DeleteSecretResponse$
+];
+var DescribeSecret$ = [9, n0, _DSe,
+    0, () => DescribeSecretRequest$, () => DescribeSecretResponse$
+];
+var GetRandomPassword$ = [9, n0, _GRP,
+    0, () => GetRandomPasswordRequest$, () => GetRandomPasswordResponse$
+];
+var GetResourcePolicy$ = [9, n0, _GRPe,
+    0, () => GetResourcePolicyRequest$, () => GetResourcePolicyResponse$
+];
+var GetSecretValue$ = [9, n0, _GSV,
+    0, () => GetSecretValueRequest$, () => GetSecretValueResponse$
+];
+var ListSecrets$ = [9, n0, _LS,
+    0, () => ListSecretsRequest$, () => ListSecretsResponse$
+];
+var ListSecretVersionIds$ = [9, n0, _LSVI,
+    0, () => ListSecretVersionIdsRequest$, () => ListSecretVersionIdsResponse$
+];
+var PutResourcePolicy$ = [9, n0, _PRP,
+    0, () => PutResourcePolicyRequest$, () => PutResourcePolicyResponse$
+];
+var PutSecretValue$ = [9, n0, _PSV,
+    0, () => PutSecretValueRequest$, () => PutSecretValueResponse$
+];
+var RemoveRegionsFromReplication$ = [9, n0, _RRFR,
+    0, () => RemoveRegionsFromReplicationRequest$, () => RemoveRegionsFromReplicationResponse$
+];
+var ReplicateSecretToRegions$ = [9, n0, _RSTR,
+    0, () => ReplicateSecretToRegionsRequest$, () => ReplicateSecretToRegionsResponse$
+];
+var RestoreSecret$ = [9, n0, _RSe,
+    0, () => RestoreSecretRequest$, () => RestoreSecretResponse$
+];
+var RotateSecret$ = [9, n0, _RSo,
+    0, () => RotateSecretRequest$, () => RotateSecretResponse$
+];
+var StopReplicationToReplica$ = [9, n0, _SRTR,
+    0, () => StopReplicationToReplicaRequest$, () => StopReplicationToReplicaResponse$
+];
+var TagResource$ = [9, n0, _TR,
+    0, () => TagResourceRequest$, () => __Unit
+];
+var UntagResource$ = [9, n0, _UR,
+    0, () => UntagResourceRequest$, () => __Unit
+];
+var UpdateSecret$ = [9, n0, _US,
+    0, () => UpdateSecretRequest$, () => UpdateSecretResponse$
+];
+var UpdateSecretVersionStage$ = [9, n0, _USVS,
+    0, () => UpdateSecretVersionStageRequest$, () => UpdateSecretVersionStageResponse$
+];
+var ValidateResourcePolicy$ = [9, n0, _VRP,
+    0, () => ValidateResourcePolicyRequest$, () => ValidateResourcePolicyResponse$
+];
+
+const getRuntimeConfig$1 = (config) => {
+    return {
+        apiVersion: "2017-10-17",
+        base64Decoder: config?.base64Decoder ?? fromBase64,
+        base64Encoder: config?.base64Encoder ?? toBase64,
+        disableHostPrefix: config?.disableHostPrefix ?? false,
+        endpointProvider: config?.endpointProvider ?? defaultEndpointResolver,
+        extensions: config?.extensions ?? [],
+        httpAuthSchemeProvider: config?.httpAuthSchemeProvider ?? defaultSecretsManagerHttpAuthSchemeProvider,
+        httpAuthSchemes: config?.httpAuthSchemes ?? [
+            {
+                schemeId: "aws.auth#sigv4",
+                identityProvider: (ipc) => ipc.getIdentityProvider("aws.auth#sigv4"),
+                signer: new AwsSdkSigV4Signer(),
+            },
+        ],
+        logger: config?.logger ?? new NoOpLogger(),
+        protocol: config?.protocol ?? AwsJson1_1Protocol,
+        protocolSettings: config?.protocolSettings ?? {
+            defaultNamespace: "com.amazonaws.secretsmanager",
+            errorTypeRegistries,
+            version: "2017-10-17",
+            serviceTarget: "secretsmanager",
+        },
+        serviceId: config?.serviceId ?? "Secrets Manager",
+        sha256: config?.sha256 ?? Sha256,
+        urlParser: config?.urlParser ?? parseUrl,
+        utf8Decoder: config?.utf8Decoder ?? fromUtf8,
+        utf8Encoder: config?.utf8Encoder ?? toUtf8,
+    };
+};
+
+const getRuntimeConfig = (config) => {
+    emitWarningIfUnsupportedVersion(process.version);
+    const defaultsMode = resolveDefaultsModeConfig(config);
+    const defaultConfigProvider = () => defaultsMode().then(loadConfigsForDefaultMode);
+    const clientSharedValues = getRuntimeConfig$1(config);
+    emitWarningIfUnsupportedVersion$1(process.version);
+    const loaderConfig = {
+        profile: config?.profile,
+        logger: clientSharedValues.logger,
+    };
+    return {
+        ...clientSharedValues,
+        ...config,
+        runtime: "node",
+        defaultsMode,
+        authSchemePreference: config?.authSchemePreference ?? loadConfig(NODE_AUTH_SCHEME_PREFERENCE_OPTIONS, loaderConfig),
+        bodyLengthChecker: config?.bodyLengthChecker ?? calculateBodyLength,
+        credentialDefaultProvider: config?.credentialDefaultProvider ?? defaultProvider,
+        defaultSocketTimeout: getDefaultSocketTimeout(config?.requestHandler, 300_000),
+        defaultUserAgentProvider: config?.defaultUserAgentProvider ?? createDefaultUserAgentProvider({ serviceId: clientSharedValues.serviceId, clientVersion: packageInfo.version }),
+        maxAttempts: config?.maxAttempts ?? loadConfig(NODE_MAX_ATTEMPT_CONFIG_OPTIONS, config),
+        region: config?.region ?? loadConfig(NODE_REGION_CONFIG_OPTIONS, { ...NODE_REGION_CONFIG_FILE_OPTIONS, ...loaderConfig }),
+        requestHandler: NodeHttpHandler.create(config?.requestHandler ?? defaultConfigProvider),
+        retryMode: config?.retryMode ??
+            loadConfig({
+                ...NODE_RETRY_MODE_CONFIG_OPTIONS,
+                default: async () => (await defaultConfigProvider()).retryMode || DEFAULT_RETRY_MODE,
+            }, config),
+        streamCollector: config?.streamCollector ?? streamCollector,
+        useDualstackEndpoint: config?.useDualstackEndpoint ?? loadConfig(NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, loaderConfig),
+        useFipsEndpoint: config?.useFipsEndpoint ?? loadConfig(NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, loaderConfig),
+        userAgentAppId: config?.userAgentAppId ?? loadConfig(NODE_APP_ID_CONFIG_OPTIONS, loaderConfig),
+    };
+};
+
+const getHttpAuthExtensionConfiguration = (runtimeConfig) => {
+    const _httpAuthSchemes = runtimeConfig.httpAuthSchemes;
+    let _httpAuthSchemeProvider = runtimeConfig.httpAuthSchemeProvider;
+    let _credentials = runtimeConfig.credentials;
+    return {
+        setHttpAuthScheme(httpAuthScheme) {
+            const index = _httpAuthSchemes.findIndex((scheme) => scheme.schemeId === httpAuthScheme.schemeId);
+            if (index === -1) {
+                _httpAuthSchemes.push(httpAuthScheme);
+            }
+            else {
+                _httpAuthSchemes.splice(index, 1, httpAuthScheme);
+            }
+        },
+        httpAuthSchemes() {
+            return _httpAuthSchemes;
+        },
+        setHttpAuthSchemeProvider(httpAuthSchemeProvider) {
+            _httpAuthSchemeProvider = httpAuthSchemeProvider;
+        },
+        httpAuthSchemeProvider() {
+            return _httpAuthSchemeProvider;
+        },
+        setCredentials(credentials) {
+            _credentials = credentials;
+        },
+        credentials() {
+            return _credentials;
+        },
+    };
+};
+const resolveHttpAuthRuntimeConfig = (config) => {
+    return {
+        httpAuthSchemes: config.httpAuthSchemes(),
+        httpAuthSchemeProvider: config.httpAuthSchemeProvider(),
+        credentials: config.credentials(),
+    };
+};
+
+const resolveRuntimeExtensions = (runtimeConfig, extensions) => {
+    const extensionConfiguration = Object.assign(getAwsRegionExtensionConfiguration(runtimeConfig), getDefaultExtensionConfiguration(runtimeConfig), getHttpHandlerExtensionConfiguration(runtimeConfig), getHttpAuthExtensionConfiguration(runtimeConfig));
+    extensions.forEach((extension) => extension.configure(extensionConfiguration));
+    return Object.assign(runtimeConfig, resolveAwsRegionExtensionConfiguration(extensionConfiguration), resolveDefaultRuntimeConfig(extensionConfiguration), resolveHttpHandlerRuntimeConfig(extensionConfiguration), resolveHttpAuthRuntimeConfig(extensionConfiguration));
+};
+
+class SecretsManagerClient extends Client {
+    config;
+    constructor(...[configuration]) {
+        const _config_0 = getRuntimeConfig(configuration || {});
+        super(_config_0);
+        this.initConfig = _config_0;
+        const _config_1 = resolveClientEndpointParameters(_config_0);
+        const _config_2 = resolveUserAgentConfig(_config_1);
+        const _config_3 = resolveRetryConfig(_config_2);
+        const _config_4 = resolveRegionConfig(_config_3);
+        const _config_5 = resolveHostHeaderConfig(_config_4);
+        const _config_6 = resolveEndpointConfig(_config_5);
+        const _config_7 = resolveHttpAuthSchemeConfig(_config_6);
+        const _config_8 = resolveRuntimeExtensions(_config_7, configuration?.extensions || []);
+        this.config = _config_8;
+        this.middlewareStack.use(getSchemaSerdePlugin(this.config));
+        this.middlewareStack.use(getUserAgentPlugin(this.config));
+        this.middlewareStack.use(getRetryPlugin(this.config));
+        this.middlewareStack.use(getContentLengthPlugin(this.config));
+        this.middlewareStack.use(getHostHeaderPlugin(this.config));
+        this.middlewareStack.use(getLoggerPlugin(this.config));
+        this.middlewareStack.use(getRecursionDetectionPlugin(this.config));
+        this.middlewareStack.use(getHttpAuthSchemeEndpointRuleSetPlugin(this.config, {
+            httpAuthSchemeParametersProvider: defaultSecretsManagerHttpAuthSchemeParametersProvider,
+            identityProviderConfigProvider: async (config) => new DefaultIdentityProviderConfig({
+                "aws.auth#sigv4": config.credentials,
+            }),
+        }));
+        this.middlewareStack.use(getHttpSigningPlugin(this.config));
+    }
+    destroy() {
+        super.destroy();
+    }
+}
+
+const command = makeBuilder(commonParams, "secretsmanager", "SecretsManagerClient", getEndpointPlugin);
+const _ep0 = {};
+const _mw0 = (Command, cs, config, o) => [];
+
+class BatchGetSecretValueCommand extends command(_ep0, _mw0, "BatchGetSecretValue", BatchGetSecretValue$) {
+}
+
+class CancelRotateSecretCommand extends command(_ep0, _mw0, "CancelRotateSecret", CancelRotateSecret$) {
+}
+
+class CreateSecretCommand extends command(_ep0, _mw0, "CreateSecret", CreateSecret$) {
+}
+
+class DeleteResourcePolicyCommand extends command(_ep0, _mw0, "DeleteResourcePolicy", DeleteResourcePolicy$) {
+}
+
+class DeleteSecretCommand extends command(_ep0, _mw0, "DeleteSecret", DeleteSecret$) {
+}
+
+class DescribeSecretCommand extends command(_ep0, _mw0, "DescribeSecret", DescribeSecret$) {
+}
+
+class GetRandomPasswordCommand extends command(_ep0, _mw0, "GetRandomPassword", GetRandomPassword$) {
+}
+
+class GetResourcePolicyCommand extends command(_ep0, _mw0, "GetResourcePolicy", GetResourcePolicy$) {
+}
+
+class GetSecretValueCommand extends command(_ep0, _mw0, "GetSecretValue", GetSecretValue$) {
+}
+
+class ListSecretsCommand extends command(_ep0, _mw0, "ListSecrets", ListSecrets$) {
+}
+
+class ListSecretVersionIdsCommand extends command(_ep0, _mw0, "ListSecretVersionIds", ListSecretVersionIds$) {
+}
+
+class PutResourcePolicyCommand extends command(_ep0, _mw0, "PutResourcePolicy", PutResourcePolicy$) {
+}
+
+class PutSecretValueCommand extends command(_ep0, _mw0, "PutSecretValue", PutSecretValue$) {
+}
+
+class RemoveRegionsFromReplicationCommand extends command(_ep0, _mw0, "RemoveRegionsFromReplication", RemoveRegionsFromReplication$) {
+}
+
+class ReplicateSecretToRegionsCommand extends command(_ep0, _mw0, "ReplicateSecretToRegions", ReplicateSecretToRegions$) {
+}
+
+class RestoreSecretCommand extends command(_ep0, _mw0, "RestoreSecret", RestoreSecret$) {
+}
+
+class RotateSecretCommand extends command(_ep0, _mw0, "RotateSecret", RotateSecret$) {
+}
+
+class StopReplicationToReplicaCommand extends command(_ep0, _mw0, "StopReplicationToReplica", StopReplicationToReplica$) {
+}
+
+class TagResourceCommand extends command(_ep0, _mw0, "TagResource", TagResource$) {
+}
+
+class UntagResourceCommand extends command(_ep0, _mw0, "UntagResource", UntagResource$) {
+}
+
+class UpdateSecretCommand extends command(_ep0, _mw0, "UpdateSecret", UpdateSecret$) {
+}
+
+class UpdateSecretVersionStageCommand extends command(_ep0, _mw0, "UpdateSecretVersionStage", UpdateSecretVersionStage$) {
+}
+
+class ValidateResourcePolicyCommand extends command(_ep0, _mw0, "ValidateResourcePolicy", ValidateResourcePolicy$) {
+}
+
+const paginateBatchGetSecretValue = createPaginator(SecretsManagerClient, BatchGetSecretValueCommand, "NextToken", "NextToken", "MaxResults");
+
+const paginateListSecrets = createPaginator(SecretsManagerClient, ListSecretsCommand, "NextToken", "NextToken", "MaxResults");
+
+const paginateListSecretVersionIds = createPaginator(SecretsManagerClient, ListSecretVersionIdsCommand, "NextToken", "NextToken", "MaxResults");
+
+const commands = {
+    BatchGetSecretValueCommand,
+    CancelRotateSecretCommand,
+    CreateSecretCommand,
+    DeleteResourcePolicyCommand,
+    DeleteSecretCommand,
+    DescribeSecretCommand,
+    GetRandomPasswordCommand,
+    GetResourcePolicyCommand,
+    GetSecretValueCommand,
+    ListSecretsCommand,
+    ListSecretVersionIdsCommand,
+    PutResourcePolicyCommand,
+    PutSecretValueCommand,
+    RemoveRegionsFromReplicationCommand,
+    ReplicateSecretToRegionsCommand,
+    RestoreSecretCommand,
+    RotateSecretCommand,
+    StopReplicationToReplicaCommand,
+    TagResourceCommand,
+    UntagResourceCommand,
+    UpdateSecretCommand,
+    UpdateSecretVersionStageCommand,
+    ValidateResourcePolicyCommand,
+};
+const paginators = {
+    paginateBatchGetSecretValue,
+    paginateListSecrets,
+    paginateListSecretVersionIds,
+};
+class SecretsManager extends SecretsManagerClient {
+}
+createAggregatedClient(commands, SecretsManager, { paginators });
+
+const FilterNameStringType = {
+    all: "all",
+    description: "description",
+    name: "name",
+    owning_service: "owning-service",
+    primary_region: "primary-region",
+    tag_key: "tag-key",
+    tag_value: "tag-value",
+};
+const StatusType = {
+    Failed: "Failed",
+    InProgress: "InProgress",
+    InSync: "InSync",
+};
+const SortByType = {
+    created_date: "created-date",
+    last_accessed_date: "last-accessed-date",
+    last_changed_date: "last-changed-date",
+    name: "name",
+};
+const SortOrderType = {
+    asc: "asc",
+    desc: "desc",
+};
+
+__webpack_unused_export__ = APIErrorType$;
+__webpack_unused_export__ = BatchGetSecretValue$;
+__webpack_unused_export__ = BatchGetSecretValueCommand;
+__webpack_unused_export__ = BatchGetSecretValueRequest$;
+__webpack_unused_export__ = BatchGetSecretValueResponse$;
+__webpack_unused_export__ = CancelRotateSecret$;
+__webpack_unused_export__ = CancelRotateSecretCommand;
+__webpack_unused_export__ = CancelRotateSecretRequest$;
+__webpack_unused_export__ = CancelRotateSecretResponse$;
+__webpack_unused_export__ = CreateSecret$;
+__webpack_unused_export__ = CreateSecretCommand;
+__webpack_unused_export__ = CreateSecretRequest$;
+__webpack_unused_export__ = CreateSecretResponse$;
+__webpack_unused_export__ = DecryptionFailure;
+__webpack_unused_export__ = DecryptionFailure$;
+__webpack_unused_export__ = DeleteResourcePolicy$;
+__webpack_unused_export__ = DeleteResourcePolicyCommand;
+__webpack_unused_export__ = DeleteResourcePolicyRequest$;
+__webpack_unused_export__ = DeleteResourcePolicyResponse$;
+__webpack_unused_export__ = DeleteSecret$;
+__webpack_unused_export__ = DeleteSecretCommand;
+__webpack_unused_export__ = DeleteSecretRequest$;
+__webpack_unused_export__ = DeleteSecretResponse$;
+__webpack_unused_export__ = DescribeSecret$;
+__webpack_unused_export__ = DescribeSecretCommand;
+__webpack_unused_export__ = DescribeSecretRequest$;
+__webpack_unused_export__ = DescribeSecretResponse$;
+__webpack_unused_export__ = EncryptionFailure;
+__webpack_unused_export__ = EncryptionFailure$;
+__webpack_unused_export__ = ExternalSecretRotationMetadataItem$;
+__webpack_unused_export__ = Filter$;
+__webpack_unused_export__ = FilterNameStringType;
+__webpack_unused_export__ = GetRandomPassword$;
+__webpack_unused_export__ = GetRandomPasswordCommand;
+__webpack_unused_export__ = GetRandomPasswordRequest$;
+__webpack_unused_export__ = GetRandomPasswordResponse$;
+__webpack_unused_export__ = GetResourcePolicy$;
+__webpack_unused_export__ = GetResourcePolicyCommand;
+__webpack_unused_export__ = GetResourcePolicyRequest$;
+__webpack_unused_export__ = GetResourcePolicyResponse$;
+__webpack_unused_export__ = GetSecretValue$;
+exports.d2 = GetSecretValueCommand;
+__webpack_unused_export__ = GetSecretValueRequest$;
+__webpack_unused_export__ = GetSecretValueResponse$;
+__webpack_unused_export__ = InternalServiceError;
+__webpack_unused_export__ = InternalServiceError$;
+__webpack_unused_export__ = InvalidNextTokenException;
+__webpack_unused_export__ = InvalidNextTokenException$;
+__webpack_unused_export__ = InvalidParameterException;
+__webpack_unused_export__ = InvalidParameterException$;
+__webpack_unused_export__ = InvalidRequestException;
+__webpack_unused_export__ = InvalidRequestException$;
+__webpack_unused_export__ = LimitExceededException;
+__webpack_unused_export__ = LimitExceededException$;
+__webpack_unused_export__ = ListSecretVersionIds$;
+__webpack_unused_export__ = ListSecretVersionIdsCommand;
+__webpack_unused_export__ = ListSecretVersionIdsRequest$;
+__webpack_unused_export__ = ListSecretVersionIdsResponse$;
+__webpack_unused_export__ = ListSecrets$;
+__webpack_unused_export__ = ListSecretsCommand;
+__webpack_unused_export__ = ListSecretsRequest$;
+__webpack_unused_export__ = ListSecretsResponse$;
+__webpack_unused_export__ = MalformedPolicyDocumentException;
+__webpack_unused_export__ = MalformedPolicyDocumentException$;
+__webpack_unused_export__ = PreconditionNotMetException;
+__webpack_unused_export__ = PreconditionNotMetException$;
+__webpack_unused_export__ = PublicPolicyException;
+__webpack_unused_export__ = PublicPolicyException$;
+__webpack_unused_export__ = PutResourcePolicy$;
+__webpack_unused_export__ = PutResourcePolicyCommand;
+__webpack_unused_export__ = PutResourcePolicyRequest$;
+__webpack_unused_export__ = PutResourcePolicyResponse$;
+__webpack_unused_export__ = PutSecretValue$;
+__webpack_unused_export__ = PutSecretValueCommand;
+__webpack_unused_export__ = PutSecretValueRequest$;
+__webpack_unused_export__ = PutSecretValueResponse$;
+__webpack_unused_export__ = RemoveRegionsFromReplication$;
+__webpack_unused_export__ = RemoveRegionsFromReplicationCommand;
+__webpack_unused_export__ = RemoveRegionsFromReplicationRequest$;
+__webpack_unused_export__ = RemoveRegionsFromReplicationResponse$;
+__webpack_unused_export__ = ReplicaRegionType$;
+__webpack_unused_export__ = ReplicateSecretToRegions$;
+__webpack_unused_export__ = ReplicateSecretToRegionsCommand;
+__webpack_unused_export__ = ReplicateSecretToRegionsRequest$;
+__webpack_unused_export__ = ReplicateSecretToRegionsResponse$;
+__webpack_unused_export__ = ReplicationStatusType$;
+__webpack_unused_export__ = ResourceExistsException;
+__webpack_unused_export__ = ResourceExistsException$;
+__webpack_unused_export__ = ResourceNotFoundException;
+__webpack_unused_export__ = ResourceNotFoundException$;
+__webpack_unused_export__ = RestoreSecret$;
+__webpack_unused_export__ = RestoreSecretCommand;
+__webpack_unused_export__ = RestoreSecretRequest$;
+__webpack_unused_export__ = RestoreSecretResponse$;
+__webpack_unused_export__ = RotateSecret$;
+__webpack_unused_export__ = RotateSecretCommand;
+__webpack_unused_export__ = RotateSecretRequest$;
+__webpack_unused_export__ = RotateSecretResponse$;
+__webpack_unused_export__ = RotationRulesType$;
+__webpack_unused_export__ = SecretListEntry$;
+__webpack_unused_export__ = SecretValueEntry$;
+__webpack_unused_export__ = SecretVersionsListEntry$;
+__webpack_unused_export__ = SecretsManager;
+exports._H = SecretsManagerClient;
+__webpack_unused_export__ = SecretsManagerServiceException;
+__webpack_unused_export__ = SecretsManagerServiceException$;
+__webpack_unused_export__ = SortByType;
+__webpack_unused_export__ = SortOrderType;
+__webpack_unused_export__ = StatusType;
+__webpack_unused_export__ = StopReplicationToReplica$;
+__webpack_unused_export__ = StopReplicationToReplicaCommand;
+__webpack_unused_export__ = StopReplicationToReplicaRequest$;
+__webpack_unused_export__ = StopReplicationToReplicaResponse$;
+__webpack_unused_export__ = Tag$;
+__webpack_unused_export__ = TagResource$;
+__webpack_unused_export__ = TagResourceCommand;
+__webpack_unused_export__ = TagResourceRequest$;
+__webpack_unused_export__ = UntagResource$;
+__webpack_unused_export__ = UntagResourceCommand;
+__webpack_unused_export__ = UntagResourceRequest$;
+__webpack_unused_export__ = UpdateSecret$;
+__webpack_unused_export__ = UpdateSecretCommand;
+__webpack_unused_export__ = UpdateSecretRequest$;
+__webpack_unused_export__ = UpdateSecretResponse$;
+__webpack_unused_export__ = UpdateSecretVersionStage$;
+__webpack_unused_export__ = UpdateSecretVersionStageCommand;
+__webpack_unused_export__ = UpdateSecretVersionStageRequest$;
+__webpack_unused_export__ = UpdateSecretVersionStageResponse$;
+__webpack_unused_export__ = ValidateResourcePolicy$;
+__webpack_unused_export__ = ValidateResourcePolicyCommand;
+__webpack_unused_export__ = ValidateResourcePolicyRequest$;
+__webpack_unused_export__ = ValidateResourcePolicyResponse$;
+__webpack_unused_export__ = ValidationErrorsEntry$;
+__webpack_unused_export__ = errorTypeRegistries;
+__webpack_unused_export__ = paginateBatchGetSecretValue;
+__webpack_unused_export__ = paginateListSecretVersionIds;
+__webpack_unused_export__ = paginateListSecrets;
+
+
+/***/ }),
+
+/***/ 1695:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+var __webpack_unused_export__;
+const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, getDefaultSocketTimeout, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin, setCredentialFeature, stsRegionDefaultResolver } = __nccwpck_require__(5152);
+const { NoAuthSigner, getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin } = __nccwpck_require__(402);
+const { normalizeProvider, getSmithyContext, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, makeBuilder, createAggregatedClient } = __nccwpck_require__(2658);
+const { Command: $Command } = __nccwpck_require__(2658);
+__webpack_unused_export__ = $Command;
+__webpack_unused_export__ = Client;
+const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __nccwpck_require__(7291);
+const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveParams, resolveEndpointConfig, getEndpointPlugin } = __nccwpck_require__(2085);
+const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(3422);
+const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(3609);
+const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(6890);
+const { resolveAwsSdkSigV4Config, resolveAwsSdkSigV4AConfig, AwsSdkSigV4Signer, AwsSdkSigV4ASigner, NODE_SIGV4A_CONFIG_OPTIONS, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(7523);
+const { SignatureV4MultiRegion } = __nccwpck_require__(5785);
+const { defaultProvider } = __nccwpck_require__(5861);
+const { toUtf8, fromUtf8, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(2430);
+const { streamCollector, NodeHttpHandler } = __nccwpck_require__(1279);
+const { AwsQueryProtocol } = __nccwpck_require__(7288);
+const { Sha256 } = __nccwpck_require__(9542);
+
+const q = "ref";
+const a = -1, b = true, c = "isSet", d = "PartitionResult", e = "booleanEquals", f = "stringEquals", g = "getAttr", h = "us-east-1", i = "sigv4", j = "sts", k = "https://sts.{Region}.{PartitionResult#dnsSuffix}", l = { [q]: "Endpoint" }, m = { [q]: "Region" }, n = { [q]: d }, o = {}, p = [m];
+const _data = {
+    conditions: [
+        [c, [l]],
+        [c, p],
+        ["aws.partition", p, d],
+        [e, [{ [q]: "UseFIPS" }, b]],
+        [e, [{ [q]: "UseDualStack" }, b]],
+        [f, [m, "aws-global"]],
+        [e, [{ [q]: "UseGlobalEndpoint" }, b]],
+        [f, [m, "eu-central-1"]],
+        [e, [{ fn: g, argv: [n, "supportsDualStack"] }, b]],
+        [e, [{ fn: g, argv: [n, "supportsFIPS"] }, b]],
+        [f, [m, "ap-south-1"]],
+        [f, [m, "eu-north-1"]],
+        [f, [m, "eu-west-1"]],
+        [f, [m, "eu-west-2"]],
+        [f, [m, "eu-west-3"]],
+        [f, [m, "sa-east-1"]],
+        [f, [m, h]],
+        [f, [m, "us-east-2"]],
+        [f, [m, "us-west-2"]],
+        [f, [m, "us-west-1"]],
+        [f, [m, "ca-central-1"]],
+        [f, [m, "ap-southeast-1"]],
+        [f, [m, "ap-northeast-1"]],
+        [f, [m, "ap-southeast-2"]],
+        [f, [{ fn: g, argv: [n, "name"] }, "aws-us-gov"]]
+    ],
+    results: [
+        [a],
+        ["https://sts.amazonaws.com", { authSchemes: [{ name: i, signingName: j, signingRegion: h }] }],
+        [k, { authSchemes: [{ name: i, signingName: j, signingRegion: "{Region}" }] }],
+        [a, "Invalid Configuration: FIPS and custom endpoint are not supported"],
+        [a, "Invalid Configuration: Dualstack and custom endpoint are not supported"],
+        [l, o],
+        ["https://sts-fips.{Region}.{PartitionResult#dualStackDnsSuffix}", o],
+        [a, "FIPS and DualStack are enabled, but this partition does not support one or both"],
+        ["https://sts.{Region}.amazonaws.com", o],
+        ["https://sts-fips.{Region}.{PartitionResult#dnsSuffix}", o],
+        [a, "FIPS is enabled but this partition does not support FIPS"],
+        ["https://sts.{Region}.{PartitionResult#dualStackDnsSuffix}", o],
+        [a, "DualStack is enabled but this partition does not support DualStack"],
+        [k, o],
+        [a, "Invalid Configuration: Missing Region"]
+    ]
+};
+const root = 2;
+const r = 100_000_000;
+const nodes = new Int32Array([
+    -1, 1, -1,
+    0, 30, 3,
+    1, 4, r + 14,
+    2, 5, r + 14,
+    3, 25, 6,
+    4, 24, 7,
+    5, r + 1, 8,
+    6, 9, r + 13,
+    7, r + 1, 10,
+    10, r + 1, 11,
+    11, r + 1, 12,
+    12, r + 1, 13,
+    13, r + 1, 14,
+    14, r + 1, 15,
+    15, r + 1, 16,
+    16, r + 1, 17,
+    17, r + 1, 18,
+    18, r + 1, 19,
+    19, r + 1, 20,
+    20, r + 1, 21,
+    21, r + 1, 22,
+    22, r + 1, 23,
+    23, r + 1, r + 2,
+    8, r + 11, r + 12,
+    4, 28, 26,
+    9, 27, r + 10,
+    24, r + 8, r + 9,
+    8, 29, r + 7,
+    9, r + 6, r + 7,
+    3, r + 3, 31,
+    4, r + 4, r + 5,
+]);
+const bdd = BinaryDecisionDiagram.from(nodes, root, _data.conditions, _data.results);
+
+const cache = new EndpointCache({
+    size: 50,
+    params: ["Endpoint", "Region", "UseDualStack", "UseFIPS", "UseGlobalEndpoint"],
+});
+const defaultEndpointResolver = (endpointParams, context = {}) => {
+    return cache.get(endpointParams, () => decideEndpoint(bdd, {
+        endpointParams: endpointParams,
+        logger: context.logger,
+    }));
+};
+customEndpointFunctions.aws = awsEndpointFunctions;
+
+const createEndpointRuleSetHttpAuthSchemeParametersProvider = (defaultHttpAuthSchemeParametersProvider) => async (config, context, input) => {
+    if (!input) {
+        throw new Error("Could not find `input` for `defaultEndpointRuleSetHttpAuthSchemeParametersProvider`");
+    }
+    const defaultParameters = await defaultHttpAuthSchemeParametersProvider(config, context, input);
+    const instructionsFn = getSmithyContext(context)?.commandInstance?.constructor
+        ?.getEndpointParameterInstructions;
+    if (!instructionsFn) {
+        throw new Error(`getEndpointParameterInstructions() is not defined on '${context.commandName}'`);
+    }
+    const endpointParameters = await resolveParams(input, { getEndpointParameterInstructions: instructionsFn }, config);
+    return Object.assign(defaultParameters, endpointParameters);
+};
+const _defaultSTSHttpAuthSchemeParametersProvider = async (config, context, input) => {
+    return {
+        operation: getSmithyContext(context).operation,
+        region: await normalizeProvider(config.region)() || (() => {
+            throw new Error("expected `region` to be configured for `aws.auth#sigv4`");
+        })(),
+    };
+};
+const defaultSTSHttpAuthSchemeParametersProvider = createEndpointRuleSetHttpAuthSchemeParametersProvider(_defaultSTSHttpAuthSchemeParametersProvider);
+function createAwsAuthSigv4HttpAuthOption(authParameters) {
+    return {
+        schemeId: "aws.auth#sigv4",
+        signingProperties: {
+            name: "sts",
+            region: authParameters.region,
+        },
+        propertiesExtractor: (config, context) => ({
+            signingProperties: {
+                config,
+                context,
+            },
+        }),
+    };
+}
+function createAwsAuthSigv4aHttpAuthOption(authParameters) {
+    return {
+        schemeId: "aws.auth#sigv4a",
+        signingProperties: {
+            name: "sts",
+            region: authParameters.region,
+        },
+        propertiesExtractor: (config, context) => ({
+            signingProperties: {
+                config,
+                context,
+            },
+        }),
+    };
+}
+function createSmithyApiNoAuthHttpAuthOption(authParameters) {
+    return {
+        schemeId: "smithy.api#noAuth",
+    };
+}
+const createEndpointRuleSetHttpAuthSchemeProvider = (defaultEndpointResolver, defaultHttpAuthSchemeResolver, createHttpAuthOptionFunctions) => {
+    const endpointRuleSetHttpAuthSchemeProvider = (authParameters) => {
+        const endpoint = defaultEndpointResolver(authParameters);
+        const authSchemes = endpoint.properties?.authSchemes;
+        if (!authSchemes) {
+            return defaultHttpAuthSchemeResolver(authParameters);
+        }
+        const options = [];
+        for (const scheme of authSchemes) {
+            const { name: resolvedName, properties = {}, ...rest } = scheme;
+            const name = resolvedName.toLowerCase();
+            if (resolvedName !== name) {
+                console.warn(`HttpAuthScheme has been normalized with lowercasing: '${resolvedName}' to '${name}'`);
+            }
+            let schemeId;
+            if (name === "sigv4a") {
+                schemeId = "aws.auth#sigv4a";
+                const sigv4Present = authSchemes.find((s) => {
+                    const name = s.name.toLowerCase();
+                    return name !== "sigv4a" && name.startsWith("sigv4");
+                });
+                if (SignatureV4MultiRegion.sigv4aDependency() === "none" && sigv4Present) {
+                    continue;
+                }
+            }
+            else if (name.startsWith("sigv4")) {
+                schemeId = "aws.auth#sigv4";
+            }
+            else {
+                throw new Error(`Unknown HttpAuthScheme found in '@smithy.rules#endpointRuleSet': '${name}'`);
+            }
+            const createOption = createHttpAuthOptionFunctions[schemeId];
+            if (!createOption) {
+                throw new Error(`Could not find HttpAuthOption create function for '${schemeId}'`);
+            }
+            const option = createOption(authParameters);
+            option.schemeId = schemeId;
+            option.signingProperties = { ...(option.signingProperties || {}), ...rest, ...properties };
+            options.push(option);
+        }
+        return options;
+    };
+    return endpointRuleSetHttpAuthSchemeProvider;
+};
+const _defaultSTSHttpAuthSchemeProvider = (authParameters) => {
+    const options = [];
+    switch (authParameters.operation) {
+        case "AssumeRoleWithSAML": {
+            options.push(createSmithyApiNoAuthHttpAuthOption());
+            options.push(createAwsAuthSigv4aHttpAuthOption(authParameters));
+            break;
+        }
+        case "AssumeRoleWithWebIdentity": {
+            options.push(createSmithyApiNoAuthHttpAuthOption());
+            options.push(createAwsAuthSigv4aHttpAuthOption(authParameters));
+            break;
+        }
+        default: {
+            options.push(createAwsAuthSigv4HttpAuthOption(authParameters));
+            options.push(createAwsAuthSigv4aHttpAuthOption(authParameters));
+        }
+    }
+    return options;
+};
+const defaultSTSHttpAuthSchemeProvider = createEndpointRuleSetHttpAuthSchemeProvider(defaultEndpointResolver, _defaultSTSHttpAuthSchemeProvider, {
+    "aws.auth#sigv4": createAwsAuthSigv4HttpAuthOption,
+    "aws.auth#sigv4a": createAwsAuthSigv4aHttpAuthOption,
+    "smithy.api#noAuth": createSmithyApiNoAuthHttpAuthOption,
+});
+const resolveHttpAuthSchemeConfig = (config) => {
+    const config_0 = resolveAwsSdkSigV4Config(config);
+    const config_1 = resolveAwsSdkSigV4AConfig(config_0);
+    return Object.assign(config_1, {
+        authSchemePreference: normalizeProvider(config.authSchemePreference ?? []),
+    });
+};
+
+const resolveClientEndpointParameters = (options) => {
+    return Object.assign(options, {
+        useDualstackEndpoint: options.useDualstackEndpoint ?? false,
+        useFipsEndpoint: options.useFipsEndpoint ?? false,
+        useGlobalEndpoint: options.useGlobalEndpoint ?? false,
+        defaultSigningName: "sts",
+    });
+};
+const commonParams = {
+    UseGlobalEndpoint: { type: "builtInParams", name: "useGlobalEndpoint" },
+    UseFIPS: { type: "builtInParams", name: "useFipsEndpoint" },
+    Endpoint: { type: "builtInParams", name: "endpoint" },
+    Region: { type: "builtInParams", name: "region" },
+    UseDualStack: { type: "builtInParams", name: "useDualstackEndpoint" },
+};
+
+var version = "3.1173.0";
+var packageInfo = {
+	version: version};
+
+class STSServiceException extends ServiceException {
+    static shapeId = "smithy.ts.sdk.synthetic.com.amazonaws.sts#STSServiceException";
+    constructor(options) {
+        super(options);
+        Object.setPrototypeOf(this, STSServiceException.prototype);
+    }
+}
+
+class ExpiredTokenException extends STSServiceException {
+    static shapeId = "com.amazonaws.sts#ExpiredTokenException";
+    name = "ExpiredTokenException";
+    $fault = "client";
+    constructor(opts) {
+        super({
+            name: "ExpiredTokenException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, ExpiredTokenException.prototype);
+    }
+}
+class InvalidContextAssertionException extends STSServiceException {
+    static shapeId = "com.amazonaws.sts#InvalidContextAssertionException";
+    name = "InvalidContextAssertionException";
+    $fault = "client";
+    constructor(opts) {
+        super({
+            name: "InvalidContextAssertionException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, InvalidContextAssertionException.prototype);
+    }
+}
+class MalformedPolicyDocumentException extends STSServiceException {
+    static shapeId = "com.amazonaws.sts#MalformedPolicyDocumentException";
+    name = "MalformedPolicyDocumentException";
+    $fault = "client";
+    constructor(opts) {
+        super({
+            name: "MalformedPolicyDocumentException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, MalformedPolicyDocumentException.prototype);
+    }
+}
+class PackedPolicyTooLargeException extends STSServiceException {
+    static shapeId = "com.amazonaws.sts#PackedPolicyTooLargeException";
+    name = "PackedPolicyTooLargeException";
+    $fault = "client";
+    constructor(opts) {
+        super({
+            name: "PackedPolicyTooLargeException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, PackedPolicyTooLargeException.prototype);
+    }
+}
+class RegionDisabledException extends STSServiceException {
+    static shapeId = "com.amazonaws.sts#RegionDisabledException";
+    name = "RegionDisabledException";
+    $fault = "client";
+    constructor(opts) {
+        super({
+            name: "RegionDisabledException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, RegionDisabledException.prototype);
+    }
+}
+class IDPRejectedClaimException extends STSServiceException {
+    static shapeId = "com.amazonaws.sts#IDPRejectedClaimException";
+    name = "IDPRejectedClaimException";
+    $fault = "client";
+    constructor(opts) {
+        super({
+            name: "IDPRejectedClaimException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, IDPRejectedClaimException.prototype);
+    }
+}
+class InvalidIdentityTokenException extends STSServiceException {
+    static shapeId = "com.amazonaws.sts#InvalidIdentityTokenException";
+    name = "InvalidIdentityTokenException";
+    $fault = "client";
+    constructor(opts) {
+        super({
+            name: "InvalidIdentityTokenException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, InvalidIdentityTokenException.prototype);
+    }
+}
+class IDPCommunicationErrorException extends STSServiceException {
+    static shapeId = "com.amazonaws.sts#IDPCommunicationErrorException";
+    name = "IDPCommunicationErrorException";
+    $fault = "client";
+    $retryable = {};
+    constructor(opts) {
+        super({
+            name: "IDPCommunicationErrorException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, IDPCommunicationErrorException.prototype);
+    }
+}
+class InvalidAuthorizationMessageException extends STSServiceException {
+    static shapeId = "com.amazonaws.sts#InvalidAuthorizationMessageException";
+    name = "InvalidAuthorizationMessageException";
+    $fault = "client";
+    constructor(opts) {
+        super({
+            name: "InvalidAuthorizationMessageException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, InvalidAuthorizationMessageException.prototype);
+    }
+}
+class ExpiredTradeInTokenException extends STSServiceException {
+    static shapeId = "com.amazonaws.sts#ExpiredTradeInTokenException";
+    name = "ExpiredTradeInTokenException";
+    $fault = "client";
+    constructor(opts) {
+        super({
+            name: "ExpiredTradeInTokenException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, ExpiredTradeInTokenException.prototype);
+    }
+}
+class InsufficientSessionLifetimeException extends STSServiceException {
+    static shapeId = "com.amazonaws.sts#InsufficientSessionLifetimeException";
+    name = "InsufficientSessionLifetimeException";
+    $fault = "client";
+    constructor(opts) {
+        super({
+            name: "InsufficientSessionLifetimeException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, InsufficientSessionLifetimeException.prototype);
+    }
+}
+class InvalidSubjectCredentialsException extends STSServiceException {
+    static shapeId = "com.amazonaws.sts#InvalidSubjectCredentialsException";
+    name = "InvalidSubjectCredentialsException";
+    $fault = "client";
+    constructor(opts) {
+        super({
+            name: "InvalidSubjectCredentialsException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, InvalidSubjectCredentialsException.prototype);
+    }
+}
+class JWTPayloadSizeExceededException extends STSServiceException {
+    static shapeId = "com.amazonaws.sts#JWTPayloadSizeExceededException";
+    name = "JWTPayloadSizeExceededException";
+    $fault = "client";
+    constructor(opts) {
+        super({
+            name: "JWTPayloadSizeExceededException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, JWTPayloadSizeExceededException.prototype);
+    }
+}
+class OutboundWebIdentityFederationDisabledException extends STSServiceException {
+    static shapeId = "com.amazonaws.sts#OutboundWebIdentityFederationDisabledException";
+    name = "OutboundWebIdentityFederationDisabledException";
+    $fault = "client";
+    constructor(opts) {
+        super({
+            name: "OutboundWebIdentityFederationDisabledException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, OutboundWebIdentityFederationDisabledException.prototype);
+    }
+}
+class SessionDurationEscalationException extends STSServiceException {
+    static shapeId = "com.amazonaws.sts#SessionDurationEscalationException";
+    name = "SessionDurationEscalationException";
+    $fault = "client";
+    constructor(opts) {
+        super({
+            name: "SessionDurationEscalationException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, SessionDurationEscalationException.prototype);
+    }
+}
+
+const _A = "Arn";
+const _AKI = "AccessKeyId";
+const _AP = "AssumedPrincipal";
+const _AR = "AssumeRole";
+const _ARI = "AssumedRoleId";
+const _ARR = "AssumeRoleRequest";
+const _ARRs = "AssumeRoleResponse";
+const _ARRss = "AssumeRootRequest";
+const _ARRssu = "AssumeRootResponse";
+const _ARU = "AssumedRoleUser";
+const _ARWSAML = "AssumeRoleWithSAML";
+const _ARWSAMLR = "AssumeRoleWithSAMLRequest";
+const _ARWSAMLRs = "AssumeRoleWithSAMLResponse";
+const _ARWWI = "AssumeRoleWithWebIdentity";
+const _ARWWIR = "AssumeRoleWithWebIdentityRequest";
+const _ARWWIRs = "AssumeRoleWithWebIdentityResponse";
+const _ARs = "AssumeRoot";
+const _Ac = "Account";
+const _Au = "Audience";
+const _C = "Credentials";
+const _CA = "ContextAssertion";
+const _DAM = "DecodeAuthorizationMessage";
+const _DAMR = "DecodeAuthorizationMessageRequest";
+const _DAMRe = "DecodeAuthorizationMessageResponse";
+const _DM = "DecodedMessage";
+const _DS = "DurationSeconds";
+const _E = "Expiration";
+const _EI = "ExternalId";
+const _EM = "EncodedMessage";
+const _ETE = "ExpiredTokenException";
+const _ETITE = "ExpiredTradeInTokenException";
+const _FPA = "FederatedProviderArn";
+const _FU = "FederatedUser";
+const _FUI = "FederatedUserId";
+const _GAKI = "GetAccessKeyInfo";
+const _GAKIR = "GetAccessKeyInfoRequest";
+const _GAKIRe = "GetAccessKeyInfoResponse";
+const _GCI = "GetCallerIdentity";
+const _GCIR = "GetCallerIdentityRequest";
+const _GCIRe = "GetCallerIdentityResponse";
+const _GDAT = "GetDelegatedAccessToken";
+const _GDATR = "GetDelegatedAccessTokenRequest";
+const _GDATRe = "GetDelegatedAccessTokenResponse";
+const _GFT = "GetFederationToken";
+const _GFTR = "GetFederationTokenRequest";
+const _GFTRe = "GetFederationTokenResponse";
+const _GSC = "GetScopedCredentials";
+const _GSCR = "GetScopedCredentialsRequest";
+const _GSCRe = "GetScopedCredentialsResponse";
+const _GST = "GetSessionToken";
+const _GSTR = "GetSessionTokenRequest";
+const _GSTRe = "GetSessionTokenResponse";
+const _GWIT = "GetWebIdentityToken";
+const _GWITR = "GetWebIdentityTokenRequest";
+const _GWITRe = "GetWebIdentityTokenResponse";
+const _I = "Issuer";
+const _IAME = "InvalidAuthorizationMessageException";
+const _ICAE = "InvalidContextAssertionException";
+const _IDPCEE = "IDPCommunicationErrorException";
+const _IDPRCE = "IDPRejectedClaimException";
+const _IITE = "InvalidIdentityTokenException";
+const _IP = "IdentityProvider";
+const _ISCE = "InvalidSubjectCredentialsException";
+const _ISLE = "InsufficientSessionLifetimeException";
+const _JWTPSEE = "JWTPayloadSizeExceededException";
+const _K = "Key";
+const _MPDE = "MalformedPolicyDocumentException";
+const _MSTS = "MinimumSessionTokenSize";
+const _N = "Name";
+const _NQ = "NameQualifier";
+const _OI = "OriginIdentity";
+const _OWIFDE = "OutboundWebIdentityFederationDisabledException";
+const _P = "Policy";
+const _PA = "PolicyArns";
+const _PAr = "PrincipalArn";
+const _PAro = "ProviderArn";
+const _PC = "ProvidedContexts";
+const _PCLT = "ProvidedContextsListType";
+const _PCr = "ProvidedContext";
+const _PDT = "PolicyDescriptorType";
+const _PI = "ProviderId";
+const _PPS = "PackedPolicySize";
+const _PPTLE = "PackedPolicyTooLargeException";
+const _Pr = "Provider";
+const _RA = "RoleArn";
+const _RDE = "RegionDisabledException";
+const _RSN = "RoleSessionName";
+const _S = "Subject";
+const _SA = "SigningAlgorithm";
+const _SAK = "SecretAccessKey";
+const _SAMLA = "SAMLAssertion";
+const _SAMLAT = "SAMLAssertionType";
+const _SDEE = "SessionDurationEscalationException";
+const _SFWIT = "SubjectFromWebIdentityToken";
+const _SI = "SourceIdentity";
+const _SIe = "SessionInfo";
+const _SM = "SubjectMode";
+const _SN = "SerialNumber";
+const _SPC = "ScopedPoliciesCount";
+const _SS = "ScopedSession";
+const _SSD = "ScopedSessionDescription";
+const _SSI = "ScopedSessionId";
+const _ST = "SubjectType";
+const _STS = "SessionTokenSize";
+const _STU = "SessionTokenUtilization";
+const _STe = "SessionToken";
+const _Sc = "Scope";
+const _T = "Tags";
+const _TC = "TokenCode";
+const _TCr = "TransactionContext";
+const _TIPC = "TrustedIdentityPropagationContext";
+const _TIT = "TradeInToken";
+const _TP = "TargetPrincipal";
+const _TPA = "TaskPolicyArn";
+const _TTK = "TransitiveTagKeys";
+const _Ta = "Tag";
+const _UI = "UserId";
+const _V = "Value";
+const _WIT = "WebIdentityToken";
+const _a = "arn";
+const _aKST = "accessKeySecretType";
+const _aQE = "awsQueryError";
+const _c = "client";
+const _cTT = "clientTokenType";
+const _e = "error";
+const _hE = "httpError";
+const _m = "message";
+const _oIIT = "originIdentityIssuerType";
+const _oIST = "originIdentitySubjectType";
+const _oISTT = "originIdentitySubjectTypeType";
+const _pDLT = "policyDescriptorListType";
+const _s = "smithy.ts.sdk.synthetic.com.amazonaws.sts";
+const _tCIPMT = "transactionContextIdentityProviderMapType";
+const _tCVT = "transactionContextValueType";
+const _tITT = "tradeInTokenType";
+const _tLT = "tagListType";
+const _wITT = "webIdentityTokenType";
+const n0 = "com.amazonaws.sts";
+const _s_registry = new TypeRegistry(_s);
+var STSServiceException$ = [-3, _s, "STSServiceException", 0, [], []];
+_s_registry.registerError(STSServiceException$, STSServiceException);
+const n0_registry = new TypeRegistry(n0);
+var ExpiredTokenException$ = [-3, n0, _ETE,
+    { [_aQE]: [`ExpiredTokenException`, 400], [_e]: _c, [_hE]: 400 },
+    [_m],
+    [0]
+];
+n0_registry.registerError(ExpiredTokenException$, ExpiredTokenException);
+var ExpiredTradeInTokenException$ = [-3, n0, _ETITE,
+    { [_aQE]: [`ExpiredTradeInTokenException`, 400], [_e]: _c, [_hE]: 400 },
+    [_m],
+    [0]
+];
+n0_registry.registerError(ExpiredTradeInTokenException$, ExpiredTradeInTokenException);
+var IDPCommunicationErrorException$ = [-3, n0, _IDPCEE,
+    { [_aQE]: [`IDPCommunicationError`, 400], [_e]: _c, [_hE]: 400 },
+    [_m],
+    [0]
+];
+n0_registry.registerError(IDPCommunicationErrorException$, IDPCommunicationErrorException);
+var IDPRejectedClaimException$ = [-3, n0, _IDPRCE,
+    { [_aQE]: [`IDPRejectedClaim`, 403], [_e]: _c, [_hE]: 403 },
+    [_m],
+    [0]
+];
+n0_registry.registerError(IDPRejectedClaimException$, IDPRejectedClaimException);
+var InsufficientSessionLifetimeException$ = [-3, n0, _ISLE,
+    { [_aQE]: [`InsufficientSessionLifetime`, 400], [_e]: _c, [_hE]: 400 },
+    [_m],
+    [0]
+];
+n0_registry.registerError(InsufficientSessionLifetimeException$, InsufficientSessionLifetimeException);
+var InvalidAuthorizationMessageException$ = [-3, n0, _IAME,
+    { [_aQE]: [`InvalidAuthorizationMessageException`, 400], [_e]: _c, [_hE]: 400 },
+    [_m],
+    [0]
+];
+n0_registry.registerError(InvalidAuthorizationMessageException$, InvalidAuthorizationMessageException);
+var InvalidContextAssertionException$ = [-3, n0, _ICAE,
+    { [_aQE]: [`InvalidContextAssertion`, 400], [_e]: _c, [_hE]: 400 },
+    [_m],
+    [0]
+];
+n0_registry.registerError(InvalidContextAssertionException$, InvalidContextAssertionException);
+var InvalidIdentityTokenException$ = [-3, n0, _IITE,
+    { [_aQE]: [`InvalidIdentityToken`, 400], [_e]: _c, [_hE]: 400 },
+    [_m],
+    [0]
+];
+n0_registry.registerError(InvalidIdentityTokenException$, InvalidIdentityTokenException);
+var InvalidSubjectCredentialsException$ = [-3, n0, _ISCE,
+    { [_aQE]: [`InvalidSubjectCredentials`, 400], [_e]: _c, [_hE]: 400 },
+    [_m],
+    [0]
+];
+n0_registry.registerError(InvalidSubjectCredentialsException$, InvalidSubjectCredentialsException);
+var JWTPayloadSizeExceededException$ = [-3, n0, _JWTPSEE,
+    { [_aQE]: [`JWTPayloadSizeExceededException`, 400], [_e]: _c, [_hE]: 400 },
+    [_m],
+    [0]
+];
+n0_registry.registerError(JWTPayloadSizeExceededException$, JWTPayloadSizeExceededException);
+var MalformedPolicyDocumentException$ = [-3, n0, _MPDE,
+    { [_aQE]: [`MalformedPolicyDocument`, 400], [_e]: _c, [_hE]: 400 },
+    [_m],
+    [0]
+];
+n0_registry.registerError(MalformedPolicyDocumentException$, MalformedPolicyDocumentException);
+var OutboundWebIdentityFederationDisabledException$ = [-3, n0, _OWIFDE,
+    { [_aQE]: [`OutboundWebIdentityFederationDisabledException`, 403], [_e]: _c, [_hE]: 403 },
+    [_m],
+    [0]
+];
+n0_registry.registerError(OutboundWebIdentityFederationDisabledException$, OutboundWebIdentityFederationDisabledException);
+var PackedPolicyTooLargeException$ = [-3, n0, _PPTLE,
+    { [_aQE]: [`PackedPolicyTooLarge`, 400], [_e]: _c, [_hE]: 400 },
+    [_m],
+    [0]
+];
+n0_registry.registerError(PackedPolicyTooLargeException$, PackedPolicyTooLargeException);
+var RegionDisabledException$ = [-3, n0, _RDE,
+    { [_aQE]: [`RegionDisabledException`, 403], [_e]: _c, [_hE]: 403 },
+    [_m],
+    [0]
+];
+n0_registry.registerError(RegionDisabledException$, RegionDisabledException);
+var SessionDurationEscalationException$ = [-3, n0, _SDEE,
+    { [_aQE]: [`SessionDurationEscalationException`, 403], [_e]: _c, [_hE]: 403 },
+    [_m],
+    [0]
+];
+n0_registry.registerError(SessionDurationEscalationException$, SessionDurationEscalationException);
+const errorTypeRegistries = [
+    _s_registry,
+    n0_registry,
+];
+var accessKeySecretType = [0, n0, _aKST, 8, 0];
+var clientTokenType = [0, n0, _cTT, 8, 0];
+var originIdentityIssuerType = [0, n0, _oIIT, 8, 0];
+var originIdentitySubjectType = [0, n0, _oIST, 8, 0];
+var originIdentitySubjectTypeType = [0, n0, _oISTT, 8, 0];
+var SAMLAssertionType = [0, n0, _SAMLAT, 8, 0];
+var tradeInTokenType = [0, n0, _tITT, 8, 0];
+var transactionContextValueType = [0, n0, _tCVT, 8, 0];
+var webIdentityTokenType = [0, n0, _wITT, 8, 0];
+var AssumedRoleUser$ = [3, n0, _ARU,
+    0,
+    [_ARI, _A],
+    [0, 0], 2
+];
+var AssumeRoleRequest$ = [3, n0, _ARR,
+    0,
+    [_RA, _RSN, _PA, _P, _DS, _T, _TTK, _EI, _SN, _TC, _SI, _PC, _MSTS],
+    [0, 0, () => policyDescriptorListType, 0, 1, () => tagListType, 64 | 0, 0, 0, 0, 0, () => ProvidedContextsListType, 1], 2
+];
+var AssumeRoleResponse$ = [3, n0, _ARRs,
+    0,
+    [_C, _ARU, _PPS, _SI, _STU, _STS],
+    [[() => Credentials$, 0], () => AssumedRoleUser$, 1, 0, 1, 1]
+];
+var AssumeRoleWithSAMLRequest$ = [3, n0, _ARWSAMLR,
+    0,
+    [_RA, _PAr, _SAMLA, _PA, _P, _DS, _MSTS],
+    [0, 0, [() => SAMLAssertionType, 0], () => policyDescriptorListType, 0, 1, 1], 3
+];
+var AssumeRoleWithSAMLResponse$ = [3, n0, _ARWSAMLRs,
+    0,
+    [_C, _ARU, _PPS, _S, _ST, _I, _Au, _NQ, _SI, _STU, _STS, _TIPC],
+    [[() => Credentials$, 0], () => AssumedRoleUser$, 1, 0, 0, 0, 0, 0, 0, 1, 1, [() => TrustedIdentityPropagationContext$, 0]]
+];
+var AssumeRoleWithWebIdentityRequest$ = [3, n0, _ARWWIR,
+    0,
+    [_RA, _RSN, _WIT, _PI, _PA, _P, _DS, _MSTS],
+    [0, 0, [() => clientTokenType, 0], 0, () => policyDescriptorListType, 0, 1, 1], 3
+];
+var AssumeRoleWithWebIdentityResponse$ = [3, n0, _ARWWIRs,
+    0,
+    [_C, _SFWIT, _ARU, _PPS, _Pr, _Au, _SI, _STU, _STS, _TIPC],
+    [[() => Credentials$, 0], 0, () => AssumedRoleUser$, 1, 0, 0, 0, 1, 1, [() => TrustedIdentityPropagationContext$, 0]]
+];
+var AssumeRootRequest$ = [3, n0, _ARRss,
+    0,
+    [_TP, _TPA, _DS, _MSTS],
+    [0, () => PolicyDescriptorType$, 1, 1], 2
+];
+var AssumeRootResponse$ = [3, n0, _ARRssu,
+    0,
+    [_C, _SI, _STU, _STS],
+    [[() => Credentials$, 0], 0, 1, 1]
+];
+var Credentials$ = [3, n0, _C,
+    0,
+    [_AKI, _SAK, _STe, _E],
+    [0, [() => accessKeySecretType, 0], 0, 4], 4
+];
+var DecodeAuthorizationMessageRequest$ = [3, n0, _DAMR,
+    0,
+    [_EM],
+    [0], 1
+];
+var DecodeAuthorizationMessageResponse$ = [3, n0, _DAMRe,
+    0,
+    [_DM],
+    [0]
+];
+var FederatedUser$ = [3, n0, _FU,
+    0,
+    [_FUI, _A],
+    [0, 0], 2
+];
+var GetAccessKeyInfoRequest$ = [3, n0, _GAKIR,
+    0,
+    [_AKI],
+    [0], 1
+];
+var GetAccessKeyInfoResponse$ = [3, n0, _GAKIRe,
+    0,
+    [_Ac],
+    [0]
+];
+var GetCallerIdentityRequest$ = [3, n0, _GCIR,
+    0,
+    [],
+    []
+];
+var GetCallerIdentityResponse$ = [3, n0, _GCIRe,
+    0,
+    [_UI, _Ac, _A],
+    [0, 0, 0]
+];
+var GetDelegatedAccessTokenRequest$ = [3, n0, _GDATR,
+    0,
+    [_TIT],
+    [[() => tradeInTokenType, 0]], 1
+];
+var GetDelegatedAccessTokenResponse$ = [3, n0, _GDATRe,
+    0,
+    [_C, _PPS, _AP],
+    [[() => Credentials$, 0], 1, 0]
+];
+var GetFederationTokenRequest$ = [3, n0, _GFTR,
+    0,
+    [_N, _P, _PA, _DS, _T, _MSTS],
+    [0, 0, () => policyDescriptorListType, 1, () => tagListType, 1], 1
+];
+var GetFederationTokenResponse$ = [3, n0, _GFTRe,
+    0,
+    [_C, _FU, _PPS, _STU, _STS],
+    [[() => Credentials$, 0], () => FederatedUser$, 1, 1, 1]
+];
+var GetScopedCredentialsRequest$ = [3, n0, _GSCR,
+    0,
+    [_P, _DS, _MSTS, _SSD],
+    [0, 1, 1, 0]
+];
+var GetScopedCredentialsResponse$ = [3, n0, _GSCRe,
+    0,
+    [_C, _SIe, _STU, _STS, _SPC, _SI],
+    [[() => Credentials$, 0], () => ScopedSession$, 1, 1, 1, 0]
+];
+var GetSessionTokenRequest$ = [3, n0, _GSTR,
+    0,
+    [_DS, _SN, _TC, _MSTS],
+    [1, 0, 0, 1]
+];
+var GetSessionTokenResponse$ = [3, n0, _GSTRe,
+    0,
+    [_C, _STU, _STS],
+    [[() => Credentials$, 0], 1, 1]
+];
+var GetWebIdentityTokenRequest$ = [3, n0, _GWITR,
+    0,
+    [_Au, _SA, _DS, _Sc, _SM, _T],
+    [64 | 0, 0, 1, 0, 0, () => tagListType], 2
+];
+var GetWebIdentityTokenResponse$ = [3, n0, _GWITRe,
+    0,
+    [_WIT, _E],
+    [[() => webIdentityTokenType, 0], 4]
+];
+var OriginIdentity$ = [3, n0, _OI,
+    0,
+    [_S, _ST, _I, _FPA],
+    [[() => originIdentitySubjectType, 0], [() => originIdentitySubjectTypeType, 0], [() => originIdentityIssuerType, 0], 0]
+];
+var PolicyDescriptorType$ = [3, n0, _PDT,
+    0,
+    [_a],
+    [0]
+];
+var ProvidedContext$ = [3, n0, _PCr,
+    0,
+    [_PAro, _CA],
+    [0, 0]
+];
+var ScopedSession$ = [3, n0, _SS,
+    0,
+    [_SSI, _A],
+    [0, 0], 2
+];
+var Tag$ = [3, n0, _Ta,
+    0,
+    [_K, _V],
+    [0, 0], 2
+];
+var TransactionContext$ = [3, n0, _TCr,
+    0,
+    [_IP],
+    [[() => transactionContextIdentityProviderMapType, 0]]
+];
+var TrustedIdentityPropagationContext$ = [3, n0, _TIPC,
+    8,
+    [_OI, _TCr],
+    [[() => OriginIdentity$, 0], [() => TransactionContext$, 0]]
+];
+var policyDescriptorListType = [1, n0, _pDLT,
+    0, () => PolicyDescriptorType$
+];
+var ProvidedContextsListType = [1, n0, _PCLT,
+    0, () => ProvidedContext$
+];
+var tagListType = [1, n0, _tLT,
+    0, () => Tag$
+];
+var transactionContextIdentityProviderMapType = [2, n0, _tCIPMT,
+    0, [0,
+        0],
+    [() => transactionContextValueType,
+        0]
+];
+var AssumeRole$ = [9, n0, _AR,
+    0, () => AssumeRoleRequest$, () => AssumeRoleResponse$
+];
+var AssumeRoleWithSAML$ = [9, n0, _ARWSAML,
+    0, () => AssumeRoleWithSAMLRequest$, () => AssumeRoleWithSAMLResponse$
+];
+var AssumeRoleWithWebIdentity$ = [9, n0, _ARWWI,
+    0, () => AssumeRoleWithWebIdentityRequest$, () => AssumeRoleWithWebIdentityResponse$
+];
+var AssumeRoot$ = [9, n0, _ARs,
+    0, () => AssumeRootRequest$, () => AssumeRootResponse$
+];
+var DecodeAuthorizationMessage$ = [9, n0, _DAM,
+    0, () => DecodeAuthorizationMessageRequest$, () => DecodeAuthorizationMessageResponse$
+];
+var GetAccessKeyInfo$ = [9, n0, _GAKI,
+    0, () => GetAccessKeyInfoRequest$, () => GetAccessKeyInfoResponse$
+];
+var GetCallerIdentity$ = [9, n0, _GCI,
+    0, () => GetCallerIdentityRequest$, () => GetCallerIdentityResponse$
+];
+var GetDelegatedAccessToken$ = [9, n0, _GDAT,
+    0, () => GetDelegatedAccessTokenRequest$, () => GetDelegatedAccessTokenResponse$
+];
+var GetFederationToken$ = [9, n0, _GFT,
+    0, () => GetFederationTokenRequest$, () => GetFederationTokenResponse$
+];
+var GetScopedCredentials$ = [9, n0, _GSC,
+    0, () => GetScopedCredentialsRequest$, () => GetScopedCredentialsResponse$
+];
+var GetSessionToken$ = [9, n0, _GST,
+    0, () => GetSessionTokenRequest$, () => GetSessionTokenResponse$
+];
+var GetWebIdentityToken$ = [9, n0, _GWIT,
+    0, () => GetWebIdentityTokenRequest$, () => GetWebIdentityTokenResponse$
+];
+
+const getRuntimeConfig$1 = (config) => {
+    return {
+        apiVersion: "2011-06-15",
+        base64Decoder: config?.base64Decoder ?? fromBase64,
+        base64Encoder: config?.base64Encoder ?? toBase64,
+        disableHostPrefix: config?.disableHostPrefix ?? false,
+        endpointProvider: config?.endpointProvider ?? defaultEndpointResolver,
+        extensions: config?.extensions ?? [],
+        httpAuthSchemeProvider: config?.httpAuthSchemeProvider ?? defaultSTSHttpAuthSchemeProvider,
+        httpAuthSchemes: config?.httpAuthSchemes ?? [
+            {
+                schemeId: "aws.auth#sigv4",
+                identityProvider: (ipc) => ipc.getIdentityProvider("aws.auth#sigv4"),
+                signer: new AwsSdkSigV4Signer(),
+            },
+            {
+                schemeId: "aws.auth#sigv4a",
+                identityProvider: (ipc) => ipc.getIdentityProvider("aws.auth#sigv4a"),
+                signer: new AwsSdkSigV4ASigner(),
+            },
+            {
+                schemeId: "smithy.api#noAuth",
+                identityProvider: (ipc) => ipc.getIdentityProvider("smithy.api#noAuth") || (async () => ({})),
+                signer: new NoAuthSigner(),
+            },
+        ],
+        logger: config?.logger ?? new NoOpLogger(),
+        protocol: config?.protocol ?? AwsQueryProtocol,
+        protocolSettings: config?.protocolSettings ?? {
+            defaultNamespace: "com.amazonaws.sts",
+            errorTypeRegistries,
+            xmlNamespace: "https://sts.amazonaws.com/doc/2011-06-15/",
+            version: "2011-06-15",
+            serviceTarget: "AWSSecurityTokenServiceV20110615",
+        },
+        serviceId: config?.serviceId ?? "STS",
+        sha256: config?.sha256 ?? Sha256,
+        signerConstructor: config?.signerConstructor ?? SignatureV4MultiRegion,
+        urlParser: config?.urlParser ?? parseUrl,
+        utf8Decoder: config?.utf8Decoder ?? fromUtf8,
+        utf8Encoder: config?.utf8Encoder ?? toUtf8,
+    };
+};
+
+const getRuntimeConfig = (config) => {
+    emitWarningIfUnsupportedVersion(process.version);
+    const defaultsMode = resolveDefaultsModeConfig(config);
+    const defaultConfigProvider = () => defaultsMode().then(loadConfigsForDefaultMode);
+    const clientSharedValues = getRuntimeConfig$1(config);
+    emitWarningIfUnsupportedVersion$1(process.version);
+    const loaderConfig = {
+        profile: config?.profile,
+        logger: clientSharedValues.logger,
+    };
+    return {
+        ...clientSharedValues,
+        ...config,
+        runtime: "node",
+        defaultsMode,
+        authSchemePreference: config?.authSchemePreference ?? loadConfig(NODE_AUTH_SCHEME_PREFERENCE_OPTIONS, loaderConfig),
+        bodyLengthChecker: config?.bodyLengthChecker ?? calculateBodyLength,
+        credentialDefaultProvider: config?.credentialDefaultProvider ?? defaultProvider,
+        defaultSocketTimeout: getDefaultSocketTimeout(config?.requestHandler, 300_000),
+        defaultUserAgentProvider: config?.defaultUserAgentProvider ?? createDefaultUserAgentProvider({ serviceId: clientSharedValues.serviceId, clientVersion: packageInfo.version }),
+        httpAuthSchemes: config?.httpAuthSchemes ?? [
+            {
+                schemeId: "aws.auth#sigv4",
+                identityProvider: (ipc) => ipc.getIdentityProvider("aws.auth#sigv4") || (async (idProps) => await defaultProvider(idProps?.__config || {})()),
+                signer: new AwsSdkSigV4Signer(),
+            },
+            {
+                schemeId: "aws.auth#sigv4a",
+                identityProvider: (ipc) => ipc.getIdentityProvider("aws.auth#sigv4a"),
+                signer: new AwsSdkSigV4ASigner(),
+            },
+            {
+                schemeId: "smithy.api#noAuth",
+                identityProvider: (ipc) => ipc.getIdentityProvider("smithy.api#noAuth") || (async () => ({})),
+                signer: new NoAuthSigner(),
+            },
+        ],
+        maxAttempts: config?.maxAttempts ?? loadConfig(NODE_MAX_ATTEMPT_CONFIG_OPTIONS, config),
+        region: config?.region ?? loadConfig(NODE_REGION_CONFIG_OPTIONS, { ...NODE_REGION_CONFIG_FILE_OPTIONS, ...loaderConfig }),
+        requestHandler: NodeHttpHandler.create(config?.requestHandler ?? defaultConfigProvider),
+        retryMode: config?.retryMode ??
+            loadConfig({
+                ...NODE_RETRY_MODE_CONFIG_OPTIONS,
+                default: async () => (await defaultConfigProvider()).retryMode || DEFAULT_RETRY_MODE,
+            }, config),
+        sigv4aSigningRegionSet: config?.sigv4aSigningRegionSet ?? loadConfig(NODE_SIGV4A_CONFIG_OPTIONS, loaderConfig),
+        streamCollector: config?.streamCollector ?? streamCollector,
+        useDualstackEndpoint: config?.useDualstackEndpoint ?? loadConfig(NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, loaderConfig),
+        useFipsEndpoint: config?.useFipsEndpoint ?? loadConfig(NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, loaderConfig),
+        userAgentAppId: config?.userAgentAppId ?? loadConfig(NODE_APP_ID_CONFIG_OPTIONS, loaderConfig),
+    };
+};
+
+const getHttpAuthExtensionConfiguration = (runtimeConfig) => {
+    const _httpAuthSchemes = runtimeConfig.httpAuthSchemes;
+    let _httpAuthSchemeProvider = runtimeConfig.httpAuthSchemeProvider;
+    let _credentials = runtimeConfig.credentials;
+    return {
+        setHttpAuthScheme(httpAuthScheme) {
+            const index = _httpAuthSchemes.findIndex((scheme) => scheme.schemeId === httpAuthScheme.schemeId);
+            if (index === -1) {
+                _httpAuthSchemes.push(httpAuthScheme);
+            }
+            else {
+                _httpAuthSchemes.splice(index, 1, httpAuthScheme);
+            }
+        },
+        httpAuthSchemes() {
+            return _httpAuthSchemes;
+        },
+        setHttpAuthSchemeProvider(httpAuthSchemeProvider) {
+            _httpAuthSchemeProvider = httpAuthSchemeProvider;
+        },
+        httpAuthSchemeProvider() {
+            return _httpAuthSchemeProvider;
+        },
+        setCredentials(credentials) {
+            _credentials = credentials;
+        },
+        credentials() {
+            return _credentials;
+        },
+    };
+};
+const resolveHttpAuthRuntimeConfig = (config) => {
+    return {
+        httpAuthSchemes: config.httpAuthSchemes(),
+        httpAuthSchemeProvider: config.httpAuthSchemeProvider(),
+        credentials: config.credentials(),
+    };
+};
+
+const resolveRuntimeExtensions = (runtimeConfig, extensions) => {
+    const extensionConfiguration = Object.assign(getAwsRegionExtensionConfiguration(runtimeConfig), getDefaultExtensionConfiguration(runtimeConfig), getHttpHandlerExtensionConfiguration(runtimeConfig), getHttpAuthExtensionConfiguration(runtimeConfig));
+    extensions.forEach((extension) => extension.configure(extensionConfiguration));
+    return Object.assign(runtimeConfig, resolveAwsRegionExtensionConfiguration(extensionConfiguration), resolveDefaultRuntimeConfig(extensionConfiguration), resolveHttpHandlerRuntimeConfig(extensionConfiguration), resolveHttpAuthRuntimeConfig(extensionConfiguration));
+};
+
+class STSClient extends Client {
+    config;
+    constructor(...[configuration]) {
+        const _config_0 = getRuntimeConfig(configuration || {});
+        super(_config_0);
+        this.initConfig = _config_0;
+        const _config_1 = resolveClientEndpointParameters(_config_0);
+        const _config_2 = resolveUserAgentConfig(_config_1);
+        const _config_3 = resolveRetryConfig(_config_2);
+        const _config_4 = resolveRegionConfig(_config_3);
+        const _config_5 = resolveHostHeaderConfig(_config_4);
+        const _config_6 = resolveEndpointConfig(_config_5);
+        const _config_7 = resolveHttpAuthSchemeConfig(_config_6);
+        const _config_8 = resolveRuntimeExtensions(_config_7, configuration?.extensions || []);
+        this.config = _config_8;
+        this.middlewareStack.use(getSchemaSerdePlugin(this.config));
+        this.middlewareStack.use(getUserAgentPlugin(this.config));
+        this.middlewareStack.use(getRetryPlugin(this.config));
+        this.middlewareStack.use(getContentLengthPlugin(this.config));
+        this.middlewareStack.use(getHostHeaderPlugin(this.config));
+        this.middlewareStack.use(getLoggerPlugin(this.config));
+        this.middlewareStack.use(getRecursionDetectionPlugin(this.config));
+        this.middlewareStack.use(getHttpAuthSchemeEndpointRuleSetPlugin(this.config, {
+            httpAuthSchemeParametersProvider: defaultSTSHttpAuthSchemeParametersProvider,
+            identityProviderConfigProvider: async (config) => new DefaultIdentityProviderConfig({
+                "aws.auth#sigv4": config.credentials,
+                "aws.auth#sigv4a": config.credentials,
+            }),
+        }));
+        this.middlewareStack.use(getHttpSigningPlugin(this.config));
+    }
+    destroy() {
+        super.destroy();
+    }
+}
+
+const command = makeBuilder(commonParams, "AWSSecurityTokenServiceV20110615", "STSClient", getEndpointPlugin);
+const _ep0 = {};
+const _mw0 = (Command, cs, config, o) => [];
+
+class AssumeRoleCommand extends command(_ep0, _mw0, "AssumeRole", AssumeRole$) {
+}
+
+class AssumeRoleWithSAMLCommand extends command(_ep0, _mw0, "AssumeRoleWithSAML", AssumeRoleWithSAML$) {
+}
+
+class AssumeRoleWithWebIdentityCommand extends command(_ep0, _mw0, "AssumeRoleWithWebIdentity", AssumeRoleWithWebIdentity$) {
+}
+
+class AssumeRootCommand extends command(_ep0, _mw0, "AssumeRoot", AssumeRoot$) {
+}
+
+class DecodeAuthorizationMessageCommand extends command(_ep0, _mw0, "DecodeAuthorizationMessage", DecodeAuthorizationMessage$) {
+}
+
+class GetAccessKeyInfoCommand extends command(_ep0, _mw0, "GetAccessKeyInfo", GetAccessKeyInfo$) {
+}
+
+class GetCallerIdentityCommand extends command(_ep0, _mw0, "GetCallerIdentity", GetCallerIdentity$) {
+}
+
+class GetDelegatedAccessTokenCommand extends command(_ep0, _mw0, "GetDelegatedAccessToken", GetDelegatedAccessToken$) {
+}
+
+class GetFederationTokenCommand extends command(_ep0, _mw0, "GetFederationToken", GetFederationToken$) {
+}
+
+class GetScopedCredentialsCommand extends command(_ep0, _mw0, "GetScopedCredentials", GetScopedCredentials$) {
+}
+
+class GetSessionTokenCommand extends command(_ep0, _mw0, "GetSessionToken", GetSessionToken$) {
+}
+
+class GetWebIdentityTokenCommand extends command(_ep0, _mw0, "GetWebIdentityToken", GetWebIdentityToken$) {
+}
+
+const commands = {
+    AssumeRoleCommand,
+    AssumeRoleWithSAMLCommand,
+    AssumeRoleWithWebIdentityCommand,
+    AssumeRootCommand,
+    DecodeAuthorizationMessageCommand,
+    GetAccessKeyInfoCommand,
+    GetCallerIdentityCommand,
+    GetDelegatedAccessTokenCommand,
+    GetFederationTokenCommand,
+    GetScopedCredentialsCommand,
+    GetSessionTokenCommand,
+    GetWebIdentityTokenCommand,
+};
+class STS extends STSClient {
+}
+createAggregatedClient(commands, STS);
+
+const WebIdentityTokenSubjectModeType = {
+    AWS_IDENTITY: "AWSIdentity",
+    ORIGIN_IDENTITY: "OriginIdentity",
+};
+
+const getAccountIdFromAssumedRoleUser = (assumedRoleUser) => {
+    if (typeof assumedRoleUser?.Arn === "string") {
+        const arnComponents = assumedRoleUser.Arn.split(":");
+        if (arnComponents.length > 4 && arnComponents[4] !== "") {
+            return arnComponents[4];
+        }
+    }
+    return undefined;
+};
+const resolveRegion = async (_region, _parentRegion, credentialProviderLogger, loaderConfig = {}) => {
+    const region = typeof _region === "function" ? await _region() : _region;
+    const parentRegion = typeof _parentRegion === "function" ? await _parentRegion() : _parentRegion;
+    let stsDefaultRegion = "";
+    const resolvedRegion = region ?? parentRegion ?? (stsDefaultRegion = await stsRegionDefaultResolver(loaderConfig)());
+    credentialProviderLogger?.debug?.("@aws-sdk/client-sts::resolveRegion", "accepting first of:", `${region} (credential provider clientConfig)`, `${parentRegion} (contextual client)`, `${stsDefaultRegion} (STS default: AWS_REGION, profile region, or us-east-1)`);
+    return resolvedRegion;
+};
+const getDefaultRoleAssumer$1 = (stsOptions, STSClient) => {
+    let stsClient;
+    let closureSourceCreds;
+    return async (sourceCreds, params) => {
+        closureSourceCreds = sourceCreds;
+        if (!stsClient) {
+            const { logger = stsOptions?.parentClientConfig?.logger, profile = stsOptions?.parentClientConfig?.profile, region, requestHandler = stsOptions?.parentClientConfig?.requestHandler, credentialProviderLogger, userAgentAppId = stsOptions?.parentClientConfig?.userAgentAppId, } = stsOptions;
+            const resolvedRegion = await resolveRegion(region, stsOptions?.parentClientConfig?.region, credentialProviderLogger, {
+                logger,
+                profile,
+            });
+            const isCompatibleRequestHandler = !isH2(requestHandler);
+            stsClient = new STSClient({
+                ...stsOptions,
+                userAgentAppId,
+                profile,
+                credentialDefaultProvider: () => async () => closureSourceCreds,
+                region: resolvedRegion,
+                requestHandler: isCompatibleRequestHandler ? requestHandler : undefined,
+                logger: logger,
+            });
+        }
+        const { Credentials, AssumedRoleUser } = await stsClient.send(new AssumeRoleCommand(params));
+        if (!Credentials || !Credentials.AccessKeyId || !Credentials.SecretAccessKey) {
+            throw new Error(`Invalid response from STS.assumeRole call with role ${params.RoleArn}`);
+        }
+        const accountId = getAccountIdFromAssumedRoleUser(AssumedRoleUser);
+        const credentials = {
+            accessKeyId: Credentials.AccessKeyId,
+            secretAccessKey: Credentials.SecretAccessKey,
+            sessionToken: Credentials.SessionToken,
+            expiration: Credentials.Expiration,
+            ...(Credentials.CredentialScope && { credentialScope: Credentials.CredentialScope }),
+            ...(accountId && { accountId }),
+        };
+        setCredentialFeature(credentials, "CREDENTIALS_STS_ASSUME_ROLE", "i");
+        return credentials;
+    };
+};
+const getDefaultRoleAssumerWithWebIdentity$1 = (stsOptions, STSClient) => {
+    let stsClient;
+    return async (params) => {
+        if (!stsClient) {
+            const { logger = stsOptions?.parentClientConfig?.logger, profile = stsOptions?.parentClientConfig?.profile, region, requestHandler = stsOptions?.parentClientConfig?.requestHandler, credentialProviderLogger, userAgentAppId = stsOptions?.parentClientConfig?.userAgentAppId, } = stsOptions;
+            const resolvedRegion = await resolveRegion(region, stsOptions?.parentClientConfig?.region, credentialProviderLogger, {
+                logger,
+                profile,
+            });
+            const isCompatibleRequestHandler = !isH2(requestHandler);
+            stsClient = new STSClient({
+                ...stsOptions,
+                userAgentAppId,
+                profile,
+                region: resolvedRegion,
+                requestHandler: isCompatibleRequestHandler ? requestHandler : undefined,
+                logger: logger,
+            });
+        }
+        const { Credentials, AssumedRoleUser } = await stsClient.send(new AssumeRoleWithWebIdentityCommand(params));
+        if (!Credentials || !Credentials.AccessKeyId || !Credentials.SecretAccessKey) {
+            throw new Error(`Invalid response from STS.assumeRoleWithWebIdentity call with role ${params.RoleArn}`);
+        }
+        const accountId = getAccountIdFromAssumedRoleUser(AssumedRoleUser);
+        const credentials = {
+            accessKeyId: Credentials.AccessKeyId,
+            secretAccessKey: Credentials.SecretAccessKey,
+            sessionToken: Credentials.SessionToken,
+            expiration: Credentials.Expiration,
+            ...(Credentials.CredentialScope && { credentialScope: Credentials.CredentialScope }),
+            ...(accountId && { accountId }),
+        };
+        if (accountId) {
+            setCredentialFeature(credentials, "RESOLVED_ACCOUNT_ID", "T");
+        }
+        setCredentialFeature(credentials, "CREDENTIALS_STS_ASSUME_ROLE_WEB_ID", "k");
+        return credentials;
+    };
+};
+const isH2 = (requestHandler) => {
+    return requestHandler?.metadata?.handlerProtocol === "h2";
+};
+
+const getCustomizableStsClientCtor = (baseCtor, customizations) => {
+    if (!customizations)
+        return baseCtor;
+    else
+        return class CustomizableSTSClient extends baseCtor {
+            constructor(config) {
+                super(config);
+                for (const customization of customizations) {
+                    this.middlewareStack.use(customization);
+                }
+            }
+        };
+};
+const getDefaultRoleAssumer = (stsOptions = {}, stsPlugins) => getDefaultRoleAssumer$1(stsOptions, getCustomizableStsClientCtor(STSClient, stsPlugins));
+const getDefaultRoleAssumerWithWebIdentity = (stsOptions = {}, stsPlugins) => getDefaultRoleAssumerWithWebIdentity$1(stsOptions, getCustomizableStsClientCtor(STSClient, stsPlugins));
+const decorateDefaultCredentialProvider = (provider) => (input) => provider({
+    roleAssumer: getDefaultRoleAssumer(input),
+    roleAssumerWithWebIdentity: getDefaultRoleAssumerWithWebIdentity(input),
+    ...input,
+});
+
+__webpack_unused_export__ = AssumeRole$;
+__webpack_unused_export__ = AssumeRoleCommand;
+__webpack_unused_export__ = AssumeRoleRequest$;
+__webpack_unused_export__ = AssumeRoleResponse$;
+__webpack_unused_export__ = AssumeRoleWithSAML$;
+__webpack_unused_export__ = AssumeRoleWithSAMLCommand;
+__webpack_unused_export__ = AssumeRoleWithSAMLRequest$;
+__webpack_unused_export__ = AssumeRoleWithSAMLResponse$;
+__webpack_unused_export__ = AssumeRoleWithWebIdentity$;
+exports.WH = AssumeRoleWithWebIdentityCommand;
+__webpack_unused_export__ = AssumeRoleWithWebIdentityRequest$;
+__webpack_unused_export__ = AssumeRoleWithWebIdentityResponse$;
+__webpack_unused_export__ = AssumeRoot$;
+__webpack_unused_export__ = AssumeRootCommand;
+__webpack_unused_export__ = AssumeRootRequest$;
+__webpack_unused_export__ = AssumeRootResponse$;
+__webpack_unused_export__ = AssumedRoleUser$;
+__webpack_unused_export__ = Credentials$;
+__webpack_unused_export__ = DecodeAuthorizationMessage$;
+__webpack_unused_export__ = DecodeAuthorizationMessageCommand;
+__webpack_unused_export__ = DecodeAuthorizationMessageRequest$;
+__webpack_unused_export__ = DecodeAuthorizationMessageResponse$;
+__webpack_unused_export__ = ExpiredTokenException;
+__webpack_unused_export__ = ExpiredTokenException$;
+__webpack_unused_export__ = ExpiredTradeInTokenException;
+__webpack_unused_export__ = ExpiredTradeInTokenException$;
+__webpack_unused_export__ = FederatedUser$;
+__webpack_unused_export__ = GetAccessKeyInfo$;
+__webpack_unused_export__ = GetAccessKeyInfoCommand;
+__webpack_unused_export__ = GetAccessKeyInfoRequest$;
+__webpack_unused_export__ = GetAccessKeyInfoResponse$;
+__webpack_unused_export__ = GetCallerIdentity$;
+exports.zI = GetCallerIdentityCommand;
+__webpack_unused_export__ = GetCallerIdentityRequest$;
+__webpack_unused_export__ = GetCallerIdentityResponse$;
+__webpack_unused_export__ = GetDelegatedAccessToken$;
+__webpack_unused_export__ = GetDelegatedAccessTokenCommand;
+__webpack_unused_export__ = GetDelegatedAccessTokenRequest$;
+__webpack_unused_export__ = GetDelegatedAccessTokenResponse$;
+__webpack_unused_export__ = GetFederationToken$;
+__webpack_unused_export__ = GetFederationTokenCommand;
+__webpack_unused_export__ = GetFederationTokenRequest$;
+__webpack_unused_export__ = GetFederationTokenResponse$;
+__webpack_unused_export__ = GetScopedCredentials$;
+__webpack_unused_export__ = GetScopedCredentialsCommand;
+__webpack_unused_export__ = GetScopedCredentialsRequest$;
+__webpack_unused_export__ = GetScopedCredentialsResponse$;
+__webpack_unused_export__ = GetSessionToken$;
+__webpack_unused_export__ = GetSessionTokenCommand;
+__webpack_unused_export__ = GetSessionTokenRequest$;
+__webpack_unused_export__ = GetSessionTokenResponse$;
+__webpack_unused_export__ = GetWebIdentityToken$;
+__webpack_unused_export__ = GetWebIdentityTokenCommand;
+__webpack_unused_export__ = GetWebIdentityTokenRequest$;
+__webpack_unused_export__ = GetWebIdentityTokenResponse$;
+__webpack_unused_export__ = IDPCommunicationErrorException;
+__webpack_unused_export__ = IDPCommunicationErrorException$;
+__webpack_unused_export__ = IDPRejectedClaimException;
+__webpack_unused_export__ = IDPRejectedClaimException$;
+__webpack_unused_export__ = InsufficientSessionLifetimeException;
+__webpack_unused_export__ = InsufficientSessionLifetimeException$;
+__webpack_unused_export__ = InvalidAuthorizationMessageException;
+__webpack_unused_export__ = InvalidAuthorizationMessageException$;
+__webpack_unused_export__ = InvalidContextAssertionException;
+__webpack_unused_export__ = InvalidContextAssertionException$;
+__webpack_unused_export__ = InvalidIdentityTokenException;
+__webpack_unused_export__ = InvalidIdentityTokenException$;
+__webpack_unused_export__ = InvalidSubjectCredentialsException;
+__webpack_unused_export__ = InvalidSubjectCredentialsException$;
+__webpack_unused_export__ = JWTPayloadSizeExceededException;
+__webpack_unused_export__ = JWTPayloadSizeExceededException$;
+__webpack_unused_export__ = MalformedPolicyDocumentException;
+__webpack_unused_export__ = MalformedPolicyDocumentException$;
+__webpack_unused_export__ = OriginIdentity$;
+__webpack_unused_export__ = OutboundWebIdentityFederationDisabledException;
+__webpack_unused_export__ = OutboundWebIdentityFederationDisabledException$;
+__webpack_unused_export__ = PackedPolicyTooLargeException;
+__webpack_unused_export__ = PackedPolicyTooLargeException$;
+__webpack_unused_export__ = PolicyDescriptorType$;
+__webpack_unused_export__ = ProvidedContext$;
+__webpack_unused_export__ = RegionDisabledException;
+__webpack_unused_export__ = RegionDisabledException$;
+__webpack_unused_export__ = STS;
+exports.iM = STSClient;
+__webpack_unused_export__ = STSServiceException;
+__webpack_unused_export__ = STSServiceException$;
+__webpack_unused_export__ = ScopedSession$;
+__webpack_unused_export__ = SessionDurationEscalationException;
+__webpack_unused_export__ = SessionDurationEscalationException$;
+__webpack_unused_export__ = Tag$;
+__webpack_unused_export__ = TransactionContext$;
+__webpack_unused_export__ = TrustedIdentityPropagationContext$;
+__webpack_unused_export__ = WebIdentityTokenSubjectModeType;
+__webpack_unused_export__ = decorateDefaultCredentialProvider;
+__webpack_unused_export__ = errorTypeRegistries;
+__webpack_unused_export__ = getDefaultRoleAssumer;
+__webpack_unused_export__ = getDefaultRoleAssumerWithWebIdentity;
 
 
 /***/ }),
@@ -33312,6 +42724,1086 @@ parse.parseIntoClientConfig = parseIntoClientConfig
 
 /***/ }),
 
+/***/ 3874:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+module.exports = function (txt, options) {
+  return new CopyStreamQuery(txt, options)
+}
+
+const { Duplex } = __nccwpck_require__(2203)
+const assert = __nccwpck_require__(2613)
+const BufferList = __nccwpck_require__(1147)
+const code = __nccwpck_require__(5983)
+
+// Readable decoder states
+const PG_CODE = 0
+const PG_LENGTH = 1
+const PG_MESSAGE = 2
+
+class CopyStreamQuery extends Duplex {
+  constructor(text, options) {
+    super(options)
+    this.text = text
+
+    // Readable side
+    this._state = PG_CODE
+    this._buffer = new BufferList()
+    this._unreadMessageContentLength = 0
+    this._copyDataChunks = new BufferList()
+    this._pgDataHandler = null
+    this._drained = false
+    this._forwarding = false
+    this._onReadableEvent = this._onReadable.bind(this)
+    this.alignOnCopyDataFrame = options ? options.alignOnCopyDataFrame === true : false
+
+    // Writable side
+    this._gotCopyInResponse = false
+    this.chunks = []
+    this.cb = null
+    this.cork()
+  }
+
+  submit(connection) {
+    this.connection = connection
+    this._attach()
+    connection.query(this.text)
+  }
+
+  /* Readable implementation */
+  _attach() {
+    const connectionStream = this.connection.stream
+    const pgDataListeners = connectionStream.listeners('data')
+    assert(pgDataListeners.length == 1)
+    this._pgDataHandler = pgDataListeners.pop()
+    connectionStream.removeListener('data', this._pgDataHandler)
+    connectionStream.pause()
+    this._forward()
+    connectionStream.on('readable', this._onReadableEvent)
+  }
+
+  _detach() {
+    const connectionStream = this.connection.stream
+    const unreadBuffer = this._buffer.take(this._buffer.size)
+    connectionStream.removeListener('readable', this._onReadableEvent)
+    connectionStream.addListener('data', this._pgDataHandler)
+    this._pgDataHandler(unreadBuffer)
+
+    // unpipe can pause the stream but also underlying onData event can potentially pause the stream because of hitting
+    // the highWaterMark and pausing the stream, so we resume the stream in the next tick after the underlying onData
+    // event has finished
+    process.nextTick(function () {
+      connectionStream.resume()
+    })
+  }
+
+  _cleanup() {
+    this._buffer = null
+    this._copyDataChunks = null
+    this._pgDataHandler = null
+    this._onReadableEvent = null
+  }
+
+  _onReadable() {
+    this._forward()
+  }
+
+  _read() {
+    this._drained = true
+    this._forward()
+  }
+
+  _forward() {
+    if (this._forwarding || !this._drained || !this.connection) return
+    this._forwarding = true
+    const connectionStream = this.connection.stream
+    let chunk
+    while (this._drained && (chunk = connectionStream.read()) !== null) {
+      this._drained = this._parse(chunk)
+    }
+    this._forwarding = false
+  }
+
+  _parse(chunk) {
+    let done = false
+    let drained = true
+    this._buffer.push(chunk)
+
+    while (!done && this._buffer.size > 0) {
+      if (PG_CODE === this._state) {
+        if (!this._buffer.has(1)) break
+        this._code = this._buffer.peekUInt8()
+        if (this._code === code.ErrorResponse) {
+          // ErrorResponse Interception
+          // We must let pg parse future messages and handle their consequences on
+          // the ActiveQuery
+          this._detach()
+          return
+        }
+        this._buffer.readUInt8()
+        this._state = PG_LENGTH
+      }
+
+      if (PG_LENGTH === this._state) {
+        if (!this._buffer.has(4)) break
+        this._unreadMessageContentLength = this._buffer.readUInt32BE() - 4
+        this._state = PG_MESSAGE
+      }
+
+      if (PG_MESSAGE === this._state) {
+        if (this._unreadMessageContentLength > 0 && this._buffer.size > 0) {
+          const n = Math.min(this._buffer.size, this._unreadMessageContentLength)
+          const messageContentChunk = this._buffer.take(n)
+          this._unreadMessageContentLength -= n
+          if (this._code === code.CopyData) {
+            this._copyDataChunks.push(messageContentChunk)
+          }
+        }
+
+        if (this._unreadMessageContentLength === 0) {
+          // a full message has been captured
+          switch (this._code) {
+            case code.CopyBothResponse:
+              this._startCopyIn()
+              break
+            case code.CopyData:
+              if (this.alignOnCopyDataFrame) {
+                drained = this._flushCopyData()
+              }
+              break
+            // standard interspersed messages.
+            // see https://www.postgresql.org/docs/9.6/protocol-flow.html#PROTOCOL-COPY
+            case code.ParameterStatus:
+            case code.NoticeResponse:
+            case code.NotificationResponse:
+              break
+            case code.CopyDone:
+            default:
+              done = true
+              break
+          }
+          this._state = PG_CODE
+        }
+      }
+    }
+
+    // When we are not in alignOnCopyDataFrame, copyData payload is not buffered
+    // Forward payload bytes as they arrive
+    if (!this.alignOnCopyDataFrame) {
+      drained = this._flushCopyData()
+    }
+
+    if (done) {
+      this._detach()
+      this.push(null)
+      this._cleanup()
+    }
+
+    return drained
+  }
+
+  _flushCopyData() {
+    let drained = true
+    const len = this._copyDataChunks.size
+    if (len > 0) {
+      drained = this.push(this._copyDataChunks.take(len))
+    }
+    return drained
+  }
+
+  /* Writable implementation */
+  _write(chunk, enc, cb) {
+    this.chunks.push({ chunk: chunk, encoding: enc })
+    if (this._gotCopyInResponse) {
+      return this.flush(cb)
+    }
+    this.cb = cb
+  }
+
+  _writev(chunks, cb) {
+    this.chunks.push(...chunks)
+    if (this._gotCopyInResponse) {
+      return this.flush(cb)
+    }
+    this.cb = cb
+  }
+
+  _final(cb) {
+    this.flush()
+    const Int32Len = 4
+    const finBuffer = Buffer.from([code.CopyDone, 0, 0, 0, Int32Len])
+    this.connection.stream.write(finBuffer)
+    this.cb_flush = cb
+  }
+
+  flush(callback) {
+    let chunk
+    let ok = true
+    while (ok && (chunk = this.chunks.shift())) {
+      ok = this.flushChunk(chunk.chunk)
+    }
+    if (callback) {
+      if (ok) {
+        callback()
+      } else {
+        if (this.chunks.length) {
+          this.connection.stream.once('drain', this.flush.bind(this, callback))
+        } else {
+          this.connection.stream.once('drain', callback)
+        }
+      }
+    }
+  }
+
+  flushChunk(chunk) {
+    const Int32Len = 4
+    const lenBuffer = Buffer.from([code.CopyData, 0, 0, 0, 0])
+    lenBuffer.writeUInt32BE(chunk.length + Int32Len, 1)
+    this.connection.stream.write(lenBuffer)
+    return this.connection.stream.write(chunk)
+  }
+
+  _startCopyIn() {
+    this._gotCopyInResponse = true
+    this.uncork()
+    this.flush()
+    if (this.cb) {
+      const { cb } = this
+      this.cb = null
+      cb()
+    }
+  }
+
+  handleError(err) {
+    this.emit('error', err)
+    this._cleanup()
+  }
+
+  handleCopyData(chunk) {
+    // an out of band copyData message
+    // is received after copyDone
+    // this is currently discarded
+  }
+
+  handleCommandComplete() {}
+
+  handleReadyForQuery() {
+    this.connection = null
+    this.cb_flush()
+  }
+}
+
+
+/***/ }),
+
+/***/ 6473:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+module.exports = function (txt, options) {
+  return new CopyStreamQuery(txt, options)
+}
+
+const { Writable } = __nccwpck_require__(2203)
+const code = __nccwpck_require__(5983)
+
+class CopyStreamQuery extends Writable {
+  constructor(text, options) {
+    super(options)
+    this.text = text
+    this.rowCount = 0
+    this._gotCopyInResponse = false
+    this.chunks = []
+    this.cb_CopyInResponse = null
+    this.cb_ReadyForQuery = null
+    this.cb_destroy = null
+    this.cork()
+  }
+
+  submit(connection) {
+    this.connection = connection
+    connection.query(this.text)
+  }
+
+  callback() {
+    // this callback is empty but defining it allows
+    // `pg` to discover it and overwrite it
+    // with its timeout mechanism when query_timeout config is set
+  }
+
+  _write(chunk, enc, cb) {
+    this.chunks.push({ chunk: chunk, encoding: enc })
+    if (this._gotCopyInResponse) {
+      return this.flush(cb)
+    }
+    this.cb_CopyInResponse = cb
+  }
+
+  _writev(chunks, cb) {
+    // this.chunks.push(...chunks)
+    // => issue #136, RangeError: Maximum call stack size exceeded
+    // Using hybrid approach as advised on https://developer.mozilla.org/en-US/docs/Web/JavaScript/Reference/Global_Objects/Function/apply
+    if (this.chunks.length == 0) {
+      this.chunks = chunks
+    } else {
+      // https://stackoverflow.com/questions/22747068/is-there-a-max-number-of-arguments-javascript-functions-can-accept
+      // 100K seems to be a reasonable size for v8
+      const QUANTUM = 125000
+      for (let i = 0; i < chunks.length; i += QUANTUM) {
+        this.chunks.push(...chunks.slice(i, Math.min(i + QUANTUM, chunks.length)))
+      }
+    }
+    if (this._gotCopyInResponse) {
+      return this.flush(cb)
+    }
+    this.cb_CopyInResponse = cb
+  }
+
+  _destroy(err, cb) {
+    // writable.destroy([error]) was called.
+    // send a CopyFail message that will rollback the COPY operation.
+    // the cb will be called only after the ErrorResponse message is received
+    // from the backend
+    if (this.cb_ReadyForQuery) return cb(err)
+    this.cb_destroy = cb
+    const msg = err ? err.message : 'NODE-PG-COPY-STREAMS destroy() was called'
+    const self = this
+    const done = function () {
+      self.connection.sendCopyFail(msg)
+    }
+
+    this.chunks = []
+    if (this._gotCopyInResponse) {
+      return this.flush(done)
+    }
+    this.cb_CopyInResponse = done
+  }
+
+  _final(cb) {
+    this.cb_ReadyForQuery = cb
+    const self = this
+    const done = function () {
+      const Int32Len = 4
+      const finBuffer = Buffer.from([code.CopyDone, 0, 0, 0, Int32Len])
+      self.connection.stream.write(finBuffer)
+    }
+
+    if (this._gotCopyInResponse) {
+      return this.flush(done)
+    }
+    this.cb_CopyInResponse = done
+  }
+
+  flush(callback) {
+    let chunk
+    let ok = true
+    while (ok && (chunk = this.chunks.shift())) {
+      ok = this.flushChunk(chunk.chunk)
+    }
+    if (callback) {
+      if (ok) {
+        callback()
+      } else {
+        if (this.chunks.length) {
+          this.connection.stream.once('drain', this.flush.bind(this, callback))
+        } else {
+          this.connection.stream.once('drain', callback)
+        }
+      }
+    }
+  }
+
+  flushChunk(chunk) {
+    const Int32Len = 4
+    const lenBuffer = Buffer.from([code.CopyData, 0, 0, 0, 0])
+    lenBuffer.writeUInt32BE(chunk.length + Int32Len, 1)
+    this.connection.stream.write(lenBuffer)
+    return this.connection.stream.write(chunk)
+  }
+
+  handleError(e) {
+    // clear `pg` timeout mechanism
+    this.callback()
+
+    if (this.cb_destroy) {
+      const cb = this.cb_destroy
+      this.cb_destroy = null
+      cb(e)
+    } else {
+      this.emit('error', e)
+    }
+    this.connection = null
+  }
+
+  handleCopyInResponse(connection) {
+    this._gotCopyInResponse = true
+    if (!this.destroyed) {
+      this.uncork()
+    }
+    const cb = this.cb_CopyInResponse || function () {}
+    this.cb_CopyInResponse = null
+    this.flush(cb)
+  }
+
+  handleCommandComplete(msg) {
+    // Parse affected row count as in
+    // https://github.com/brianc/node-postgres/blob/35e5567f86774f808c2a8518dd312b8aa3586693/lib/result.js#L37
+    const match = /COPY (\d+)/.exec((msg || {}).text)
+    if (match) {
+      this.rowCount = parseInt(match[1], 10)
+    }
+  }
+
+  handleReadyForQuery() {
+    // triggered after ReadyForQuery
+    // we delay the _final callback so that the 'finish' event is
+    // sent only when the ingested data is visible inside postgres and
+    // after the postgres connection is ready for a new query
+
+    // Note: `pg` currently does not call this callback when the backend
+    // sends an ErrorResponse message during the query (for example during
+    // a CopyFail)
+
+    // clear `pg` timeout mechanism
+    this.callback()
+
+    this.cb_ReadyForQuery()
+    this.connection = null
+  }
+}
+
+
+/***/ }),
+
+/***/ 4820:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+module.exports = function (txt, options) {
+  return new CopyStreamQuery(txt, options)
+}
+
+const { Readable } = __nccwpck_require__(2203)
+const assert = __nccwpck_require__(2613)
+const BufferList = __nccwpck_require__(1147)
+const code = __nccwpck_require__(5983)
+
+// decoder states
+const PG_CODE = 0
+const PG_LENGTH = 1
+const PG_MESSAGE = 2
+
+class CopyStreamQuery extends Readable {
+  constructor(text, options) {
+    super(options)
+    this.text = text
+    this.rowCount = 0
+    this._state = PG_CODE
+    this._buffer = new BufferList()
+    this._unreadMessageContentLength = 0
+    this._copyDataChunks = new BufferList()
+    this._pgDataHandler = null
+    this._drained = false
+    this._forwarding = false
+    this._onReadableEvent = this._onReadable.bind(this)
+  }
+
+  submit(connection) {
+    this.connection = connection
+    this._attach()
+    connection.query(this.text)
+  }
+
+  _attach() {
+    const connectionStream = this.connection.stream
+    const pgDataListeners = connectionStream.listeners('data')
+    assert(pgDataListeners.length == 1)
+    this._pgDataHandler = pgDataListeners.pop()
+    connectionStream.removeListener('data', this._pgDataHandler)
+    connectionStream.pause()
+    this._forward()
+    connectionStream.on('readable', this._onReadableEvent)
+  }
+
+  _detach() {
+    const connectionStream = this.connection.stream
+    const unreadBuffer = this._buffer.take(this._buffer.size)
+    //connectionStream.unpipe(this)
+    connectionStream.removeListener('readable', this._onReadableEvent)
+    connectionStream.addListener('data', this._pgDataHandler)
+    this._pgDataHandler(unreadBuffer)
+
+    // unpipe can pause the stream but also underlying onData event can potentially pause the stream because of hitting
+    // the highWaterMark and pausing the stream, so we resume the stream in the next tick after the underlying onData
+    // event has finished
+    process.nextTick(function () {
+      connectionStream.resume()
+    })
+  }
+
+  _cleanup() {
+    this._buffer = null
+    this._copyDataChunks = null
+    this._pgDataHandler = null
+    this._onReadableEvent = null
+  }
+
+  _onReadable() {
+    this._forward()
+  }
+
+  _read() {
+    this._drained = true
+    this._forward()
+  }
+
+  _forward() {
+    if (this._forwarding || !this._drained || !this.connection) return
+    this._forwarding = true
+    const connectionStream = this.connection.stream
+    let chunk
+    while (this._drained && (chunk = connectionStream.read()) !== null) {
+      this._drained = this._parse(chunk)
+    }
+    this._forwarding = false
+  }
+
+  _parse(chunk) {
+    let done = false
+    let drained = true
+    this._buffer.push(chunk)
+
+    while (!done && this._buffer.size > 0) {
+      if (PG_CODE === this._state) {
+        if (!this._buffer.has(1)) break
+        this._code = this._buffer.peekUInt8()
+        if (this._code === code.ErrorResponse) {
+          // ErrorResponse Interception
+          // We must let pg parse future messages and handle their consequences on
+          // the ActiveQuery
+          this._detach()
+          return
+        }
+        this._buffer.readUInt8()
+        this._state = PG_LENGTH
+      }
+
+      if (PG_LENGTH === this._state) {
+        if (!this._buffer.has(4)) break
+        this._unreadMessageContentLength = this._buffer.readUInt32BE() - 4
+        this._state = PG_MESSAGE
+      }
+
+      if (PG_MESSAGE === this._state) {
+        if (this._unreadMessageContentLength > 0 && this._buffer.size > 0) {
+          const n = Math.min(this._buffer.size, this._unreadMessageContentLength)
+          const messageContentChunk = this._buffer.take(n)
+          this._unreadMessageContentLength -= n
+          if (this._code === code.CopyData) {
+            this._copyDataChunks.push(messageContentChunk)
+          }
+        }
+
+        if (this._unreadMessageContentLength === 0) {
+          // a full message has been captured
+          switch (this._code) {
+            case code.CopyOutResponse:
+            case code.CopyData:
+            // standard interspersed messages.
+            // see https://www.postgresql.org/docs/9.6/protocol-flow.html#PROTOCOL-COPY
+            case code.ParameterStatus:
+            case code.NoticeResponse:
+            case code.NotificationResponse:
+              break
+            case code.CopyDone:
+            default:
+              done = true
+              break
+          }
+          this._state = PG_CODE
+        }
+      }
+    }
+
+    // flush data if any data has been captured
+    const len = this._copyDataChunks.size
+    if (len > 0) {
+      drained = this.push(this._copyDataChunks.take(len))
+    }
+
+    if (done) {
+      this._detach()
+      this.push(null)
+      this._cleanup()
+    }
+
+    return drained
+  }
+
+  handleError(err) {
+    this.emit('error', err)
+    this._cleanup()
+  }
+
+  handleCommandComplete(msg) {
+    const match = /COPY (\d+)/.exec((msg || {}).text)
+    if (match) {
+      this.rowCount = parseInt(match[1], 10)
+    }
+  }
+
+  handleReadyForQuery() {}
+}
+
+
+/***/ }),
+
+/***/ 6901:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+var __webpack_unused_export__;
+
+
+const CopyToQueryStream = __nccwpck_require__(4820)
+const CopyFromQueryStream = __nccwpck_require__(6473)
+const CopyBothQueryStream = __nccwpck_require__(3874)
+
+exports.to = function copyTo(txt, options) {
+  return new CopyToQueryStream(txt, options)
+}
+
+exports.H = function copyFrom(txt, options) {
+  return new CopyFromQueryStream(txt, options)
+}
+
+__webpack_unused_export__ = function copyBoth(txt, options) {
+  return new CopyBothQueryStream(txt, options)
+}
+
+
+/***/ }),
+
+/***/ 5983:
+/***/ ((module) => {
+
+/**
+ * The COPY feature uses the following protocol codes.
+ * The codes for the most recent protocol version are documented on
+ * https://www.postgresql.org/docs/current/static/protocol-message-formats.html
+ *
+ * The protocol flow itself is described on
+ * https://www.postgresql.org/docs/current/static/protocol-flow.html
+ */
+module.exports = {
+  ErrorResponse: 0x45, // E
+  CopyInResponse: 0x47, // G
+  CopyOutResponse: 0x48, // H
+  CopyBothResponse: 0x57, // W
+  CopyDone: 0x63, // c
+  CopyData: 0x64, // d
+  CopyFail: 0x66, // f
+  CommandComplete: 0x43, // C
+  ReadyForQuery: 0x5a, // Z
+
+  // It is possible for NoticeResponse and ParameterStatus messages to be interspersed between CopyData messages;
+  // frontends must handle these cases, and should be prepared for other asynchronous message types as well
+  // (see Section 50.2.6).
+  // Otherwise, any message type other than CopyData or CopyDone may be treated as terminating copy-out mode.
+  NotificationResponse: 0x41, // A
+  NoticeResponse: 0x4e, // N
+  ParameterStatus: 0x53, // S
+}
+
+
+/***/ }),
+
+/***/ 1147:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+const Buffer = (__nccwpck_require__(181).Buffer)
+
+function OffsetBuffer() {
+  this.offset = 0
+  this.size = 0
+  this.buffers = []
+}
+module.exports = OffsetBuffer
+
+OffsetBuffer.prototype.isEmpty = function isEmpty() {
+  return this.size === 0
+}
+
+OffsetBuffer.prototype.clone = function clone(size) {
+  const r = new OffsetBuffer()
+  r.offset = this.offset
+  r.size = size
+  r.buffers = this.buffers.slice()
+  return r
+}
+
+OffsetBuffer.prototype.toChunks = function toChunks() {
+  if (this.size === 0) return []
+
+  // We are going to slice it anyway
+  if (this.offset !== 0) {
+    this.buffers[0] = this.buffers[0].slice(this.offset)
+    this.offset = 0
+  }
+
+  const chunks = []
+  let off = 0
+  let i
+  for (i = 0; off <= this.size && i < this.buffers.length; i++) {
+    let buf = this.buffers[i]
+    off += buf.length
+
+    // Slice off last buffer
+    if (off > this.size) {
+      buf = buf.slice(0, buf.length - (off - this.size))
+      this.buffers[i] = buf
+    }
+
+    chunks.push(buf)
+  }
+
+  // If some buffers were skipped - trim length
+  if (i < this.buffers.length) this.buffers.length = i
+
+  return chunks
+}
+
+OffsetBuffer.prototype.toString = function toString(enc) {
+  return this.toChunks()
+    .map(function (c) {
+      return c.toString(enc)
+    })
+    .join('')
+}
+
+OffsetBuffer.prototype.use = function use(buf, off, n) {
+  this.buffers = [buf]
+  this.offset = off
+  this.size = n
+}
+
+OffsetBuffer.prototype.push = function push(data) {
+  // Ignore empty writes
+  if (data.length === 0) return
+
+  this.size += data.length
+  this.buffers.push(data)
+}
+
+OffsetBuffer.prototype.has = function has(n) {
+  return this.size >= n
+}
+
+OffsetBuffer.prototype.skip = function skip(n) {
+  if (this.size === 0) return
+
+  this.size -= n
+
+  // Fast case, skip bytes in a first buffer
+  if (this.offset + n < this.buffers[0].length) {
+    this.offset += n
+    return
+  }
+
+  let left = n - (this.buffers[0].length - this.offset)
+  this.offset = 0
+  let shift
+  for (shift = 1; left > 0 && shift < this.buffers.length; shift++) {
+    const buf = this.buffers[shift]
+    if (buf.length > left) {
+      this.offset = left
+      break
+    }
+    left -= buf.length
+  }
+  this.buffers = this.buffers.slice(shift)
+}
+
+OffsetBuffer.prototype.copy = function copy(target, targetOff, off, n) {
+  if (this.size === 0) return
+  if (off !== 0) throw new Error('Unsupported offset in .copy()')
+
+  let toff = targetOff
+  const first = this.buffers[0]
+  const toCopy = Math.min(n, first.length - this.offset)
+  first.copy(target, toff, this.offset, this.offset + toCopy)
+
+  toff += toCopy
+  let left = n - toCopy
+  for (let i = 1; left > 0 && i < this.buffers.length; i++) {
+    const buf = this.buffers[i]
+    const toCopy = Math.min(left, buf.length)
+
+    buf.copy(target, toff, 0, toCopy)
+
+    toff += toCopy
+    left -= toCopy
+  }
+}
+
+OffsetBuffer.prototype.take = function take(n) {
+  if (n === 0) return Buffer.alloc(0)
+
+  this.size -= n
+
+  // Fast cases
+  const first = this.buffers[0].length - this.offset
+  if (first === n) {
+    let r = this.buffers.shift()
+    if (this.offset !== 0) {
+      r = r.slice(this.offset)
+      this.offset = 0
+    }
+    return r
+  } else if (first > n) {
+    const r = this.buffers[0].slice(this.offset, this.offset + n)
+    this.offset += n
+    return r
+  }
+
+  // Allocate and fill buffer
+  const out = Buffer.alloc(n)
+  let toOff = 0
+  let startOff = this.offset
+  let i
+  for (i = 0; toOff !== n && i < this.buffers.length; i++) {
+    const buf = this.buffers[i]
+    const toCopy = Math.min(buf.length - startOff, n - toOff)
+
+    buf.copy(out, toOff, startOff, startOff + toCopy)
+    if (startOff + toCopy < buf.length) {
+      this.offset = startOff + toCopy
+      break
+    } else {
+      toOff += toCopy
+      startOff = 0
+    }
+  }
+
+  this.buffers = this.buffers.slice(i)
+  if (this.buffers.length === 0) this.offset = 0
+
+  return out
+}
+
+OffsetBuffer.prototype.peekUInt8 = function peekUInt8() {
+  return this.buffers[0][this.offset]
+}
+
+OffsetBuffer.prototype.readUInt8 = function readUInt8() {
+  this.size -= 1
+  const first = this.buffers[0]
+  const r = first[this.offset]
+  if (++this.offset === first.length) {
+    this.offset = 0
+    this.buffers.shift()
+  }
+
+  return r
+}
+
+OffsetBuffer.prototype.readUInt16LE = function readUInt16LE() {
+  const first = this.buffers[0]
+  this.size -= 2
+
+  let r
+  let shift
+
+  // Fast case - first buffer has all bytes
+  if (first.length - this.offset >= 2) {
+    r = first.readUInt16LE(this.offset)
+    shift = 0
+    this.offset += 2
+
+    // One byte here - one byte there
+  } else {
+    r = first[this.offset] | (this.buffers[1][0] << 8)
+    shift = 1
+    this.offset = 1
+  }
+
+  if (this.offset === this.buffers[shift].length) {
+    this.offset = 0
+    shift++
+  }
+  if (shift !== 0) this.buffers = this.buffers.slice(shift)
+
+  return r
+}
+
+OffsetBuffer.prototype.readUInt24LE = function readUInt24LE() {
+  const first = this.buffers[0]
+
+  let r
+  let shift
+  const firstHas = first.length - this.offset
+
+  // Fast case - first buffer has all bytes
+  if (firstHas >= 3) {
+    r = first.readUInt16LE(this.offset) | (first[this.offset + 2] << 16)
+    shift = 0
+    this.offset += 3
+
+    // First buffer has 2 of 3 bytes
+  } else if (firstHas >= 2) {
+    r = first.readUInt16LE(this.offset) | (this.buffers[1][0] << 16)
+    shift = 1
+    this.offset = 1
+
+    // Slow case: First buffer has 1 of 3 bytes
+  } else {
+    r = first[this.offset]
+    this.offset = 0
+    this.buffers.shift()
+    this.size -= 1
+
+    r |= this.readUInt16LE() << 8
+    return r
+  }
+
+  this.size -= 3
+  if (this.offset === this.buffers[shift].length) {
+    this.offset = 0
+    shift++
+  }
+  if (shift !== 0) this.buffers = this.buffers.slice(shift)
+
+  return r
+}
+
+OffsetBuffer.prototype.readUInt32LE = function readUInt32LE() {
+  const first = this.buffers[0]
+
+  let r
+  let shift
+  const firstHas = first.length - this.offset
+
+  // Fast case - first buffer has all bytes
+  if (firstHas >= 4) {
+    r = first.readUInt32LE(this.offset)
+    shift = 0
+    this.offset += 4
+
+    // First buffer has 3 of 4 bytes
+  } else if (firstHas >= 3) {
+    r = (first.readUInt16LE(this.offset) | (first[this.offset + 2] << 16)) + this.buffers[1][0] * 0x1000000
+    shift = 1
+    this.offset = 1
+
+    // Slow case: First buffer has 2 of 4 bytes
+  } else if (firstHas >= 2) {
+    r = first.readUInt16LE(this.offset)
+    this.offset = 0
+    this.buffers.shift()
+    this.size -= 2
+
+    r += this.readUInt16LE() * 0x10000
+    return r
+
+    // Slow case: First buffer has 1 of 4 bytes
+  } else {
+    r = first[this.offset]
+    this.offset = 0
+    this.buffers.shift()
+    this.size -= 1
+
+    r += this.readUInt24LE() * 0x100
+    return r
+  }
+
+  this.size -= 4
+  if (this.offset === this.buffers[shift].length) {
+    this.offset = 0
+    shift++
+  }
+  if (shift !== 0) this.buffers = this.buffers.slice(shift)
+
+  return r
+}
+
+OffsetBuffer.prototype.readUInt16BE = function readUInt16BE() {
+  const r = this.readUInt16LE()
+
+  return ((r & 0xff) << 8) | (r >> 8)
+}
+
+OffsetBuffer.prototype.readUInt24BE = function readUInt24BE() {
+  const r = this.readUInt24LE()
+
+  return ((r & 0xff) << 16) | (((r >> 8) & 0xff) << 8) | (r >> 16)
+}
+
+OffsetBuffer.prototype.readUInt32BE = function readUInt32BE() {
+  const r = this.readUInt32LE()
+
+  return (((r & 0xff) << 24) | (((r >>> 8) & 0xff) << 16) | (((r >>> 16) & 0xff) << 8) | (r >>> 24)) >>> 0
+}
+
+// Signed number APIs
+
+function signedInt8(num) {
+  if (num >= 0x80) return -(0xff ^ num) - 1
+  else return num
+}
+
+OffsetBuffer.prototype.peekInt8 = function peekInt8() {
+  return signedInt8(this.peekUInt8())
+}
+
+OffsetBuffer.prototype.readInt8 = function readInt8() {
+  return signedInt8(this.readUInt8())
+}
+
+function signedInt16(num) {
+  if (num >= 0x8000) return -(0xffff ^ num) - 1
+  else return num
+}
+
+OffsetBuffer.prototype.readInt16BE = function readInt16BE() {
+  return signedInt16(this.readUInt16BE())
+}
+
+OffsetBuffer.prototype.readInt16LE = function readInt16LE() {
+  return signedInt16(this.readUInt16LE())
+}
+
+function signedInt24(num) {
+  if (num >= 0x800000) return -(0xffffff ^ num) - 1
+  else return num
+}
+
+OffsetBuffer.prototype.readInt24BE = function readInt24BE() {
+  return signedInt24(this.readUInt24BE())
+}
+
+OffsetBuffer.prototype.readInt24LE = function readInt24LE() {
+  return signedInt24(this.readUInt24LE())
+}
+
+function signedInt32(num) {
+  if (num >= 0x80000000) return -(0xffffffff ^ num) - 1
+  else return num
+}
+
+OffsetBuffer.prototype.readInt32BE = function readInt32BE() {
+  return signedInt32(this.readUInt32BE())
+}
+
+OffsetBuffer.prototype.readInt32LE = function readInt32LE() {
+  return signedInt32(this.readUInt32LE())
+}
+
+
+/***/ }),
+
 /***/ 2299:
 /***/ ((module) => {
 
@@ -39647,7 +50139,7 @@ module.exports = split
 /***/ 770:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-/* unused reexport */ __nccwpck_require__(218);
+module.exports = __nccwpck_require__(218);
 
 
 /***/ }),
@@ -39655,7 +50147,6 @@ module.exports = split
 /***/ 218:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-var __webpack_unused_export__;
 
 
 var net = __nccwpck_require__(9278);
@@ -39667,10 +50158,10 @@ var assert = __nccwpck_require__(2613);
 var util = __nccwpck_require__(9023);
 
 
-__webpack_unused_export__ = httpOverHttp;
-__webpack_unused_export__ = httpsOverHttp;
-__webpack_unused_export__ = httpOverHttps;
-__webpack_unused_export__ = httpsOverHttps;
+exports.httpOverHttp = httpOverHttp;
+exports.httpsOverHttp = httpsOverHttp;
+exports.httpOverHttps = httpOverHttps;
+exports.httpsOverHttps = httpsOverHttps;
 
 
 function httpOverHttp(options) {
@@ -39919,7 +50410,7 @@ if (process.env.NODE_DEBUG && /\btunnel\b/.test(process.env.NODE_DEBUG)) {
 } else {
   debug = function() {};
 }
-__webpack_unused_export__ = debug; // for test
+exports.debug = debug; // for test
 
 
 /***/ }),
@@ -39927,7 +50418,6 @@ __webpack_unused_export__ = debug; // for test
 /***/ 6752:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-var __webpack_unused_export__;
 
 
 const Client = __nccwpck_require__(3701)
@@ -39955,29 +50445,29 @@ const createRedirectInterceptor = __nccwpck_require__(5092)
 
 Object.assign(Dispatcher.prototype, api)
 
-__webpack_unused_export__ = Dispatcher
-__webpack_unused_export__ = Client
-__webpack_unused_export__ = Pool
-__webpack_unused_export__ = BalancedPool
-__webpack_unused_export__ = Agent
-__webpack_unused_export__ = ProxyAgent
-__webpack_unused_export__ = EnvHttpProxyAgent
-__webpack_unused_export__ = RetryAgent
-__webpack_unused_export__ = RetryHandler
+module.exports.Dispatcher = Dispatcher
+module.exports.Client = Client
+module.exports.Pool = Pool
+module.exports.BalancedPool = BalancedPool
+module.exports.Agent = Agent
+module.exports.ProxyAgent = ProxyAgent
+module.exports.EnvHttpProxyAgent = EnvHttpProxyAgent
+module.exports.RetryAgent = RetryAgent
+module.exports.RetryHandler = RetryHandler
 
-__webpack_unused_export__ = DecoratorHandler
-__webpack_unused_export__ = RedirectHandler
-__webpack_unused_export__ = createRedirectInterceptor
-__webpack_unused_export__ = {
+module.exports.DecoratorHandler = DecoratorHandler
+module.exports.RedirectHandler = RedirectHandler
+module.exports.createRedirectInterceptor = createRedirectInterceptor
+module.exports.interceptors = {
   redirect: __nccwpck_require__(1514),
   retry: __nccwpck_require__(2026),
   dump: __nccwpck_require__(8060),
   dns: __nccwpck_require__(379)
 }
 
-__webpack_unused_export__ = buildConnector
-__webpack_unused_export__ = errors
-__webpack_unused_export__ = {
+module.exports.buildConnector = buildConnector
+module.exports.errors = errors
+module.exports.util = {
   parseHeaders: util.parseHeaders,
   headerNameToString: util.headerNameToString
 }
@@ -40031,11 +50521,11 @@ function makeDispatcher (fn) {
   }
 }
 
-__webpack_unused_export__ = setGlobalDispatcher
-__webpack_unused_export__ = getGlobalDispatcher
+module.exports.setGlobalDispatcher = setGlobalDispatcher
+module.exports.getGlobalDispatcher = getGlobalDispatcher
 
 const fetchImpl = (__nccwpck_require__(4398).fetch)
-__webpack_unused_export__ = async function fetch (init, options = undefined) {
+module.exports.fetch = async function fetch (init, options = undefined) {
   try {
     return await fetchImpl(init, options)
   } catch (err) {
@@ -40046,57 +50536,57 @@ __webpack_unused_export__ = async function fetch (init, options = undefined) {
     throw err
   }
 }
-/* unused reexport */ __nccwpck_require__(660).Headers
-/* unused reexport */ __nccwpck_require__(9051).Response
-/* unused reexport */ __nccwpck_require__(9967).Request
-/* unused reexport */ __nccwpck_require__(5910).FormData
-__webpack_unused_export__ = globalThis.File ?? (__nccwpck_require__(4573).File)
-/* unused reexport */ __nccwpck_require__(8355).FileReader
+module.exports.Headers = __nccwpck_require__(660).Headers
+module.exports.Response = __nccwpck_require__(9051).Response
+module.exports.Request = __nccwpck_require__(9967).Request
+module.exports.FormData = __nccwpck_require__(5910).FormData
+module.exports.File = globalThis.File ?? (__nccwpck_require__(4573).File)
+module.exports.FileReader = __nccwpck_require__(8355).FileReader
 
 const { setGlobalOrigin, getGlobalOrigin } = __nccwpck_require__(1059)
 
-__webpack_unused_export__ = setGlobalOrigin
-__webpack_unused_export__ = getGlobalOrigin
+module.exports.setGlobalOrigin = setGlobalOrigin
+module.exports.getGlobalOrigin = getGlobalOrigin
 
 const { CacheStorage } = __nccwpck_require__(3245)
 const { kConstruct } = __nccwpck_require__(109)
 
 // Cache & CacheStorage are tightly coupled with fetch. Even if it may run
 // in an older version of Node, it doesn't have any use without fetch.
-__webpack_unused_export__ = new CacheStorage(kConstruct)
+module.exports.caches = new CacheStorage(kConstruct)
 
 const { deleteCookie, getCookies, getSetCookies, setCookie } = __nccwpck_require__(9061)
 
-__webpack_unused_export__ = deleteCookie
-__webpack_unused_export__ = getCookies
-__webpack_unused_export__ = getSetCookies
-__webpack_unused_export__ = setCookie
+module.exports.deleteCookie = deleteCookie
+module.exports.getCookies = getCookies
+module.exports.getSetCookies = getSetCookies
+module.exports.setCookie = setCookie
 
 const { parseMIMEType, serializeAMimeType } = __nccwpck_require__(1900)
 
-__webpack_unused_export__ = parseMIMEType
-__webpack_unused_export__ = serializeAMimeType
+module.exports.parseMIMEType = parseMIMEType
+module.exports.serializeAMimeType = serializeAMimeType
 
 const { CloseEvent, ErrorEvent, MessageEvent } = __nccwpck_require__(5188)
-/* unused reexport */ __nccwpck_require__(3726).WebSocket
-__webpack_unused_export__ = CloseEvent
-__webpack_unused_export__ = ErrorEvent
-__webpack_unused_export__ = MessageEvent
+module.exports.WebSocket = __nccwpck_require__(3726).WebSocket
+module.exports.CloseEvent = CloseEvent
+module.exports.ErrorEvent = ErrorEvent
+module.exports.MessageEvent = MessageEvent
 
-__webpack_unused_export__ = makeDispatcher(api.request)
-__webpack_unused_export__ = makeDispatcher(api.stream)
-__webpack_unused_export__ = makeDispatcher(api.pipeline)
-__webpack_unused_export__ = makeDispatcher(api.connect)
-__webpack_unused_export__ = makeDispatcher(api.upgrade)
+module.exports.request = makeDispatcher(api.request)
+module.exports.stream = makeDispatcher(api.stream)
+module.exports.pipeline = makeDispatcher(api.pipeline)
+module.exports.connect = makeDispatcher(api.connect)
+module.exports.upgrade = makeDispatcher(api.upgrade)
 
-__webpack_unused_export__ = MockClient
-__webpack_unused_export__ = MockPool
-__webpack_unused_export__ = MockAgent
-__webpack_unused_export__ = mockErrors
+module.exports.MockClient = MockClient
+module.exports.MockPool = MockPool
+module.exports.MockAgent = MockAgent
+module.exports.mockErrors = mockErrors
 
 const { EventSource } = __nccwpck_require__(1238)
 
-__webpack_unused_export__ = EventSource
+module.exports.EventSource = EventSource
 
 
 /***/ }),
@@ -68052,6 +78542,13 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("assert");
 
 /***/ }),
 
+/***/ 181:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("buffer");
+
+/***/ }),
+
 /***/ 6982:
 /***/ ((module) => {
 
@@ -68368,6 +78865,18 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util/types")
 /******/ /* webpack/runtime/asset-relocator-loader */
 /******/ if (typeof __nccwpck_require__ !== 'undefined') __nccwpck_require__.ab = decodeURIComponent(new URL('.', import.meta.url).pathname).slice(import.meta.url.match(/^file:\/\/\/\w:/) ? 1 : 0, -1) + "/";
 /******/ 
+/******/ /* webpack/runtime/compat get default export */
+/******/ (() => {
+/******/ 	// getDefaultExport function for compatibility with non-harmony modules
+/******/ 	__nccwpck_require__.n = (module) => {
+/******/ 		var getter = module && module.__esModule ?
+/******/ 			() => (module['default']) :
+/******/ 			() => (module);
+/******/ 		__nccwpck_require__.d(getter, { a: getter });
+/******/ 		return getter;
+/******/ 	};
+/******/ })();
+/******/ 
 /******/ /* webpack/runtime/create fake namespace object */
 /******/ (() => {
 /******/ 	var getProto = Object.getPrototypeOf ? (obj) => (Object.getPrototypeOf(obj)) : (obj) => (obj.__proto__);
@@ -68602,8 +79111,10 @@ function file_command_prepareKeyValueMessage(key, value) {
 var external_path_ = __nccwpck_require__(6928);
 // EXTERNAL MODULE: external "http"
 var external_http_ = __nccwpck_require__(8611);
+var external_http_namespaceObject = /*#__PURE__*/__nccwpck_require__.t(external_http_, 2);
 // EXTERNAL MODULE: external "https"
 var external_https_ = __nccwpck_require__(5692);
+var external_https_namespaceObject = /*#__PURE__*/__nccwpck_require__.t(external_https_, 2);
 ;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/proxy.js
 function getProxyUrl(reqUrl) {
     const usingSsl = reqUrl.protocol === 'https:';
@@ -68696,7 +79207,7 @@ class DecodedURL extends URL {
 }
 //# sourceMappingURL=proxy.js.map
 // EXTERNAL MODULE: ./node_modules/tunnel/index.js
-var node_modules_tunnel = __nccwpck_require__(770);
+var tunnel = __nccwpck_require__(770);
 // EXTERNAL MODULE: ./node_modules/undici/index.js
 var undici = __nccwpck_require__(6752);
 ;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/index.js
@@ -68774,7 +79285,7 @@ const HttpResponseRetryCodes = [
     HttpCodes.ServiceUnavailable,
     HttpCodes.GatewayTimeout
 ];
-const RetryableHttpVerbs = (/* unused pure expression or super */ null && (['OPTIONS', 'GET', 'DELETE', 'HEAD']));
+const RetryableHttpVerbs = ['OPTIONS', 'GET', 'DELETE', 'HEAD'];
 const ExponentialBackoffCeiling = 10;
 const ExponentialBackoffTimeSlice = 5;
 class HttpClientError extends Error {
@@ -68820,7 +79331,7 @@ function isHttps(requestUrl) {
     const parsedUrl = new URL(requestUrl);
     return parsedUrl.protocol === 'https:';
 }
-class lib_HttpClient {
+class HttpClient {
     constructor(userAgent, handlers, requestOptions) {
         this._ignoreSslError = false;
         this._allowRedirects = true;
@@ -69123,7 +79634,7 @@ class lib_HttpClient {
     }
     getAgentDispatcher(serverUrl) {
         const parsedUrl = new URL(serverUrl);
-        const proxyUrl = pm.getProxyUrl(parsedUrl);
+        const proxyUrl = getProxyUrl(parsedUrl);
         const useProxy = proxyUrl && proxyUrl.hostname;
         if (!useProxy) {
             return;
@@ -69134,7 +79645,7 @@ class lib_HttpClient {
         const info = {};
         info.parsedUrl = requestUrl;
         const usingSsl = info.parsedUrl.protocol === 'https:';
-        info.httpModule = usingSsl ? https : http;
+        info.httpModule = usingSsl ? external_https_namespaceObject : external_http_namespaceObject;
         const defaultPort = usingSsl ? 443 : 80;
         info.options = {};
         info.options.host = info.parsedUrl.hostname;
@@ -69233,7 +79744,7 @@ class lib_HttpClient {
     }
     _getAgent(parsedUrl) {
         let agent;
-        const proxyUrl = pm.getProxyUrl(parsedUrl);
+        const proxyUrl = getProxyUrl(parsedUrl);
         const useProxy = proxyUrl && proxyUrl.hostname;
         if (this._keepAlive && useProxy) {
             agent = this._proxyAgent;
@@ -69248,7 +79759,7 @@ class lib_HttpClient {
         const usingSsl = parsedUrl.protocol === 'https:';
         let maxSockets = 100;
         if (this.requestOptions) {
-            maxSockets = this.requestOptions.maxSockets || http.globalAgent.maxSockets;
+            maxSockets = this.requestOptions.maxSockets || external_http_.globalAgent.maxSockets;
         }
         // This is `useProxy` again, but we need to check `proxyURl` directly for TypeScripts's flow analysis.
         if (proxyUrl && proxyUrl.hostname) {
@@ -69273,7 +79784,7 @@ class lib_HttpClient {
         // if tunneling agent isn't assigned create a new agent
         if (!agent) {
             const options = { keepAlive: this._keepAlive, maxSockets };
-            agent = usingSsl ? new https.Agent(options) : new http.Agent(options);
+            agent = usingSsl ? new external_https_.Agent(options) : new external_http_.Agent(options);
             this._agent = agent;
         }
         if (usingSsl && this._ignoreSslError) {
@@ -69296,7 +79807,7 @@ class lib_HttpClient {
             return proxyAgent;
         }
         const usingSsl = parsedUrl.protocol === 'https:';
-        proxyAgent = new ProxyAgent(Object.assign({ uri: proxyUrl.href, pipelining: !this._keepAlive ? 0 : 1 }, ((proxyUrl.username || proxyUrl.password) && {
+        proxyAgent = new undici.ProxyAgent(Object.assign({ uri: proxyUrl.href, pipelining: !this._keepAlive ? 0 : 1 }, ((proxyUrl.username || proxyUrl.password) && {
             token: `Basic ${Buffer.from(`${proxyUrl.username}:${proxyUrl.password}`).toString('base64')}`
         })));
         this._proxyAgentDispatcher = proxyAgent;
@@ -69427,7 +79938,7 @@ class BasicCredentialHandler {
         });
     }
 }
-class auth_BearerCredentialHandler {
+class BearerCredentialHandler {
     constructor(token) {
         this.token = token;
     }
@@ -69485,13 +79996,13 @@ var oidc_utils_awaiter = (undefined && undefined.__awaiter) || function (thisArg
 
 
 
-class oidc_utils_OidcClient {
+class OidcClient {
     static createHttpClient(allowRetry = true, maxRetry = 10) {
         const requestOptions = {
             allowRetries: allowRetry,
             maxRetries: maxRetry
         };
-        return new HttpClient('actions/oidc-client', [new BearerCredentialHandler(oidc_utils_OidcClient.getRequestToken())], requestOptions);
+        return new HttpClient('actions/oidc-client', [new BearerCredentialHandler(OidcClient.getRequestToken())], requestOptions);
     }
     static getRequestToken() {
         const token = process.env['ACTIONS_ID_TOKEN_REQUEST_TOKEN'];
@@ -69510,7 +80021,7 @@ class oidc_utils_OidcClient {
     static getCall(id_token_url) {
         return oidc_utils_awaiter(this, void 0, void 0, function* () {
             var _a;
-            const httpclient = oidc_utils_OidcClient.createHttpClient();
+            const httpclient = OidcClient.createHttpClient();
             const res = yield httpclient
                 .getJson(id_token_url)
                 .catch(error => {
@@ -69529,13 +80040,13 @@ class oidc_utils_OidcClient {
         return oidc_utils_awaiter(this, void 0, void 0, function* () {
             try {
                 // New ID Token is requested from action service
-                let id_token_url = oidc_utils_OidcClient.getIDTokenUrl();
+                let id_token_url = OidcClient.getIDTokenUrl();
                 if (audience) {
                     const encodedAudience = encodeURIComponent(audience);
                     id_token_url = `${id_token_url}&audience=${encodedAudience}`;
                 }
                 debug(`ID token url is ${id_token_url}`);
-                const id_token = yield oidc_utils_OidcClient.getCall(id_token_url);
+                const id_token = yield OidcClient.getCall(id_token_url);
                 setSecret(id_token);
                 return id_token;
             }
@@ -70935,14 +81446,14 @@ var exec_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arg
  */
 function exec_exec(commandLine, args, options) {
     return exec_awaiter(this, void 0, void 0, function* () {
-        const commandArgs = tr.argStringToArray(commandLine);
+        const commandArgs = argStringToArray(commandLine);
         if (commandArgs.length === 0) {
             throw new Error(`Parameter 'commandLine' cannot be null or empty.`);
         }
         // Path to tool to execute should be first arg
         const toolPath = commandArgs[0];
         args = commandArgs.slice(1).concat(args || []);
-        const runner = new tr.ToolRunner(toolPath, args, options);
+        const runner = new ToolRunner(toolPath, args, options);
         return runner.exec();
     });
 }
@@ -70962,8 +81473,8 @@ function getExecOutput(commandLine, args, options) {
         let stdout = '';
         let stderr = '';
         //Using string decoder covers the case where a mult-byte character is split
-        const stdoutDecoder = new StringDecoder('utf8');
-        const stderrDecoder = new StringDecoder('utf8');
+        const stdoutDecoder = new external_string_decoder_.StringDecoder('utf8');
+        const stderrDecoder = new external_string_decoder_.StringDecoder('utf8');
         const originalStdoutListener = (_a = options === null || options === void 0 ? void 0 : options.listeners) === null || _a === void 0 ? void 0 : _a.stdout;
         const originalStdErrListener = (_b = options === null || options === void 0 ? void 0 : options.listeners) === null || _b === void 0 ? void 0 : _b.stderr;
         const stdErrListener = (data) => {
@@ -71133,7 +81644,7 @@ function exportVariable(name, val) {
  * console.log(`Using token: ${apiToken}`); // Outputs: "Using token: ***"
  * ```
  */
-function core_setSecret(secret) {
+function setSecret(secret) {
     command_issueCommand('add-mask', {}, secret);
 }
 /**
@@ -71255,8 +81766,8 @@ function isDebug() {
  * Writes debug message to user log
  * @param message debug message
  */
-function core_debug(message) {
-    issueCommand('debug', {}, message);
+function debug(message) {
+    command_issueCommand('debug', {}, message);
 }
 /**
  * Adds an error issue
@@ -71271,7 +81782,7 @@ function core_error(message, properties = {}) {
  * @param message warning issue message. Errors will be converted to string via toString()
  * @param properties optional properties to add to the annotation.
  */
-function warning(message, properties = {}) {
+function core_warning(message, properties = {}) {
     command_issueCommand('warning', utils_toCommandProperties(properties), message instanceof Error ? message.toString() : message);
 }
 /**
@@ -71374,6 +81885,478 @@ function getIDToken(aud) {
  */
 
 //# sourceMappingURL=core.js.map
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
+// EXTERNAL MODULE: external "node:os"
+var external_node_os_ = __nccwpck_require__(8161);
+;// CONCATENATED MODULE: ./src/config/aws-options.ts
+const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
+// A function name, a partial ARN (123456789012:function:name) or a full ARN, with an optional version or alias.
+const FUNCTION_REF = /^((arn:aws[a-z-]*:lambda:[a-z0-9-]+:)?\d{12}:function:)?[\w-]{1,64}(:[\w$-]{1,128})?$/;
+const DEFAULT_SESSION_NAME = 'prod-to-staging-sync';
+function parseAwsOptions(inputs, runner = {}) {
+    const { problems } = inputs;
+    const roleArn = (name) => {
+        const text = inputs.value(name);
+        if (!text)
+            return undefined;
+        if (ROLE_ARN.test(text))
+            return text;
+        problems.push(`\`${name}\` must be an IAM role ARN such as \`arn:aws:iam::123456789012:role/staging-refresh\`, got \`${text}\`.`);
+        return undefined;
+    };
+    const sourceRole = roleArn('source-role-arn');
+    const targetRole = roleArn('target-role-arn');
+    const targetAccountId = inputs.value('target-account-id') || undefined;
+    if (targetAccountId && !/^\d{12}$/.test(targetAccountId)) {
+        problems.push(`\`target-account-id\` must be a 12-digit AWS account id, got \`${targetAccountId}\`.`);
+    }
+    const dbSyncFunction = inputs.value('db-sync-function') || undefined;
+    if (dbSyncFunction && !FUNCTION_REF.test(dbSyncFunction)) {
+        problems.push(`\`db-sync-function\` must be a Lambda function name or ARN (e.g. \`staging-db-sync\` or \`arn:aws:lambda:us-east-1:123456789012:function:staging-db-sync\`), got \`${dbSyncFunction}\`.`);
+    }
+    const payloadText = inputs.value('db-sync-payload', '{}');
+    let dbSyncPayload = {};
+    try {
+        dbSyncPayload = JSON.parse(payloadText);
+    }
+    catch (error) {
+        problems.push(`\`db-sync-payload\` must be JSON (e.g. \`{"tables": ["books"]}\`): ${error.message}.`);
+    }
+    return {
+        roles: { source: sourceRole ?? targetRole, target: targetRole ?? sourceRole },
+        roleSessionName: cleanSessionName(inputs.value('role-session-name', defaultSessionName(runner))),
+        roleDurationSeconds: inputs.integer('role-duration-seconds', 3600, 900, 43200),
+        audience: inputs.value('audience', 'sts.amazonaws.com'),
+        targetAccountId,
+        databaseSecretIds: {
+            source: inputs.value('source-database-secret-id') || undefined,
+            target: inputs.value('target-database-secret-id') || undefined,
+        },
+        dbSyncFunction,
+        dbSyncPayload,
+    };
+}
+/** `<owner>-<repo>-run-<run id>`: says in CloudTrail which workflow run acted. */
+function defaultSessionName(runner) {
+    if (!runner.repository)
+        return DEFAULT_SESSION_NAME;
+    return `${runner.repository}${runner.runId ? `-run-${runner.runId}` : ''}`;
+}
+/**
+ * A role session name STS accepts: only `[\w+=,.@-]`, 2–64 characters. When it is too long the
+ * middle goes, keeping the repository's start and the run id (what tells runs apart).
+ */
+function cleanSessionName(text) {
+    let name = text.replace(/[^\w+=,.@-]+/g, '-').replace(/^-+|-+$/g, '');
+    if (name.length > 64)
+        name = `${name.slice(0, 42)}--${name.slice(-20)}`;
+    return name.length >= 2 ? name : DEFAULT_SESSION_NAME;
+}
+/** Whether both sides use the same credentials (server-side copies between the buckets are possible). */
+const sharesCredentials = (aws) => aws.roles.source === aws.roles.target;
+/**
+ * Where each database connection comes from, and the rules that tie these inputs to the database
+ * method: a URL or a secret id per side (not both); none needed with `db-method: lambda` (the
+ * function reaches the databases); `lambda` needs a function, and a function without `lambda`
+ * is almost certainly a forgotten input.
+ */
+function checkDatabaseInputs(aws, given, problems) {
+    for (const side of ['source', 'target']) {
+        const secretId = aws.databaseSecretIds[side];
+        if (given.urlGiven[side] && secretId) {
+            problems.push(`\`${side}-database-url\` and \`${side}-database-secret-id\` are both set: give one of them (the secret is read with the ${side}'s AWS credentials).`);
+        }
+        else if (!given.urlGiven[side] && !secretId && given.touchesDatabase && given.dbMethod !== 'lambda') {
+            problems.push(`\`${side}-database-url\` (or \`${side}-database-secret-id\`) is required when \`mode\` is \`${given.mode}\` (or use \`mode: images-only\`).`);
+        }
+    }
+    if (!given.touchesDatabase)
+        return;
+    if (given.dbMethod === 'lambda' && !aws.dbSyncFunction) {
+        problems.push("`db-sync-function` is required when `db-method` is `lambda`: give the name or ARN of the function that copies the database inside the target's network.");
+    }
+    if (given.dbMethod !== 'lambda' && aws.dbSyncFunction) {
+        problems.push(`\`db-sync-function\` is set but \`db-method\` is \`${given.dbMethod}\`: set \`db-method: lambda\` to refresh the database through the function, or remove \`db-sync-function\`.`);
+    }
+}
+/** Whether the run needs the `aws-access` step (roles, secrets or the account guard). */
+function needsAwsAccess(aws) {
+    return Boolean(aws.roles.source || aws.roles.target || aws.targetAccountId || aws.databaseSecretIds.source || aws.databaseSecretIds.target);
+}
+/**
+ * Whether the runner itself connects to both databases (to inspect and verify). With
+ * `db-method: lambda` and no URL or secret the databases are private: only the function reaches them.
+ */
+function runnerReachesDatabases(config) {
+    const reach = (side) => Boolean(config[side].database || config.aws.databaseSecretIds[side]);
+    return reach('source') && reach('target');
+}
+
+// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-sts/dist-cjs/index.js
+var dist_cjs = __nccwpck_require__(1695);
+;// CONCATENATED MODULE: ./src/aws/oidc.ts
+
+const PERMISSIONS_BLOCK = ['permissions:', '  id-token: write   # lets the job request a GitHub OIDC token', '  contents: read'].join('\n');
+/**
+ * A fresh GitHub OIDC token for `audience`. @actions/core masks it; a missing `id-token: write`
+ * permission becomes an error that shows the block to add.
+ */
+async function fetchIdToken(audience, forRole) {
+    try {
+        return await getIDToken(audience);
+    }
+    catch (error) {
+        const text = error.message ?? String(error);
+        if (/ACTIONS_ID_TOKEN_REQUEST_(URL|TOKEN)/.test(text)) {
+            throw new Error(`this job cannot request a GitHub OIDC token, which assuming ${forRole} needs: the job lacks the \`id-token: write\` permission. ` +
+                `Add this to the workflow (or to the job):\n\n${PERMISSIONS_BLOCK}\n\n` +
+                `Workflows triggered by pull requests from forks never get OIDC tokens; without roles, the action uses the default AWS credential chain instead (e.g. aws-actions/configure-aws-credentials in an earlier step).`);
+        }
+        throw new Error(`could not get a GitHub OIDC token (audience ${audience}): ${text.replace(/^Error message: /, '')}`);
+    }
+}
+/**
+ * The claims of a JWT, without verifying it: only to explain a refusal (the `sub` a trust policy
+ * has to match). Never print the token itself.
+ */
+function tokenClaims(token) {
+    const payload = token.split('.')[1];
+    if (!payload)
+        return {};
+    try {
+        const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
+        return {
+            sub: typeof claims.sub === 'string' ? claims.sub : undefined,
+            aud: typeof claims.aud === 'string' || Array.isArray(claims.aud) ? claims.aud : undefined,
+            iss: typeof claims.iss === 'string' ? claims.iss : undefined,
+        };
+    }
+    catch {
+        return {};
+    }
+}
+
+;// CONCATENATED MODULE: ./src/aws/assume-role.ts
+
+
+const DEFAULT_RETRY = {
+    attempts: 6,
+    baseDelayMs: 400,
+    maxDelayMs: 10_000,
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    random: Math.random,
+};
+/** "Full jitter" backoff: a random wait up to an exponentially growing cap, so retrying jobs spread out. */
+function backoffDelay(attempt, policy) {
+    const cap = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** attempt);
+    return Math.round(cap * (0.2 + 0.8 * policy.random()));
+}
+const RETRYABLE = new Set(['Throttling', 'ThrottlingException', 'RequestLimitExceeded', 'IDPCommunicationError', 'IDPCommunicationErrorException']);
+function isRetryable(error) {
+    const e = error;
+    const status = e.$metadata?.httpStatusCode ?? 0;
+    return RETRYABLE.has(e.name ?? '') || RETRYABLE.has(e.Code ?? '') || status >= 500;
+}
+/**
+ * Assumes `roleArn` with a GitHub OIDC token. Throttling and IdP communication errors are retried
+ * with jittered backoff, each attempt with a freshly fetched token (a token fetched once can expire
+ * during long retries). Every secret is handed to `mask` before it can reach a log.
+ */
+async function assumeRoleWithOidc(request, mask, retry = DEFAULT_RETRY) {
+    // Our own retry loop, not the SDK's: each retry needs a new token.
+    const sts = new dist_cjs/* STSClient */.iM({ region: request.region, maxAttempts: 1 });
+    try {
+        for (let attempt = 0;; attempt++) {
+            const token = await fetchIdToken(request.audience, `\`${request.roleArn}\``);
+            mask(token);
+            try {
+                const out = await sts.send(new dist_cjs/* AssumeRoleWithWebIdentityCommand */.WH({
+                    RoleArn: request.roleArn,
+                    RoleSessionName: request.sessionName,
+                    WebIdentityToken: token,
+                    DurationSeconds: request.durationSeconds,
+                }));
+                const c = out.Credentials;
+                if (!c?.AccessKeyId || !c.SecretAccessKey || !c.SessionToken) {
+                    throw new Error(`STS answered AssumeRoleWithWebIdentity for \`${request.roleArn}\` without credentials.`);
+                }
+                mask(c.AccessKeyId);
+                mask(c.SecretAccessKey);
+                mask(c.SessionToken);
+                return {
+                    credentials: {
+                        accessKeyId: c.AccessKeyId,
+                        secretAccessKey: c.SecretAccessKey,
+                        sessionToken: c.SessionToken,
+                        expiration: c.Expiration ?? new Date(Date.now() + request.durationSeconds * 1000),
+                    },
+                    attempts: attempt + 1,
+                };
+            }
+            catch (error) {
+                if (isRetryable(error) && attempt + 1 < retry.attempts) {
+                    await retry.sleep(backoffDelay(attempt, retry));
+                    continue;
+                }
+                throw describeAssumeRoleError(error, request, token, attempt + 1);
+            }
+        }
+    }
+    finally {
+        sts.destroy();
+    }
+}
+/** An STS refusal explained: which role, the likely cause, and the token's `sub` the trust policy saw. */
+function describeAssumeRoleError(error, request, token, attempts) {
+    const e = error;
+    const name = e.name ?? 'Error';
+    const claims = tokenClaims(token);
+    const sub = claims.sub ? `\`${claims.sub}\`` : '(none)';
+    const aud = Array.isArray(claims.aud) ? claims.aud.join(', ') : (claims.aud ?? request.audience);
+    const stsSays = `STS said: ${name}: ${e.message ?? ''}`.trim();
+    if (name === 'AccessDenied' || name === 'AccessDeniedException') {
+        return new Error(`AWS refused to let this workflow assume \`${request.roleArn}\`. ${stsSays}\n` +
+            `Likely cause: the role's trust policy does not admit this workflow's token. It must trust the federated principal ` +
+            `\`token.actions.githubusercontent.com\` and its conditions must match the token: \`token.actions.githubusercontent.com:sub\` ` +
+            `is ${sub} and \`token.actions.githubusercontent.com:aud\` is \`${aud}\` (input \`audience\`). ` +
+            `A job that runs in a GitHub environment gets a sub ending in \`:environment:<name>\`, not \`:ref:...\`. ` +
+            `See "AWS access and IAM" in the README.`);
+    }
+    if (name === 'InvalidIdentityToken' || name === 'InvalidIdentityTokenException') {
+        return new Error(`AWS rejected the GitHub OIDC token for \`${request.roleArn}\`. ${stsSays}\n` +
+            `Likely cause: the account has no IAM OIDC provider for \`https://token.actions.githubusercontent.com\`, or its audience list does not contain \`${aud}\` (input \`audience\`). Token sub: ${sub}.`);
+    }
+    if (isRetryable(error)) {
+        return new Error(`STS kept refusing to assume \`${request.roleArn}\` after ${attempts} attempts with backoff. ${stsSays}`);
+    }
+    return new Error(`could not assume \`${request.roleArn}\`: ${stsSays}`);
+}
+/** Who these credentials are (undefined credentials: the default chain). */
+async function callerIdentity(region, credentials) {
+    const sts = new dist_cjs/* STSClient */.iM({ region, ...(credentials ? { credentials } : {}) });
+    try {
+        const out = await sts.send(new dist_cjs/* GetCallerIdentityCommand */.zI({}));
+        return { account: out.Account ?? '', arn: out.Arn ?? '' };
+    }
+    finally {
+        sts.destroy();
+    }
+}
+
+// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-secrets-manager/dist-cjs/index.js
+var client_secrets_manager_dist_cjs = __nccwpck_require__(2994);
+;// CONCATENATED MODULE: ./src/aws/secrets.ts
+
+/**
+ * Values of a secret that are never masked: masking `postgres` (RDS's default user and database
+ * name) would garble every mention of PostgreSQL in the log, and it reveals nothing.
+ */
+const TOO_GENERIC_TO_MASK = new Set(['postgres', 'postgresql']);
+/**
+ * Reads an RDS-style JSON secret (`host`, `port`, `username`, `password`, `dbname` or `database`)
+ * and turns it into a connection. Every value is handed to `mask` before anything can print it.
+ */
+async function readDatabaseSecret(secretId, opts) {
+    const client = new client_secrets_manager_dist_cjs/* SecretsManagerClient */._H({ region: opts.region, ...(opts.credentials ? { credentials: opts.credentials } : {}) });
+    let text;
+    try {
+        const out = await client.send(new client_secrets_manager_dist_cjs/* GetSecretValueCommand */.d2({ SecretId: secretId }));
+        text = out.SecretString ?? (out.SecretBinary ? Buffer.from(out.SecretBinary).toString('utf8') : undefined);
+    }
+    catch (error) {
+        const e = error;
+        const hint = e.name === 'AccessDeniedException'
+            ? ` The credentials used for ${opts.what} need \`secretsmanager:GetSecretValue\` on this secret (and \`kms:Decrypt\` on its key when it uses a customer-managed key).`
+            : e.name === 'ResourceNotFoundException'
+                ? ' Check the name or ARN, and that `aws-region` is the secret\'s region.'
+                : '';
+        throw new Error(`could not read secret \`${secretId}\` (${opts.what}): ${e.name}: ${e.message}.${hint}`);
+    }
+    finally {
+        client.destroy();
+    }
+    if (!text)
+        throw new Error(`secret \`${secretId}\` (${opts.what}) holds no text; expected RDS-style JSON with host, port, username, password and dbname.`);
+    opts.mask(text);
+    const parsed = parseDatabaseSecret(text);
+    for (const value of parsed.values)
+        opts.mask(value);
+    if ('error' in parsed)
+        throw new Error(`secret \`${secretId}\` (${opts.what}) ${parsed.error}`);
+    return parsed.database;
+}
+/** The pure part: JSON text → connection, plus every string value (to mask, even on error). */
+function parseDatabaseSecret(text) {
+    let json;
+    try {
+        json = JSON.parse(text);
+    }
+    catch {
+        return { values: [], error: 'is not JSON; expected RDS-style JSON with host, port, username, password and dbname.' };
+    }
+    if (!json || typeof json !== 'object' || Array.isArray(json)) {
+        return { values: [], error: 'is not a JSON object; expected RDS-style JSON with host, port, username, password and dbname.' };
+    }
+    const secret = json;
+    const values = Object.entries(secret)
+        .filter(([key, value]) => typeof value === 'string' && key !== 'engine' && !TOO_GENERIC_TO_MASK.has(value))
+        .map(([, value]) => value);
+    const str = (key) => (typeof secret[key] === 'string' ? secret[key] : undefined);
+    const host = str('host');
+    const user = str('username') ?? str('user');
+    const password = str('password');
+    const database = str('dbname') ?? str('database');
+    const missing = [!host && 'host', !user && 'username', !password && 'password', !database && 'dbname (or database)'].filter(Boolean);
+    if (missing.length > 0)
+        return { values, error: `lacks ${missing.join(', ')}.` };
+    const port = secret.port === undefined ? 5432 : Number(secret.port);
+    if (!Number.isInteger(port) || port < 1 || port > 65535)
+        return { values, error: 'has a port that is not a number from 1 to 65535.' };
+    // RDS enforces TLS by default (rds.force_ssl on PostgreSQL 15+); a secret may say otherwise.
+    const sslmode = str('sslmode') ?? 'require';
+    const shown = new URL('postgresql://placeholder');
+    shown.hostname = host.includes(':') ? `[${host}]` : host;
+    shown.port = String(port);
+    shown.username = encodeURIComponent(user);
+    shown.password = '***';
+    shown.pathname = `/${encodeURIComponent(database)}`;
+    shown.searchParams.set('sslmode', sslmode);
+    return { values, database: { host: host, port, database: database, user: user, password: password, options: {}, sslmode, display: shown.href } };
+}
+
+;// CONCATENATED MODULE: ./src/aws/access.ts
+
+
+
+
+/** Re-assume this long before the credentials expire, so no request is signed with expiring keys. */
+const REFRESH_MARGIN_MS = 5 * 60_000;
+/**
+ * The AWS credentials of each side. Roles are assumed by `resolve()` (the `aws-access` step,
+ * planned first); until then a side with a role has no credentials and using it is a bug.
+ * Credentials stay inside this process: they go to SDK clients, never to the environment.
+ */
+class AwsAccess {
+    config;
+    mask;
+    retry;
+    providers = new Map();
+    identities = {};
+    constructor(config, mask, retry) {
+        this.config = config;
+        this.mask = mask;
+        this.retry = retry;
+    }
+    /** True when both sides use the same credentials, so server-side copies between the buckets work. */
+    get sharedCredentials() {
+        return sharesCredentials(this.config.aws);
+    }
+    /** Credentials for one side's clients; undefined means the SDK's default credential chain. */
+    credentials(side) {
+        const role = this.config.aws.roles[side];
+        if (!role)
+            return undefined;
+        const provider = this.providers.get(role);
+        if (!provider)
+            throw new Error(`internal: ${side} role \`${role}\` used before the aws-access step assumed it`);
+        return provider;
+    }
+    /** Describes a side's credentials for the log: role and account, never keys. */
+    describe(side) {
+        const role = this.config.aws.roles[side];
+        const identity = this.identities[side];
+        const who = role ? `role \`${roleName(role)}\`` : 'the default credential chain';
+        return identity ? `${who} (account ${identity.account})` : who;
+    }
+    /**
+     * Assumes each distinct role, checks who it is, applies the `target-account-id` guard and reads
+     * the database secrets with each side's own credentials. Returns the step's one-line detail.
+     */
+    async resolve() {
+        const { aws, awsRegion } = this.config;
+        const parts = [];
+        const assumed = new Map();
+        for (const side of ['source', 'target']) {
+            const role = aws.roles[side];
+            if (!role)
+                continue;
+            let identity = assumed.get(role);
+            if (!identity) {
+                const first = await this.assume(role);
+                const provider = this.refreshingProvider(role, first);
+                this.providers.set(role, provider);
+                identity = await callerIdentity(awsRegion, provider).catch((error) => {
+                    throw new Error(`assumed \`${role}\`, but STS GetCallerIdentity failed with those credentials: ${error.name}: ${error.message}`);
+                });
+                assumed.set(role, identity);
+                info(`${this.config[side].name}: assumed ${identity.arn} (account ${identity.account})${first.attempts > 1 ? ` after ${first.attempts} attempts` : ''}.`);
+            }
+            this.identities[side] = identity;
+        }
+        if (aws.roles.source || aws.roles.target) {
+            parts.push(this.sharedCredentials
+                ? `both sides: ${this.describe('source')}`
+                : `${this.config.source.name}: ${this.describe('source')}; ${this.config.target.name}: ${this.describe('target')}`);
+        }
+        else {
+            parts.push('default AWS credential chain for both sides');
+        }
+        if (aws.targetAccountId) {
+            // Without a target role the guard still applies, to whatever the default chain resolves to.
+            const identity = this.identities.target ?? (await callerIdentity(awsRegion));
+            this.identities.target = identity;
+            if (identity.account !== aws.targetAccountId) {
+                throw new Error(`${this.config.target.name}'s credentials (${identity.arn}) belong to account ${identity.account}, not \`target-account-id\` ${aws.targetAccountId}. ` +
+                    `Refusing to do anything: this guard keeps writes meant for ${this.config.target.name} from landing in another account (such as ${this.config.source.name}'s). ` +
+                    `Check \`target-role-arn\` (its account is the 12 digits in the ARN) or \`target-account-id\`.`);
+            }
+            parts.push(`${this.config.target.name} is in account ${identity.account} as required`);
+        }
+        const secretsRead = [];
+        for (const side of ['source', 'target']) {
+            const secretId = aws.databaseSecretIds[side];
+            if (!secretId)
+                continue;
+            const env = this.config[side];
+            env.database = await readDatabaseSecret(secretId, {
+                region: awsRegion,
+                credentials: this.credentials(side),
+                mask: this.mask,
+                what: `${env.name}'s database, read with ${this.describe(side)}`,
+            });
+            // Every value of the secret is masked (host and database name too), so there is nothing useful to print.
+            info(`${env.name}: database connection read from secret \`${secretId}\`.`);
+            secretsRead.push(env.name);
+        }
+        if (secretsRead.length > 0)
+            parts.push(`database credentials of ${secretsRead.join(' and ')} read from Secrets Manager`);
+        return parts.join('; ');
+    }
+    assume(role) {
+        const { aws, awsRegion } = this.config;
+        return assumeRoleWithOidc({ roleArn: role, sessionName: aws.roleSessionName, durationSeconds: aws.roleDurationSeconds, audience: aws.audience, region: awsRegion }, this.mask, this.retry);
+    }
+    /** Long runs outlive `role-duration-seconds`: assume the role again shortly before expiry. */
+    refreshingProvider(role, first) {
+        let current = first.credentials;
+        let pending;
+        return async () => {
+            if (current.expiration && current.expiration.getTime() - Date.now() < REFRESH_MARGIN_MS) {
+                pending ??= this.assume(role)
+                    .then((next) => (current = next.credentials))
+                    .finally(() => (pending = undefined));
+                return pending;
+            }
+            return current;
+        };
+    }
+}
+/** `staging-refresh` from `arn:aws:iam::123456789012:role/ci/staging-refresh`. */
+function roleName(arn) {
+    return arn.replace(/^arn:[^:]+:iam::\d{12}:role\//, '');
+}
+
 ;// CONCATENATED MODULE: ./src/config/database-url.ts
 const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'];
 /**
@@ -71466,28 +82449,172 @@ function sslConfig(mode) {
     }
 }
 
-;// CONCATENATED MODULE: ./src/config/aws-options.ts
-// eslint-disable-next-line @typescript-eslint/no-unused-vars
-function parseAwsOptions(inputs) {
-    return {};
+;// CONCATENATED MODULE: ./src/config/trigger-options.ts
+/** Repository roles GitHub reports for a collaborator, highest first. */
+const PERMISSION_LEVELS = ['admin', 'maintain', 'write', 'triage', 'read'];
+const DEFAULT_COMMAND = '/refresh-staging';
+const DEFAULT_ALLOWED_PERMISSIONS = 'admin,maintain,write';
+function parseTriggerOptions(inputs) {
+    const command = inputs.value('command', DEFAULT_COMMAND);
+    if (!/^\/[A-Za-z0-9][\w-]*$/.test(command)) {
+        inputs.problems.push(`\`command\` must be a slash command such as \`${DEFAULT_COMMAND}\` (a slash, then letters, digits, - or _), got \`${command}\`.`);
+    }
+    const allowedPermissions = [];
+    const listed = inputs.list('allowed-permissions', DEFAULT_ALLOWED_PERMISSIONS).map((l) => l.toLowerCase());
+    for (const level of listed) {
+        if (PERMISSION_LEVELS.includes(level))
+            allowedPermissions.push(level);
+        else
+            inputs.problems.push(`\`allowed-permissions\` may list only ${PERMISSION_LEVELS.join(', ')}, got \`${level}\`.`);
+    }
+    if (listed.length === 0) {
+        inputs.problems.push(`\`allowed-permissions\` is empty: list the repository roles that may run the command, e.g. \`${DEFAULT_ALLOWED_PERMISSIONS}\`.`);
+    }
+    return { command, allowedPermissions };
 }
 
 ;// CONCATENATED MODULE: ./src/config/checks-options.ts
-// eslint-disable-next-line @typescript-eslint/no-unused-vars
-function parseChecksOptions(inputs) {
-    return {};
+const VERSION_MISMATCH_POLICIES = ['warn', 'fail', 'fail-on-schema-change'];
+/** Where schema changes usually live; a changed file matching one of these counts as a migration. */
+const DEFAULT_MIGRATION_PATHS = '**/migrations/**\n**/alembic/versions/**\n**/db/migrate/**\n**/prisma/migrations/**\n**/*.sql';
+function parseChecksOptions(inputs, runner = {}) {
+    const repository = inputs.value('repository', runner.repository ?? '');
+    if (repository && !/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(repository)) {
+        inputs.problems.push(`\`repository\` must be \`owner/name\` (e.g. \`acme/bookshelf\`), got \`${repository}\`.`);
+    }
+    const migrationPaths = inputs.list('migration-paths', DEFAULT_MIGRATION_PATHS);
+    const onVersionMismatch = inputs.choice('on-version-mismatch', VERSION_MISMATCH_POLICIES, 'warn');
+    const postCheckTimeoutMs = inputs.duration('post-check-timeout', '120s');
+    const flushText = inputs.value('cache-flush-url');
+    let cacheFlushUrl;
+    if (flushText) {
+        cacheFlushUrl = httpUrl(flushText);
+        if (!cacheFlushUrl)
+            inputs.problems.push(`\`cache-flush-url\` must be an http(s) URL such as https://api.staging.example.com/admin/cache/flush, got \`${flushText}\`.`);
+    }
+    const cacheFlushToken = inputs.value('cache-flush-token') || undefined;
+    if (cacheFlushToken)
+        inputs.secret(cacheFlushToken);
+    if (cacheFlushToken && !flushText) {
+        inputs.problems.push('`cache-flush-token` is set but `cache-flush-url` is empty: give the URL the token is for, or drop the token.');
+    }
+    const cacheTtl = inputs.value('cache-ttl') || undefined;
+    if (cacheTtl)
+        inputs.duration('cache-ttl', cacheTtl);
+    return {
+        repository,
+        githubApiUrl: (runner.githubApiUrl || 'https://api.github.com').replace(/\/+$/, ''),
+        migrationPaths,
+        onVersionMismatch,
+        postCheckTimeoutMs,
+        cacheFlushUrl,
+        cacheFlushToken,
+        cacheTtl,
+    };
+}
+function httpUrl(text) {
+    try {
+        const url = new URL(text);
+        return url.protocol === 'http:' || url.protocol === 'https:' ? url.href : undefined;
+    }
+    catch {
+        return undefined;
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/config/database-options.ts
-// eslint-disable-next-line @typescript-eslint/no-unused-vars
+
+/** How the database is refreshed. Keep every choice here: the parser, docs and tests read this list. */
+const DB_METHODS = ['copy', 'dump', 'lambda'];
+const DEFAULT_DB_METHOD = 'copy';
+const DEFAULT_SCHEMAS = 'public';
+const DEFAULT_LOCK_TIMEOUT = '30s';
+/**
+ * Tables in which frameworks record which migrations ran. They describe the schema they sit in,
+ * so staging keeps its own (its schema is migrated by its own deploys).
+ */
+const MIGRATION_TABLES = [
+    'alembic_version',
+    'schema_migrations',
+    'ar_internal_metadata',
+    '_prisma_migrations',
+    'flyway_schema_history',
+    'django_migrations',
+    'knex_migrations',
+    'knex_migrations_lock',
+    'doctrine_migration_versions',
+    'migrations',
+    'sequelize_meta',
+    'SequelizeMeta',
+    'goose_db_version',
+    'typeorm_migrations',
+    'mikro_orm_migrations',
+    'databasechangelog',
+    'databasechangeloglock',
+    '__EFMigrationsHistory',
+];
 function parseDatabaseOptions(inputs) {
-    return {};
+    const method = inputs.choice('db-method', DB_METHODS, DEFAULT_DB_METHOD);
+    const schemas = inputs.list('schemas', DEFAULT_SCHEMAS);
+    for (const schema of schemas) {
+        if (!/^[A-Za-z_][A-Za-z0-9_$]*$/.test(schema)) {
+            inputs.problems.push(`\`schemas\` holds \`${schema}\`, which is not a schema name (one per line, e.g. \`public\`).`);
+        }
+    }
+    if (schemas.length === 0)
+        inputs.problems.push('`schemas` is empty: name at least one schema (e.g. `public`).');
+    const tables = parsePatterns(inputs, 'tables');
+    const excludeTables = parsePatterns(inputs, 'exclude-tables');
+    const lockTimeoutMs = inputs.duration('lock-timeout', DEFAULT_LOCK_TIMEOUT);
+    if (lockTimeoutMs < 1)
+        inputs.problems.push('`lock-timeout` must be longer than 0 (e.g. `30s`): 0 would wait forever.');
+    const postSyncSql = inputs.value('post-sync-sql');
+    const control = TRANSACTION_CONTROL.exec(postSyncSql);
+    if (control) {
+        inputs.problems.push(`\`post-sync-sql\` contains \`${control[2].trim()}\`: it runs inside the refresh's own transaction (so a failure rolls everything back); remove the transaction control statements.`);
+    }
+    return { method, schemas, tables, excludeTables, lockTimeoutMs, postSyncSql };
+}
+/** A statement that would end (or nest) the refresh transaction: at the start of a statement. */
+const TRANSACTION_CONTROL = /(^|;)\s*(COMMIT\b|ROLLBACK\b|ABORT\b|END\s*(;|$)|START\s+TRANSACTION\b|BEGIN\s*(;|$|TRANSACTION\b|WORK\b|ISOLATION\b))/i;
+function parsePatterns(inputs, name) {
+    const patterns = [];
+    for (const text of inputs.list(name)) {
+        const parsed = parseTableName(text.replace(/\*/g, 'x'));
+        if (!parsed) {
+            inputs.problems.push(`\`${name}\` holds \`${text}\`, which is not a table name (\`books\`, \`public.books\` or a glob such as \`audit_*\`).`);
+            continue;
+        }
+        const parts = text.split('.');
+        patterns.push(parts.length === 2 ? { schema: parts[0], name: parts[1], text } : { name: parts[0], text });
+    }
+    return patterns;
+}
+/** Whether `table` matches `pattern` (`*` matches any run of characters). */
+function matchesPattern(table, pattern) {
+    if (pattern.schema !== undefined && !globMatch(pattern.schema, table.schema))
+        return false;
+    return globMatch(pattern.name, table.name);
+}
+function globMatch(glob, text) {
+    const source = glob.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*');
+    return new RegExp(`^${source}$`).test(text);
 }
 
 ;// CONCATENATED MODULE: ./src/config/images-options.ts
-// eslint-disable-next-line @typescript-eslint/no-unused-vars
+/** How objects get from the source bucket into the target bucket. */
+const COPY_METHODS = ['auto', 'server-side', 'stream'];
+const DEFAULT_COPY_METHOD = 'auto';
+/** Objects copied at once. Chosen with `npm run bench:s3` (see README, Images refresh). */
+const DEFAULT_IMAGES_CONCURRENCY = 64;
+const DEFAULT_MAX_DELETE = 1000;
 function parseImagesOptions(inputs) {
-    return {};
+    return {
+        copyMethod: inputs.choice('copy-method', COPY_METHODS, DEFAULT_COPY_METHOD),
+        concurrency: inputs.integer('concurrency', DEFAULT_IMAGES_CONCURRENCY, 1, 512),
+        delete: inputs.boolean('delete', false) ?? false,
+        maxDelete: inputs.integer('max-delete', DEFAULT_MAX_DELETE, 0, 10_000_000),
+    };
 }
 
 ;// CONCATENATED MODULE: ./src/config/inputs.ts
@@ -71622,6 +82749,7 @@ function matchExclusion(rules, key) {
 
 
 
+
 const MODES = ['full', 'db-only', 'images-only'];
 const DEFAULT_EXCLUSIONS = 'lambda/\ndeploy/\ndata-import/\nlistings/';
 const touchesDatabase = (mode) => mode !== 'images-only';
@@ -71631,7 +82759,7 @@ const touchesImages = (mode) => mode !== 'db-only';
  * can fix them all in one go; secrets found in the inputs are returned even when the inputs
  * are invalid, so the caller can mask them before printing anything.
  */
-function buildConfig(readInput) {
+function buildConfig(readInput, runner = {}) {
     const inputs = new InputSource(readInput);
     const { problems, secrets } = inputs;
     const input = (name, fallback = '') => inputs.value(name, fallback);
@@ -71662,9 +82790,6 @@ function buildConfig(readInput) {
                     secrets.push(parsed.password);
                 env.database = parsed;
             }
-        }
-        else if (mode && touchesDatabase(mode)) {
-            problems.push(`\`${role}-database-url\` is required when \`mode\` is \`${mode}\` (or use \`mode: images-only\`).`);
         }
         const bucketText = input(`${role}-bucket`);
         if (bucketText) {
@@ -71723,8 +82848,10 @@ function buildConfig(readInput) {
     const labels = { mode: modeText, dryRun: dryRun ?? false, sourceName, targetName };
     const database = parseDatabaseOptions(inputs);
     const images = parseImagesOptions(inputs);
-    const checks = parseChecksOptions(inputs);
-    const aws = parseAwsOptions(inputs);
+    const checks = parseChecksOptions(inputs, runner);
+    const aws = parseAwsOptions(inputs, runner);
+    checkDatabaseInputs(aws, { mode, touchesDatabase: Boolean(mode && touchesDatabase(mode)), dbMethod: database.method, urlGiven: { source: Boolean(input('source-database-url')), target: Boolean(input('target-database-url')) } }, problems);
+    const trigger = parseTriggerOptions(inputs);
     if (problems.length > 0 || !mode || dryRun === undefined || !countTable) {
         return { ok: false, problems, secrets, inputsRead: inputs.namesRead, labels };
     }
@@ -71733,7 +82860,7 @@ function buildConfig(readInput) {
         labels,
         secrets,
         inputsRead: inputs.namesRead,
-        config: { mode, dryRun, source, target, exclusions, s3Endpoint, awsRegion, countTable, githubToken, database, images, checks, aws },
+        config: { mode, dryRun, source, target, exclusions, s3Endpoint, awsRegion, countTable, githubToken, database, images, checks, aws, trigger },
     };
 }
 function parseHttpUrl(text) {
@@ -71772,6 +82899,7 @@ function passwordOf(text) {
 
 ;// CONCATENATED MODULE: ./src/plan/plan.ts
 
+
 /**
  * The ordered steps a config implies. Inspection always comes first: it connects to both
  * sides, applies the same-database guard and records the "before" figures, so nothing is
@@ -71783,18 +82911,37 @@ function buildPlan(config) {
     const db = touchesDatabase(config.mode);
     const images = touchesImages(config.mode);
     const steps = [];
-    if (db)
+    // Roles, the account guard and database secrets come first: every later step needs them.
+    if (needsAwsAccess(config.aws))
+        steps.push({ id: 'aws-access', title: 'AWS access: roles, account guard, database secrets' });
+    // With db-method lambda and no URL or secret, only the function reaches the (private) databases.
+    const viaFunction = db && config.database.method === 'lambda';
+    const inspectDb = db && (!viaFunction || runnerReachesDatabases(config));
+    // Health and versions first: an unhealthy source or a version policy stops the run before any change.
+    if (source.apiUrl || target.apiUrl) {
+        steps.push({ id: 'check-health', title: `Pre-flight: health of ${[source.apiUrl && source.name, target.apiUrl && target.name].filter(Boolean).join(' and ')}` });
+    }
+    if (source.apiUrl && target.apiUrl)
+        steps.push({ id: 'check-versions', title: `Compare ${source.name}'s and ${target.name}'s versions` });
+    if (inspectDb)
         steps.push({ id: 'inspect-database', title: `Inspect databases (${arrow})` });
     if (images)
         steps.push({ id: 'inspect-images', title: `Inspect buckets (${source.bucket} → ${target.bucket})` });
-    if (config.dryRun)
+    if (config.dryRun) {
+        if (viaFunction)
+            steps.push({ id: 'describe-database-function', title: `Database refresh through \`${config.aws.dbSyncFunction}\` (not invoked: dry run)` });
         return steps;
+    }
     if (images)
         steps.push({ id: 'refresh-images', title: `Copy images (${source.bucket} → ${target.bucket})` });
     if (db) {
-        steps.push({ id: 'refresh-database', title: `Replace ${target.name}'s database with ${source.name}'s` });
-        steps.push({ id: 'verify-database', title: `Verify ${target.name}'s database` });
+        steps.push({ id: 'refresh-database', title: `Replace ${target.name}'s database with ${source.name}'s${viaFunction ? ` (through \`${config.aws.dbSyncFunction}\`)` : ''}` });
+        if (inspectDb)
+            steps.push({ id: 'verify-database', title: `Verify ${target.name}'s database` });
+        steps.push({ id: 'flush-cache', title: config.checks.cacheFlushUrl ? `Flush ${target.name}'s caches` : `${target.name}'s caches (no flush URL)` });
     }
+    if (target.apiUrl)
+        steps.push({ id: 'post-check', title: `Post-flight: wait for ${target.name} to be healthy` });
     return steps;
 }
 
@@ -71850,25 +82997,94 @@ function newReport(init, startedAt = new Date()) {
     return { ...init, startedAt: startedAt.toISOString(), outcome: init.dryRun ? 'dry-run' : 'synced', steps: [], notes: [] };
 }
 
+// EXTERNAL MODULE: external "node:fs/promises"
+var promises_ = __nccwpck_require__(1455);
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
+var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_);
+;// CONCATENATED MODULE: ./src/report/book-counts.ts
+/**
+ * The headline counts: from the databases when the run read them, otherwise from the health
+ * API's `checks.database.book_count`.
+ */
+function bookCounts(report) {
+    const db = report.database;
+    if (db && (db.sourceCount !== undefined || db.targetCountBefore !== undefined || !report.health)) {
+        return { from: 'database', label: db.countTable, source: db.sourceCount, targetBefore: db.targetCountBefore, targetAfter: db.targetCountAfter };
+    }
+    const h = report.health;
+    if (h && [h.source, h.targetBefore, h.targetAfter].some((e) => e?.bookCount !== undefined)) {
+        return {
+            from: 'health API',
+            label: 'checks.database.book_count',
+            source: h.source?.bookCount,
+            targetBefore: h.targetBefore?.bookCount,
+            targetAfter: h.targetAfter?.bookCount,
+        };
+    }
+    return db ? { from: 'database', label: db.countTable, source: db.sourceCount, targetBefore: db.targetCountBefore, targetAfter: db.targetCountAfter } : undefined;
+}
+
 ;// CONCATENATED MODULE: ./src/report/outputs.ts
+
 /** The action's outputs; every name is always set, empty where it does not apply. */
-function toOutputs(report) {
+function toOutputs(report, files = {}) {
     const text = (value) => (value === undefined ? '' : String(value));
     const db = report.database;
     const images = report.images;
+    const books = bookCounts(report);
     return {
         status: report.outcome,
-        'books-source': text(db?.sourceCount),
-        'books-target-before': text(db?.targetCountBefore),
-        'books-target-after': text(db?.targetCountAfter),
+        'books-source': text(books?.source),
+        'books-target-before': text(books?.targetBefore),
+        'books-target-after': text(books?.targetAfter),
         'version-mismatch': text(report.versionMismatch),
         'objects-copied': text(images?.copiedObjects),
         'objects-skipped': text(images?.skippedObjects),
         'objects-excluded': text(images?.excludedObjects),
         'bytes-copied': text(images?.copiedBytes),
+        'objects-deleted': text(images?.deletedObjects),
         'tables-copied': text(db?.tablesCopied),
         'rows-copied': text(db?.rowsCopied),
+        'report-file': files.reportFile ?? '',
     };
+}
+
+;// CONCATENATED MODULE: ./src/report/json-report.ts
+
+
+
+
+/** Bumped when a field changes meaning or disappears; new fields do not bump it. */
+const JSON_REPORT_VERSION = 1;
+/**
+ * The same facts as the job summary, for later steps and the pull-request reply: the whole
+ * report, plus the derived figures a reader would otherwise recompute (duration, book counts,
+ * outputs).
+ */
+function toJsonReport(report) {
+    const durationSeconds = report.finishedAt ? (Date.parse(report.finishedAt) - Date.parse(report.startedAt)) / 1000 : undefined;
+    const { outcome, ...rest } = report;
+    return {
+        reportVersion: JSON_REPORT_VERSION,
+        outcome,
+        failedStep: report.failure?.step,
+        durationSeconds,
+        bookCounts: bookCounts(report),
+        outputs: Object.fromEntries(Object.entries(toOutputs(report)).filter(([name]) => name !== 'report-file')),
+        ...rest,
+    };
+}
+/**
+ * Writes the JSON report into a fresh folder under `dir` (the runner's temp folder), so two
+ * runs in one job never overwrite each other. Every string is redacted before it is written.
+ */
+async function writeJsonReport(report, dir, redact) {
+    const folder = await (0,promises_.mkdtemp)(external_node_path_default().join(dir, 'prod-to-staging-sync-'));
+    const file = external_node_path_default().join(folder, 'report.json');
+    const json = JSON.stringify(toJsonReport(report), (_key, value) => (typeof value === 'string' ? redact(value) : value), 2);
+    await (0,promises_.writeFile)(file, `${json}\n`);
+    return file;
 }
 
 ;// CONCATENATED MODULE: ./src/report/redact.ts
@@ -71876,13 +83092,6 @@ function toOutputs(report) {
 function createRedactor(secrets) {
     const ordered = [...new Set(secrets.filter((s) => s.length >= 3))].sort((a, b) => b.length - a.length);
     return (text) => ordered.reduce((out, secret) => out.split(secret).join('***'), text);
-}
-
-;// CONCATENATED MODULE: ./src/report/database-section.ts
-/** The "Database" part of the job summary (Markdown lines; empty when the run has no database part). */
-function databaseSection(report) {
-    void report;
-    return [];
 }
 
 ;// CONCATENATED MODULE: ./src/report/format.ts
@@ -71907,64 +83116,201 @@ function formatSeconds(seconds) {
     return seconds < 60 ? `${seconds.toFixed(1)} s` : `${Math.floor(seconds / 60)} min ${Math.round(seconds % 60)} s`;
 }
 
+;// CONCATENATED MODULE: ./src/report/database-section.ts
+
+const ACTION_WORDS = {
+    dry: { copy: 'would be replaced', keep: 'left as is', skip: 'skipped' },
+    real: { copy: 'replaced', keep: 'left as is', skip: 'skipped' },
+};
+/** The "Database" part of the job summary (Markdown lines; empty when the run has no database part). */
+function databaseSection(report) {
+    const db = report.database;
+    if (!db || (!db.method && !db.tables))
+        return [];
+    const lines = ['### Database', ''];
+    const facts = [];
+    if (db.method)
+        facts.push(`**Method:** ${db.method}`);
+    if (db.tablesCopied !== undefined)
+        facts.push(`**Tables refreshed:** ${formatCount(db.tablesCopied)}`);
+    if (db.rowsCopied !== undefined)
+        facts.push(`**Rows:** ${formatCount(db.rowsCopied)}`);
+    if (db.bytesCopied !== undefined)
+        facts.push(`**Data:** ${formatBytes(db.bytesCopied)}`);
+    if (db.seconds !== undefined && db.tablesCopied !== undefined) {
+        facts.push(`**Time:** ${formatSeconds(db.seconds)}`);
+        if (db.bytesCopied && db.seconds > 0)
+            facts.push(`**Rate:** ${formatBytes(db.bytesCopied / db.seconds)}/s`);
+    }
+    if (facts.length > 0)
+        lines.push(facts.join(' · '), '');
+    if (db.foreignKeys)
+        lines.push(`Foreign keys: ${db.foreignKeys}.`, '');
+    for (const warning of db.warnings ?? [])
+        lines.push(`- ⚠️ ${warning}`);
+    if (db.warnings?.length)
+        lines.push('');
+    if (db.tables?.length)
+        lines.push(...tableDetails(report, db.tables), '');
+    return lines;
+}
+function tableDetails(report, tables) {
+    const words = report.dryRun ? ACTION_WORDS.dry : ACTION_WORDS.real;
+    const copied = tables.filter((t) => t.action === 'copy').length;
+    const lines = [
+        '<details>',
+        `<summary>Per table: ${copied} ${report.dryRun ? 'to replace' : 'replaced'}, ${tables.length - copied} not copied</summary>`,
+        '',
+    ];
+    if (report.dryRun) {
+        lines.push(`| table | ${report.sourceName} rows | ${report.targetName} rows now | what would happen | column differences |`, '|---|---:|---:|---|---|');
+        for (const t of tables) {
+            lines.push(`| \`${t.table}\` | ${formatCount(t.sourceRows)} | ${formatCount(t.targetRowsBefore)} | ${cell(t.action === 'copy' ? `${words.copy}${t.format ? ` (${t.format} COPY)` : ''}` : (t.reason ?? words[t.action]))} | ${cell((t.columnDifferences ?? []).join('; '))} |`);
+        }
+    }
+    else {
+        lines.push('| table | result | rows | size | time | format | notes |', '|---|---|---:|---:|---:|---|---|');
+        for (const t of tables) {
+            const notes = [t.action === 'copy' ? undefined : t.reason, ...(t.columnDifferences ?? [])].filter(Boolean).join('; ');
+            const copiedRow = t.action === 'copy';
+            lines.push(`| \`${t.table}\` | ${words[t.action]} | ${copiedRow ? formatCount(t.rowsCopied) : ''} | ${copiedRow && t.bytes !== undefined ? formatBytes(t.bytes) : ''} | ` +
+                `${copiedRow && t.seconds !== undefined ? formatSeconds(t.seconds) : ''} | ${t.format ?? ''} | ${cell(notes)} |`);
+        }
+    }
+    lines.push('', '</details>');
+    return lines;
+}
+function cell(text) {
+    return text.replace(/\|/g, '\\|').replace(/\r?\n/g, '<br>');
+}
+
 ;// CONCATENATED MODULE: ./src/report/images-section.ts
+
 /** The "Images" part of the job summary (Markdown lines; empty when the run has no images part). */
 function imagesSection(report) {
-    void report;
-    return [];
+    const images = report.images;
+    if (!images)
+        return [];
+    const { sourceName, targetName, dryRun } = report;
+    const plan = images.plan;
+    const lines = ['### Images', ''];
+    const row = (label, objects, bytes) => `| ${label} | ${formatCount(objects)} | ${bytes === undefined ? '—' : formatBytes(bytes)} |`;
+    lines.push('| | objects | bytes |', '|---|---:|---:|');
+    lines.push(row(`listed in ${sourceName} (source)`, images.sourceObjects, images.sourceBytes));
+    lines.push(row(`listed in ${targetName} (target)`, images.targetObjects, images.targetBytes));
+    if (dryRun && plan) {
+        lines.push(row('would be copied', plan.copy.objects, plan.copy.bytes));
+        lines.push(row('would be skipped (already identical)', plan.skip.objects, plan.skip.bytes));
+        lines.push(row('excluded (never copied or deleted)', plan.exclude.objects, plan.exclude.bytes));
+        lines.push(plan.deleteEnabled
+            ? row(`would be deleted (only in ${targetName})`, plan.delete.objects, plan.delete.bytes)
+            : row(`only in ${targetName}: kept (\`delete\` is off)`, plan.delete.objects, plan.delete.bytes));
+    }
+    else {
+        lines.push(row('copied', images.copiedObjects, images.copiedBytes));
+        lines.push(row('skipped (already identical)', images.skippedObjects, plan?.skip.bytes));
+        lines.push(row('excluded (never copied or deleted)', images.excludedObjects, images.excludedBytes));
+        if (plan?.deleteEnabled)
+            lines.push(row(`deleted (only in ${targetName})`, images.deletedObjects, images.deletedBytes));
+        else if (plan && plan.delete.objects > 0)
+            lines.push(row(`only in ${targetName}: kept (\`delete\` is off)`, plan.delete.objects, plan.delete.bytes));
+        if (images.failedObjects)
+            lines.push(row('**failed**', images.failedObjects, undefined));
+    }
+    lines.push('');
+    if (!dryRun && images.seconds !== undefined) {
+        const seconds = Math.max(images.seconds, 0.001);
+        const rate = `${formatBytes((images.copiedBytes ?? 0) / seconds)}/s, ${formatCount(Math.round((images.copiedObjects ?? 0) / seconds))} objects/s`;
+        lines.push(`Copied in ${formatSeconds(images.seconds)} (${rate}) · method: ${images.copyMethod ?? '—'} · concurrency: ${images.concurrency ?? '—'}`, '');
+    }
+    if (images.failures && images.failures.length > 0) {
+        lines.push(...details(`Failed: ${formatCount(images.failedObjects ?? images.failures.length)} objects`, images.failures.map((f) => `${code(f.key)}: ${f.error.replace(/\r?\n/g, ' ')}`), images.failedObjects ?? images.failures.length));
+    }
+    if (dryRun && plan) {
+        const block = (title, sample) => sample.objects > 0 ? details(`${title}: ${formatCount(sample.objects)} objects (${formatBytes(sample.bytes)})`, sample.keys.map(code), sample.objects) : [];
+        lines.push(...block('Would copy', plan.copy));
+        lines.push(...block('Would skip', plan.skip));
+        lines.push(...block('Excluded', plan.exclude));
+        lines.push(...block(plan.deleteEnabled ? 'Would delete' : `Only in ${targetName} (kept)`, plan.delete));
+    }
+    return lines;
+}
+function details(summary, items, total) {
+    const more = total > items.length ? [`- … and ${formatCount(total - items.length)} more`] : [];
+    return ['<details>', `<summary>${summary}</summary>`, '', ...items.map((item) => `- ${item}`), ...more, '', '</details>', ''];
+}
+/** A key as inline code (a backtick inside would end the span). */
+function code(key) {
+    return `\`${key.replace(/`/g, "'")}\``;
 }
 
 ;// CONCATENATED MODULE: ./src/report/summary.ts
 
 
 
+
 const STATUS_ICON = { succeeded: '✅', failed: '❌', 'not-run': '⏭️' };
 const NOTE_ICON = { info: 'ℹ️', warning: '⚠️', error: '❌' };
-/** The job summary as Markdown: a pure function of the report, so it is testable without servers. */
+const MODE_WORDS = { full: 'full (images and database)', 'db-only': 'db-only (database)', 'images-only': 'images-only (images)' };
+/**
+ * The job summary as Markdown: a pure function of the report, so it is testable without servers.
+ * Order: what happened (headline, failure), the two environments side by side, what differs
+ * between their versions, the images and database details, the steps, then notes.
+ */
 function renderSummary(report) {
     const lines = [];
     lines.push(`## ${headline(report)}`, '');
     const duration = report.finishedAt ? (Date.parse(report.finishedAt) - Date.parse(report.startedAt)) / 1000 : undefined;
-    lines.push(`**Target:** ${report.targetName} · **Source:** ${report.sourceName} · **Mode:** ${report.mode}` +
-        `${report.dryRun ? ' (dry run)' : ''} · **Duration:** ${formatSeconds(duration)}`, '');
+    lines.push(`**Target:** ${report.targetName} · **Source:** ${report.sourceName} · **Mode:** ${MODE_WORDS[report.mode] ?? report.mode}` +
+        `${report.dryRun ? ' · **Dry run**' : ''} · **Duration:** ${formatSeconds(duration)}`, '');
     if (report.failure) {
-        lines.push(`> **Failed at step “${report.failure.step}”:** ${report.failure.message}`);
-        lines.push(`> ${report.targetName} is ${report.failure.targetState ?? targetStateAfterFailure(report)}.`, '');
+        lines.push(`> **Failed at step “${report.failure.step}”:** ${quoted(report.failure.message)}`);
+        lines.push('>', `> **${report.targetName} is ${report.failure.targetState ?? targetStateAfterFailure(report)}.**`);
+        // A step's target state speaks for what that step touched; earlier writes still happened.
+        const done = report.steps.filter((s) => s.id.startsWith('refresh-') && s.status === 'succeeded');
+        if (done.length > 0)
+            lines.push(`> Already done before the failure: ${done.map((s) => s.title).join('; ')}.`);
+        lines.push('');
     }
-    lines.push(...environmentsTable(report), '');
+    lines.push(...environmentsTable(report));
+    lines.push(...versionSection(report));
     lines.push(...imagesSection(report));
     lines.push(...databaseSection(report));
     if (report.steps.length > 0) {
         lines.push(`### ${report.dryRun ? 'Plan' : 'Steps'}`, '', '| step | result | time | detail |', '|---|---|---:|---|');
         for (const step of report.steps) {
             const detail = step.status === 'failed' ? step.error : step.detail;
-            lines.push(`| ${step.title} | ${STATUS_ICON[step.status]} ${step.status} | ${formatSeconds(step.seconds)} | ${cell(detail ?? '')} |`);
+            lines.push(`| ${step.title} | ${STATUS_ICON[step.status]} ${step.status} | ${formatSeconds(step.seconds)} | ${summary_cell(detail ?? '')} |`);
         }
         lines.push('');
     }
-    if (report.notes.length > 0) {
-        lines.push('### Notes', '');
-        for (const note of report.notes)
-            lines.push(`- ${NOTE_ICON[note.level]} ${note.text}`);
-        lines.push('');
-    }
+    const notes = notesOf(report);
+    if (notes.length > 0)
+        lines.push('### Notes', '', ...notes.map((n) => `- ${n}`), '');
     return lines.join('\n');
 }
 function headline(report) {
-    if (report.outcome === 'failed')
-        return `❌ Refresh of ${report.targetName} failed`;
+    const { targetName, sourceName } = report;
+    if (report.outcome === 'failed') {
+        const at = report.failure ? ` at step “${report.failure.step}”` : '';
+        return report.dryRun ? `❌ Dry run of ${targetName}'s refresh failed${at}` : `❌ Refresh of ${targetName} failed${at}`;
+    }
     if (report.outcome === 'dry-run')
-        return `🔍 Dry run: ${report.targetName} would be refreshed from ${report.sourceName} (nothing was changed)`;
-    return `✅ ${report.targetName} refreshed from ${report.sourceName}`;
+        return `🔍 Dry run: ${targetName} would be refreshed from ${sourceName} (nothing was changed)`;
+    return `✅ ${targetName} refreshed from ${sourceName}`;
 }
 function targetStateAfterFailure(report) {
+    if (report.dryRun)
+        return 'unchanged (a dry run writes nothing)';
     const changed = report.steps.some((s) => s.id.startsWith('refresh-') && s.status !== 'not-run');
     return changed ? 'possibly partly refreshed: see the failed step' : 'unchanged (the run stopped before writing anything)';
 }
+/** Both environments side by side; version and health columns appear when the APIs were read. */
 function environmentsTable(report) {
-    const db = report.database;
+    const books = bookCounts(report);
     const images = report.images;
-    if (!db && !images)
+    const health = report.health;
+    if (!books && !images && !health)
         return [];
     const after = report.dryRun ? 'after (planned)' : 'after';
     const header = ['environment', 'role'];
@@ -71972,33 +83318,137 @@ function environmentsTable(report) {
         [report.sourceName, 'source'],
         [report.targetName, 'target'],
     ];
-    if (db) {
-        header.push(`${db.countTable} before`, `${db.countTable} ${after}`);
-        const planned = report.dryRun ? db.sourceCount : db.targetCountAfter;
-        rows[0].push(formatCount(db.sourceCount), formatCount(db.sourceCount));
-        rows[1].push(formatCount(db.targetCountBefore), formatCount(planned));
+    if (health) {
+        header.push('version', 'git SHA', 'health before', 'health after');
+        const sides = [
+            { before: health.source, after: undefined },
+            { before: health.targetBefore, after: health.targetAfter },
+        ];
+        sides.forEach((side, i) => {
+            const info = side.before ?? side.after;
+            rows[i].push(info?.version ? `\`${info.version}\`` : '—', info?.gitSha ? `\`${info.gitSha}\`` : '—', healthCell(side.before), healthCell(side.after));
+        });
+    }
+    if (books) {
+        header.push(`${books.from === 'database' ? books.label : 'books'} before`, `${books.from === 'database' ? books.label : 'books'} ${after}`);
+        // The source does not change; the target's planned figure is the source's count.
+        const targetAfter = report.dryRun ? books.source : books.targetAfter;
+        rows[0].push(formatCount(books.source), formatCount(books.source));
+        rows[1].push(formatCount(books.targetBefore), formatCount(targetAfter));
     }
     if (images) {
         header.push('objects', 'bytes');
         rows[0].push(`${formatCount(images.sourceObjects)} (${formatCount(images.excludedObjects)} excluded)`, formatBytes(images.sourceBytes));
         rows[1].push(formatCount(images.targetObjects), formatBytes(images.targetBytes));
     }
+    const lines = [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`), ''];
+    if (books) {
+        lines.push(books.from === 'database'
+            ? `Book counts: rows of \`${books.label}\` (\`count-table\`) in each database.`
+            : 'Book counts: `checks.database.book_count` from each health API (no database URLs given).', '');
+    }
+    return lines;
+}
+function healthCell(h) {
+    if (!h)
+        return '—';
+    if (!h.reachable)
+        return '❌ unreachable';
+    if (h.healthy)
+        return h.status && h.status !== 'healthy' ? `⚠️ ${h.status} (database healthy)` : '✅ healthy';
+    if (h.databaseStatus && h.databaseStatus !== 'healthy')
+        return `❌ database ${h.databaseStatus}`;
+    if (h.schemaValidated !== true && h.databaseStatus === 'healthy')
+        return '❌ schema not validated';
+    return `❌ ${h.status ?? 'unhealthy'}`;
+}
+/** "Is it safe?": what differs between the two versions, and what the run did about it. */
+function versionSection(report) {
+    const v = report.versions;
+    if (!v?.mismatch)
+        return [];
+    const { sourceName: s, targetName: t } = report;
+    const version = (side) => `\`${side.version ?? side.gitSha}\`${side.version && side.gitSha && !side.version.endsWith(side.gitSha) ? ` (\`${side.gitSha}\`)` : ''}`;
     return [
-        `| ${header.join(' | ')} |`,
-        `|${header.map(() => '---').join('|')}|`,
-        ...rows.map((r) => `| ${r.join(' | ')} |`),
+        '### ⚠️ Version mismatch',
+        '',
+        `${s} runs ${version(v.source)}, ${t} runs ${version(v.target)}.`,
+        '',
+        `- **Code:** ${v.code ? codeLine(v.code, s, t) : 'not compared'}`,
+        ...schemaLines(v.schema),
+        `- **What the run did:** ${v.decision ? `${v.decision}.` : 'nothing yet (the run stopped earlier).'}`,
+        '',
     ];
 }
-function cell(text) {
+function codeLine(code, s, t) {
+    if (!code.compared)
+        return `not compared: ${code.reason}.`;
+    const commits = code.status === 'identical'
+        ? 'the same commit'
+        : [
+            code.aheadBy ? `${s} is ${plural(code.aheadBy, 'commit')} ahead of ${t}` : '',
+            code.behindBy ? `${s} is ${plural(code.behindBy, 'commit')} behind ${t}` : '',
+        ]
+            .filter(Boolean)
+            .join(' and ');
+    const link = code.url ? ` ([compare](${code.url}))` : '';
+    const migrations = code.migrationFiles?.length
+        ? `**migrations touched:** ${code.migrationFiles.map((f) => `\`${f}\``).join(', ')}`
+        : code.filesIncomplete
+            ? 'no migrations among the first 300 changed files (GitHub lists no more)'
+            : 'no migrations between them';
+    return `${commits}, ${plural(code.filesChanged ?? 0, 'file')} changed — ${migrations}${link}.`;
+}
+function schemaLines(schema) {
+    if (!schema)
+        return ['- **Schema:** not compared'];
+    if (!schema.compared)
+        return [`- **Schema:** not compared: ${schema.reason}.`];
+    const differences = schema.differences ?? [];
+    if (differences.length === 0)
+        return [`- **Schema:** schemas identical (${plural(schema.tablesCompared ?? 0, 'table')} compared).`];
+    return [`- **Schema:** ${plural(differences.length, 'difference')}:`, ...differences.map((d) => `  - ${d}`)];
+}
+function notesOf(report) {
+    const notes = report.notes.map((note) => `${NOTE_ICON[note.level]} ${note.text}`);
+    const ranPastInputs = report.steps.length > 0;
+    if (!report.health && ranPastInputs) {
+        notes.push(`${NOTE_ICON.info} Health and version checks skipped: no \`source-api-url\` / \`target-api-url\` given.`);
+    }
+    const post = report.health?.postCheck;
+    if (post?.healthy) {
+        notes.push(`${NOTE_ICON.info} ${report.targetName} was healthy again after ${plural(post.attempts, 'check')} (${formatSeconds(post.seconds)}).`);
+    }
+    const cache = report.cache;
+    if (cache?.flushed) {
+        notes.push(`${NOTE_ICON.info} ${report.targetName}'s caches were flushed (HTTP ${cache.httpStatus} from ${cache.url}).`);
+    }
+    else if (cache && !cache.url) {
+        const staleFor = cache.ttl ? `for up to ${cache.ttl}` : 'until their entries expire (set `cache-ttl` to say how long)';
+        notes.push(`${NOTE_ICON.warning} ${report.targetName}'s caches were not flushed (no \`cache-flush-url\`): cached data may be stale ${staleFor}.`);
+    }
+    const notRun = report.steps.filter((s) => s.status === 'not-run');
+    if (notRun.length > 0 && report.failure) {
+        notes.push(`${NOTE_ICON.info} Not run because “${report.failure.step}” failed: ${notRun.map((s) => s.title).join('; ')}.`);
+    }
+    return notes;
+}
+const plural = (n, word) => `${formatCount(n)} ${word}${n === 1 ? '' : 's'}`;
+function quoted(text) {
+    return text.replace(/\r?\n/g, '\n> ');
+}
+function summary_cell(text) {
     return text.replace(/\|/g, '\\|').replace(/\r?\n/g, '<br>');
 }
 
 // EXTERNAL MODULE: ./node_modules/@aws-sdk/client-s3/dist-cjs/index.js
-var dist_cjs = __nccwpck_require__(3711);
+var client_s3_dist_cjs = __nccwpck_require__(3711);
 ;// CONCATENATED MODULE: ./src/s3/client.ts
 
+/** Enough for the largest `concurrency` plus a listing running alongside. */
+const DEFAULT_MAX_SOCKETS = 600;
 function createS3Client(opts) {
-    return new dist_cjs/* S3Client */.YxF({
+    return new client_s3_dist_cjs/* S3Client */.YxF({
         region: opts.region,
         ...(opts.endpoint ? { endpoint: opts.endpoint, forcePathStyle: true } : {}),
         ...(opts.credentials ? { credentials: opts.credentials } : {}),
@@ -72007,7 +83457,251 @@ function createS3Client(opts) {
         requestChecksumCalculation: 'WHEN_REQUIRED',
         responseChecksumValidation: 'WHEN_REQUIRED',
         maxAttempts: 5,
+        // The SDK's default of 50 sockets would cap the copy concurrency below what the input allows.
+        requestHandler: {
+            httpAgent: { keepAlive: true, maxSockets: opts.maxSockets ?? DEFAULT_MAX_SOCKETS },
+            httpsAgent: { keepAlive: true, maxSockets: opts.maxSockets ?? DEFAULT_MAX_SOCKETS },
+        },
     });
+}
+
+// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-lambda/dist-cjs/index.js
+var client_lambda_dist_cjs = __nccwpck_require__(1696);
+// EXTERNAL MODULE: external "node:http"
+var external_node_http_ = __nccwpck_require__(7067);
+var external_node_http_default = /*#__PURE__*/__nccwpck_require__.n(external_node_http_);
+// EXTERNAL MODULE: external "node:https"
+var external_node_https_ = __nccwpck_require__(4708);
+var external_node_https_default = /*#__PURE__*/__nccwpck_require__.n(external_node_https_);
+;// CONCATENATED MODULE: ./src/aws/function-sync.ts
+
+
+
+/** A function may run for 15 minutes; the read timeout leaves room for a cold start on top. */
+const INVOKE_READ_TIMEOUT_MS = 16 * 60_000;
+/**
+ * Invokes `functionName` synchronously. Exactly one attempt: a retry after a timeout would run a
+ * second refresh over the first. TCP keep-alive keeps the long-silent connection from being
+ * dropped by NAT gateways (which close idle flows after 350 s).
+ */
+async function invokeFunction(functionName, payload, opts) {
+    const agentOptions = { keepAlive: true, keepAliveMsecs: 30_000 };
+    const client = new client_lambda_dist_cjs/* LambdaClient */.Nox({
+        region: opts.region,
+        ...(opts.credentials ? { credentials: opts.credentials } : {}),
+        maxAttempts: 1,
+        requestHandler: {
+            connectionTimeout: 10_000,
+            requestTimeout: INVOKE_READ_TIMEOUT_MS,
+            httpAgent: new external_node_http_.Agent(agentOptions),
+            httpsAgent: new external_node_https_.Agent(agentOptions),
+        },
+    });
+    try {
+        const out = await client.send(new client_lambda_dist_cjs/* InvokeCommand */.mdN({
+            FunctionName: functionName,
+            InvocationType: 'RequestResponse',
+            LogType: 'Tail',
+            Payload: Buffer.from(JSON.stringify(payload)),
+        }));
+        const text = out.Payload ? Buffer.from(out.Payload).toString('utf8') : '';
+        let body = text;
+        try {
+            body = text ? JSON.parse(text) : undefined;
+        }
+        catch {
+            body = text;
+        }
+        return {
+            functionError: out.FunctionError || undefined,
+            payload: body,
+            logTail: out.LogResult ? Buffer.from(out.LogResult, 'base64').toString('utf8') : '',
+        };
+    }
+    catch (error) {
+        const e = error;
+        const hint = e.name === 'AccessDeniedException'
+            ? ` Staging's credentials need \`lambda:InvokeFunction\` on this function.`
+            : e.name === 'ResourceNotFoundException'
+                ? ' Check `db-sync-function` and that `aws-region` is the function\'s region.'
+                : e.name === 'TimeoutError' || /timed? ?out/i.test(e.message ?? '')
+                    ? ' The function may still be running: check its log before retrying.'
+                    : '';
+        throw new Error(`could not invoke \`${functionName}\`: ${e.name}: ${e.message}.${hint}`);
+    }
+    finally {
+        client.destroy();
+    }
+}
+/**
+ * Reads the body the original function returns: `{statusCode, body}` where body (a JSON string
+ * or object) holds `results.tables_synced[{table, rows}]`, `tables_failed[{table, error}]`,
+ * `total_rows`, `validation{passed, issues}` and `sequences_fixed`. The fields are also accepted
+ * at the top level of the body or of the payload, so a function without the HTTP-style wrapper works.
+ */
+function parseFunctionResult(payload) {
+    const outer = asObject(payload);
+    if (!outer)
+        return { error: `the function returned ${describe(payload)}, not a JSON object` };
+    const statusCode = typeof outer.statusCode === 'number' ? outer.statusCode : typeof outer.statusCode === 'string' ? Number(outer.statusCode) : undefined;
+    let body = outer;
+    if ('body' in outer) {
+        const inner = typeof outer.body === 'string' ? tryJson(outer.body) : outer.body;
+        body = asObject(inner);
+        if (!body) {
+            if (statusCode !== undefined && statusCode !== 200)
+                return { error: `the function answered statusCode ${statusCode}: ${String(outer.body)}` };
+            return { error: `the function's body is ${describe(outer.body)}, not a JSON object` };
+        }
+    }
+    const results = asObject(body.results) ?? {};
+    const field = (name) => results[name] ?? body[name];
+    const tablesSynced = asArray(field('tables_synced')).map((t) => {
+        const o = asObject(t);
+        return { table: String(o?.table ?? t), rows: Number(o?.rows ?? 0) };
+    });
+    const tablesFailed = asArray(field('tables_failed')).map((t) => {
+        const o = asObject(t);
+        return { table: String(o?.table ?? t), error: String(o?.error ?? 'failed') };
+    });
+    const total = field('total_rows');
+    const validationObject = asObject(field('validation'));
+    const validation = validationObject
+        ? {
+            passed: validationObject.passed === true,
+            issues: asArray(validationObject.issues).map((i) => (typeof i === 'string' ? i : JSON.stringify(i))),
+        }
+        : undefined;
+    const sequences = field('sequences_fixed');
+    const sequencesFixed = asArray(sequences).map((s) => {
+        const o = asObject(s);
+        return String(o?.sequence ?? o?.table ?? s);
+    });
+    const message = typeof body.message === 'string' ? body.message : typeof body.error === 'string' ? body.error : undefined;
+    return {
+        statusCode,
+        message,
+        tablesSynced,
+        tablesFailed,
+        totalRows: typeof total === 'number' ? total : tablesSynced.reduce((sum, t) => sum + t.rows, 0),
+        validation,
+        sequencesFixed: typeof sequences === 'number' ? Array.from({ length: sequences }, (_, i) => `#${i + 1}`) : sequencesFixed,
+    };
+}
+/** The last `lines` non-empty lines of a log tail. */
+function lastLogLines(log, lines = 15) {
+    return log.split(/\r?\n/).filter((l) => l.trim() !== '').slice(-lines).join('\n');
+}
+function asObject(value) {
+    return value && typeof value === 'object' && !Array.isArray(value) ? value : undefined;
+}
+function asArray(value) {
+    return Array.isArray(value) ? value : [];
+}
+function tryJson(text) {
+    try {
+        return JSON.parse(text);
+    }
+    catch {
+        return text;
+    }
+}
+function describe(value) {
+    if (value === undefined || value === '')
+        return 'nothing';
+    const text = typeof value === 'string' ? value : JSON.stringify(value);
+    return `\`${text.length > 200 ? `${text.slice(0, 200)}…` : text}\``;
+}
+
+;// CONCATENATED MODULE: ./src/aws/steps.ts
+
+
+
+
+/** The `aws-access` step: assume roles, check identities and the account guard, read secrets. */
+async function resolveAwsAccess(ctx) {
+    return ctx.aws.resolve();
+}
+const payloadText = (ctx) => JSON.stringify(ctx.config.aws.dbSyncPayload);
+/** Dry run of `db-method: lambda`: say what would be invoked, invoke nothing. */
+async function describeFunctionRefresh(ctx) {
+    const fn = ctx.config.aws.dbSyncFunction;
+    ctx.report.database = { ...baseReport(ctx), method: 'lambda' };
+    return `would invoke \`${fn}\` synchronously with ${ctx.config.target.name}'s credentials (${ctx.aws.describe('target')}) and payload ${payloadText(ctx)}; not invoked (dry run)`;
+}
+/**
+ * `db-method: lambda`: the copy runs in a function inside staging's network (the databases are
+ * private). Its result fills the database report; a function error, a non-200 status, a failed
+ * table or a failed validation fails the run, naming them.
+ */
+async function refreshDatabaseThroughFunction(ctx) {
+    const fn = ctx.config.aws.dbSyncFunction;
+    const target = ctx.config.target.name;
+    info(`Invoking \`${fn}\` with ${target}'s credentials (${ctx.aws.describe('target')}), payload ${payloadText(ctx)}; waiting up to 16 minutes for it.`);
+    const started = performance.now();
+    const invocation = await invokeFunction(fn, ctx.config.aws.dbSyncPayload, {
+        region: ctx.config.awsRegion,
+        credentials: ctx.aws.credentials('target'),
+    });
+    const seconds = Math.round(performance.now() - started) / 1000;
+    const log = lastLogLines(invocation.logTail);
+    const withLog = (text) => (log ? `${text}\nLast lines of the function's log:\n${log}` : text);
+    const unknownState = `in an unknown state: \`${fn}\` may have refreshed some tables before it failed (see its log)`;
+    if (invocation.functionError) {
+        const p = invocation.payload;
+        const what = p && typeof p === 'object' ? `${p.errorType ?? invocation.functionError}: ${p.errorMessage ?? JSON.stringify(p)}` : String(invocation.payload ?? invocation.functionError);
+        throw new StepError(withLog(`\`${fn}\` failed (${invocation.functionError}): ${what}`), unknownState);
+    }
+    const result = parseFunctionResult(invocation.payload);
+    if ('error' in result)
+        throw new StepError(withLog(`\`${fn}\`: ${result.error}.`), unknownState);
+    if (result.statusCode !== undefined && result.statusCode !== 200) {
+        throw new StepError(withLog(`\`${fn}\` answered statusCode ${result.statusCode}${result.message ? `: ${result.message}` : ''}.`), unknownState);
+    }
+    recordResult(ctx, result, seconds);
+    const problems = [
+        ...result.tablesFailed.map((t) => `table \`${t.table}\` failed: ${t.error}`),
+        ...(result.validation && !result.validation.passed
+            ? [`validation failed${result.validation.issues.length ? `: ${result.validation.issues.join('; ')}` : ''}`]
+            : []),
+    ];
+    const done = `${formatCount(result.tablesSynced.length)} tables, ${formatCount(result.totalRows)} rows copied by \`${fn}\``;
+    if (problems.length > 0) {
+        throw new StepError(withLog(`${done}, but ${problems.length === 1 ? 'one problem' : `${problems.length} problems`}:\n- ${problems.join('\n- ')}`), `partly refreshed: ${formatCount(result.tablesSynced.length)} tables were copied, ${formatCount(result.tablesFailed.length)} failed`);
+    }
+    const sequences = result.sequencesFixed.length > 0 ? `, ${result.sequencesFixed.length} sequences reset` : '';
+    const validation = result.validation ? ', validation passed' : '';
+    return `${done}${sequences}${validation}`;
+}
+function baseReport(ctx) {
+    const { countTable } = ctx.config;
+    return { countTable: `${countTable.schema}.${countTable.name}`, ...ctx.report.database };
+}
+/** The function's figures into the report (also when a table failed: partial results are shown). */
+function recordResult(ctx, result, seconds) {
+    const db = baseReport(ctx);
+    const { countTable } = ctx.config;
+    const qualify = (table) => (table.includes('.') ? table : `public.${table}`);
+    db.method = 'lambda';
+    db.seconds = seconds;
+    db.tablesCopied = result.tablesSynced.length;
+    db.rowsCopied = result.totalRows;
+    db.tables = [
+        ...result.tablesSynced.map((t) => ({ table: qualify(t.table), action: 'copy', rowsCopied: t.rows })),
+        ...result.tablesFailed.map((t) => ({ table: qualify(t.table), action: 'skip', reason: `failed in the function: ${t.error}` })),
+    ];
+    const warnings = (result.validation?.issues ?? []).map((issue) => `validation: ${issue}`);
+    if (warnings.length > 0)
+        db.warnings = [...(db.warnings ?? []), ...warnings];
+    // The runner may not reach the private databases: the function's count of the headline table
+    // is the best figure there is (it copied that many rows from the source).
+    const headline = result.tablesSynced.find((t) => qualify(t.table) === `${countTable.schema}.${countTable.name}`);
+    if (headline && db.sourceCount === undefined)
+        db.sourceCount = headline.rows;
+    if (headline && db.targetCountAfter === undefined && result.validation?.passed && result.tablesFailed.length === 0) {
+        db.targetCountAfter = headline.rows;
+    }
+    ctx.report.database = db;
 }
 
 // EXTERNAL MODULE: ./node_modules/pg/lib/index.js
@@ -72084,7 +83778,913 @@ async function countRows(client, table) {
     return Number(rows[0].n);
 }
 
+;// CONCATENATED MODULE: ./src/db/catalog.ts
+/** Types below this OID are built in, so their OIDs are the same in every database. */
+const FIRST_NORMAL_OBJECT_ID = 16384;
+async function readCatalog(client, schemas) {
+    const tables = new Map();
+    const byOid = new Map();
+    const tableRows = await client.query(`SELECT c.oid::int AS oid, n.nspname AS schema, c.relname AS name, c.relkind AS kind
+       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition AND n.nspname = ANY($1::text[])
+      ORDER BY n.nspname, c.relname`, [schemas]);
+    for (const row of tableRows.rows) {
+        const table = { key: `${row.schema}.${row.name}`, ...row, columns: [], sequences: new Map(), userTriggers: [], rebuildableIndexes: [] };
+        tables.set(table.key, table);
+        byOid.set(row.oid, table);
+    }
+    const oids = [...byOid.keys()];
+    const columns = await client.query(`SELECT a.attrelid::int AS rel, a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type,
+            a.atttypid::int AS type_oid, t.typcategory AS category, t.typtype AS typtype,
+            a.attnotnull AS not_null, a.atthasdef AS has_default, a.attgenerated AS generated, a.attidentity AS identity
+       FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
+      WHERE a.attrelid = ANY($1::oid[]) AND a.attnum > 0 AND NOT a.attisdropped
+      ORDER BY a.attrelid, a.attnum`, [oids]);
+    for (const c of columns.rows) {
+        byOid.get(c.rel)?.columns.push({
+            name: c.name,
+            type: c.type,
+            typeOid: c.type_oid,
+            category: c.category,
+            binarySafe: c.type_oid < FIRST_NORMAL_OBJECT_ID || c.typtype === 'e',
+            notNull: c.not_null,
+            hasDefault: c.has_default,
+            generated: c.generated !== '',
+            identity: c.identity !== '',
+        });
+    }
+    const sequences = await client.query(`SELECT d.refobjid::int AS rel, a.attname AS column, format('%I.%I', sn.nspname, s.relname) AS sequence
+       FROM pg_depend d
+       JOIN pg_class s ON s.oid = d.objid AND s.relkind = 'S'
+       JOIN pg_namespace sn ON sn.oid = s.relnamespace
+       JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
+      WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass
+        AND d.deptype IN ('a', 'i') AND d.refobjid = ANY($1::oid[])`, [oids]);
+    for (const s of sequences.rows)
+        byOid.get(s.rel)?.sequences.set(s.column, s.sequence);
+    const triggers = await client.query(`SELECT tgrelid::int AS rel, tgname AS name FROM pg_trigger
+      WHERE NOT tgisinternal AND tgenabled <> 'D' AND tgrelid = ANY($1::oid[]) ORDER BY tgname`, [oids]);
+    for (const t of triggers.rows)
+        byOid.get(t.rel)?.userTriggers.push(t.name);
+    const indexes = await client.query(`SELECT i.indrelid::int AS rel, format('%I.%I', n.nspname, c.relname) AS name, pg_get_indexdef(i.indexrelid) AS definition
+       FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE i.indrelid = ANY($1::oid[]) AND c.relkind = 'i' AND i.indisvalid AND i.indisready AND i.indislive
+        AND NOT i.indisclustered AND NOT i.indisreplident AND c.reltablespace = 0
+        AND NOT EXISTS (SELECT 1 FROM pg_constraint con WHERE con.conindid = i.indexrelid)
+        AND NOT EXISTS (SELECT 1 FROM pg_inherits h WHERE h.inhrelid = i.indexrelid)
+        AND NOT EXISTS (SELECT 1 FROM pg_description d WHERE d.objoid = i.indexrelid)
+        AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = i.indexrelid AND d.deptype = 'x')
+        AND NOT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = i.indexrelid AND a.attstattarget > 0)
+      ORDER BY 2`, [oids]);
+    for (const i of indexes.rows)
+        byOid.get(i.rel)?.rebuildableIndexes.push({ name: i.name, definition: i.definition });
+    // Keys from or to any catalogued table; the other end may sit outside the refreshed set.
+    const keys = await client.query(`SELECT con.conname AS name, cn.nspname || '.' || cc.relname AS child, pn.nspname || '.' || pc.relname AS parent,
+            con.condeferrable AS deferrable
+       FROM pg_constraint con
+       JOIN pg_class cc ON cc.oid = con.conrelid JOIN pg_namespace cn ON cn.oid = cc.relnamespace
+       JOIN pg_class pc ON pc.oid = con.confrelid JOIN pg_namespace pn ON pn.oid = pc.relnamespace
+      WHERE con.contype = 'f' AND con.conparentid = 0 AND (con.conrelid = ANY($1::oid[]) OR con.confrelid = ANY($1::oid[]))
+      ORDER BY 1`, [oids]);
+    const views = await client.query(`SELECT n.nspname || '.' || c.relname AS key, format('%I.%I', n.nspname, c.relname) AS sql
+       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE c.relkind = 'm' AND n.nspname = ANY($1::text[]) ORDER BY c.oid`, [schemas]);
+    return { tables, foreignKeys: keys.rows, materializedViews: views.rows };
+}
+
+// EXTERNAL MODULE: external "node:child_process"
+var external_node_child_process_ = __nccwpck_require__(1421);
+// EXTERNAL MODULE: ./node_modules/pg-copy-streams/index.js
+var pg_copy_streams = __nccwpck_require__(6901);
+;// CONCATENATED MODULE: external "node:stream/promises"
+const external_node_stream_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream/promises");
+// EXTERNAL MODULE: external "node:stream"
+var external_node_stream_ = __nccwpck_require__(7075);
+;// CONCATENATED MODULE: ./src/db/copy-meter.ts
+
+/**
+ * Passes COPY data through unchanged while counting bytes and rows, for the progress log.
+ * Text format: one row per newline (newlines inside values are escaped as `\n`). Binary format:
+ * walks the tuple headers and field lengths without copying any data.
+ */
+class CopyMeter extends external_node_stream_.Transform {
+    bytes = 0;
+    rows = 0;
+    binary;
+    // Binary parser state: bytes still to skip, and a small carry for integers split across chunks.
+    skip = 0;
+    expecting = 'header';
+    fieldsLeft = 0;
+    carry = Buffer.alloc(0);
+    constructor(format) {
+        super();
+        this.binary = format === 'binary';
+    }
+    _transform(chunk, _encoding, callback) {
+        this.bytes += chunk.length;
+        if (this.binary)
+            this.walkBinary(chunk);
+        else
+            for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1))
+                this.rows++;
+        callback(null, chunk);
+    }
+    walkBinary(chunk) {
+        let buf = this.carry.length > 0 ? Buffer.concat([this.carry, chunk]) : chunk;
+        let at = 0;
+        this.carry = Buffer.alloc(0);
+        for (;;) {
+            if (this.skip > 0) {
+                const n = Math.min(this.skip, buf.length - at);
+                this.skip -= n;
+                at += n;
+                if (this.skip > 0)
+                    return;
+            }
+            if (this.expecting === 'header') {
+                // 11-byte signature, 4-byte flags, 4-byte extension length, then the extension.
+                if (buf.length - at < 19)
+                    break;
+                this.skip = buf.readUInt32BE(at + 15);
+                at += 19;
+                this.expecting = 'tuple';
+                continue;
+            }
+            if (this.expecting === 'tuple') {
+                if (buf.length - at < 2)
+                    break;
+                const fields = buf.readInt16BE(at);
+                at += 2;
+                if (fields < 0) {
+                    // Trailer: nothing follows.
+                    return;
+                }
+                this.rows++;
+                this.fieldsLeft = fields;
+                this.expecting = fields > 0 ? 'field' : 'tuple';
+                continue;
+            }
+            if (buf.length - at < 4)
+                break;
+            const length = buf.readInt32BE(at);
+            at += 4;
+            this.skip = Math.max(length, 0);
+            if (--this.fieldsLeft === 0)
+                this.expecting = 'tuple';
+        }
+        buf = buf.subarray(at);
+        this.carry = Buffer.from(buf);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/db/refresh-plan.ts
+
+const MIGRATION_TABLE_NAMES = new Set(MIGRATION_TABLES);
+function planRefresh(source, target, options, names) {
+    const problems = [];
+    const warnings = [];
+    const keys = [...new Set([...source.tables.keys(), ...target.tables.keys()])].sort();
+    const tables = [];
+    for (const key of keys) {
+        const src = source.tables.get(key);
+        const tgt = target.tables.get(key);
+        const table = (src ?? tgt);
+        const base = { key, source: src, target: tgt, columns: [], format: 'text', columnDifferences: [] };
+        const excluded = options.excludeTables.find((p) => matchesPattern(table, p));
+        const listed = options.tables.length === 0 || options.tables.some((p) => matchesPattern(table, p));
+        const explicitlyListed = options.tables.some((p) => matchesPattern(table, p) && !p.text.includes('*'));
+        if (excluded) {
+            tables.push({ ...base, action: 'keep', reason: `excluded by \`exclude-tables\` (\`${excluded.text}\`): left as ${names.target} has it` });
+        }
+        else if (!listed) {
+            tables.push({ ...base, action: 'keep', reason: `not listed in \`tables\`: left as ${names.target} has it` });
+        }
+        else if (MIGRATION_TABLE_NAMES.has(table.name) && !explicitlyListed) {
+            tables.push({ ...base, action: 'keep', reason: `migration bookkeeping: ${names.target} keeps its own (it describes ${names.target}'s schema)` });
+        }
+        else if (!src) {
+            tables.push({ ...base, action: 'keep', reason: `only in ${names.target}: left untouched` });
+            warnings.push(`\`${key}\` exists only in ${names.target}: left untouched.`);
+        }
+        else if (!tgt) {
+            tables.push({ ...base, action: 'skip', reason: `only in ${names.source}: not copied (${names.target}'s migrations have not created it)` });
+            warnings.push(`\`${key}\` exists only in ${names.source}: skipped (${names.target}'s schema has no such table).`);
+        }
+        else {
+            const columns = planColumns(src, tgt, names);
+            problems.push(...columns.problems);
+            warnings.push(...columns.warnings);
+            tables.push({ ...base, action: 'copy', columns: columns.names, format: columns.binary ? 'binary' : 'text', columnDifferences: columns.differences });
+        }
+    }
+    const copied = new Map(tables.filter((t) => t.action === 'copy').map((t) => [t.key, t]));
+    for (const fk of target.foreignKeys) {
+        if (copied.has(fk.parent) && !copied.has(fk.child)) {
+            problems.push(`${names.target}'s table \`${fk.child}\` (not refreshed) references \`${fk.parent}\` (constraint \`${fk.name}\`), so \`${fk.parent}\` cannot be emptied without emptying \`${fk.child}\` too: add \`${fk.child}\` to the refresh or add \`${fk.parent}\` to \`exclude-tables\`.`);
+        }
+        else if (copied.has(fk.child) && !copied.has(fk.parent)) {
+            warnings.push(`\`${fk.child}\` references \`${fk.parent}\`, which is not refreshed: ids in \`${fk.child}\` come from ${names.source} and may point at rows ${names.target} does not have.`);
+        }
+    }
+    const { order, cycle } = dependencyOrder([...copied.values()], target);
+    return { tables, loadOrder: order, problems, cycle, warnings };
+}
+/** Matches columns by name: what is copied, what is skipped, and what cannot work. */
+function planColumns(src, tgt, names) {
+    const plan = { names: [], binary: true, differences: [], warnings: [], problems: [] };
+    const sourceColumns = new Map(src.columns.map((c) => [c.name, c]));
+    const targetNames = new Set(tgt.columns.map((c) => c.name));
+    for (const column of src.columns) {
+        if (!targetNames.has(column.name)) {
+            plan.differences.push(`\`${column.name}\` only in ${names.source}: not copied`);
+            plan.warnings.push(`\`${src.key}.${column.name}\` exists only in ${names.source}: its values are not copied.`);
+        }
+    }
+    for (const column of tgt.columns) {
+        const from = sourceColumns.get(column.name);
+        if (column.generated) {
+            if (from)
+                plan.differences.push(`\`${column.name}\` is generated in ${names.target}: computed there, not copied`);
+            else
+                plan.differences.push(`\`${column.name}\` (generated) only in ${names.target}: computed there`);
+            continue;
+        }
+        if (!from) {
+            if (column.notNull && !column.hasDefault && !column.identity) {
+                plan.problems.push(`\`${tgt.key}.${column.name}\` is NOT NULL without a default in ${names.target} and ${names.source} has no such column, so no row could be loaded: give it a default in ${names.target}, or add \`${tgt.key}\` to \`exclude-tables\`.`);
+            }
+            else {
+                plan.differences.push(`\`${column.name}\` only in ${names.target}: keeps its default`);
+            }
+            continue;
+        }
+        plan.names.push(column.name);
+        if (from.type !== column.type) {
+            plan.binary = false;
+            if (textCarries(from, column)) {
+                plan.differences.push(`\`${column.name}\` is ${from.type} in ${names.source}, ${column.type} in ${names.target}: converted through text`);
+            }
+            else {
+                plan.problems.push(`\`${tgt.key}.${column.name}\` is ${from.type} in ${names.source} but ${column.type} in ${names.target}, which COPY's text form cannot convert: align the column types, or add \`${tgt.key}\` to \`exclude-tables\`.`);
+            }
+        }
+        else if (!column.binarySafe || !from.binarySafe) {
+            plan.binary = false;
+        }
+    }
+    if (plan.names.length === 0)
+        plan.binary = false;
+    return plan;
+}
+/**
+ * Whether a value's text form in one type reads back in the other: within one type category
+ * (numbers to numbers, strings to strings, times to times), or into any string type.
+ */
+function textCarries(from, to) {
+    if (to.category === 'S')
+        return true;
+    if (from.category !== to.category)
+        return false;
+    // User-defined and composite categories only carry within the very same type.
+    return !['U', 'C', 'E', 'P', 'X'].includes(to.category);
+}
+/**
+ * Parents before children, by the target's foreign keys. Self-references need no order (keys are
+ * checked at the end of each COPY), and deferrable keys are checked at commit.
+ */
+function dependencyOrder(tables, target) {
+    const byKey = new Map(tables.map((t) => [t.key, t]));
+    const parents = new Map(tables.map((t) => [t.key, new Set()]));
+    for (const fk of target.foreignKeys) {
+        if (fk.deferrable || fk.child === fk.parent || !byKey.has(fk.child) || !byKey.has(fk.parent))
+            continue;
+        parents.get(fk.child).add(fk.parent);
+    }
+    const order = [];
+    const done = new Set();
+    let progressed = true;
+    while (order.length < tables.length && progressed) {
+        progressed = false;
+        for (const t of tables) {
+            if (done.has(t.key) || [...parents.get(t.key)].some((p) => !done.has(p)))
+                continue;
+            order.push(t);
+            done.add(t.key);
+            progressed = true;
+        }
+    }
+    if (order.length === tables.length)
+        return { order };
+    const rest = tables.filter((t) => !done.has(t.key));
+    return { order: [...order, ...rest], cycle: rest.map((t) => t.key) };
+}
+
+;// CONCATENATED MODULE: ./src/db/copy-engine.ts
+
+
+
+
+
+
+
+
+const ROLLED_BACK = 'unchanged (the transaction was rolled back)';
+/** A refresh failure: says which table and why; the target's transaction is always rolled back. */
+class RefreshError extends Error {
+}
+const qualified = (t) => `${quoteIdent(t.schema)}.${quoteIdent(t.name)}`;
+/**
+ * Replaces the data of every shared table in `target` with `source`'s, in one target transaction
+ * read from one source snapshot. Commits only when every table loaded and every count matches;
+ * on any error nothing is committed (the caller closes the connection, which rolls back).
+ */
+async function copyDatabase(input) {
+    const { source, target, options, names } = input;
+    const log = input.log ?? ((line) => info(line));
+    const lockTimeout = `${Math.max(1, Math.round(options.lockTimeoutMs))}ms`;
+    // One snapshot for every table: the copy is of one moment of production.
+    await source.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    await source.query(`SET LOCAL lock_timeout = '${lockTimeout}'`);
+    await target.query('BEGIN');
+    await target.query(`SET LOCAL lock_timeout = '${lockTimeout}'`);
+    const [sourceCatalog, targetCatalog] = await Promise.all([readCatalog(source, options.schemas), readCatalog(target, options.schemas)]);
+    const plan = planRefresh(sourceCatalog, targetCatalog, options, names);
+    if (plan.problems.length > 0) {
+        throw new RefreshError(`${names.target}'s schema cannot take ${names.source}'s data (checked before anything was changed):\n- ${plan.problems.join('\n- ')}`);
+    }
+    const load = plan.loadOrder;
+    // Locks first, with the lock timeout: a busy app makes the run fail, not hang.
+    await lockTables(target, load.map((t) => ({ key: t.key, sql: qualified(t.target) })), names, options.lockTimeoutMs);
+    const foreignKeys = await keepForeignKeysOutOfTheWay(target, plan, names, log);
+    const indexes = await dropSecondaryIndexes(target, load, log);
+    if (load.length > 0) {
+        const list = load.map((t) => (t.target.kind === 'p' ? qualified(t.target) : `ONLY ${qualified(t.target)}`)).join(', ');
+        await target.query(`TRUNCATE ${list}`);
+    }
+    const results = [];
+    const expected = new Map();
+    const progressMs = (input.progressSeconds ?? 5) * 1000;
+    for (const table of load) {
+        const result = await copyTable(source, target, names, table, progressMs, log);
+        results.push(result.report);
+        expected.set(table.key, result.sourceRows);
+    }
+    // The last COPY's row count arrives with the server's final message: wait for it.
+    await source.query('SELECT 1');
+    await rebuildIndexes(target, indexes, log);
+    await foreignKeys.restore();
+    const sequences = await sequencePositions(source, target, load);
+    const lateSequences = await restartSequences(target, sequences);
+    let viewsRefreshed = 0;
+    for (const { key: view, sql: viewSql } of targetCatalog.materializedViews) {
+        await target.query('SAVEPOINT p2s_view');
+        try {
+            await target.query(`REFRESH MATERIALIZED VIEW ${viewSql}`);
+            await target.query('RELEASE SAVEPOINT p2s_view');
+            viewsRefreshed++;
+        }
+        catch (error) {
+            const code = error.code;
+            // LOCK TABLE does not take materialized views, so a reader of one is only met here.
+            if (code === '55P03') {
+                throw new RefreshError(`${names.target}'s app holds a lock on materialized view \`${view}\`: it could not be refreshed within ${options.lockTimeoutMs / 1000} s (\`lock-timeout\`). Nothing was changed; retry when ${names.target} is idle, or raise \`lock-timeout\`.`);
+            }
+            if (code !== '42501')
+                throw new RefreshError(`refreshing materialized view \`${view}\` failed: ${describePgError(error)}.`);
+            // Only the owner may refresh a view: a stale view is worth a warning, not a failed refresh.
+            await target.query('ROLLBACK TO SAVEPOINT p2s_view');
+            const warning = `materialized view \`${view}\` was not refreshed (${error.message}): it still shows ${names.target}'s old data; refresh it as its owner.`;
+            plan.warnings.push(warning);
+            log(`warning: ${warning}`);
+        }
+    }
+    if (viewsRefreshed > 0)
+        log(`Refreshed ${viewsRefreshed} materialized view(s).`);
+    if (options.postSyncSql) {
+        const transaction = async () => (await target.query('SELECT txid_current()::text AS id')).rows[0].id;
+        const before = await transaction();
+        await run('`post-sync-sql` failed', () => target.query(options.postSyncSql));
+        if ((await transaction()) !== before) {
+            throw new RefreshError('`post-sync-sql` ended the refresh transaction (COMMIT or ROLLBACK inside it): remove transaction control statements from it.');
+        }
+        log('Ran `post-sync-sql`.');
+    }
+    // Validation inside the transaction: a mismatch rolls everything back.
+    let rowsCopied = 0;
+    const mismatches = [];
+    for (const report of results) {
+        const table = load.find((t) => t.key === report.table);
+        const only = table.target.kind === 'p' ? '' : 'ONLY ';
+        const { rows } = await target.query(`SELECT count(*)::text AS n FROM ${only}${qualified(table.target)}`);
+        const have = Number(rows[0].n);
+        const want = expected.get(table.key)();
+        report.sourceRows = want;
+        if (have !== want)
+            mismatches.push(`\`${table.key}\`: ${names.source} had ${formatCount(want)} rows, ${names.target} now holds ${formatCount(have)}`);
+        rowsCopied += report.rowsCopied ?? 0;
+    }
+    if (mismatches.length > 0) {
+        throw new RefreshError(`row counts differ after the load${options.postSyncSql ? ' and `post-sync-sql`' : ''}: ${mismatches.join('; ')}.`);
+    }
+    let countTableSource;
+    let countTableAfter;
+    if (input.countTable) {
+        const key = `${input.countTable.schema}.${input.countTable.name}`;
+        const report = results.find((r) => r.table === key);
+        if (report)
+            countTableSource = countTableAfter = report.sourceRows;
+    }
+    // Deferred keys are checked now, so the commit has nothing left to refuse after the setval below.
+    await run('checking deferred foreign keys', () => target.query('SET CONSTRAINTS ALL IMMEDIATE'));
+    await setvalSequences(target, lateSequences);
+    await run('commit', () => target.query('COMMIT'));
+    await source.query('COMMIT').catch(() => { });
+    const bytesCopied = results.reduce((sum, r) => sum + (r.bytes ?? 0), 0);
+    const tables = plan.tables.map((t) => {
+        const done = results.find((r) => r.table === t.key);
+        return done ?? { table: t.key, action: t.action, reason: t.reason, ...(t.columnDifferences.length ? { columnDifferences: t.columnDifferences } : {}) };
+    });
+    return {
+        plan,
+        tables,
+        tablesCopied: results.length,
+        rowsCopied,
+        bytesCopied,
+        foreignKeys: foreignKeys.how,
+        sequencesSet: sequences.length,
+        materializedViews: viewsRefreshed,
+        countTableSource,
+        countTableAfter,
+    };
+}
+/**
+ * Maintaining a secondary index row by row during a load costs more than building it once from
+ * sorted data afterwards (what pg_restore does), so plain secondary indexes are dropped inside
+ * the transaction and rebuilt from their own definitions after the load. Indexes backing keys
+ * stay. When staging's role does not own the tables, the indexes simply stay.
+ */
+async function dropSecondaryIndexes(target, load, log) {
+    const indexes = load.flatMap((t) => t.target.rebuildableIndexes);
+    if (indexes.length === 0)
+        return [];
+    await target.query('SAVEPOINT p2s_indexes');
+    try {
+        await target.query(`DROP INDEX ${indexes.map((i) => i.name).join(', ')}`);
+        await target.query('RELEASE SAVEPOINT p2s_indexes');
+        return indexes;
+    }
+    catch (error) {
+        await target.query('ROLLBACK TO SAVEPOINT p2s_indexes');
+        log(`Secondary indexes stay during the load (${error.message}).`);
+        return [];
+    }
+}
+async function rebuildIndexes(target, indexes, log) {
+    if (indexes.length === 0)
+        return;
+    const started = performance.now();
+    for (const index of indexes) {
+        await run(`rebuilding index ${index.name}`, () => target.query(index.definition));
+    }
+    log(`Rebuilt ${indexes.length} secondary index(es) after the load in ${((performance.now() - started) / 1000).toFixed(1)} s.`);
+}
+async function lockTables(target, relations, names, lockTimeoutMs) {
+    for (const relation of relations) {
+        // One savepoint per lock: a failed attempt can be inspected (who holds it?) without losing the others.
+        await target.query('SAVEPOINT p2s_lock');
+        try {
+            await target.query(`LOCK TABLE ${relation.sql} IN ACCESS EXCLUSIVE MODE`);
+            await target.query('RELEASE SAVEPOINT p2s_lock');
+        }
+        catch (error) {
+            const code = error.code;
+            if (code !== '55P03')
+                throw error;
+            await target.query('ROLLBACK TO SAVEPOINT p2s_lock');
+            const holders = await lockHolders(target, relation);
+            throw new RefreshError(`${names.target}'s app holds a lock on \`${relation.key}\`: it could not be locked within ${lockTimeoutMs / 1000} s (\`lock-timeout\`)` +
+                `${holders ? `; held by ${holders}` : ''}. Nothing was changed. Retry when ${names.target} is idle (or stop its workers), or raise \`lock-timeout\`.`);
+        }
+    }
+}
+async function lockHolders(target, relation) {
+    try {
+        const { rows } = await target.query(`SELECT DISTINCT a.pid, coalesce(nullif(a.application_name, ''), 'unnamed') AS app, a.usename, coalesce(a.state, '?') AS state,
+              round(extract(epoch FROM now() - coalesce(a.xact_start, a.backend_start)))::int AS seconds
+         FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+        WHERE l.relation = $1::regclass AND l.granted AND l.pid <> pg_backend_pid()
+        ORDER BY a.pid`, [relation.sql]);
+        return rows.map((r) => `pid ${r.pid} (application \`${r.app}\`, user ${r.usename}, ${r.state} for ${r.seconds} s)`).join(', ');
+    }
+    catch {
+        return '';
+    }
+}
+/**
+ * Foreign keys must not make the load order matter. With `session_replication_role = replica`
+ * (superusers, or roles granted SET on it) triggers — foreign-key checks included — do not fire
+ * while loading; production's snapshot is consistent, so nothing is lost. Otherwise tables load
+ * parents first, deferrable keys wait for the commit, and user triggers are switched off for the
+ * load (so they cannot rewrite production's values).
+ */
+async function keepForeignKeysOutOfTheWay(target, plan, names, log) {
+    await target.query('SAVEPOINT p2s_replica');
+    try {
+        await target.query('SET LOCAL session_replication_role = replica');
+        await target.query('RELEASE SAVEPOINT p2s_replica');
+        const how = 'triggers off for the load (session_replication_role = replica): load order does not matter';
+        log(`Foreign keys: ${how}.`);
+        return { how, restore: async () => { } };
+    }
+    catch (error) {
+        await target.query('ROLLBACK TO SAVEPOINT p2s_replica');
+        log(`Foreign keys: cannot set session_replication_role (${error.message}); loading in dependency order instead.`);
+    }
+    if (plan.cycle) {
+        throw new RefreshError(`the tables ${plan.cycle.map((k) => `\`${k}\``).join(', ')} reference each other through foreign keys that are not DEFERRABLE, and ${names.target}'s role may not set session_replication_role, so no load order works. Make one of those keys DEFERRABLE, or run with a role allowed to set session_replication_role (e.g. GRANT SET ON PARAMETER session_replication_role TO <role> on PostgreSQL 15+).`);
+    }
+    await target.query('SET CONSTRAINTS ALL DEFERRED');
+    const switchedOff = [];
+    const stillOn = [];
+    for (const table of plan.loadOrder) {
+        for (const trigger of table.target.userTriggers) {
+            await target.query('SAVEPOINT p2s_trigger');
+            try {
+                await target.query(`ALTER TABLE ${qualified(table.target)} DISABLE TRIGGER ${quoteIdent(trigger)}`);
+                await target.query('RELEASE SAVEPOINT p2s_trigger');
+                switchedOff.push({ table, trigger });
+            }
+            catch {
+                // Only the table's owner may switch a trigger off; then it fires, and the log says so.
+                await target.query('ROLLBACK TO SAVEPOINT p2s_trigger');
+                stillOn.push(`\`${trigger}\` on \`${table.key}\``);
+            }
+        }
+    }
+    if (stillOn.length > 0) {
+        const warning = `${names.target}'s role does not own the table(s), so user trigger(s) ${stillOn.join(', ')} fired during the load and may have changed ${names.source}'s values.`;
+        plan.warnings.push(warning);
+        log(`warning: ${warning}`);
+    }
+    const how = `dependency order (parents first; deferrable keys checked at commit${switchedOff.length ? `; ${switchedOff.length} user trigger(s) off during the load` : ''})`;
+    log(`Foreign keys: ${how}: ${plan.loadOrder.map((t) => t.key).join(' → ') || 'no tables'}.`);
+    // Switched back on before the commit, inside the same transaction.
+    const restore = async () => {
+        for (const { table, trigger } of switchedOff) {
+            await target.query(`ALTER TABLE ${qualified(table.target)} ENABLE TRIGGER ${quoteIdent(trigger)}`);
+        }
+    };
+    return { how, restore };
+}
+async function copyTable(source, target, names, table, progressMs, log) {
+    const columns = table.columns.map(quoteIdent).join(', ');
+    const format = table.format === 'binary' ? ' (FORMAT binary)' : '';
+    const from = table.source;
+    const select = `SELECT ${columns} FROM ${from.kind === 'p' ? '' : 'ONLY '}${qualified(from)}`;
+    const started = performance.now();
+    const meter = new CopyMeter(table.format);
+    const timer = setInterval(() => {
+        const seconds = (performance.now() - started) / 1000;
+        log(`  ${table.key}: ${formatCount(meter.rows)} rows, ${formatBytes(meter.bytes)} so far (${formatBytes(meter.bytes / seconds)}/s)`);
+    }, progressMs);
+    let reading;
+    let writing;
+    try {
+        if (table.columns.length === 0) {
+            // Nothing to carry but the rows themselves: insert one default row per production row.
+            const { rows } = await source.query(`SELECT count(*)::text AS n FROM ${from.kind === 'p' ? '' : 'ONLY '}${qualified(from)}`);
+            const n = Number(rows[0].n);
+            await target.query(`INSERT INTO ${qualified(table.target)} SELECT FROM generate_series(1, $1)`, [n]);
+            return { report: tableReport(table, n, 0, started), sourceRows: () => n };
+        }
+        reading = source.query((0,pg_copy_streams.to)(`COPY (${select}) TO STDOUT${format}`));
+        writing = target.query((0,pg_copy_streams/* from */.H)(`COPY ${qualified(table.target)} (${columns}) FROM STDIN${format}`));
+        await (0,external_node_stream_promises_namespaceObject.pipeline)(reading, meter, writing);
+    }
+    catch (error) {
+        // Staging's tables are locked by now, so a lock wait here is production's (e.g. a migration).
+        const lockHint = error.code === '55P03' ? ` (another session holds a lock on ${names.source}'s \`${table.key}\`, e.g. a running migration; retry later or raise \`lock-timeout\`)` : '';
+        throw new RefreshError(`copying \`${table.key}\` failed: ${describePgError(error)}${lockHint}.`);
+    }
+    finally {
+        clearInterval(timer);
+    }
+    const rows = writing.rowCount;
+    const seconds = (performance.now() - started) / 1000;
+    if (seconds >= progressMs / 1000)
+        log(`  ${table.key}: done, ${formatCount(rows)} rows, ${formatBytes(meter.bytes)} in ${seconds.toFixed(1)} s`);
+    const done = reading;
+    return { report: tableReport(table, rows, meter.bytes, started), sourceRows: () => done.rowCount };
+}
+function tableReport(table, rows, bytes, started) {
+    return {
+        table: table.key,
+        action: 'copy',
+        rowsCopied: rows,
+        bytes,
+        seconds: Math.round(performance.now() - started) / 1000,
+        format: table.format,
+        ...(table.columnDifferences.length ? { columnDifferences: table.columnDifferences } : {}),
+    };
+}
+/**
+ * Serial and identity sequences end at production's value — and never below the column's
+ * maximum, so the next row inserted in staging gets a fresh id.
+ */
+async function sequencePositions(source, target, load) {
+    const positions = [];
+    for (const table of load) {
+        for (const [column, sequence] of table.target.sequences) {
+            const sourceSequence = table.source.sequences.get(column);
+            let value;
+            let called = true;
+            if (sourceSequence) {
+                const { rows } = await source.query(`SELECT last_value::text, is_called FROM ${sourceSequence}`);
+                value = BigInt(rows[0].last_value);
+                called = rows[0].is_called;
+            }
+            const { rows } = await target.query(`SELECT max(${quoteIdent(column)})::text AS max FROM ${qualified(table.target)}`);
+            const max = rows[0].max === null ? undefined : BigInt(rows[0].max);
+            if (max !== undefined && (value === undefined || max > value || (max === value && !called))) {
+                value = max;
+                called = true;
+            }
+            if (value !== undefined)
+                positions.push({ table: table.key, sequence, value, called });
+        }
+    }
+    return positions;
+}
+/**
+ * `setval` is not transactional (a rollback would not undo it); `ALTER SEQUENCE … RESTART` is,
+ * since it writes a new copy of the sequence. Returns the sequences it could not alter (the role
+ * does not own them): those get `setval` as the very last step before the commit.
+ */
+async function restartSequences(target, positions) {
+    const notOwned = [];
+    for (const p of positions) {
+        await target.query('SAVEPOINT p2s_sequence');
+        try {
+            await target.query(`ALTER SEQUENCE ${p.sequence} RESTART WITH ${p.called ? p.value + 1n : p.value}`);
+            await target.query('RELEASE SAVEPOINT p2s_sequence');
+        }
+        catch {
+            await target.query('ROLLBACK TO SAVEPOINT p2s_sequence');
+            notOwned.push(p);
+        }
+    }
+    return notOwned;
+}
+async function setvalSequences(target, positions) {
+    for (const p of positions) {
+        await run(`\`${p.table}\`: setting sequence ${p.sequence}`, () => target.query(`SELECT setval($1::regclass, $2::bigint, $3)`, [p.sequence, p.value.toString(), p.called]));
+    }
+}
+async function run(what, action) {
+    try {
+        return await action();
+    }
+    catch (error) {
+        if (error instanceof RefreshError)
+            throw error;
+        throw new RefreshError(`${what}: ${describePgError(error)}.`);
+    }
+}
+/** PostgreSQL's message with the parts that locate the problem (constraint, column, detail). */
+function describePgError(error) {
+    const e = error;
+    const parts = [e.message ?? String(error)];
+    if (e.constraint && !parts[0].includes(e.constraint))
+        parts.push(`constraint \`${e.constraint}\``);
+    if (e.detail)
+        parts.push(e.detail);
+    if (e.where && /COPY/.test(e.where))
+        parts.push(`at ${e.where.split('\n')[0]}`);
+    return parts.join('; ').replace(/\.;/g, ';').replace(/\.$/, '');
+}
+
+;// CONCATENATED MODULE: ./src/db/dump.ts
+
+
+
+
+
+
+
+
+/** Reads `pg_dump (PostgreSQL) 15.18 (Debian 15.18-0+deb12u1)` or `pg_dump (PostgreSQL) 9.6.0`. */
+function parseClientVersion(text) {
+    const match = /\(PostgreSQL\)\s+(\d+)(?:\.(\d+))?(?:\.(\d+))?/.exec(text);
+    if (!match)
+        return undefined;
+    const [a, b, c] = [Number(match[1]), Number(match[2] ?? 0), Number(match[3] ?? 0)];
+    return a >= 10 ? { num: a * 10000 + b, major: String(a) } : { num: a * 10000 + b * 100 + c, major: `${a}.${b}` };
+}
+function serverVersion(versionNum) {
+    const major = versionNum >= 100000 ? String(Math.floor(versionNum / 10000)) : `${Math.floor(versionNum / 10000)}.${Math.floor(versionNum / 100) % 100}`;
+    return { num: versionNum, major };
+}
+const majorNum = (v) => (v.num >= 100000 ? Math.floor(v.num / 10000) * 100 : Math.floor(v.num / 100));
+/** Why this `pg_dump` cannot dump that server (an older major version), or undefined when it can. */
+function clientTooOld(client, server, environment) {
+    if (majorNum(client) >= majorNum(server))
+        return undefined;
+    return (`pg_dump ${client.major} cannot dump ${environment}'s PostgreSQL ${server.major} server (pg_dump must be at least the server's major version). ` +
+        installHint(server.major));
+}
+function installHint(major) {
+    return (`Install postgresql-client-${major}; on an Ubuntu runner add a step before this action: ` +
+        `\`sudo apt-get install -y postgresql-common && sudo /usr/share/postgresql-common/pgdg/apt.postgresql.org.sh -y && sudo apt-get install -y postgresql-client-${major}\` ` +
+        `(the PostgreSQL apt repository), or use \`db-method: copy\`, which needs no client tools.`);
+}
+async function clientVersion(tool) {
+    try {
+        const out = await getExecOutput(tool, ['--version'], { silent: true, ignoreReturnCode: true });
+        return parseClientVersion(out.stdout);
+    }
+    catch {
+        return undefined;
+    }
+}
+/** Checks that pg_dump and pg_restore are installed and new enough for the source server. */
+async function checkDumpTools(sourceVersionNum, environment) {
+    const server = serverVersion(sourceVersionNum);
+    const [dump, restore] = await Promise.all([clientVersion('pg_dump'), clientVersion('pg_restore')]);
+    if (!dump || !restore) {
+        throw new StepError(`\`db-method: dump\` needs pg_dump and pg_restore, and ${!dump ? 'pg_dump' : 'pg_restore'} was not found on PATH. ${installHint(server.major)}`, 'unchanged (nothing was written)');
+    }
+    const problem = clientTooOld(dump, server, environment) ?? clientTooOld(restore, server, environment)?.replace(/^pg_dump/, 'pg_restore');
+    if (problem)
+        throw new StepError(problem, 'unchanged (nothing was written)');
+    return `pg_dump ${dump.major}, ${environment}'s server ${server.major}`;
+}
+function connectionArgs(db) {
+    return ['--host', db.host, '--port', String(db.port), '--dbname', db.database, ...(db.user ? ['--username', db.user] : []), '--no-password'];
+}
+/** Passwords and TLS settings go through the environment: never on the command line. */
+function connectionEnv(db, extra = {}) {
+    const env = { ...process.env, ...extra };
+    delete env.PGPASSWORD;
+    delete env.PGSERVICE;
+    if (db.password)
+        env.PGPASSWORD = db.password;
+    env.PGSSLMODE = db.sslmode ?? 'prefer';
+    env.PGAPPNAME = 'prod-to-staging-sync';
+    return env;
+}
+/**
+ * `pg_dump -Fc` of production piped into `pg_restore --single-transaction` in staging. The two
+ * processes are joined by an OS pipe (node holds none of the data), so memory stays flat.
+ */
+async function refreshByDump(ctx) {
+    const { source, target, database: options } = ctx.config;
+    const started = performance.now();
+    let versionNum;
+    try {
+        const src = await connectDatabase(source.database, source.name, { readOnly: true });
+        try {
+            const { rows } = await src.client.query("SELECT current_setting('server_version_num') AS v");
+            versionNum = Number(rows[0].v);
+        }
+        finally {
+            await src.client.end().catch(() => { });
+        }
+    }
+    catch (error) {
+        throw new StepError(describePgError(error), 'unchanged (nothing was written)');
+    }
+    info(`Client tools: ${await checkDumpTools(versionNum, source.name)}.`);
+    const restoreArgs = ['--clean', '--if-exists', '--no-owner', '--no-privileges', '--single-transaction', '--exit-on-error', ...connectionArgs(target.database)];
+    const dumpArgs = ['--format=custom', ...connectionArgs(source.database)];
+    info(`pg_dump ${dumpArgs.join(' ')} | pg_restore ${restoreArgs.join(' ')}`);
+    const restore = (0,external_node_child_process_.spawn)('pg_restore', restoreArgs, {
+        env: connectionEnv(target.database, { PGOPTIONS: `-c lock_timeout=${Math.round(options.lockTimeoutMs)}` }),
+        stdio: ['pipe', 'inherit', 'pipe'],
+    });
+    const dump = (0,external_node_child_process_.spawn)('pg_dump', dumpArgs, { env: connectionEnv(source.database), stdio: ['ignore', restore.stdin, 'pipe'] });
+    // The pipe now belongs to the two children; our end would keep pg_restore waiting for more input.
+    restore.stdin.destroy();
+    const [dumpResult, restoreResult] = await Promise.all([finished(dump, 'pg_dump'), finished(restore, 'pg_restore')]);
+    if (dumpResult.code !== 0 || restoreResult.code !== 0) {
+        const failed = [dumpResult, restoreResult].filter((r) => r.code !== 0);
+        const lockHint = /lock timeout/i.test(restoreResult.stderr) ? ` ${target.name}'s app holds a lock (waited \`lock-timeout\`).` : '';
+        throw new StepError(`${failed.map((r) => `${r.tool} exited with ${r.code}: ${lastLines(r.stderr)}`).join('; ')}.${lockHint}`, 'unchanged (pg_restore --single-transaction rolled back)');
+    }
+    for (const line of (dumpResult.stderr + restoreResult.stderr).split('\n').filter(Boolean))
+        core_warning(line);
+    // The restore says nothing about rows: count what staging now holds.
+    const tgt = await connectDatabase(target.database, target.name, { readOnly: false });
+    try {
+        if (options.postSyncSql) {
+            try {
+                await tgt.client.query(`BEGIN; ${options.postSyncSql}; COMMIT`);
+            }
+            catch (error) {
+                throw new StepError(`\`post-sync-sql\` failed after the restore: ${describePgError(error)}.`, `refreshed from ${source.name}, but \`post-sync-sql\` did not run (its transaction was rolled back)`);
+            }
+        }
+        const catalog = await readCatalog(tgt.client, options.schemas);
+        const tables = [];
+        let rows = 0;
+        for (const table of catalog.tables.values()) {
+            const res = await tgt.client.query(`SELECT count(*)::text AS n FROM ${quoteIdent(table.schema)}.${quoteIdent(table.name)}`);
+            const n = Number(res.rows[0].n);
+            rows += n;
+            tables.push({ table: table.key, action: 'copy', rowsCopied: n, reason: 'restored from the dump' });
+        }
+        const seconds = Math.round(performance.now() - started) / 1000;
+        const countKey = `${ctx.config.countTable.schema}.${ctx.config.countTable.name}`;
+        ctx.report.database = {
+            countTable: countKey,
+            ...ctx.report.database,
+            method: 'dump',
+            tablesCopied: tables.length,
+            rowsCopied: rows,
+            seconds,
+            tables,
+            foreignKeys: 'pg_restore: schema and constraints recreated from the dump',
+        };
+        return `${source.name}'s database restored into ${target.name} (pg_dump | pg_restore) in ${seconds.toFixed(1)} s: ${formatCount(tables.length)} tables, ${formatCount(rows)} rows in ${options.schemas.join(', ')}`;
+    }
+    finally {
+        await tgt.client.end().catch(() => { });
+    }
+}
+function finished(child, tool) {
+    return new Promise((resolve) => {
+        let stderr = '';
+        child.stderr?.on('data', (d) => {
+            // Keep the tail only: a failing restore can print a lot.
+            stderr = (stderr + d.toString()).slice(-8000);
+        });
+        child.on('error', (error) => resolve({ tool, code: -1, stderr: error.message }));
+        child.on('close', (code) => resolve({ tool, code: code ?? -1, stderr }));
+    });
+}
+function lastLines(text) {
+    const lines = text.trim().split('\n').filter(Boolean);
+    return lines.slice(-4).join(' / ') || 'no message';
+}
+
+;// CONCATENATED MODULE: ./src/db/dry-run.ts
+
+
+
+
+
+/**
+ * What a real refresh would do, table by table, from read-only connections: rows on each side,
+ * column differences, and the action. Problems that would stop the real run are reported as
+ * errors in the notes (the dry run itself still succeeds: it changed nothing).
+ */
+async function describeRefresh(ctx, source, target) {
+    const { database: options, source: src, target: tgt } = ctx.config;
+    const names = { source: src.name, target: tgt.name };
+    const started = performance.now();
+    if (options.method === 'dump') {
+        const { rows } = await source.query("SELECT current_setting('server_version_num') AS v");
+        const tools = await checkDumpTools(Number(rows[0].v), src.name);
+        ctx.report.database = { countTable: '', ...ctx.report.database, method: 'dump' };
+        return `would replace ${tgt.name}'s schema and data with ${src.name}'s (pg_dump | pg_restore --single-transaction; ${tools})`;
+    }
+    const [sourceCatalog, targetCatalog] = await Promise.all([readCatalog(source, options.schemas), readCatalog(target, options.schemas)]);
+    const plan = planRefresh(sourceCatalog, targetCatalog, options, names);
+    const count = async (client, t) => {
+        const { rows } = await client.query(`SELECT count(*)::text AS n FROM ${t.kind === 'p' ? '' : 'ONLY '}${quoteIdent(t.schema)}.${quoteIdent(t.name)}`);
+        return Number(rows[0].n);
+    };
+    const tables = [];
+    for (const t of plan.tables) {
+        tables.push({
+            table: t.key,
+            action: t.action,
+            ...(t.action === 'copy' ? {} : { reason: t.reason }),
+            ...(t.source ? { sourceRows: await count(source, t.source) } : {}),
+            ...(t.target ? { targetRowsBefore: await count(target, t.target) } : {}),
+            ...(t.action === 'copy' ? { format: t.format } : {}),
+            ...(t.columnDifferences.length ? { columnDifferences: t.columnDifferences } : {}),
+        });
+    }
+    const copied = tables.filter((t) => t.action === 'copy');
+    const rows = copied.reduce((sum, t) => sum + (t.sourceRows ?? 0), 0);
+    ctx.report.database = {
+        countTable: '',
+        ...ctx.report.database,
+        method: options.method,
+        tables,
+        warnings: plan.warnings,
+        seconds: Math.round(performance.now() - started) / 1000,
+    };
+    for (const warning of plan.warnings)
+        core_warning(warning); // an annotation; the Database section of the summary lists it
+    for (const problem of plan.problems)
+        ctx.note('error', `A real run would stop before changing anything: ${problem}`);
+    const blocked = plan.problems.length > 0 ? `; ${plan.problems.length} problem(s) would stop a real run` : '';
+    return `would replace ${copied.length} tables (${rows.toLocaleString('en-US')} rows from ${src.name}); ${tables.length - copied.length} left as they are${blocked}`;
+}
+
 ;// CONCATENATED MODULE: ./src/db/inspect.ts
+
 
 
 /**
@@ -72111,7 +84711,11 @@ async function inspectDatabases(ctx) {
                 ctx.note('warning', `${source.name} has no table \`${tableName}\` (\`count-table\`): no headline count.`);
             if (targetCount === undefined)
                 ctx.note('info', `${target.name} has no table \`${tableName}\` yet.`);
-            return `${tableName}: ${source.name} ${formatCount(sourceCount)}, ${target.name} ${formatCount(targetCount)}`;
+            const headline = `${tableName}: ${source.name} ${formatCount(sourceCount)}, ${target.name} ${formatCount(targetCount)}`;
+            // On a dry run, say table by table what the refresh would do (the connections are read-only).
+            if (ctx.config.dryRun)
+                return `${headline}; ${await describeRefresh(ctx, src.client, tgt.client)}`;
+            return headline;
         }
         finally {
             await tgt.client.end().catch(() => { });
@@ -72139,20 +84743,205 @@ async function countTargetAfter(ctx) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/db/refresh.ts
+
+
+
+
+
+
+
+/** The 'refresh-database' step: replaces staging's data with production's by the chosen method. */
+async function refreshDatabase(ctx) {
+    const method = ctx.config.database.method;
+    ctx.report.database = { countTable: countTableKey(ctx), ...ctx.report.database, method };
+    if (method === 'dump')
+        return refreshByDump(ctx);
+    if (method === 'lambda')
+        return refreshDatabaseThroughFunction(ctx);
+    return refreshByCopy(ctx);
+}
+const countTableKey = (ctx) => `${ctx.config.countTable.schema}.${ctx.config.countTable.name}`;
+async function refreshByCopy(ctx) {
+    const { source, target, database: options } = ctx.config;
+    const started = performance.now();
+    let src;
+    let tgt;
+    try {
+        src = await connectDatabase(source.database, source.name, { readOnly: true });
+        tgt = await connectDatabase(target.database, target.name, { readOnly: false });
+        const result = await copyDatabase({
+            source: src.client,
+            target: tgt.client,
+            options,
+            names: { source: source.name, target: target.name },
+            countTable: ctx.config.countTable,
+        });
+        const seconds = Math.round(performance.now() - started) / 1000;
+        const db = ctx.report.database;
+        ctx.report.database = {
+            ...db,
+            tablesCopied: result.tablesCopied,
+            rowsCopied: result.rowsCopied,
+            bytesCopied: result.bytesCopied,
+            seconds,
+            foreignKeys: result.foreignKeys,
+            tables: result.tables,
+            warnings: result.plan.warnings,
+            // The snapshot's count is the one the copy must match (production may have moved since inspection).
+            ...(result.countTableSource !== undefined ? { sourceCount: result.countTableSource, targetCountAfter: result.countTableAfter } : {}),
+        };
+        for (const warning of result.plan.warnings)
+            core_warning(warning); // an annotation; the Database section of the summary lists it
+        return (`${formatCount(result.tablesCopied)} tables, ${formatCount(result.rowsCopied)} rows (${formatBytes(result.bytesCopied)}) copied in ${seconds.toFixed(1)} s; ` +
+            `${result.sequencesSet} sequence(s) set, ${result.materializedViews} materialized view(s) refreshed`);
+    }
+    catch (error) {
+        const message = error instanceof RefreshError ? error.message : describePgError(error);
+        // Closing the connection without COMMIT is what rolls back; do it before reporting.
+        await tgt?.client.end().catch(() => { });
+        tgt = undefined;
+        throw new StepError(message || errorMessage(error), ROLLED_BACK);
+    }
+    finally {
+        await tgt?.client.end().catch(() => { });
+        await src?.client.end().catch(() => { });
+    }
+}
+
+;// CONCATENATED MODULE: ./src/s3/diff.ts
+
+/** A plain ETag is the MD5 of the bytes; multipart (`…-N`) and SSE-KMS ETags are not comparable. */
+function isPlainMd5Etag(etag) {
+    return /^"?[0-9a-fA-F]{32}"?$/.test(etag);
+}
+const normalizeEtag = (etag) => etag.replace(/"/g, '').toLowerCase();
+/**
+ * Why `source` must be copied over `target`, or undefined when the target already holds it:
+ * copy when missing, when the sizes differ, or when both ETags are plain MD5s and differ;
+ * when the ETags cannot be compared, copy when the source is newer than the target.
+ */
+function copyReason(source, target) {
+    if (!target)
+        return 'missing';
+    if (source.size !== target.size)
+        return 'size differs';
+    if (isPlainMd5Etag(source.etag) && isPlainMd5Etag(target.etag)) {
+        return normalizeEtag(source.etag) === normalizeEtag(target.etag) ? undefined : 'content differs';
+    }
+    return source.lastModified > target.lastModified ? 'newer in source' : undefined;
+}
+function diffBuckets(source, target, exclusions) {
+    const targetByKey = new Map(target.map((o) => [o.key, o]));
+    const sourceKeys = new Set();
+    const diff = { toCopy: [], toSkip: [], excluded: [], targetOnly: [], targetOnlyExcluded: [] };
+    for (const object of source) {
+        sourceKeys.add(object.key);
+        if (matchExclusion(exclusions, object.key)) {
+            diff.excluded.push(object);
+            continue;
+        }
+        const reason = copyReason(object, targetByKey.get(object.key));
+        if (reason)
+            diff.toCopy.push({ source: object, reason });
+        else
+            diff.toSkip.push(object);
+    }
+    for (const object of target) {
+        if (sourceKeys.has(object.key))
+            continue;
+        if (matchExclusion(exclusions, object.key))
+            diff.targetOnlyExcluded.push(object);
+        else
+            diff.targetOnly.push(object);
+    }
+    return diff;
+}
+const totalBytes = (objects) => objects.reduce((sum, o) => sum + o.size, 0);
+
 ;// CONCATENATED MODULE: ./src/s3/list.ts
 
+function toEntry(o) {
+    return { key: o.Key, size: o.Size ?? 0, etag: o.ETag ?? '', lastModified: o.LastModified?.getTime() ?? 0 };
+}
 /** Every object under `prefix`, page by page (1,000 keys a request). */
-async function listAllObjects(client, bucket, prefix) {
+async function listAllObjects(client, bucket, prefix, startAfter) {
     const objects = [];
     let token;
     do {
-        const page = await client.send(new dist_cjs/* ListObjectsV2Command */.u6x({ Bucket: bucket, Prefix: prefix, ContinuationToken: token, MaxKeys: 1000 }));
-        for (const o of page.Contents ?? []) {
-            objects.push({ key: o.Key, size: o.Size ?? 0, etag: o.ETag ?? '', lastModified: o.LastModified?.getTime() ?? 0 });
-        }
+        const page = await client.send(new client_s3_dist_cjs/* ListObjectsV2Command */.u6x({
+            Bucket: bucket,
+            Prefix: prefix,
+            ContinuationToken: token,
+            StartAfter: token ? undefined : startAfter,
+            MaxKeys: 1000,
+        }));
+        for (const o of page.Contents ?? [])
+            objects.push(toEntry(o));
         token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
     return objects;
+}
+/**
+ * Every object of a bucket. A bucket that fits in one page costs one request; a larger one is
+ * listed one top-level prefix per chain, all chains at once, so listing a big bucket is not one
+ * long serial chain of 1,000-key pages.
+ *
+ * The fan-out relies on the server's CommonPrefixes. Some S3-compatible servers leave prefixes
+ * out, which would silently lose keys, so the first page is used as a witness: when any of its
+ * keys is not covered by the delimiter listing, the bucket is listed serially instead.
+ */
+async function listBucket(client, bucket, maxChains = 16) {
+    const first = await client.send(new client_s3_dist_cjs/* ListObjectsV2Command */.u6x({ Bucket: bucket, MaxKeys: 1000 }));
+    const firstKeys = (first.Contents ?? []).map(toEntry);
+    if (!first.IsTruncated)
+        return { objects: firstKeys, how: 'one page' };
+    const top = await listTopLevel(client, bucket);
+    const covered = (key) => top.direct.has(key) || top.prefixes.some((p) => key.startsWith(p));
+    if (top.prefixes.length < 2 || !firstKeys.every((o) => covered(o.key))) {
+        // Nothing to gain from a fan-out, or the server's CommonPrefixes cannot be trusted.
+        const rest = await listAllObjects(client, bucket, undefined, firstKeys.at(-1).key);
+        return { objects: [...firstKeys, ...rest], how: 'serially' };
+    }
+    // The first page already holds every key up to its last one: prefixes entirely before that
+    // key are complete, the one holding it continues after it, later ones are listed in full.
+    const last = firstKeys.at(-1).key;
+    // S3 orders keys by their UTF-8 bytes (JS strings compare UTF-16 units, which can differ).
+    const before = (a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)) < 0;
+    const chains = top.prefixes.filter((p) => !(before(p, last) && !last.startsWith(p)));
+    const perPrefix = await mapLimit(chains, maxChains, (prefix) => listAllObjects(client, bucket, prefix, last.startsWith(prefix) ? last : undefined));
+    const byKey = new Map();
+    for (const o of [...firstKeys, ...top.directObjects, ...perPrefix.flat()])
+        byKey.set(o.key, o);
+    return { objects: [...byKey.values()], how: `${top.prefixes.length} top-level prefixes in parallel` };
+}
+async function listTopLevel(client, bucket) {
+    const prefixes = new Set();
+    const directObjects = [];
+    let token;
+    do {
+        const page = await client.send(new client_s3_dist_cjs/* ListObjectsV2Command */.u6x({ Bucket: bucket, Delimiter: '/', ContinuationToken: token, MaxKeys: 1000 }));
+        for (const p of page.CommonPrefixes ?? [])
+            if (p.Prefix)
+                prefixes.add(p.Prefix);
+        for (const o of page.Contents ?? [])
+            directObjects.push(toEntry(o));
+        token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+    return { prefixes: [...prefixes], directObjects, direct: new Set(directObjects.map((o) => o.key)) };
+}
+/** `fn` over `items`, at most `limit` at a time, results in input order. */
+async function mapLimit(items, limit, fn) {
+    const results = new Array(items.length);
+    let next = 0;
+    const worker = async () => {
+        while (next < items.length) {
+            const i = next++;
+            results[i] = await fn(items[i], i);
+        }
+    };
+    await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+    return results;
 }
 /** Turns SDK errors about a bucket into a sentence that says what to check. */
 function describeBucketError(error, bucket, environment, role) {
@@ -72171,47 +84960,6420 @@ function describeBucketError(error, bucket, environment, role) {
 
 
 
-/** Lists both buckets and records what the exclusions match. */
+
+/** The diff found by the inspect step, handed to the refresh step of the same run. */
+const diffs = new WeakMap();
+function diffOf(ctx) {
+    return diffs.get(ctx);
+}
+const SAMPLE_KEYS = 20;
+function sample(objects) {
+    return { objects: objects.length, bytes: totalBytes(objects), keys: objects.slice(0, SAMPLE_KEYS).map((o) => o.key) };
+}
+/**
+ * Lists both buckets at the same time and works out what the refresh does: what is copied,
+ * skipped, excluded and (with `delete: true`) deleted. Writes nothing: on a dry run this is
+ * the whole images part.
+ */
 async function inspectBuckets(ctx) {
-    const { source, target, exclusions } = ctx.config;
-    const list = (side) => {
+    const { source, target, exclusions, images: options } = ctx.config;
+    const list = async (side) => {
         const env = ctx.config[side];
-        return listAllObjects(ctx.s3Client(side), env.bucket).catch((error) => {
+        const started = performance.now();
+        const listed = await listBucket(ctx.s3Client(side), env.bucket).catch((error) => {
             throw describeBucketError(error, env.bucket, env.name, side);
         });
+        const seconds = ((performance.now() - started) / 1000).toFixed(1);
+        info(`Listed ${env.name}'s bucket ${env.bucket}: ${formatCount(listed.objects.length)} objects in ${seconds} s (${listed.how}).`);
+        return listed.objects;
     };
     const [sourceObjects, targetObjects] = await Promise.all([list('source'), list('target')]);
-    const sum = (objects) => objects.reduce((total, o) => total + o.size, 0);
-    const excluded = sourceObjects.filter((o) => matchExclusion(exclusions, o.key));
+    const diff = diffBuckets(sourceObjects, targetObjects, exclusions);
+    diffs.set(ctx, diff);
+    const plan = {
+        copy: sample(diff.toCopy.map((item) => item.source)),
+        skip: sample(diff.toSkip),
+        exclude: sample(diff.excluded),
+        delete: sample(diff.targetOnly),
+        deleteEnabled: options.delete,
+    };
     ctx.report.images = {
         sourceObjects: sourceObjects.length,
-        sourceBytes: sum(sourceObjects),
+        sourceBytes: totalBytes(sourceObjects),
         targetObjects: targetObjects.length,
-        targetBytes: sum(targetObjects),
-        excludedObjects: excluded.length,
-        excludedBytes: sum(excluded),
-        candidateObjects: sourceObjects.length - excluded.length,
-        candidateBytes: sum(sourceObjects) - sum(excluded),
+        targetBytes: totalBytes(targetObjects),
+        excludedObjects: diff.excluded.length,
+        excludedBytes: totalBytes(diff.excluded),
+        candidateObjects: sourceObjects.length - diff.excluded.length,
+        candidateBytes: totalBytes(sourceObjects) - totalBytes(diff.excluded),
+        skippedObjects: diff.toSkip.length,
+        plan,
     };
-    const r = ctx.report.images;
-    return (`${source.name}: ${formatCount(r.sourceObjects)} objects (${formatBytes(r.sourceBytes)}), ` +
-        `${formatCount(r.excludedObjects)} excluded; ${target.name}: ${formatCount(r.targetObjects)} objects (${formatBytes(r.targetBytes)})`);
+    if (ctx.config.dryRun) {
+        Object.assign(ctx.report.images, { copiedObjects: 0, copiedBytes: 0, deletedObjects: 0 });
+    }
+    const guard = deleteGuardProblem(diff, options);
+    if (guard && ctx.config.dryRun)
+        ctx.note('warning', `A real run would stop before copying: ${guard}`);
+    const would = ctx.config.dryRun ? 'would copy' : 'to copy';
+    const deletion = options.delete
+        ? `, ${ctx.config.dryRun ? 'would delete' : 'to delete'} ${formatCount(plan.delete.objects)}`
+        : plan.delete.objects > 0
+            ? `, ${formatCount(plan.delete.objects)} only in ${target.name} (kept)`
+            : '';
+    return (`${source.name}: ${formatCount(sourceObjects.length)} objects (${formatBytes(totalBytes(sourceObjects))}), ` +
+        `${formatCount(diff.excluded.length)} excluded; ${target.name}: ${formatCount(targetObjects.length)} objects ` +
+        `(${formatBytes(totalBytes(targetObjects))}); ${would} ${formatCount(plan.copy.objects)} (${formatBytes(plan.copy.bytes)}), ` +
+        `skip ${formatCount(plan.skip.objects)}${deletion}`);
+}
+/** Why the `max-delete` guard refuses this run, or undefined when it does not. */
+function deleteGuardProblem(diff, options) {
+    if (!options.delete || diff.targetOnly.length <= options.maxDelete)
+        return undefined;
+    return (`\`delete: true\` would delete ${formatCount(diff.targetOnly.length)} objects, more than \`max-delete\` ` +
+        `(${formatCount(options.maxDelete)}). Check that \`source-bucket\` is right, then raise \`max-delete\` to at least ` +
+        `${diff.targetOnly.length} to allow it.`);
+}
+
+;// CONCATENATED MODULE: ./src/s3/copy.ts
+
+
+const MiB = 1024 * 1024;
+const GiB = 1024 * MiB;
+const S3_LIMITS = {
+    maxSingleCopyBytes: 5 * GiB,
+    partCopyBytes: 512 * MiB,
+    streamMultipartThreshold: 64 * MiB,
+    streamPartBytes: 8 * MiB,
+};
+/** S3 allows 10,000 parts; grow the part size for objects that would need more. */
+const partSizeFor = (size, preferred) => Math.max(preferred, Math.ceil(size / 9_000));
+function headersOf(o) {
+    return {
+        ContentType: o.ContentType,
+        CacheControl: o.CacheControl,
+        ContentDisposition: o.ContentDisposition,
+        ContentEncoding: o.ContentEncoding,
+        ContentLanguage: o.ContentLanguage,
+        Metadata: o.Metadata,
+    };
+}
+/** A CopySource value: bucket and key, URL-encoded segment by segment. */
+function copySource(bucket, key) {
+    return `${bucket}/${key.split('/').map(encodeURIComponent).join('/')}`;
+}
+/** Server-side copy; metadata and headers are carried over by S3 (MetadataDirective COPY). */
+async function copyServerSide(from, to, key, size, limits) {
+    if (size <= limits.maxSingleCopyBytes) {
+        await to.client.send(new client_s3_dist_cjs/* CopyObjectCommand */.s9Z({ Bucket: to.bucket, Key: key, CopySource: copySource(from.bucket, key), MetadataDirective: 'COPY' }));
+        return;
+    }
+    // Part copies do not carry headers over: read them from the source and start the upload with them.
+    const head = await to.client.send(new client_s3_dist_cjs/* HeadObjectCommand */.l81({ Bucket: from.bucket, Key: key }));
+    const partSize = partSizeFor(size, limits.partCopyBytes);
+    await multipart(to, key, headersOf(head), async (uploadId) => {
+        const ranges = Array.from({ length: Math.ceil(size / partSize) }, (_, i) => [i * partSize, Math.min(size, (i + 1) * partSize) - 1]);
+        return mapLimit(ranges, 4, async ([start, end], i) => {
+            const part = await to.client.send(new client_s3_dist_cjs/* UploadPartCopyCommand */.Xp2({
+                Bucket: to.bucket,
+                Key: key,
+                UploadId: uploadId,
+                PartNumber: i + 1,
+                CopySource: copySource(from.bucket, key),
+                CopySourceRange: `bytes=${start}-${end}`,
+            }));
+            return { PartNumber: i + 1, ETag: part.CopyPartResult?.ETag };
+        });
+    });
+}
+/**
+ * Streamed copy: the source's bytes flow from a GetObject (source credentials) into an upload
+ * (target credentials) without touching the disk. Small objects are one PutObject fed by the
+ * download; large ones are cut into parts, at most two parts of one object in memory at a time.
+ */
+async function copyByStream(from, to, key, limits, onBytes = () => { }) {
+    const got = await from.client.send(new client_s3_dist_cjs/* GetObjectCommand */.jLs({ Bucket: from.bucket, Key: key }));
+    const body = got.Body;
+    const size = got.ContentLength ?? 0;
+    try {
+        if (size <= limits.streamMultipartThreshold) {
+            await to.client.send(new client_s3_dist_cjs/* PutObjectCommand */.wKZ({ Bucket: to.bucket, Key: key, Body: body, ContentLength: size, ...headersOf(got) }));
+            onBytes(size);
+            return size;
+        }
+        const partSize = partSizeFor(size, limits.streamPartBytes);
+        await multipart(to, key, headersOf(got), async (uploadId) => {
+            const parts = [];
+            let inFlight = [];
+            let number = 0;
+            for await (const chunk of fixedSizeChunks(body, partSize)) {
+                const partNumber = ++number;
+                const upload = to.client
+                    .send(new client_s3_dist_cjs/* UploadPartCommand */.iVK({ Bucket: to.bucket, Key: key, UploadId: uploadId, PartNumber: partNumber, Body: chunk, ContentLength: chunk.length }))
+                    .then((r) => {
+                    onBytes(chunk.length);
+                    return { PartNumber: partNumber, ETag: r.ETag };
+                });
+                upload.catch(() => { }); // observed below through Promise.all; this only silences an early rejection
+                parts.push(upload);
+                inFlight.push(upload);
+                // Backpressure: stop reading the download while two parts are still uploading.
+                if (inFlight.length >= 2) {
+                    await inFlight[0];
+                    inFlight = inFlight.slice(1);
+                }
+            }
+            return Promise.all(parts);
+        });
+        return size;
+    }
+    finally {
+        if (!body.readableEnded)
+            body.destroy();
+    }
+}
+async function multipart(to, key, headers, uploadParts) {
+    const created = await to.client.send(new client_s3_dist_cjs/* CreateMultipartUploadCommand */.nG4({ Bucket: to.bucket, Key: key, ...headers }));
+    const uploadId = created.UploadId;
+    try {
+        const parts = await uploadParts(uploadId);
+        await to.client.send(new client_s3_dist_cjs/* CompleteMultipartUploadCommand */.Gym({ Bucket: to.bucket, Key: key, UploadId: uploadId, MultipartUpload: { Parts: parts } }));
+    }
+    catch (error) {
+        // An abandoned upload keeps its parts (and their cost) until someone aborts it.
+        await to.client.send(new client_s3_dist_cjs/* AbortMultipartUploadCommand */.tfP({ Bucket: to.bucket, Key: key, UploadId: uploadId })).catch(() => { });
+        throw error;
+    }
+}
+/** Re-chunks a byte stream into buffers of exactly `size` bytes (the last one may be shorter). */
+async function* fixedSizeChunks(stream, size) {
+    let pending = [];
+    let pendingBytes = 0;
+    for await (const piece of stream) {
+        let chunk = Buffer.isBuffer(piece) ? piece : Buffer.from(piece);
+        while (pendingBytes + chunk.length >= size) {
+            const take = size - pendingBytes;
+            pending.push(chunk.subarray(0, take));
+            yield Buffer.concat(pending, size);
+            chunk = chunk.subarray(take);
+            pending = [];
+            pendingBytes = 0;
+        }
+        if (chunk.length > 0) {
+            pending.push(chunk);
+            pendingBytes += chunk.length;
+        }
+    }
+    if (pendingBytes > 0)
+        yield Buffer.concat(pending, pendingBytes);
+}
+
+;// CONCATENATED MODULE: ./src/s3/progress.ts
+
+/** "1,200 of 5,010 objects, 120 MB of 443 MB (27%), 9.8 MB/s, about 33 s left" */
+function progressLine(state, elapsedMs) {
+    const seconds = elapsedMs / 1000;
+    const rate = seconds > 0 ? state.bytesDone / seconds : 0;
+    const objectRate = seconds > 0 ? state.objectsDone / seconds : 0;
+    const percent = state.bytesTotal > 0 ? Math.floor((100 * state.bytesDone) / state.bytesTotal) : 100;
+    // Many small objects are bound by requests, a few big ones by bytes: estimate with the slower.
+    const leftByBytes = rate > 0 ? (state.bytesTotal - state.bytesDone) / rate : Infinity;
+    const leftByObjects = objectRate > 0 ? (state.objectsTotal - state.objectsDone) / objectRate : Infinity;
+    const left = Math.max(leftByBytes, leftByObjects);
+    const eta = Number.isFinite(left) ? `about ${formatEta(left)} left` : 'time left unknown yet';
+    return (`${formatCount(state.objectsDone)} of ${formatCount(state.objectsTotal)} objects, ` +
+        `${formatBytes(state.bytesDone)} of ${formatBytes(state.bytesTotal)} (${percent}%), ` +
+        `${formatBytes(rate)}/s, ${objectRate.toFixed(0)} objects/s, ${eta}` +
+        (state.failed > 0 ? `, ${formatCount(state.failed)} failed so far` : ''));
+}
+function formatEta(seconds) {
+    if (seconds < 60)
+        return `${Math.ceil(seconds)} s`;
+    const minutes = Math.floor(seconds / 60);
+    return minutes < 60 ? `${minutes} min ${Math.round(seconds % 60)} s` : `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
+}
+/** Logs `progressLine` every `everyMs` until stopped. */
+function startProgress(state, log, everyMs = 5000) {
+    const started = performance.now();
+    const timer = setInterval(() => log(progressLine(state, performance.now() - started)), everyMs);
+    timer.unref();
+    return () => clearInterval(timer);
+}
+
+;// CONCATENATED MODULE: ./src/s3/retry.ts
+/** Throttling and transient failures worth another try; anything else fails the object at once. */
+function isTransient(error) {
+    const e = error;
+    const status = e.$metadata?.httpStatusCode;
+    if (status !== undefined && [408, 429, 500, 502, 503, 504].includes(status))
+        return true;
+    if (e.$retryable)
+        return true;
+    const names = ['SlowDown', 'ServiceUnavailable', 'InternalError', 'RequestTimeout', 'Throttling', 'ThrottlingException', 'TooManyRequestsException', 'TimeoutError', 'RequestTimeTooSkewed'];
+    if (e.name && names.includes(e.name))
+        return true;
+    const codes = ['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'ERR_STREAM_PREMATURE_CLOSE'];
+    if (e.code && codes.includes(e.code))
+        return true;
+    return /socket hang up|aborted|premature close/i.test(e.message ?? '');
+}
+// The SDK already retries each request; these attempts redo a whole object (a stream cannot be replayed).
+const retry_DEFAULT_RETRY = { attempts: 3, baseDelayMs: 200 };
+/**
+ * Runs `fn` again after a transient failure, waiting a jittered, doubling delay (200 ms, 400 ms,
+ * … capped at 10 s) so many workers throttled at once do not retry in lockstep.
+ */
+async function withRetry(fn, opts = retry_DEFAULT_RETRY) {
+    const sleep = opts.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    for (let attempt = 1;; attempt++) {
+        try {
+            return await fn(attempt);
+        }
+        catch (error) {
+            if (attempt >= opts.attempts || !isTransient(error))
+                throw error;
+            const delay = Math.min(10_000, opts.baseDelayMs * 2 ** (attempt - 1));
+            await sleep(delay / 2 + Math.random() * (delay / 2));
+        }
+    }
+}
+
+;// CONCATENATED MODULE: ./src/s3/engine.ts
+
+
+
+
+
+/**
+ * Copies `items` from one bucket to the other with `concurrency` workers. An object that still
+ * fails after retries is recorded and the others go on; the caller decides what a failure means.
+ */
+async function copyAll(items, from, to, opts) {
+    const limits = opts.limits ?? S3_LIMITS;
+    const started = performance.now();
+    // Largest first, so one big object does not start last and stretch the tail of the run.
+    const queue = [...items].sort((a, b) => b.source.size - a.source.size);
+    const state = {
+        objectsDone: 0,
+        objectsTotal: queue.length,
+        bytesDone: 0,
+        bytesTotal: queue.reduce((sum, i) => sum + i.source.size, 0),
+        failed: 0,
+    };
+    const outcome = { copiedObjects: 0, copiedBytes: 0, failures: [], streamedAfterFallback: 0, seconds: 0 };
+    // Stores that refuse part copies (UploadPartCopy) may still do whole-object copies, and the
+    // other way round: remember each refusal separately, so only the objects concerned stream.
+    const refused = { whole: false, parts: false };
+    // Streamed bytes pass through this process: a few big objects at a time keep the link busy
+    // while the memory their buffers take stays bounded, whatever the concurrency.
+    const bigStreams = semaphore(MAX_BIG_STREAMS);
+    const multipartStreams = semaphore(MAX_MULTIPART_STREAMS);
+    const copyOne = async (item) => {
+        const { key, size } = item.source;
+        let counted = 0;
+        const count = (n) => {
+            counted += n;
+            state.bytesDone += n;
+        };
+        const stream = async () => {
+            const release = size > BIG_STREAM_BYTES ? await bigStreams() : () => { };
+            const releaseParts = size > limits.streamMultipartThreshold ? await multipartStreams() : () => { };
+            try {
+                const copied = await withRetry(async () => {
+                    state.bytesDone -= counted; // a retried object starts over
+                    counted = 0;
+                    return copyByStream(from, to, key, limits, count);
+                }, opts.retry ?? retry_DEFAULT_RETRY);
+                count(copied - counted);
+                return copied;
+            }
+            finally {
+                releaseParts();
+                release();
+            }
+        };
+        const kind = size > limits.maxSingleCopyBytes ? 'parts' : 'whole';
+        if (opts.method === 'stream')
+            return stream();
+        if (refused[kind]) {
+            outcome.streamedAfterFallback++;
+            return stream();
+        }
+        try {
+            await withRetry(() => copyServerSide(from, to, key, size, limits), opts.retry ?? retry_DEFAULT_RETRY);
+            count(size);
+            return size;
+        }
+        catch (error) {
+            if (error.name !== 'NotImplemented')
+                throw error;
+            if (!refused[kind]) {
+                refused[kind] = true;
+                const what = kind === 'parts' ? `part copies (UploadPartCopy, used above ${formatBytes(limits.maxSingleCopyBytes)})` : 'CopyObject';
+                opts.log(`The target store does not implement ${what} (NotImplemented): streaming those objects instead.`);
+            }
+            outcome.streamedAfterFallback++;
+            return stream();
+        }
+    };
+    const stopProgress = startProgress(state, opts.log, opts.progressEveryMs);
+    try {
+        let next = 0;
+        const worker = async () => {
+            for (let item = queue[next++]; item; item = queue[next++]) {
+                try {
+                    const bytes = await copyOne(item);
+                    outcome.copiedObjects++;
+                    outcome.copiedBytes += bytes;
+                }
+                catch (error) {
+                    state.failed++;
+                    outcome.failures.push({ key: item.source.key, error: describeCopyError(error, opts.sourceName ?? 'the source') });
+                }
+                state.objectsDone++;
+            }
+        };
+        await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.concurrency, items.length)) }, worker));
+    }
+    finally {
+        stopProgress();
+    }
+    outcome.seconds = (performance.now() - started) / 1000;
+    return outcome;
+}
+const BIG_STREAM_BYTES = 4 * 1024 * 1024;
+const MAX_BIG_STREAMS = 4;
+/** Each multipart stream holds up to three parts in memory (two uploading, one filling). */
+const MAX_MULTIPART_STREAMS = 2;
+/** A counting semaphore: `await acquire()` returns the function that releases the slot. */
+function semaphore(slots) {
+    let free = slots;
+    const waiting = [];
+    const release = () => {
+        const next = waiting.shift();
+        if (next)
+            next();
+        else
+            free++;
+    };
+    return async () => {
+        if (free > 0)
+            free--;
+        else
+            await new Promise((resolve) => waiting.push(resolve));
+        return release;
+    };
+}
+function describeCopyError(error, sourceName) {
+    const e = error;
+    if (e.name === 'NoSuchKey' || (e.$metadata?.httpStatusCode === 404 && e.name !== 'NoSuchBucket')) {
+        return `no longer in ${sourceName}'s bucket (removed after it was listed?)`;
+    }
+    const status = e.$metadata?.httpStatusCode ? ` (HTTP ${e.$metadata.httpStatusCode})` : '';
+    return `${e.name && e.name !== 'Error' ? `${e.name}: ` : ''}${e.message ?? String(error)}${status}`;
+}
+/** Deletes `keys` 1,000 a request (S3's limit); returns the keys that could not be deleted. */
+async function deleteAll(keys, target, retry = retry_DEFAULT_RETRY) {
+    const failures = [];
+    let deleted = 0;
+    for (let i = 0; i < keys.length; i += 1000) {
+        const batch = keys.slice(i, i + 1000);
+        try {
+            const result = await withRetry(() => target.client.send(new client_s3_dist_cjs/* DeleteObjectsCommand */.xvx({ Bucket: target.bucket, Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true } })), retry);
+            const errors = result.Errors ?? [];
+            for (const e of errors)
+                failures.push({ key: e.Key ?? '?', error: `${e.Code}: ${e.Message}` });
+            deleted += batch.length - errors.length;
+        }
+        catch (error) {
+            for (const key of batch)
+                failures.push({ key, error: describeCopyError(error, 'the target') });
+        }
+    }
+    return { deleted, failures };
+}
+
+;// CONCATENATED MODULE: ./src/s3/refresh.ts
+
+
+
+
+
+
+const SHOWN_FAILURES = 20;
+/** `auto` copies server-side when one set of credentials reaches both buckets, else by stream. */
+function resolveCopyMethod(method, sharedCredentials) {
+    if (method !== 'auto')
+        return method;
+    return sharedCredentials ? 'server-side' : 'stream';
+}
+/**
+ * Copies what the inspect step found missing or different into the target bucket, then (with
+ * `delete: true`) deletes the target-only objects. Deletion is checked against `max-delete`
+ * before anything is written, and skipped when any copy failed.
+ */
+async function refreshImages(ctx) {
+    if (!diffOf(ctx))
+        await inspectBuckets(ctx);
+    const diff = diffOf(ctx);
+    const { source, target, images: options } = ctx.config;
+    const report = ctx.report.images;
+    const guard = deleteGuardProblem(diff, options);
+    if (guard)
+        throw new StepError(guard, 'unchanged (the run stopped before copying or deleting anything)');
+    const method = resolveCopyMethod(options.copyMethod, ctx.sharedCredentials);
+    const bytesToCopy = totalBytes(diff.toCopy.map((i) => i.source));
+    info(`Copying ${formatCount(diff.toCopy.length)} objects (${formatBytes(bytesToCopy)}) from ${source.name} to ${target.name}, ` +
+        `${method}, ${options.concurrency} at a time.`);
+    // A server-side copy is one request through the target's client reading the source bucket;
+    // a stream reads with the source's client and writes with the target's.
+    const from = { client: ctx.s3Client('source'), bucket: source.bucket };
+    const to = { client: ctx.s3Client('target'), bucket: target.bucket };
+    const outcome = await copyAll(diff.toCopy, from, to, {
+        method,
+        concurrency: options.concurrency,
+        log: (line) => info(line),
+        sourceName: source.name,
+    });
+    if (outcome.streamedAfterFallback > 0) {
+        ctx.note('info', `${formatCount(outcome.streamedAfterFallback)} objects were streamed because the store refused server-side copies.`);
+    }
+    Object.assign(report, {
+        copyMethod: method,
+        concurrency: options.concurrency,
+        copiedObjects: outcome.copiedObjects,
+        copiedBytes: outcome.copiedBytes,
+        skippedObjects: diff.toSkip.length,
+        failedObjects: outcome.failures.length,
+        failures: outcome.failures.slice(0, SHOWN_FAILURES),
+        deletedObjects: 0,
+        deletedBytes: 0,
+        seconds: outcome.seconds,
+    });
+    const copied = `${formatCount(outcome.copiedObjects)} objects copied (${formatBytes(outcome.copiedBytes)})`;
+    if (outcome.failures.length > 0) {
+        throw new StepError(failureMessage('could not be copied', outcome.failures), `partly refreshed: ${copied}, ${formatCount(outcome.failures.length)} failed, ` +
+            `${options.delete ? 'nothing deleted (deletion is skipped after a failed copy)' : 'nothing deleted'}`);
+    }
+    let deletion = '';
+    if (options.delete && diff.targetOnly.length > 0) {
+        const started = performance.now();
+        const result = await deleteAll(diff.targetOnly.map((o) => o.key), to);
+        const failedKeys = new Set(result.failures.map((f) => f.key));
+        report.deletedObjects = result.deleted;
+        report.deletedBytes = totalBytes(diff.targetOnly.filter((o) => !failedKeys.has(o.key)));
+        report.seconds = outcome.seconds + (performance.now() - started) / 1000;
+        if (result.failures.length > 0) {
+            report.failedObjects = result.failures.length;
+            report.failures = result.failures.slice(0, SHOWN_FAILURES);
+            throw new StepError(failureMessage('could not be deleted', result.failures), `refreshed except deletion: ${copied}, ${formatCount(result.deleted)} deleted, ${formatCount(result.failures.length)} not deleted`);
+        }
+        deletion = `, ${formatCount(result.deleted)} deleted`;
+    }
+    return `${copied}, ${formatCount(diff.toSkip.length)} already identical, ${formatCount(diff.excluded.length)} excluded${deletion} (${method})`;
+}
+function failureMessage(what, failures) {
+    const shown = failures.slice(0, SHOWN_FAILURES).map((f) => `\`${f.key}\`: ${f.error}`);
+    const more = failures.length > SHOWN_FAILURES ? `\n- … and ${formatCount(failures.length - SHOWN_FAILURES)} more` : '';
+    return `${formatCount(failures.length)} objects ${what}:\n- ${shown.join('\n- ')}${more}`;
+}
+
+;// CONCATENATED MODULE: ./src/db/schema-compare.ts
+
+/** Tables and partitioned tables of every user schema; partitions are covered by their parent. */
+const SHAPE_QUERY = `
+  SELECT n.nspname AS schema, c.relname AS table, a.attname AS column,
+         format_type(a.atttypid, a.atttypmod) AS type, NOT a.attnotnull AS nullable
+  FROM pg_class c
+  JOIN pg_namespace n ON n.oid = c.relnamespace
+  JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+  WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition
+    AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'
+  ORDER BY n.nspname, c.relname, a.attnum`;
+async function readSchemaShape(client) {
+    const { rows } = await client.query(SHAPE_QUERY);
+    const shape = new Map();
+    for (const row of rows) {
+        const table = `${row.schema}.${row.table}`;
+        if (!shape.has(table))
+            shape.set(table, new Map());
+        shape.get(table).set(row.column, { type: row.type, nullable: row.nullable });
+    }
+    return shape;
+}
+/**
+ * The differences between two schemas, one line each, in a stable order: tables only on one
+ * side, then per shared table the columns only on one side, type and nullability changes.
+ */
+function diffSchemas(source, target, names) {
+    const differences = [];
+    const describe = (c) => `${c.type}${c.nullable ? '' : ' NOT NULL'}`;
+    const tables = [...new Set([...source.keys(), ...target.keys()])].sort();
+    for (const table of tables) {
+        const s = source.get(table);
+        const t = target.get(table);
+        if (!t) {
+            differences.push(`table \`${table}\` only in ${names.source}`);
+            continue;
+        }
+        if (!s) {
+            differences.push(`table \`${table}\` only in ${names.target}`);
+            continue;
+        }
+        for (const [column, sc] of s) {
+            const tc = t.get(column);
+            if (!tc)
+                differences.push(`column \`${table}.${column}\` (${describe(sc)}) only in ${names.source}`);
+            else if (sc.type !== tc.type)
+                differences.push(`column \`${table}.${column}\`: ${sc.type} in ${names.source}, ${tc.type} in ${names.target}`);
+            else if (sc.nullable !== tc.nullable) {
+                const word = (c) => (c.nullable ? 'nullable' : 'NOT NULL');
+                differences.push(`column \`${table}.${column}\`: ${word(sc)} in ${names.source}, ${word(tc)} in ${names.target}`);
+            }
+        }
+        for (const [column, tc] of t) {
+            if (!s.has(column))
+                differences.push(`column \`${table}.${column}\` (${describe(tc)}) only in ${names.target}`);
+        }
+    }
+    return differences;
+}
+/** Reads both schemas over read-only connections and diffs them. */
+async function compareDatabaseSchemas(source, target) {
+    const read = async (side) => {
+        const { client } = await connectDatabase(side.database, side.name, { readOnly: true });
+        try {
+            return await readSchemaShape(client);
+        }
+        finally {
+            await client.end().catch(() => { });
+        }
+    };
+    const [s, t] = await Promise.all([read(source), read(target)]);
+    const tablesCompared = new Set([...s.keys(), ...t.keys()]).size;
+    return { tablesCompared, differences: diffSchemas(s, t, { source: source.name, target: target.name }) };
+}
+
+;// CONCATENATED MODULE: ./src/health/http.ts
+
+
+/** The request never got an HTTP answer (refused, reset, DNS, timeout). */
+class NetworkError extends Error {
+}
+const CONNECT_TIMEOUT_MS = 5_000;
+const TOTAL_TIMEOUT_MS = 30_000;
+/**
+ * One HTTP request with separate connect and total timeouts (the original script's `curl
+ * --connect-timeout 5 --max-time 30`). Any HTTP status is an answer; only the absence of one
+ * throws, as a NetworkError.
+ */
+function httpRequest(url, opts = {}) {
+    const connectTimeoutMs = opts.connectTimeoutMs ?? CONNECT_TIMEOUT_MS;
+    const totalTimeoutMs = opts.totalTimeoutMs ?? TOTAL_TIMEOUT_MS;
+    return new Promise((resolve, reject) => {
+        let target;
+        try {
+            target = new URL(url);
+        }
+        catch {
+            reject(new NetworkError(`not a valid URL: ${url}`));
+            return;
+        }
+        const transport = target.protocol === 'https:' ? (external_node_https_default()) : (external_node_http_default());
+        const headers = { accept: 'application/json', 'user-agent': 'prod-to-staging-sync', ...opts.headers };
+        if (opts.body !== undefined)
+            headers['content-length'] = String(Buffer.byteLength(opts.body));
+        const request = transport.request(target, { method: opts.method ?? 'GET', headers });
+        const fail = (message) => request.destroy(new NetworkError(message));
+        const totalTimer = setTimeout(() => fail(`no complete answer within ${totalTimeoutMs / 1000} s`), totalTimeoutMs);
+        request.on('socket', (socket) => {
+            // A reused keep-alive socket is already connected; only a new one can hang in connect.
+            if (!socket.connecting)
+                return;
+            const connectTimer = setTimeout(() => fail(`could not connect within ${connectTimeoutMs / 1000} s`), connectTimeoutMs);
+            socket.once('connect', () => clearTimeout(connectTimer));
+            socket.once('close', () => clearTimeout(connectTimer));
+        });
+        request.on('response', (response) => {
+            const chunks = [];
+            response.on('data', (chunk) => chunks.push(chunk));
+            response.on('end', () => {
+                clearTimeout(totalTimer);
+                resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') });
+            });
+            response.on('error', (error) => {
+                clearTimeout(totalTimer);
+                reject(error instanceof NetworkError ? error : new NetworkError(http_describe(error)));
+            });
+        });
+        request.on('error', (error) => {
+            clearTimeout(totalTimer);
+            reject(error instanceof NetworkError ? error : new NetworkError(http_describe(error)));
+        });
+        request.end(opts.body);
+    });
+}
+/**
+ * `httpRequest` retried on network errors and 5xx answers, with exponential backoff. Returns the
+ * last answer (a 5xx body may still say why, e.g. a health report with status "unhealthy");
+ * throws the last NetworkError when no attempt got an answer.
+ */
+async function requestWithRetries(url, opts = {}, retry = {}) {
+    const retries = retry.retries ?? 2;
+    const backoffMs = retry.backoffMs ?? 1_000;
+    for (let attempt = 0;; attempt++) {
+        let reason;
+        try {
+            const response = await httpRequest(url, opts);
+            if (response.status < 500 || attempt >= retries)
+                return response;
+            reason = `HTTP ${response.status}`;
+        }
+        catch (error) {
+            if (!(error instanceof NetworkError) || attempt >= retries)
+                throw error;
+            reason = error.message;
+        }
+        const waitMs = backoffMs * 2 ** attempt;
+        retry.onRetry?.(attempt + 1, reason, waitMs);
+        await new Promise((resolve) => setTimeout(resolve, waitMs));
+    }
+}
+function http_describe(error) {
+    if (error.code === 'ECONNREFUSED')
+        return 'connection refused';
+    if (error.code === 'ENOTFOUND')
+        return 'host not found (DNS)';
+    if (error.code === 'ECONNRESET')
+        return 'connection reset';
+    return error.message || error.code || 'network error';
+}
+
+;// CONCATENATED MODULE: ./src/github/compare.ts
+
+
+/** GitHub lists at most this many files in a comparison. */
+const MAX_FILES_LISTED = 300;
+/**
+ * Compares the target's commit with the source's through the GitHub REST API and picks out the
+ * changed files that are migrations. Never throws: when the comparison is impossible, the result
+ * says why in words a user can act on.
+ */
+async function compareCommits(req, retry = {}) {
+    const notCompared = (reason) => ({ compared: false, reason, repository: req.repository || undefined });
+    if (!req.token)
+        return notCompared('no `github-token` was given, so the commits between the versions could not be listed');
+    if (!req.repository)
+        return notCompared('the repository is unknown (set `repository` to `owner/name`)');
+    const url = `${req.apiUrl}/repos/${req.repository}/compare/${encodeURIComponent(req.base)}...${encodeURIComponent(req.head)}`;
+    let status;
+    let answer;
+    try {
+        const response = await requestWithRetries(url, {
+            headers: {
+                accept: 'application/vnd.github+json',
+                authorization: `Bearer ${req.token}`,
+                'x-github-api-version': '2022-11-28',
+            },
+        }, retry);
+        status = response.status;
+        answer = parseJson(response.body);
+    }
+    catch (error) {
+        return notCompared(`the GitHub API at ${req.apiUrl} could not be reached (${error.message})`);
+    }
+    const said = answer.message ? `: ${answer.message}` : '';
+    if (status === 404) {
+        return notCompared(`GitHub does not know commit ${req.base} or ${req.head} in ${req.repository}, or the token cannot read that repository (HTTP 404${said})`);
+    }
+    if (status === 401)
+        return notCompared(`GitHub refused the token (HTTP 401${said})`);
+    if (status === 403)
+        return notCompared(`the token may not read ${req.repository} or hit a rate limit (HTTP 403${said})`);
+    if (status !== 200)
+        return notCompared(`GitHub answered HTTP ${status}${said}`);
+    const files = answer.files ?? [];
+    const migrationFiles = matchMigrationFiles(files.flatMap((f) => (f.previous_filename ? [f.filename, f.previous_filename] : [f.filename])), req.migrationPaths);
+    return {
+        compared: true,
+        repository: req.repository,
+        status: answer.status,
+        aheadBy: answer.ahead_by ?? 0,
+        behindBy: answer.behind_by ?? 0,
+        filesChanged: files.length,
+        migrationFiles,
+        filesIncomplete: files.length >= MAX_FILES_LISTED,
+        url: answer.html_url,
+    };
+}
+/** The paths matching any of the `migration-paths` globs (a pattern ending in `/` is a folder). */
+function matchMigrationFiles(paths, globs) {
+    const patterns = globs.map((glob) => globToRegExp(glob.endsWith('/') ? `${glob}**` : glob));
+    return [...new Set(paths.filter((p) => patterns.some((re) => re.test(p))))];
+}
+function parseJson(text) {
+    try {
+        const value = JSON.parse(text);
+        return typeof value === 'object' && value !== null ? value : {};
+    }
+    catch {
+        return {};
+    }
+}
+
+;// CONCATENATED MODULE: ./src/health/health.ts
+
+/**
+ * Reads both health endpoints of one environment (each retried on network errors and 5xx) and
+ * judges it: healthy means the database check is `healthy` and `schema_validated` is true.
+ */
+async function readHealth(apiUrl, retry = {}) {
+    const [info, deep] = await Promise.all([
+        getJson(`${apiUrl}/health/info`, retry),
+        getJson(`${apiUrl}/health/deep`, retry),
+    ]);
+    return judge(info, deep);
+}
+/** `health/deep` only, one attempt bounded by `timeoutMs` (for polling, where the poll is the retry). */
+async function readDeepHealthOnce(apiUrl, timeoutMs) {
+    const deep = await answerOf(`${apiUrl}/health/deep`, () => httpRequest(`${apiUrl}/health/deep`, { totalTimeoutMs: Math.max(1_000, Math.min(TOTAL_TIMEOUT_MS, timeoutMs)) }));
+    return judge(undefined, deep);
+}
+function judge(info, deep) {
+    const health = { checkedAt: new Date().toISOString(), reachable: false, healthy: false };
+    if (info?.ok) {
+        health.version = info.value.version;
+        health.gitSha = info.value.git_sha;
+        health.environment = info.value.environment;
+    }
+    if (!deep.ok) {
+        health.reachable = info?.ok ?? false;
+        health.problem = `health/deep: ${deep.error}`;
+        return health;
+    }
+    health.reachable = true;
+    const db = deep.value.checks?.database;
+    health.status = deep.value.status;
+    health.version ??= deep.value.version;
+    health.environment ??= deep.value.environment;
+    health.databaseStatus = db?.status;
+    health.schemaValidated = db?.schema_validated;
+    if (typeof db?.book_count === 'number')
+        health.bookCount = db.book_count;
+    if (!db)
+        health.problem = 'health/deep has no database check';
+    else if (db.status !== 'healthy')
+        health.problem = `database check is ${db.status ?? 'missing'}${db.error ? ` (${db.error})` : ''}`;
+    else if (db.schema_validated !== true)
+        health.problem = 'database schema is not validated (schema_validated is not true)';
+    if (info && !info.ok)
+        health.problem = [health.problem, `health/info: ${info.error}`].filter(Boolean).join('; ');
+    health.healthy = !health.problem;
+    return health;
+}
+async function getJson(url, retry) {
+    return answerOf(url, () => requestWithRetries(url, {}, retry));
+}
+/**
+ * A JSON answer, or why there is none. A 5xx whose body is JSON still counts: health endpoints
+ * often answer 503 with the report that explains the failure.
+ */
+async function answerOf(url, request) {
+    let response;
+    try {
+        response = await request();
+    }
+    catch (error) {
+        const reason = error instanceof NetworkError ? error.message : error.message;
+        return { ok: false, error: `unreachable (${reason})` };
+    }
+    let body;
+    try {
+        body = JSON.parse(response.body);
+    }
+    catch {
+        body = undefined;
+    }
+    const isObject = typeof body === 'object' && body !== null;
+    if (isObject && response.status < 300)
+        return { ok: true, value: body };
+    if (isObject && response.status >= 500 && 'status' in body)
+        return { ok: true, value: body };
+    return { ok: false, error: `HTTP ${response.status}${isObject ? '' : ' (not JSON)'} from ${new URL(url).pathname}` };
+}
+
+;// CONCATENATED MODULE: ./src/health/steps.ts
+
+
+
+
+
+
+const UNCHANGED = 'unchanged (the run stopped before writing anything)';
+const retryLog = (what) => ({
+    onRetry: (attempt, reason, waitMs) => info(`${what}: ${reason}; retry ${attempt} in ${waitMs / 1000} s`),
+});
+/** `status=healthy schema_validated=true books=208`, as the original script printed it. */
+function describeHealth(h) {
+    if (!h.reachable)
+        return `unreachable: ${h.problem ?? 'no answer'}`;
+    const parts = [
+        h.version ? `version=${h.version}` : undefined,
+        `status=${h.status ?? '?'}`,
+        `database=${h.databaseStatus ?? '?'}`,
+        `schema_validated=${h.schemaValidated ?? '?'}`,
+        `books=${h.bookCount ?? '?'}`,
+    ];
+    return parts.filter(Boolean).join(' ') + (h.problem ? ` (${h.problem})` : '');
+}
+/**
+ * Pre-flight: reads both environments' health. An unhealthy or unreachable source stops the run
+ * before anything changes; an unhealthy target only warns (an empty or broken staging is a
+ * common reason to refresh it).
+ */
+async function checkHealth(ctx) {
+    const { source, target } = ctx.config;
+    const [sourceHealth, targetHealth] = await Promise.all([
+        source.apiUrl ? readHealth(source.apiUrl, retryLog(`${source.name} health`)) : undefined,
+        target.apiUrl ? readHealth(target.apiUrl, retryLog(`${target.name} health`)) : undefined,
+    ]);
+    ctx.report.health = { source: sourceHealth, targetBefore: targetHealth };
+    const lines = [];
+    if (sourceHealth)
+        lines.push(`${source.name}: ${describeHealth(sourceHealth)}`);
+    if (targetHealth)
+        lines.push(`${target.name}: ${describeHealth(targetHealth)}`);
+    if (sourceHealth && !sourceHealth.healthy) {
+        throw new StepError(`${source.name} is not healthy: ${sourceHealth.problem}. Nothing was changed: copying from an unhealthy ${source.name} could copy broken data. Fix ${source.name} (or check \`source-api-url\`) and run again.`, UNCHANGED);
+    }
+    if (sourceHealth?.environment && sourceHealth.environment === targetHealth?.environment) {
+        throw new StepError(`\`source-api-url\` and \`target-api-url\` both answer as environment \`${sourceHealth.environment}\`: they look like the same environment. Point \`target-api-url\` at ${target.name}'s API.`, UNCHANGED);
+    }
+    if (targetHealth && !targetHealth.healthy) {
+        ctx.note('warning', `${target.name} is not healthy before the refresh (${targetHealth.problem}); going on, since a refresh may be what it needs.`);
+    }
+    if (!source.apiUrl)
+        ctx.note('info', `No \`source-api-url\`: ${source.name}'s health was not checked.`);
+    if (!target.apiUrl)
+        ctx.note('info', `No \`target-api-url\`: ${target.name}'s health was not checked before or after the refresh.`);
+    return lines.join('; ');
+}
+/**
+ * When the two environments run different commits: what changed between them (commits,
+ * migrations, schema), and the `on-version-mismatch` policy applied — all before any write.
+ */
+async function checkVersions(ctx) {
+    const { source, target, checks } = ctx.config;
+    const s = ctx.report.health?.source;
+    const t = ctx.report.health?.targetBefore;
+    if (!s?.gitSha || !t?.gitSha) {
+        const missing = !s?.gitSha ? source.name : target.name;
+        ctx.note('warning', `The versions could not be compared: ${missing}'s \`health/info\` gave no \`git_sha\`.`);
+        return `not compared: ${missing} reported no git_sha`;
+    }
+    const mismatch = !sameCommit(s.gitSha, t.gitSha);
+    const versions = {
+        source: { version: s.version, gitSha: s.gitSha },
+        target: { version: t.version, gitSha: t.gitSha },
+        mismatch,
+        policy: checks.onVersionMismatch,
+    };
+    ctx.report.versions = versions;
+    ctx.report.versionMismatch = mismatch;
+    if (!mismatch)
+        return `same version on both: ${s.version ?? s.gitSha}`;
+    core_warning(`${source.name} runs ${s.version ?? s.gitSha} and ${target.name} runs ${t.version ?? t.gitSha}: checking what differs between them.`);
+    versions.code = await compareCommits({
+        apiUrl: checks.githubApiUrl,
+        repository: checks.repository,
+        token: ctx.config.githubToken,
+        base: t.gitSha,
+        head: s.gitSha,
+        migrationPaths: checks.migrationPaths,
+    }, retryLog('GitHub compare'));
+    versions.schema = await compareSchemas(ctx);
+    const facts = [describeCode(versions.code, source.name, target.name), describeSchema(versions.schema)].join('; ');
+    const schemaChanged = (versions.code.migrationFiles?.length ?? 0) > 0 || (versions.schema.differences?.length ?? 0) > 0;
+    const knowsCode = versions.code.compared && !versions.code.filesIncomplete;
+    const knowsSchema = versions.schema.compared;
+    switch (checks.onVersionMismatch) {
+        case 'fail':
+            versions.decision = 'stopped before changing anything (`on-version-mismatch: fail`)';
+            throw new StepError(`${source.name} (${s.version ?? s.gitSha}) and ${target.name} (${t.version ?? t.gitSha}) run different versions and \`on-version-mismatch\` is \`fail\`: ${facts}. Deploy the same version to both, or set \`on-version-mismatch\` to \`warn\` or \`fail-on-schema-change\`.`, UNCHANGED);
+        case 'fail-on-schema-change':
+            if (schemaChanged || (!knowsCode && !knowsSchema)) {
+                versions.decision = schemaChanged
+                    ? 'stopped before changing anything: the schema changed between the versions (`on-version-mismatch: fail-on-schema-change`)'
+                    : 'stopped before changing anything: whether the schema changed could not be checked (`on-version-mismatch: fail-on-schema-change`)';
+                throw new StepError(schemaChanged
+                    ? `The schema changed between ${source.name} (${s.version ?? s.gitSha}) and ${target.name} (${t.version ?? t.gitSha}): ${facts}. Deploy the same version to both first, or set \`on-version-mismatch: warn\` to refresh anyway.`
+                    : `${source.name} and ${target.name} run different versions and whether the schema changed could not be checked: ${facts}. Give \`github-token\` (with read access to the repository) or both database URLs, or set \`on-version-mismatch: warn\`.`, UNCHANGED);
+            }
+            versions.decision = 'went on: no schema change between the versions (`on-version-mismatch: fail-on-schema-change`)';
+            return `versions differ, no schema change: ${facts}`;
+        default:
+            versions.decision = 'noted and went on (`on-version-mismatch: warn`)';
+            return `versions differ: ${facts}`;
+    }
+}
+async function compareSchemas(ctx) {
+    const { source, target } = ctx.config;
+    if (!source.database || !target.database)
+        return { compared: false, reason: 'no database URLs given (schemas are compared when both are)' };
+    try {
+        const result = await compareDatabaseSchemas({ database: source.database, name: source.name }, { database: target.database, name: target.name });
+        return { compared: true, ...result };
+    }
+    catch (error) {
+        return { compared: false, reason: `the schemas could not be read: ${errorMessage(error)}` };
+    }
+}
+/** Short and long SHAs of the same commit are the same version. */
+function sameCommit(a, b) {
+    const x = a.trim().toLowerCase();
+    const y = b.trim().toLowerCase();
+    return x.length >= 7 && y.length >= 7 ? x.startsWith(y) || y.startsWith(x) : x === y;
+}
+function describeCode(code, sourceName, targetName) {
+    if (!code.compared)
+        return `code not compared: ${code.reason}`;
+    const direction = code.status === 'identical'
+        ? 'same commit'
+        : [
+            code.aheadBy ? `${sourceName} is ${steps_plural(code.aheadBy, 'commit')} ahead of ${targetName}` : '',
+            code.behindBy ? `${steps_plural(code.behindBy, 'commit')} behind` : '',
+        ]
+            .filter(Boolean)
+            .join(', ');
+    const migrations = code.migrationFiles?.length
+        ? `migrations touched: ${code.migrationFiles.map((f) => `\`${f}\``).join(', ')}`
+        : code.filesIncomplete
+            ? 'no migrations among the first 300 files listed (GitHub lists no more)'
+            : 'no migrations between them';
+    return `${direction}, ${steps_plural(code.filesChanged ?? 0, 'file')} changed, ${migrations}`;
+}
+function describeSchema(schema) {
+    if (!schema.compared)
+        return `schemas not compared: ${schema.reason}`;
+    if (!schema.differences?.length)
+        return `schemas identical (${steps_plural(schema.tablesCompared ?? 0, 'table')})`;
+    return `${steps_plural(schema.differences.length, 'schema difference')}: ${schema.differences.join('; ')}`;
+}
+const steps_plural = (n, word) => `${n.toLocaleString('en-US')} ${word}${n === 1 ? '' : 's'}`;
+/**
+ * After the refresh: POSTs to `cache-flush-url` so the target stops serving old data. A failed
+ * flush is a warning, not a failed run: the data itself is in place.
+ */
+async function flushCache(ctx) {
+    const { cacheFlushUrl, cacheFlushToken, cacheTtl } = ctx.config.checks;
+    const target = ctx.config.target.name;
+    const staleFor = cacheTtl ? `for up to ${cacheTtl}` : 'until its entries expire';
+    if (!cacheFlushUrl) {
+        ctx.report.cache = { flushed: false, ttl: cacheTtl };
+        return `no \`cache-flush-url\`: ${target}'s cached data may be stale ${staleFor}`;
+    }
+    const shownUrl = displayUrl(cacheFlushUrl);
+    const headers = { 'content-type': 'application/json' };
+    if (cacheFlushToken)
+        headers.authorization = `Bearer ${cacheFlushToken}`;
+    let failed;
+    try {
+        const response = await requestWithRetries(cacheFlushUrl, { method: 'POST', headers, body: '{}' }, retryLog('cache flush'));
+        if (response.status >= 200 && response.status < 300) {
+            ctx.report.cache = { url: shownUrl, flushed: true, httpStatus: response.status, ttl: cacheTtl };
+            return `flushed ${target}'s caches (HTTP ${response.status} from ${shownUrl})`;
+        }
+        const error = `HTTP ${response.status}${response.body ? `: ${response.body.slice(0, 200)}` : ''}`;
+        failed = { url: shownUrl, flushed: false, httpStatus: response.status, error, ttl: cacheTtl };
+    }
+    catch (error) {
+        failed = { url: shownUrl, flushed: false, error: errorMessage(error), ttl: cacheTtl };
+    }
+    ctx.report.cache = failed;
+    ctx.note('warning', `${target}'s caches could not be flushed (${failed.error}); the data is refreshed, but cached data may be stale ${staleFor}.`);
+    return `not flushed: ${failed.error}`;
+}
+/**
+ * Post-flight: polls the target's `health/deep` until it is healthy or `post-check-timeout`
+ * passes. The data is already copied, so a failure says exactly that.
+ */
+async function postCheck(ctx) {
+    const { target, source } = ctx.config;
+    const timeoutMs = ctx.config.checks.postCheckTimeoutMs;
+    const intervalMs = Math.min(5_000, Math.max(500, timeoutMs / 20));
+    const started = Date.now();
+    let attempts = 0;
+    let health;
+    for (;;) {
+        attempts++;
+        health = await readDeepHealthOnce(target.apiUrl, timeoutMs - (Date.now() - started));
+        if (health.healthy)
+            break;
+        const left = timeoutMs - (Date.now() - started);
+        info(`${target.name} not healthy yet (attempt ${attempts}: ${health.problem}); ${left > 0 ? 'checking again' : 'giving up'}`);
+        if (left <= intervalMs)
+            break;
+        await new Promise((resolve) => setTimeout(resolve, intervalMs));
+    }
+    const seconds = Math.round((Date.now() - started) / 100) / 10;
+    // The version is what was read before the refresh; the refresh does not deploy code.
+    const before = ctx.report.health?.targetBefore;
+    ctx.report.health = {
+        ...ctx.report.health,
+        targetAfter: { ...health, version: health.version ?? before?.version, gitSha: before?.gitSha },
+        postCheck: { attempts, seconds, healthy: health.healthy },
+    };
+    if (!health.healthy) {
+        throw new StepError(`the data was copied but ${target.name} did not come back healthy within ${timeoutMs / 1000} s (${steps_plural(attempts, 'check')}; last: ${health.problem}). Look at ${target.name}'s application logs; the refresh itself completed.`, `refreshed (the data was copied) but not healthy: ${health.problem}`);
+    }
+    const sourceBooks = ctx.report.health.source?.bookCount;
+    if (sourceBooks !== undefined && health.bookCount !== undefined && sourceBooks !== health.bookCount && ctx.config.mode !== 'images-only') {
+        ctx.note('warning', `${target.name} reports ${health.bookCount} books after the refresh, ${source.name} reported ${sourceBooks} before it (production may have changed meanwhile).`);
+    }
+    return `${target.name} healthy after ${steps_plural(attempts, 'check')} (${seconds} s): ${describeHealth(health)}`;
+}
+function displayUrl(url) {
+    const u = new URL(url);
+    return `${u.origin}${u.pathname}`;
 }
 
 ;// CONCATENATED MODULE: ./src/steps.ts
 
 
-const notYetBuilt = (what) => async () => {
-    throw new Error(`${what} is not built yet in this version of the action; run with \`dry-run: true\`.`);
-};
+
+
+
+
 /** Which capability does each planned step. */
 const STEP_HANDLERS = {
+    'aws-access': resolveAwsAccess,
+    'describe-database-function': describeFunctionRefresh,
     'inspect-database': inspectDatabases,
     'inspect-images': inspectBuckets,
-    'refresh-images': notYetBuilt('the images copy'),
-    'refresh-database': notYetBuilt('the database refresh'),
+    'refresh-images': refreshImages,
+    'refresh-database': refreshDatabase,
     'verify-database': countTargetAfter,
+    'check-health': checkHealth,
+    'check-versions': checkVersions,
+    'flush-cache': flushCache,
+    'post-check': postCheck,
 };
+
+;// CONCATENATED MODULE: ./src/trigger/command.ts
+
+const FLAGS = ['--dry-run'];
+/** `/refresh-staging [target-name] [mode] [--dry-run]`, for replies and README. */
+function commandSyntax(settings) {
+    return `${settings.command} [${settings.targetName}] [${MODES.join('|')}] [--dry-run]`;
+}
+/**
+ * Reads a comment's first line as a refresh command. Only the first line counts, so a command
+ * quoted further down a discussion never triggers anything. Words may come in any order.
+ */
+function parseCommand(body, settings) {
+    const firstLine = body.split(/\r?\n/, 1)[0] ?? '';
+    const [word, ...args] = firstLine.trim().split(/\s+/);
+    if (word !== settings.command)
+        return { kind: 'not-a-command' };
+    const problems = [];
+    let mode;
+    let targetNamed = false;
+    let dryRunFlag = false;
+    for (const arg of args) {
+        const shown = quote(arg);
+        if (arg.startsWith('-')) {
+            if (arg === '--dry-run') {
+                dryRunFlag = true;
+            }
+            else {
+                problems.push(`unknown flag ${shown}: the only flag is ${FLAGS.map(quote).join(', ')}.`);
+            }
+        }
+        else if (MODES.includes(arg)) {
+            if (mode && mode !== arg)
+                problems.push(`two modes, ${quote(mode)} and ${shown}: name at most one.`);
+            mode = arg;
+        }
+        else if (arg === settings.targetName) {
+            targetNamed = true;
+        }
+        else if (arg === settings.sourceName) {
+            problems.push(`${shown} is the source this workflow copies from; the target it overwrites is ${quote(settings.targetName)}.`);
+        }
+        else if (arg.toLowerCase() === settings.targetName.toLowerCase()) {
+            problems.push(`${shown} is not exactly the target's name: type ${quote(settings.targetName)}.`);
+        }
+        else {
+            problems.push(`${shown} is neither this workflow's target (${quote(settings.targetName)}) nor a mode (${MODES.map(quote).join(', ')}).`);
+        }
+    }
+    if (problems.length > 0)
+        return { kind: 'invalid', problems };
+    return { kind: 'command', request: { mode, targetNamed, dryRun: dryRunFlag || !targetNamed } };
+}
+/**
+ * Shows untrusted comment text inside a code span: no backticks to break out of it, no line
+ * breaks, and short, so a reply can never be made to render or mention anything.
+ */
+function quote(text) {
+    const clean = text.replace(/[`\r\n]/g, '').slice(0, 40);
+    return `\`${clean}${text.length > 40 ? '…' : ''}\``;
+}
+
+;// CONCATENATED MODULE: ./src/trigger/event.ts
+
+/**
+ * Decides what an `issue_comment` event asks for, from the payload alone. Only freshly created
+ * comments on pull requests by people count: editing an old comment must not start a refresh,
+ * and a bot (including this workflow's own replies) must never trigger one.
+ */
+function decideComment(payload, settings, fallbackRepository = '') {
+    const comment = payload.comment;
+    const body = comment?.body ?? '';
+    const parsed = parseCommand(body, settings);
+    if (parsed.kind === 'not-a-command')
+        return { kind: 'skip', reason: `the comment does not start with ${settings.command}` };
+    if (payload.action !== 'created')
+        return { kind: 'skip', reason: `the comment was ${payload.action ?? 'changed'}, not created (only new comments are read)` };
+    if (!payload.issue?.pull_request)
+        return { kind: 'skip', reason: 'the comment is on an issue, not a pull request' };
+    const login = comment?.user?.login ?? '';
+    if (comment?.user?.type === 'Bot' || login.endsWith('[bot]'))
+        return { kind: 'skip', reason: `the comment is by a bot (${login})` };
+    const [owner, repo] = (payload.repository?.full_name ?? fallbackRepository).split('/');
+    const issueNumber = payload.issue.number;
+    const commentId = comment?.id;
+    if (!owner || !repo || !login || typeof issueNumber !== 'number' || typeof commentId !== 'number') {
+        return { kind: 'skip', reason: 'the event payload lacks the repository, pull request, comment or author' };
+    }
+    const ref = { owner, repo, issueNumber, commentId, author: login };
+    if (parsed.kind === 'invalid')
+        return { kind: 'invalid', comment: ref, problems: parsed.problems };
+    return { kind: 'command', comment: ref, request: parsed.request };
+}
+
+;// CONCATENATED MODULE: ./node_modules/@actions/github/lib/context.js
+
+
+class Context {
+    /**
+     * Hydrate the context from the environment
+     */
+    constructor() {
+        var _a, _b, _c;
+        this.payload = {};
+        if (process.env.GITHUB_EVENT_PATH) {
+            if ((0,external_fs_.existsSync)(process.env.GITHUB_EVENT_PATH)) {
+                this.payload = JSON.parse((0,external_fs_.readFileSync)(process.env.GITHUB_EVENT_PATH, { encoding: 'utf8' }));
+            }
+            else {
+                const path = process.env.GITHUB_EVENT_PATH;
+                process.stdout.write(`GITHUB_EVENT_PATH ${path} does not exist${external_os_namespaceObject.EOL}`);
+            }
+        }
+        this.eventName = process.env.GITHUB_EVENT_NAME;
+        this.sha = process.env.GITHUB_SHA;
+        this.ref = process.env.GITHUB_REF;
+        this.workflow = process.env.GITHUB_WORKFLOW;
+        this.action = process.env.GITHUB_ACTION;
+        this.actor = process.env.GITHUB_ACTOR;
+        this.job = process.env.GITHUB_JOB;
+        this.runAttempt = parseInt(process.env.GITHUB_RUN_ATTEMPT, 10);
+        this.runNumber = parseInt(process.env.GITHUB_RUN_NUMBER, 10);
+        this.runId = parseInt(process.env.GITHUB_RUN_ID, 10);
+        this.apiUrl = (_a = process.env.GITHUB_API_URL) !== null && _a !== void 0 ? _a : `https://api.github.com`;
+        this.serverUrl = (_b = process.env.GITHUB_SERVER_URL) !== null && _b !== void 0 ? _b : `https://github.com`;
+        this.graphqlUrl =
+            (_c = process.env.GITHUB_GRAPHQL_URL) !== null && _c !== void 0 ? _c : `https://api.github.com/graphql`;
+    }
+    get issue() {
+        const payload = this.payload;
+        return Object.assign(Object.assign({}, this.repo), { number: (payload.issue || payload.pull_request || payload).number });
+    }
+    get repo() {
+        if (process.env.GITHUB_REPOSITORY) {
+            const [owner, repo] = process.env.GITHUB_REPOSITORY.split('/');
+            return { owner, repo };
+        }
+        if (this.payload.repository) {
+            return {
+                owner: this.payload.repository.owner.login,
+                repo: this.payload.repository.name
+            };
+        }
+        throw new Error("context.repo requires a GITHUB_REPOSITORY environment variable like 'owner/repo'");
+    }
+}
+//# sourceMappingURL=context.js.map
+// EXTERNAL MODULE: ./node_modules/@actions/github/node_modules/@actions/http-client/lib/index.js
+var http_client_lib = __nccwpck_require__(9659);
+;// CONCATENATED MODULE: ./node_modules/@actions/github/lib/internal/utils.js
+var utils_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+function getAuthString(token, options) {
+    if (!token && !options.auth) {
+        throw new Error('Parameter token or opts.auth is required');
+    }
+    else if (token && options.auth) {
+        throw new Error('Parameters token and opts.auth may not both be specified');
+    }
+    return typeof options.auth === 'string' ? options.auth : `token ${token}`;
+}
+function getProxyAgent(destinationUrl) {
+    const hc = new http_client_lib.HttpClient();
+    return hc.getAgent(destinationUrl);
+}
+function getProxyAgentDispatcher(destinationUrl) {
+    const hc = new http_client_lib.HttpClient();
+    return hc.getAgentDispatcher(destinationUrl);
+}
+function getProxyFetch(destinationUrl) {
+    const httpDispatcher = getProxyAgentDispatcher(destinationUrl);
+    const proxyFetch = (url, opts) => utils_awaiter(this, void 0, void 0, function* () {
+        return (0,undici.fetch)(url, Object.assign(Object.assign({}, opts), { dispatcher: httpDispatcher }));
+    });
+    return proxyFetch;
+}
+function getApiBaseUrl() {
+    return process.env['GITHUB_API_URL'] || 'https://api.github.com';
+}
+function getUserAgentWithOrchestrationId(baseUserAgent) {
+    var _a;
+    const orchId = (_a = process.env['ACTIONS_ORCHESTRATION_ID']) === null || _a === void 0 ? void 0 : _a.trim();
+    if (orchId) {
+        const sanitizedId = orchId.replace(/[^a-z0-9_.-]/gi, '_');
+        const tag = `actions_orchestration_id/${sanitizedId}`;
+        if (baseUserAgent === null || baseUserAgent === void 0 ? void 0 : baseUserAgent.includes(tag))
+            return baseUserAgent;
+        const ua = baseUserAgent ? `${baseUserAgent} ` : '';
+        return `${ua}${tag}`;
+    }
+    return baseUserAgent;
+}
+//# sourceMappingURL=utils.js.map
+;// CONCATENATED MODULE: ./node_modules/universal-user-agent/index.js
+function getUserAgent() {
+  if (typeof navigator === "object" && "userAgent" in navigator) {
+    return navigator.userAgent;
+  }
+
+  if (typeof process === "object" && process.version !== undefined) {
+    return `Node.js/${process.version.substr(1)} (${process.platform}; ${
+      process.arch
+    })`;
+  }
+
+  return "<environment undetectable>";
+}
+
+;// CONCATENATED MODULE: ./node_modules/before-after-hook/lib/register.js
+// @ts-check
+
+function register(state, name, method, options) {
+  if (typeof method !== "function") {
+    throw new Error("method for before hook must be a function");
+  }
+
+  if (!options) {
+    options = {};
+  }
+
+  if (Array.isArray(name)) {
+    return name.reverse().reduce((callback, name) => {
+      return register.bind(null, state, name, callback, options);
+    }, method)();
+  }
+
+  return Promise.resolve().then(() => {
+    if (!state.registry[name]) {
+      return method(options);
+    }
+
+    return state.registry[name].reduce((method, registered) => {
+      return registered.hook.bind(null, method, options);
+    }, method)();
+  });
+}
+
+;// CONCATENATED MODULE: ./node_modules/before-after-hook/lib/add.js
+// @ts-check
+
+function addHook(state, kind, name, hook) {
+  const orig = hook;
+  if (!state.registry[name]) {
+    state.registry[name] = [];
+  }
+
+  if (kind === "before") {
+    hook = (method, options) => {
+      return Promise.resolve()
+        .then(orig.bind(null, options))
+        .then(method.bind(null, options));
+    };
+  }
+
+  if (kind === "after") {
+    hook = (method, options) => {
+      let result;
+      return Promise.resolve()
+        .then(method.bind(null, options))
+        .then((result_) => {
+          result = result_;
+          return orig(result, options);
+        })
+        .then(() => {
+          return result;
+        });
+    };
+  }
+
+  if (kind === "error") {
+    hook = (method, options) => {
+      return Promise.resolve()
+        .then(method.bind(null, options))
+        .catch((error) => {
+          return orig(error, options);
+        });
+    };
+  }
+
+  state.registry[name].push({
+    hook: hook,
+    orig: orig,
+  });
+}
+
+;// CONCATENATED MODULE: ./node_modules/before-after-hook/lib/remove.js
+// @ts-check
+
+function removeHook(state, name, method) {
+  if (!state.registry[name]) {
+    return;
+  }
+
+  const index = state.registry[name]
+    .map((registered) => {
+      return registered.orig;
+    })
+    .indexOf(method);
+
+  if (index === -1) {
+    return;
+  }
+
+  state.registry[name].splice(index, 1);
+}
+
+;// CONCATENATED MODULE: ./node_modules/before-after-hook/index.js
+// @ts-check
+
+
+
+
+
+// bind with array of arguments: https://stackoverflow.com/a/21792913
+const bind = Function.bind;
+const bindable = bind.bind(bind);
+
+function bindApi(hook, state, name) {
+  const removeHookRef = bindable(removeHook, null).apply(
+    null,
+    name ? [state, name] : [state]
+  );
+  hook.api = { remove: removeHookRef };
+  hook.remove = removeHookRef;
+  ["before", "error", "after", "wrap"].forEach((kind) => {
+    const args = name ? [state, kind, name] : [state, kind];
+    hook[kind] = hook.api[kind] = bindable(addHook, null).apply(null, args);
+  });
+}
+
+function Singular() {
+  const singularHookName = Symbol("Singular");
+  const singularHookState = {
+    registry: {},
+  };
+  const singularHook = register.bind(null, singularHookState, singularHookName);
+  bindApi(singularHook, singularHookState, singularHookName);
+  return singularHook;
+}
+
+function Collection() {
+  const state = {
+    registry: {},
+  };
+
+  const hook = register.bind(null, state);
+  bindApi(hook, state);
+
+  return hook;
+}
+
+/* harmony default export */ const before_after_hook = ({ Singular, Collection });
+
+;// CONCATENATED MODULE: ./node_modules/@octokit/endpoint/dist-bundle/index.js
+// pkg/dist-src/defaults.js
+
+
+// pkg/dist-src/version.js
+var VERSION = "0.0.0-development";
+
+// pkg/dist-src/defaults.js
+var userAgent = `octokit-endpoint.js/${VERSION} ${getUserAgent()}`;
+var DEFAULTS = {
+  method: "GET",
+  baseUrl: "https://api.github.com",
+  headers: {
+    accept: "application/vnd.github.v3+json",
+    "user-agent": userAgent
+  },
+  mediaType: {
+    format: ""
+  }
+};
+
+// pkg/dist-src/util/lowercase-keys.js
+function dist_bundle_lowercaseKeys(object) {
+  if (!object) {
+    return {};
+  }
+  return Object.keys(object).reduce((newObj, key) => {
+    newObj[key.toLowerCase()] = object[key];
+    return newObj;
+  }, {});
+}
+
+// pkg/dist-src/util/is-plain-object.js
+function isPlainObject(value) {
+  if (typeof value !== "object" || value === null) return false;
+  if (Object.prototype.toString.call(value) !== "[object Object]") return false;
+  const proto = Object.getPrototypeOf(value);
+  if (proto === null) return true;
+  const Ctor = Object.prototype.hasOwnProperty.call(proto, "constructor") && proto.constructor;
+  return typeof Ctor === "function" && Ctor instanceof Ctor && Function.prototype.call(Ctor) === Function.prototype.call(value);
+}
+
+// pkg/dist-src/util/merge-deep.js
+function mergeDeep(defaults, options) {
+  const result = Object.assign({}, defaults);
+  Object.keys(options).forEach((key) => {
+    if (isPlainObject(options[key])) {
+      if (!(key in defaults)) Object.assign(result, { [key]: options[key] });
+      else result[key] = mergeDeep(defaults[key], options[key]);
+    } else {
+      Object.assign(result, { [key]: options[key] });
+    }
+  });
+  return result;
+}
+
+// pkg/dist-src/util/remove-undefined-properties.js
+function removeUndefinedProperties(obj) {
+  for (const key in obj) {
+    if (obj[key] === void 0) {
+      delete obj[key];
+    }
+  }
+  return obj;
+}
+
+// pkg/dist-src/merge.js
+function merge(defaults, route, options) {
+  if (typeof route === "string") {
+    let [method, url] = route.split(" ");
+    options = Object.assign(url ? { method, url } : { url: method }, options);
+  } else {
+    options = Object.assign({}, route);
+  }
+  options.headers = dist_bundle_lowercaseKeys(options.headers);
+  removeUndefinedProperties(options);
+  removeUndefinedProperties(options.headers);
+  const mergedOptions = mergeDeep(defaults || {}, options);
+  if (options.url === "/graphql") {
+    if (defaults && defaults.mediaType.previews?.length) {
+      mergedOptions.mediaType.previews = defaults.mediaType.previews.filter(
+        (preview) => !mergedOptions.mediaType.previews.includes(preview)
+      ).concat(mergedOptions.mediaType.previews);
+    }
+    mergedOptions.mediaType.previews = (mergedOptions.mediaType.previews || []).map((preview) => preview.replace(/-preview/, ""));
+  }
+  return mergedOptions;
+}
+
+// pkg/dist-src/util/add-query-parameters.js
+function addQueryParameters(url, parameters) {
+  const separator = /\?/.test(url) ? "&" : "?";
+  const names = Object.keys(parameters);
+  if (names.length === 0) {
+    return url;
+  }
+  return url + separator + names.map((name) => {
+    if (name === "q") {
+      return "q=" + parameters.q.split("+").map(encodeURIComponent).join("+");
+    }
+    return `${name}=${encodeURIComponent(parameters[name])}`;
+  }).join("&");
+}
+
+// pkg/dist-src/util/extract-url-variable-names.js
+var urlVariableRegex = /\{[^{}}]+\}/g;
+function removeNonChars(variableName) {
+  return variableName.replace(/(?:^\W+)|(?:(?<!\W)\W+$)/g, "").split(/,/);
+}
+function extractUrlVariableNames(url) {
+  const matches = url.match(urlVariableRegex);
+  if (!matches) {
+    return [];
+  }
+  return matches.map(removeNonChars).reduce((a, b) => a.concat(b), []);
+}
+
+// pkg/dist-src/util/omit.js
+function omit(object, keysToOmit) {
+  const result = { __proto__: null };
+  for (const key of Object.keys(object)) {
+    if (keysToOmit.indexOf(key) === -1) {
+      result[key] = object[key];
+    }
+  }
+  return result;
+}
+
+// pkg/dist-src/util/url-template.js
+function encodeReserved(str) {
+  return str.split(/(%[0-9A-Fa-f]{2})/g).map(function(part) {
+    if (!/%[0-9A-Fa-f]/.test(part)) {
+      part = encodeURI(part).replace(/%5B/g, "[").replace(/%5D/g, "]");
+    }
+    return part;
+  }).join("");
+}
+function encodeUnreserved(str) {
+  return encodeURIComponent(str).replace(/[!'()*]/g, function(c) {
+    return "%" + c.charCodeAt(0).toString(16).toUpperCase();
+  });
+}
+function encodeValue(operator, value, key) {
+  value = operator === "+" || operator === "#" ? encodeReserved(value) : encodeUnreserved(value);
+  if (key) {
+    return encodeUnreserved(key) + "=" + value;
+  } else {
+    return value;
+  }
+}
+function isDefined(value) {
+  return value !== void 0 && value !== null;
+}
+function isKeyOperator(operator) {
+  return operator === ";" || operator === "&" || operator === "?";
+}
+function getValues(context, operator, key, modifier) {
+  var value = context[key], result = [];
+  if (isDefined(value) && value !== "") {
+    if (typeof value === "string" || typeof value === "number" || typeof value === "bigint" || typeof value === "boolean") {
+      value = value.toString();
+      if (modifier && modifier !== "*") {
+        value = value.substring(0, parseInt(modifier, 10));
+      }
+      result.push(
+        encodeValue(operator, value, isKeyOperator(operator) ? key : "")
+      );
+    } else {
+      if (modifier === "*") {
+        if (Array.isArray(value)) {
+          value.filter(isDefined).forEach(function(value2) {
+            result.push(
+              encodeValue(operator, value2, isKeyOperator(operator) ? key : "")
+            );
+          });
+        } else {
+          Object.keys(value).forEach(function(k) {
+            if (isDefined(value[k])) {
+              result.push(encodeValue(operator, value[k], k));
+            }
+          });
+        }
+      } else {
+        const tmp = [];
+        if (Array.isArray(value)) {
+          value.filter(isDefined).forEach(function(value2) {
+            tmp.push(encodeValue(operator, value2));
+          });
+        } else {
+          Object.keys(value).forEach(function(k) {
+            if (isDefined(value[k])) {
+              tmp.push(encodeUnreserved(k));
+              tmp.push(encodeValue(operator, value[k].toString()));
+            }
+          });
+        }
+        if (isKeyOperator(operator)) {
+          result.push(encodeUnreserved(key) + "=" + tmp.join(","));
+        } else if (tmp.length !== 0) {
+          result.push(tmp.join(","));
+        }
+      }
+    }
+  } else {
+    if (operator === ";") {
+      if (isDefined(value)) {
+        result.push(encodeUnreserved(key));
+      }
+    } else if (value === "" && (operator === "&" || operator === "?")) {
+      result.push(encodeUnreserved(key) + "=");
+    } else if (value === "") {
+      result.push("");
+    }
+  }
+  return result;
+}
+function parseUrl(template) {
+  return {
+    expand: expand.bind(null, template)
+  };
+}
+function expand(template, context) {
+  var operators = ["+", "#", ".", "/", ";", "?", "&"];
+  template = template.replace(
+    /\{([^\{\}]+)\}|([^\{\}]+)/g,
+    function(_, expression, literal) {
+      if (expression) {
+        let operator = "";
+        const values = [];
+        if (operators.indexOf(expression.charAt(0)) !== -1) {
+          operator = expression.charAt(0);
+          expression = expression.substr(1);
+        }
+        expression.split(/,/g).forEach(function(variable) {
+          var tmp = /([^:\*]*)(?::(\d+)|(\*))?/.exec(variable);
+          values.push(getValues(context, operator, tmp[1], tmp[2] || tmp[3]));
+        });
+        if (operator && operator !== "+") {
+          var separator = ",";
+          if (operator === "?") {
+            separator = "&";
+          } else if (operator !== "#") {
+            separator = operator;
+          }
+          return (values.length !== 0 ? operator : "") + values.join(separator);
+        } else {
+          return values.join(",");
+        }
+      } else {
+        return encodeReserved(literal);
+      }
+    }
+  );
+  if (template === "/") {
+    return template;
+  } else {
+    return template.replace(/\/$/, "");
+  }
+}
+
+// pkg/dist-src/parse.js
+function parse(options) {
+  let method = options.method.toUpperCase();
+  let url = (options.url || "/").replace(/:([a-z]\w+)/g, "{$1}");
+  let headers = Object.assign({}, options.headers);
+  let body;
+  let parameters = omit(options, [
+    "method",
+    "baseUrl",
+    "url",
+    "headers",
+    "request",
+    "mediaType"
+  ]);
+  const urlVariableNames = extractUrlVariableNames(url);
+  url = parseUrl(url).expand(parameters);
+  if (!/^http/.test(url)) {
+    url = options.baseUrl + url;
+  }
+  const omittedParameters = Object.keys(options).filter((option) => urlVariableNames.includes(option)).concat("baseUrl");
+  const remainingParameters = omit(parameters, omittedParameters);
+  const isBinaryRequest = /application\/octet-stream/i.test(headers.accept);
+  if (!isBinaryRequest) {
+    if (options.mediaType.format) {
+      headers.accept = headers.accept.split(/,/).map(
+        (format) => format.replace(
+          /application\/vnd(\.\w+)(\.v3)?(\.\w+)?(\+json)?$/,
+          `application/vnd$1$2.${options.mediaType.format}`
+        )
+      ).join(",");
+    }
+    if (url.endsWith("/graphql")) {
+      if (options.mediaType.previews?.length) {
+        const previewsFromAcceptHeader = headers.accept.match(/(?<![\w-])[\w-]+(?=-preview)/g) || [];
+        headers.accept = previewsFromAcceptHeader.concat(options.mediaType.previews).map((preview) => {
+          const format = options.mediaType.format ? `.${options.mediaType.format}` : "+json";
+          return `application/vnd.github.${preview}-preview${format}`;
+        }).join(",");
+      }
+    }
+  }
+  if (["GET", "HEAD"].includes(method)) {
+    url = addQueryParameters(url, remainingParameters);
+  } else {
+    if ("data" in remainingParameters) {
+      body = remainingParameters.data;
+    } else {
+      if (Object.keys(remainingParameters).length) {
+        body = remainingParameters;
+      }
+    }
+  }
+  if (!headers["content-type"] && typeof body !== "undefined") {
+    headers["content-type"] = "application/json; charset=utf-8";
+  }
+  if (["PATCH", "PUT"].includes(method) && typeof body === "undefined") {
+    body = "";
+  }
+  return Object.assign(
+    { method, url, headers },
+    typeof body !== "undefined" ? { body } : null,
+    options.request ? { request: options.request } : null
+  );
+}
+
+// pkg/dist-src/endpoint-with-defaults.js
+function endpointWithDefaults(defaults, route, options) {
+  return parse(merge(defaults, route, options));
+}
+
+// pkg/dist-src/with-defaults.js
+function withDefaults(oldDefaults, newDefaults) {
+  const DEFAULTS2 = merge(oldDefaults, newDefaults);
+  const endpoint2 = endpointWithDefaults.bind(null, DEFAULTS2);
+  return Object.assign(endpoint2, {
+    DEFAULTS: DEFAULTS2,
+    defaults: withDefaults.bind(null, DEFAULTS2),
+    merge: merge.bind(null, DEFAULTS2),
+    parse
+  });
+}
+
+// pkg/dist-src/index.js
+var endpoint = withDefaults(null, DEFAULTS);
+
+
+;// CONCATENATED MODULE: ./node_modules/content-type/dist/index.js
+/*!
+ * content-type
+ * Copyright(c) 2015 Douglas Christopher Wilson
+ * MIT Licensed
+ */
+const SP = 32; // " "
+const HTAB = 9; // "\t"
+const SEMI = 59; // ";"
+const EQ = 61; // "="
+const DQUOTE = 34; // '"'
+const BSLASH = 92; // "\\"
+const COMMA = 44; // ","
+const LOWER_CASE = 1;
+const OWS = 2;
+const SEMI_FLAG = 4;
+const COMMA_FLAG = 8;
+const TOKEN_FLAG = 16;
+const NON_ASCII = 0xff00;
+const CASE_FLAGS = LOWER_CASE | NON_ASCII;
+/**
+ * Character flags used to normalize HTTP field values while scanning.
+ * Out-of-range reads intentionally coerce to zero in bitwise expressions.
+ */
+const CHAR_MAP = new Uint8Array(0x100);
+CHAR_MAP[HTAB] |= OWS;
+CHAR_MAP[SP] |= OWS;
+CHAR_MAP[SEMI] |= SEMI_FLAG;
+CHAR_MAP[COMMA] |= COMMA_FLAG;
+for (let code = 0x80 /* non-ASCII */; code <= 0xff; code++) {
+    CHAR_MAP[code] |= LOWER_CASE;
+}
+for (const char of "!#$%&'*+-.^_`|~") {
+    CHAR_MAP[char.charCodeAt(0)] |= TOKEN_FLAG;
+}
+for (let code = 0x30 /* 0 */; code <= 0x39 /* 9 */; code++) {
+    CHAR_MAP[code] |= TOKEN_FLAG;
+}
+for (let code = 0x41 /* A */; code <= 0x5a /* Z */; code++) {
+    CHAR_MAP[code] |= LOWER_CASE | TOKEN_FLAG;
+}
+for (let code = 0x61 /* a */; code <= 0x7a /* z */; code++) {
+    CHAR_MAP[code] |= TOKEN_FLAG;
+}
+/**
+ * Null object perf optimization. Faster than `Object.create(null)` and `{ __proto__: null }`.
+ */
+const NullObject = /* @__PURE__ */ (() => {
+    const C = function () { };
+    C.prototype = Object.create(null);
+    return C;
+})();
+/**
+ * Validate a type string against RFC 9110.
+ */
+function isTypeValid(type, start = 0, end = type.length) {
+    let hasSlash = false;
+    for (let index = start; index < end; index++) {
+        const code = type.charCodeAt(index);
+        if (code === 47 /* / */) {
+            if (hasSlash || index === start || index >= end - 1)
+                return false;
+            hasSlash = true;
+        }
+        else if (!isTokenCode(code)) {
+            return false;
+        }
+    }
+    return hasSlash;
+}
+/**
+ * Validate a token against RFC 9110.
+ */
+function isTokenValid(token, start = 0, end = token.length) {
+    if (start >= end)
+        return false;
+    for (let index = start; index < end; index++) {
+        if (!isTokenCode(token.charCodeAt(index)))
+            return false;
+    }
+    return true;
+}
+/**
+ * Check whether a character code belongs to the token production in RFC 9110.
+ */
+function isTokenCode(code) {
+    return (CHAR_MAP[code] & TOKEN_FLAG) !== 0;
+}
+/**
+ * Serialize a parameter value.
+ */
+function parameterValue(str) {
+    const len = str.length;
+    if (len === 0)
+        return '""';
+    let index = 0;
+    while (index < len && isTokenCode(str.charCodeAt(index)))
+        index++;
+    if (index === len)
+        return str;
+    let result = '"';
+    let start = 0;
+    while (index < len) {
+        const code = str.charCodeAt(index);
+        if (code !== HTAB && (code < SP || code === 127 || code > 255)) {
+            throw new TypeError(`Invalid parameter value: ${str}`);
+        }
+        if (code === 34 /* " */ || code === 92 /* \\ */) {
+            result += `${str.slice(start, index)}\\`;
+            start = index;
+        }
+        index++;
+    }
+    return `${result}${str.slice(start)}"`;
+}
+/**
+ * Format an object into a `Content-Type` header.
+ */
+function format(obj) {
+    const { type, parameters } = obj;
+    if (!type || !isTypeValid(type)) {
+        throw new TypeError(`Invalid type: ${type}`);
+    }
+    let result = type;
+    if (parameters) {
+        for (const param of Object.keys(parameters)) {
+            if (!isTokenValid(param)) {
+                throw new TypeError(`Invalid parameter name: ${param}`);
+            }
+            result += `; ${param}=${parameterValue(parameters[param])}`;
+        }
+    }
+    return result;
+}
+/**
+ * Parse a `Content-Type` header.
+ */
+function dist_parse(header, options) {
+    const stopFlags = SEMI_FLAG | (options?.comma === true ? COMMA_FLAG : 0);
+    const len = header.length;
+    let valueStart = options?.start ?? 0;
+    while ((CHAR_MAP[header.charCodeAt(valueStart)] & OWS) !== 0) {
+        valueStart++;
+    }
+    let index = valueStart;
+    let typeFlags = 0;
+    let whitespace = -1;
+    let stop = options?.parameters === false ? COMMA_FLAG : 0;
+    while (index < len) {
+        const code = header.charCodeAt(index);
+        const flags = CHAR_MAP[code];
+        if ((flags & stopFlags) !== 0) {
+            stop |= flags & COMMA_FLAG;
+            break;
+        }
+        if ((flags & OWS) !== 0) {
+            if (whitespace === -1)
+                whitespace = index;
+        }
+        else {
+            whitespace = -1;
+        }
+        typeFlags |= (code & NON_ASCII) | flags;
+        index++;
+    }
+    const valueEnd = whitespace === -1 ? index : whitespace;
+    const value = header.slice(valueStart, valueEnd);
+    const type = (typeFlags & CASE_FLAGS) === 0 ? value : value.toLowerCase();
+    if (index === len || stop !== 0) {
+        return { type, index, parameters: new NullObject() };
+    }
+    return parseParameters(header, type, index, len, stopFlags);
+}
+/**
+ * Parses the parameters of a `Content-Type` header starting at the given index.
+ */
+function parseParameters(header, type, index, len, stopFlags) {
+    const parameters = new NullObject();
+    parameter: while (index < len) {
+        index++; // Skip over ;
+        while ((CHAR_MAP[header.charCodeAt(index)] & OWS) !== 0) {
+            index++;
+        }
+        const keyStart = index;
+        let keyFlags = 0;
+        let keyWhitespace = -1;
+        while (index < len) {
+            const code = header.charCodeAt(index);
+            const flags = CHAR_MAP[code];
+            if ((flags & stopFlags) !== 0) {
+                if ((flags & COMMA_FLAG) !== 0)
+                    break parameter;
+                continue parameter;
+            }
+            if (code === EQ) {
+                const keyEnd = keyWhitespace === -1 ? index : keyWhitespace;
+                const value = header.slice(keyStart, keyEnd);
+                const key = (keyFlags & CASE_FLAGS) === 0 ? value : value.toLowerCase();
+                index++;
+                while ((CHAR_MAP[header.charCodeAt(index)] & OWS) !== 0) {
+                    index++;
+                }
+                if (index < len && header.charCodeAt(index) === DQUOTE) {
+                    const quotedStart = ++index;
+                    let escaped = false;
+                    while (index < len) {
+                        const code = header.charCodeAt(index);
+                        if (code === DQUOTE) {
+                            if (parameters[key] === undefined) {
+                                parameters[key] = escaped
+                                    ? unescapeQuotedPairs(header, quotedStart, index)
+                                    : header.slice(quotedStart, index);
+                            }
+                            index++;
+                            let stop = 0;
+                            // Discard characters between quote and delimiter.
+                            while (index < len) {
+                                const code = header.charCodeAt(index);
+                                const flags = CHAR_MAP[code];
+                                if ((flags & stopFlags) !== 0) {
+                                    stop = flags & COMMA_FLAG;
+                                    break;
+                                }
+                                index++;
+                            }
+                            if (stop !== 0)
+                                break parameter;
+                            continue parameter;
+                        }
+                        if (code === BSLASH && index + 1 < len) {
+                            escaped = true;
+                            index += 2;
+                            continue;
+                        }
+                        index++;
+                    }
+                    continue parameter;
+                }
+                const valueStart = index;
+                let stop = 0;
+                let valueWhitespace = -1;
+                while (index < len) {
+                    const code = header.charCodeAt(index);
+                    const flags = CHAR_MAP[code];
+                    if ((flags & stopFlags) !== 0) {
+                        stop = flags & COMMA_FLAG;
+                        break;
+                    }
+                    if ((flags & OWS) !== 0) {
+                        if (valueWhitespace === -1)
+                            valueWhitespace = index;
+                    }
+                    else {
+                        valueWhitespace = -1;
+                    }
+                    index++;
+                }
+                if (parameters[key] === undefined) {
+                    const valueEnd = valueWhitespace === -1 ? index : valueWhitespace;
+                    parameters[key] = header.slice(valueStart, valueEnd);
+                }
+                if (stop !== 0)
+                    break parameter;
+                continue parameter;
+            }
+            if ((flags & OWS) !== 0) {
+                if (keyWhitespace === -1)
+                    keyWhitespace = index;
+            }
+            else {
+                keyWhitespace = -1;
+            }
+            keyFlags |= (code & NON_ASCII) | flags;
+            index++;
+        }
+    }
+    return { type, index, parameters };
+}
+/**
+ * Remove backslashes from quoted pairs in a known-terminated quoted string body.
+ */
+function unescapeQuotedPairs(str, start, end) {
+    let result = "";
+    for (let index = start; index < end; index++) {
+        if (str.charCodeAt(index) === BSLASH) {
+            result += str.slice(start, index);
+            start = ++index;
+        }
+    }
+    return result + str.slice(start, end);
+}
+//# sourceMappingURL=index.js.map
+;// CONCATENATED MODULE: ./node_modules/json-with-bigint/json-with-bigint.js
+const intRegex = /^-?\d+$/;
+const noiseValue = /^-?\d+n+$/; // Noise - strings that match the custom format before being converted to it
+const originalStringify = JSON.stringify;
+const originalParse = JSON.parse;
+const customFormat = /^-?\d+n$/;
+
+const bigIntsStringify = /([\[:])?"(-?\d+)n"($|\s*[,\}\]])/g;
+const noiseStringify = /([\[:])?("-?\d+n+)n("$|"\s*[,\}\]])/g;
+
+/**
+ * @typedef {(this: any, key: string | number | undefined, value: any) => any} Replacer
+ * @typedef {(key: string | number | undefined, value: any, context?: { source: string }) => any} Reviver
+ */
+
+/**
+ * Checks if a value is unstringifiable according to native JSON.stringify rules.
+ *
+ * @param {any} val The value to check.
+ * @returns {boolean} True if the value is undefined, a function, or a symbol.
+ */
+const isUnstringifiable = (val) =>
+  val === undefined || typeof val === "function" || typeof val === "symbol";
+
+/**
+ * Checks if a value is a native JSON.rawJSON object (Node.js 22+).
+ *
+ * @param {any} val The value to check.
+ * @returns {boolean} True if the value is a RawJSON instance.
+ */
+const isRawJSON = (val) =>
+  val !== null &&
+  typeof val === "object" &&
+  val.constructor &&
+  val.constructor.name === "RawJSON";
+
+/**
+ * Iteratively converts a JS value to a JSON string.
+ * Used as a fallback when the native JSON.stringify hits the Maximum Call Stack size.
+ * Fully compliant with JSON formatting (space), replacers, and toJSON behaviors.
+ *
+ * @param {any} rootValue The value to stringify.
+ * @param {Replacer | Array<string | number> | null} [replacer] User's custom replacer function.
+ * @param {string | number} [spaceParam] Indentation for pretty-printing.
+ * @returns {string | undefined} The generated JSON string.
+ */
+const stringifyIteratively = (rootValue, replacer, spaceParam) => {
+  let space = "";
+
+  if (typeof spaceParam === "number") {
+    space = " ".repeat(Math.min(10, Math.max(0, Math.floor(spaceParam))));
+  } else if (typeof spaceParam === "string") {
+    space = spaceParam.slice(0, 10);
+  }
+
+  const isFunctionReplacer = typeof replacer === "function";
+  const propertyList = Array.isArray(replacer)
+    ? new Set(replacer.map(String))
+    : null;
+
+  /**
+   * Prepares a value for stringification by resolving toJSON, handling BigInts,
+   * applying custom replacers, and unwrapping primitive objects.
+   *
+   * @param {object|Array} parent The parent object or array holding the value.
+   * @param {string} key The key associated with the value.
+   * @param {any} val The raw value to process.
+   * @returns {any} The processed value ready for stringification.
+   */
+  const prepareVal = (parent, key, val) => {
+    const isObject = val !== null && typeof val === "object";
+    const hasToJSON = isObject && typeof val.toJSON === "function";
+
+    if (hasToJSON) {
+      val = val.toJSON(key);
+    }
+
+    const isNoise = typeof val === "string" && noiseValue.test(val);
+
+    if (isNoise) return val + "n";
+
+    const isBigInt = typeof val === "bigint";
+
+    if (isBigInt) {
+      const supportsRawJSON = "rawJSON" in JSON;
+
+      if (supportsRawJSON) return JSON.rawJSON(val.toString());
+
+      return val.toString() + "n";
+    }
+
+    if (isFunctionReplacer) {
+      val = replacer.call(parent, key, val);
+    }
+
+    const isPostReplacerObject = val !== null && typeof val === "object";
+
+    if (isPostReplacerObject) {
+      const isPrimitiveWrapper =
+        val instanceof Number ||
+        val instanceof String ||
+        val instanceof Boolean;
+
+      if (isPrimitiveWrapper) {
+        val = val.valueOf();
+      }
+    }
+
+    return val;
+  };
+
+  const rootProcessed = prepareVal({ "": rootValue }, "", rootValue);
+
+  if (isUnstringifiable(rootProcessed)) {
+    return undefined;
+  }
+
+  const isRootPrimitive =
+    rootProcessed === null || typeof rootProcessed !== "object";
+  const isRootNativeRawJSON = isRawJSON(rootProcessed);
+
+  if (isRootPrimitive || isRootNativeRawJSON) {
+    return originalStringify(rootProcessed);
+  }
+
+  const chunks = [];
+  let level = 0;
+
+  const stack = [
+    {
+      parent: { "": rootProcessed },
+      key: "",
+      val: rootProcessed,
+      isArray: Array.isArray(rootProcessed),
+      keys: Array.isArray(rootProcessed) ? null : Object.keys(rootProcessed),
+      index: 0,
+      first: true,
+    },
+  ];
+
+  const visited = new WeakSet([rootProcessed]);
+
+  while (stack.length > 0) {
+    const node = stack[stack.length - 1];
+
+    if (node.index === 0) {
+      chunks.push(node.isArray ? "[" : "{");
+      level++;
+    }
+
+    let isDone = false;
+
+    if (node.isArray) {
+      if (node.index < node.val.length) {
+        if (!node.first) chunks.push(",");
+
+        if (space) chunks.push("\n" + space.repeat(level));
+
+        const childRaw = node.val[node.index];
+        const childVal = prepareVal(node.val, String(node.index), childRaw);
+
+        if (isUnstringifiable(childVal)) {
+          chunks.push("null");
+          node.first = false;
+          node.index++;
+        } else {
+          const isComplexObject =
+            childVal !== null && typeof childVal === "object";
+          const isNativeRaw = isRawJSON(childVal);
+
+          if (isComplexObject && !isNativeRaw) {
+            if (visited.has(childVal)) {
+              throw new TypeError("Converting circular structure to JSON");
+            }
+
+            visited.add(childVal);
+
+            stack.push({
+              parent: node.val,
+              key: String(node.index),
+              val: childVal,
+              isArray: Array.isArray(childVal),
+              keys: Array.isArray(childVal) ? null : Object.keys(childVal),
+              index: 0,
+              first: true,
+            });
+
+            node.first = false;
+            node.index++;
+          } else {
+            chunks.push(originalStringify(childVal));
+            node.first = false;
+            node.index++;
+          }
+        }
+      } else {
+        isDone = true;
+      }
+    } else {
+      while (node.index < node.keys.length) {
+        const k = node.keys[node.index++];
+
+        const isFilteredOutByArray = propertyList && !propertyList.has(k);
+
+        if (isFilteredOutByArray) continue;
+
+        const childRaw = node.val[k];
+        const childVal = prepareVal(node.val, k, childRaw);
+
+        if (isUnstringifiable(childVal)) continue;
+
+        if (!node.first) chunks.push(",");
+
+        if (space) {
+          chunks.push("\n" + space.repeat(level) + originalStringify(k) + ": ");
+        } else {
+          chunks.push(originalStringify(k) + ":");
+        }
+
+        const isComplexObject =
+          childVal !== null && typeof childVal === "object";
+        const isNativeRaw = isRawJSON(childVal);
+
+        if (isComplexObject && !isNativeRaw) {
+          if (visited.has(childVal)) {
+            throw new TypeError("Converting circular structure to JSON");
+          }
+
+          visited.add(childVal);
+
+          stack.push({
+            parent: node.val,
+            key: k,
+            val: childVal,
+            isArray: Array.isArray(childVal),
+            keys: Array.isArray(childVal) ? null : Object.keys(childVal),
+            index: 0,
+            first: true,
+          });
+
+          node.first = false;
+
+          break; // Stop current loop level to process the newly pushed stack node
+        } else {
+          chunks.push(originalStringify(childVal));
+          node.first = false;
+        }
+      }
+
+      const isNodeFullyProcessed =
+        node.index >= node.keys.length && stack[stack.length - 1] === node;
+
+      if (isNodeFullyProcessed) {
+        isDone = true;
+      }
+    }
+
+    if (isDone) {
+      level--;
+
+      if (!node.first && space) chunks.push("\n" + space.repeat(level));
+
+      chunks.push(node.isArray ? "]" : "}");
+      visited.delete(node.val);
+      stack.pop();
+    }
+  }
+
+  return chunks.join("");
+};
+
+/**
+ * Converts a JavaScript value to a JSON string.
+ *
+ * Supports serialization of BigInt values using two strategies:
+ * 1. Custom format "123n" → "123" (universal fallback)
+ * 2. Native JSON.rawJSON() (Node.js 22+, fastest) when available
+ *
+ * All other values are serialized exactly like native JSON.stringify().
+ *
+ * @param {*} value The value to convert to a JSON string.
+ * @param {Replacer | Array<string | number> | null} [replacer]
+ * A function that alters the behavior of the stringification process,
+ * or an array of strings/numbers to indicate properties to exclude.
+ * @param {string | number} [space]
+ * A string or number to specify indentation or pretty-printing.
+ * @returns {string} The JSON string representation.
+ */
+const JSONStringify = (value, replacer, space) => {
+  try {
+    const supportsRawJSON = "rawJSON" in JSON;
+
+    if (supportsRawJSON) {
+      return originalStringify(
+        value,
+        (key, val) => {
+          if (typeof val === "bigint") return JSON.rawJSON(val.toString());
+
+          const hasFunctionReplacer = typeof replacer === "function";
+
+          if (hasFunctionReplacer) return replacer(key, val);
+
+          const isKeyInArrayReplacer =
+            Array.isArray(replacer) && replacer.includes(key);
+
+          if (isKeyInArrayReplacer) return val;
+
+          return val;
+        },
+        space,
+      );
+    }
+
+    if (!value) return originalStringify(value, replacer, space);
+
+    const convertedToCustomJSON = originalStringify(
+      value,
+      (key, val) => {
+        const isNoise = typeof val === "string" && noiseValue.test(val);
+
+        if (isNoise) return val.toString() + "n"; // Mark noise values with additional "n" to offset the deletion of one "n" during the processing
+
+        if (typeof val === "bigint") return val.toString() + "n";
+
+        const hasFunctionReplacer = typeof replacer === "function";
+
+        if (hasFunctionReplacer) return replacer(key, val);
+
+        const isKeyInArrayReplacer =
+          Array.isArray(replacer) && replacer.includes(key);
+
+        if (isKeyInArrayReplacer) return val;
+
+        return val;
+      },
+      space,
+    );
+
+    const processedJSON = convertedToCustomJSON.replace(
+      bigIntsStringify,
+      "$1$2$3",
+    ); // Delete one "n" off the end of every BigInt value
+
+    const denoisedJSON = processedJSON.replace(noiseStringify, "$1$2$3"); // Remove one "n" off the end of every noisy string
+
+    return denoisedJSON;
+  } catch (error) {
+    if (error instanceof RangeError) {
+      const convertedJSON = stringifyIteratively(value, replacer, space);
+
+      if (convertedJSON === undefined) return undefined;
+
+      const supportsRawJSON = "rawJSON" in JSON;
+
+      if (supportsRawJSON) return convertedJSON;
+
+      const processedJSON = convertedJSON.replace(bigIntsStringify, "$1$2$3");
+
+      return processedJSON.replace(noiseStringify, "$1$2$3");
+    }
+
+    throw error;
+  }
+};
+
+const featureCache = new Map();
+
+/**
+ * Detects if the current JSON.parse implementation supports the context.source feature.
+ *
+ * Uses toString() fingerprinting to cache results and automatically detect runtime
+ * replacements of JSON.parse (polyfills, mocks, etc.).
+ *
+ * @returns {boolean} true if context.source is supported, false otherwise.
+ */
+const isContextSourceSupported = () => {
+  const parseFingerprint = JSON.parse.toString();
+
+  if (featureCache.has(parseFingerprint)) {
+    return featureCache.get(parseFingerprint);
+  }
+
+  try {
+    const result = JSON.parse(
+      "1",
+      (_, __, context) => !!context?.source && context.source === "1",
+    );
+    featureCache.set(parseFingerprint, result);
+
+    return result;
+  } catch {
+    featureCache.set(parseFingerprint, false);
+
+    return false;
+  }
+};
+
+/**
+ * Reviver function that converts custom-format BigInt strings back to BigInt values.
+ * Also handles "noise" strings that accidentally match the BigInt format.
+ *
+ * @param {string | number | undefined} key The object key.
+ * @param {*} value The value being parsed.
+ * @param {object} [context] Parse context (if supported by JSON.parse).
+ * @param {Reviver} [userReviver] User's custom reviver function.
+ * @returns {any} The transformed value.
+ */
+const convertMarkedBigIntsReviver = (key, value, context, userReviver) => {
+  const isCustomFormatBigInt =
+    typeof value === "string" && customFormat.test(value);
+
+  if (isCustomFormatBigInt) return BigInt(value.slice(0, -1));
+
+  const isNoiseValue = typeof value === "string" && noiseValue.test(value);
+  if (isNoiseValue) return value.slice(0, -1);
+
+  const hasUserReviver = typeof userReviver === "function";
+
+  if (!hasUserReviver) return value;
+
+  return userReviver(key, value, context);
+};
+
+/**
+ * Fast JSON.parse implementation (~2x faster than classic fallback).
+ * Uses JSON.parse's context.source feature to detect integers and convert
+ * large numbers directly to BigInt without string manipulation.
+ *
+ * Does not support legacy custom format from v1 of this library.
+ *
+ * @param {string} text JSON string to parse.
+ * @param {Reviver} [reviver] Transform function to apply to each value.
+ * @returns {any} Parsed JavaScript value.
+ */
+const JSONParseV2 = (text, reviver) => {
+  return JSON.parse(text, (key, value, context) => {
+    const isNumber = typeof value === "number";
+    const isOutOfBounds =
+      value > Number.MAX_SAFE_INTEGER || value < Number.MIN_SAFE_INTEGER;
+    const isBigNumber = isNumber && isOutOfBounds;
+    const isInt = context && intRegex.test(context.source);
+    const isBigInt = isBigNumber && isInt;
+
+    if (isBigInt) return BigInt(context.source);
+
+    const hasCustomReviver = typeof reviver === "function";
+
+    if (!hasCustomReviver) return value;
+
+    return reviver(key, value, context);
+  });
+};
+
+const MAX_INT = Number.MAX_SAFE_INTEGER.toString();
+const MAX_DIGITS = MAX_INT.length;
+const stringsOrLargeNumbers =
+  /"(?:[^"\\]|\\.)*"|-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?/g;
+const noiseValueWithQuotes = /^"-?\d+n+"$/; // Noise - strings that match the custom format before being converted to it
+
+/**
+ * Iteratively traverses the parsed object bottom-up (post-order),
+ * emulating the native JSON.parse reviver behavior.
+ * This avoids Call Stack overflows (RangeError) on deeply nested structures.
+ *
+ * @param {any} parsed The natively parsed JSON object.
+ * @param {Reviver} [userReviver] User's custom reviver function.
+ * @returns {any} The fully processed object.
+ */
+const applyReviverIteratively = (parsed, userReviver) => {
+  const rootHolder = { "": parsed };
+  const stack = [{ parent: rootHolder, key: "", visited: false }];
+
+  while (stack.length > 0) {
+    const node = stack[stack.length - 1];
+
+    if (!node.visited) {
+      node.visited = true;
+
+      const value = node.parent[node.key];
+      const isComplexObject = value !== null && typeof value === "object";
+
+      if (isComplexObject) {
+        const keys = Object.keys(value);
+
+        for (let i = keys.length - 1; i >= 0; i--) {
+          stack.push({ parent: value, key: keys[i], visited: false });
+        }
+      }
+    } else {
+      const { parent, key } = node;
+      let value = parent[key];
+
+      if (typeof value === "string") {
+        const isCustomFormatBigInt = customFormat.test(value);
+
+        if (isCustomFormatBigInt) {
+          value = BigInt(value.slice(0, -1));
+        } else {
+          const isNoise = noiseValue.test(value);
+
+          if (isNoise) value = value.slice(0, -1);
+        }
+      }
+
+      const hasUserReviver = typeof userReviver === "function";
+
+      if (hasUserReviver) {
+        value = userReviver.call(parent, key, value);
+      }
+
+      const isDeleted = value === undefined;
+
+      if (isDeleted) {
+        delete parent[key];
+      } else {
+        parent[key] = value;
+      }
+
+      stack.pop();
+    }
+  }
+
+  return rootHolder[""];
+};
+
+/**
+ * Pre-processes the JSON string to mark large numbers with an 'n' suffix.
+ *
+ * @param {string} text The raw JSON string.
+ * @returns {string} The serialized string with marked BigInts.
+ */
+const serializeBigInts = (text) => {
+  return text.replace(
+    stringsOrLargeNumbers,
+    (match, digits, fractional, exponential) => {
+      const isString = match[0] === '"';
+      const isNoise = isString && noiseValueWithQuotes.test(match);
+
+      if (isNoise) return match.substring(0, match.length - 1) + 'n"'; // Mark noise values with additional "n" to offset the deletion of one "n" during the processing
+
+      const hasFractionalOrExponential = fractional || exponential;
+
+      // With a fixed number of digits, we can correctly use lexicographical comparison to do a numeric comparison
+      const isLessThanMaxSafeInt =
+        digits &&
+        (digits.length < MAX_DIGITS ||
+          (digits.length === MAX_DIGITS && digits <= MAX_INT));
+
+      const isStandardValue =
+        isString || hasFractionalOrExponential || isLessThanMaxSafeInt;
+
+      if (isStandardValue) return match;
+
+      return '"' + match + 'n"';
+    },
+  );
+};
+
+/**
+ * Converts a JSON string into a JavaScript value.
+ *
+ * Supports parsing of large integers using two strategies:
+ * 1. Classic fallback: Marks large numbers with "123n" format, then converts to BigInt
+ * 2. Fast path (JSONParseV2): Uses context.source feature (~2x faster) when available
+ *
+ * All other JSON values are parsed exactly like native JSON.parse().
+ *
+ * @param {string} text A valid JSON string.
+ * @param {Reviver} [reviver]
+ * A function that transforms the results. This function is called for each member
+ * of the object. If a member contains nested objects, the nested objects are
+ * transformed before the parent object is.
+ * @returns {any} The parsed JavaScript value.
+ * @throws {SyntaxError} If text is not valid JSON.
+ */
+const JSONParse = (text, reviver) => {
+  if (!text) return originalParse(text, reviver);
+
+  try {
+    if (isContextSourceSupported()) return JSONParseV2(text, reviver); // Shortcut to a faster (2x) and simpler version
+
+    // Find and mark big numbers with "n"
+    const serializedData = serializeBigInts(text);
+
+    return originalParse(serializedData, (key, value, context) =>
+      convertMarkedBigIntsReviver(key, value, context, reviver),
+    );
+  } catch (error) {
+    if (error instanceof RangeError) {
+      const serializedData = serializeBigInts(text);
+      const parsed = originalParse(serializedData);
+
+      return applyReviverIteratively(parsed, reviver);
+    }
+
+    throw error;
+  }
+};
+
+
+
+;// CONCATENATED MODULE: ./node_modules/@octokit/request-error/dist-src/index.js
+class RequestError extends Error {
+  name;
+  /**
+   * http status code
+   */
+  status;
+  /**
+   * Request options that lead to the error.
+   */
+  request;
+  /**
+   * Response object if a response was received
+   */
+  response;
+  constructor(message, statusCode, options) {
+    super(message, { cause: options.cause });
+    this.name = "HttpError";
+    this.status = Number.parseInt(statusCode);
+    if (Number.isNaN(this.status)) {
+      this.status = 0;
+    }
+    /* v8 ignore else -- @preserve -- Bug with vitest coverage where it sees an else branch that doesn't exist */
+    if ("response" in options) {
+      this.response = options.response;
+    }
+    const requestCopy = Object.assign({}, options.request);
+    if (options.request.headers.authorization) {
+      requestCopy.headers = Object.assign({}, options.request.headers, {
+        authorization: options.request.headers.authorization.replace(
+          /(?<! ) .*$/,
+          " [REDACTED]"
+        )
+      });
+    }
+    requestCopy.url = requestCopy.url.replace(/\bclient_secret=\w+/g, "client_secret=[REDACTED]").replace(/\baccess_token=\w+/g, "access_token=[REDACTED]");
+    this.request = requestCopy;
+  }
+}
+
+
+;// CONCATENATED MODULE: ./node_modules/@octokit/request/dist-bundle/index.js
+// pkg/dist-src/index.js
+
+
+// pkg/dist-src/defaults.js
+
+
+// pkg/dist-src/version.js
+var dist_bundle_VERSION = "10.0.16";
+
+// pkg/dist-src/defaults.js
+var defaults_default = {
+  headers: {
+    "user-agent": `octokit-request.js/${dist_bundle_VERSION} ${getUserAgent()}`
+  }
+};
+
+// pkg/dist-src/fetch-wrapper.js
+
+
+
+// pkg/dist-src/is-plain-object.js
+function dist_bundle_isPlainObject(value) {
+  if (typeof value !== "object" || value === null) return false;
+  if (Object.prototype.toString.call(value) !== "[object Object]") return false;
+  const proto = Object.getPrototypeOf(value);
+  if (proto === null) return true;
+  const Ctor = Object.prototype.hasOwnProperty.call(proto, "constructor") && proto.constructor;
+  return typeof Ctor === "function" && Ctor instanceof Ctor && Function.prototype.call(Ctor) === Function.prototype.call(value);
+}
+
+// pkg/dist-src/fetch-wrapper.js
+
+var noop = () => "";
+async function fetchWrapper(requestOptions) {
+  const fetch = requestOptions.request?.fetch || globalThis.fetch;
+  if (!fetch) {
+    throw new Error(
+      "fetch is not set. Please pass a fetch implementation as new Octokit({ request: { fetch }}). Learn more at https://github.com/octokit/octokit.js/#fetch-missing"
+    );
+  }
+  const log = requestOptions.request?.log || console;
+  const parseSuccessResponseBody = requestOptions.request?.parseSuccessResponseBody !== false;
+  const body = dist_bundle_isPlainObject(requestOptions.body) || Array.isArray(requestOptions.body) ? JSONStringify(requestOptions.body) : requestOptions.body;
+  const requestHeaders = Object.fromEntries(
+    Object.entries(requestOptions.headers).map(([name, value]) => [
+      name,
+      String(value)
+    ])
+  );
+  let fetchResponse;
+  try {
+    fetchResponse = await fetch(requestOptions.url, {
+      method: requestOptions.method,
+      body,
+      redirect: requestOptions.request?.redirect,
+      headers: requestHeaders,
+      signal: requestOptions.request?.signal,
+      // duplex must be set if request.body is ReadableStream or Async Iterables.
+      // See https://fetch.spec.whatwg.org/#dom-requestinit-duplex.
+      ...requestOptions.body && { duplex: "half" }
+    });
+  } catch (error) {
+    let message = "Unknown Error";
+    if (error instanceof Error) {
+      if (error.name === "AbortError") {
+        error.status = 500;
+        throw error;
+      }
+      message = error.message;
+      if (error.name === "TypeError" && "cause" in error) {
+        if (error.cause instanceof Error) {
+          message = error.cause.message;
+        } else if (typeof error.cause === "string") {
+          message = error.cause;
+        }
+      }
+    }
+    const requestError = new RequestError(message, 500, {
+      request: requestOptions
+    });
+    requestError.cause = error;
+    throw requestError;
+  }
+  const status = fetchResponse.status;
+  const url = fetchResponse.url;
+  const responseHeaders = {};
+  for (const [key, value] of fetchResponse.headers) {
+    responseHeaders[key] = value;
+  }
+  const octokitResponse = {
+    url,
+    status,
+    headers: responseHeaders,
+    data: ""
+  };
+  if ("deprecation" in responseHeaders) {
+    const matches = responseHeaders.link && responseHeaders.link.match(/<([^<>]+)>; rel="deprecation"/);
+    const deprecationLink = matches && matches.pop();
+    log.warn(
+      `[@octokit/request] "${requestOptions.method} ${requestOptions.url}" is deprecated. It is scheduled to be removed on ${responseHeaders.sunset}${deprecationLink ? `. See ${deprecationLink}` : ""}`
+    );
+  }
+  if (status === 204 || status === 205) {
+    return octokitResponse;
+  }
+  if (requestOptions.method === "HEAD") {
+    if (status < 400) {
+      return octokitResponse;
+    }
+    throw new RequestError(fetchResponse.statusText, status, {
+      response: octokitResponse,
+      request: requestOptions
+    });
+  }
+  if (status === 304) {
+    octokitResponse.data = await getResponseData(fetchResponse);
+    throw new RequestError("Not modified", status, {
+      response: octokitResponse,
+      request: requestOptions
+    });
+  }
+  if (status >= 400) {
+    octokitResponse.data = await getResponseData(fetchResponse);
+    throw new RequestError(toErrorMessage(octokitResponse.data), status, {
+      response: octokitResponse,
+      request: requestOptions
+    });
+  }
+  octokitResponse.data = parseSuccessResponseBody ? await getResponseData(fetchResponse) : fetchResponse.body;
+  return octokitResponse;
+}
+async function getResponseData(response) {
+  const contentType = response.headers.get("content-type");
+  if (!contentType) {
+    return response.text().catch(noop);
+  }
+  const mimetype = dist_parse(contentType);
+  if (isJSONResponse(mimetype)) {
+    let text = "";
+    try {
+      text = await response.text();
+      return JSONParse(text);
+    } catch (err) {
+      return text;
+    }
+  } else if (mimetype.type.startsWith("text/") || // `application/octet-stream` is the canonical "arbitrary binary" type
+  // (RFC 2046) and must never be decoded as text, even when the response
+  // carries a (misleading) `charset=utf-8` parameter — see #751.
+  mimetype.parameters.charset?.toLowerCase() === "utf-8" && mimetype.type !== "application/octet-stream") {
+    return response.text().catch(noop);
+  } else {
+    return response.arrayBuffer().catch(
+      /* v8 ignore next -- @preserve */
+      () => new ArrayBuffer(0)
+    );
+  }
+}
+function isJSONResponse(mimetype) {
+  return mimetype.type === "application/json" || mimetype.type === "application/scim+json";
+}
+function toErrorMessage(data) {
+  if (typeof data === "string") {
+    return data;
+  }
+  if (data instanceof ArrayBuffer) {
+    return "Unknown error";
+  }
+  if (typeof data === "object" && data !== null && "message" in data) {
+    const objectData = data;
+    const suffix = "documentation_url" in objectData ? ` - ${objectData.documentation_url}` : "";
+    return Array.isArray(objectData.errors) ? `${objectData.message}: ${objectData.errors.map((v) => JSON.stringify(v)).join(", ")}${suffix}` : `${objectData.message}${suffix}`;
+  }
+  return `Unknown error: ${JSON.stringify(data)}`;
+}
+
+// pkg/dist-src/with-defaults.js
+function dist_bundle_withDefaults(oldEndpoint, newDefaults) {
+  const endpoint2 = oldEndpoint.defaults(newDefaults);
+  const newApi = function(route, parameters) {
+    const endpointOptions = endpoint2.merge(route, parameters);
+    if (!endpointOptions.request || !endpointOptions.request.hook) {
+      return fetchWrapper(endpoint2.parse(endpointOptions));
+    }
+    const request2 = (route2, parameters2) => {
+      return fetchWrapper(
+        endpoint2.parse(endpoint2.merge(route2, parameters2))
+      );
+    };
+    Object.assign(request2, {
+      endpoint: endpoint2,
+      defaults: dist_bundle_withDefaults.bind(null, endpoint2)
+    });
+    return endpointOptions.request.hook(request2, endpointOptions);
+  };
+  return Object.assign(newApi, {
+    endpoint: endpoint2,
+    defaults: dist_bundle_withDefaults.bind(null, endpoint2)
+  });
+}
+
+// pkg/dist-src/index.js
+var request = dist_bundle_withDefaults(endpoint, defaults_default);
+
+/* v8 ignore next -- @preserve */
+/* v8 ignore else -- @preserve */
+
+;// CONCATENATED MODULE: ./node_modules/@octokit/graphql/dist-bundle/index.js
+// pkg/dist-src/index.js
+
+
+
+// pkg/dist-src/version.js
+var graphql_dist_bundle_VERSION = "0.0.0-development";
+
+// pkg/dist-src/with-defaults.js
+
+
+// pkg/dist-src/graphql.js
+
+
+// pkg/dist-src/error.js
+function _buildMessageForResponseErrors(data) {
+  return `Request failed due to following response errors:
+` + data.errors.map((e) => ` - ${e.message}`).join("\n");
+}
+var GraphqlResponseError = class extends Error {
+  constructor(request2, headers, response) {
+    super(_buildMessageForResponseErrors(response));
+    this.request = request2;
+    this.headers = headers;
+    this.response = response;
+    this.errors = response.errors;
+    this.data = response.data;
+    if (Error.captureStackTrace) {
+      Error.captureStackTrace(this, this.constructor);
+    }
+  }
+  request;
+  headers;
+  response;
+  name = "GraphqlResponseError";
+  errors;
+  data;
+};
+
+// pkg/dist-src/graphql.js
+var NON_VARIABLE_OPTIONS = [
+  "method",
+  "baseUrl",
+  "url",
+  "headers",
+  "request",
+  "query",
+  "mediaType",
+  "operationName"
+];
+var FORBIDDEN_VARIABLE_OPTIONS = ["query", "method", "url"];
+var GHES_V3_SUFFIX_REGEX = /\/api\/v3\/?$/;
+function graphql(request2, query, options) {
+  if (options) {
+    if (typeof query === "string" && "query" in options) {
+      return Promise.reject(
+        new Error(`[@octokit/graphql] "query" cannot be used as variable name`)
+      );
+    }
+    for (const key in options) {
+      if (!FORBIDDEN_VARIABLE_OPTIONS.includes(key)) continue;
+      return Promise.reject(
+        new Error(
+          `[@octokit/graphql] "${key}" cannot be used as variable name`
+        )
+      );
+    }
+  }
+  const parsedOptions = typeof query === "string" ? Object.assign({ query }, options) : query;
+  const requestOptions = Object.keys(
+    parsedOptions
+  ).reduce((result, key) => {
+    if (NON_VARIABLE_OPTIONS.includes(key)) {
+      result[key] = parsedOptions[key];
+      return result;
+    }
+    if (!result.variables) {
+      result.variables = {};
+    }
+    result.variables[key] = parsedOptions[key];
+    return result;
+  }, {});
+  const baseUrl = parsedOptions.baseUrl || request2.endpoint.DEFAULTS.baseUrl;
+  if (GHES_V3_SUFFIX_REGEX.test(baseUrl)) {
+    requestOptions.url = baseUrl.replace(GHES_V3_SUFFIX_REGEX, "/api/graphql");
+  }
+  return request2(requestOptions).then((response) => {
+    if (response.data.errors) {
+      const headers = {};
+      for (const key of Object.keys(response.headers)) {
+        headers[key] = response.headers[key];
+      }
+      throw new GraphqlResponseError(
+        requestOptions,
+        headers,
+        response.data
+      );
+    }
+    return response.data.data;
+  });
+}
+
+// pkg/dist-src/with-defaults.js
+function graphql_dist_bundle_withDefaults(request2, newDefaults) {
+  const newRequest = request2.defaults(newDefaults);
+  const newApi = (query, options) => {
+    return graphql(newRequest, query, options);
+  };
+  return Object.assign(newApi, {
+    defaults: graphql_dist_bundle_withDefaults.bind(null, newRequest),
+    endpoint: newRequest.endpoint
+  });
+}
+
+// pkg/dist-src/index.js
+var graphql2 = graphql_dist_bundle_withDefaults(request, {
+  headers: {
+    "user-agent": `octokit-graphql.js/${graphql_dist_bundle_VERSION} ${getUserAgent()}`
+  },
+  method: "POST",
+  url: "/graphql"
+});
+function withCustomRequest(customRequest) {
+  return graphql_dist_bundle_withDefaults(customRequest, {
+    method: "POST",
+    url: "/graphql"
+  });
+}
+
+/* v8 ignore if -- @preserve */
+
+;// CONCATENATED MODULE: ./node_modules/@octokit/auth-token/dist-bundle/index.js
+// pkg/dist-src/is-jwt.js
+var b64url = "(?:[a-zA-Z0-9_-]+)";
+var sep = "\\.";
+var jwtRE = new RegExp(`^${b64url}${sep}${b64url}${sep}${b64url}$`);
+var isJWT = jwtRE.test.bind(jwtRE);
+
+// pkg/dist-src/auth.js
+async function auth(token) {
+  const isApp = isJWT(token);
+  const isInstallation = token.startsWith("v1.") || token.startsWith("ghs_");
+  const isUserToServer = token.startsWith("ghu_");
+  const tokenType = isApp ? "app" : isInstallation ? "installation" : isUserToServer ? "user-to-server" : "oauth";
+  return {
+    type: "token",
+    token,
+    tokenType
+  };
+}
+
+// pkg/dist-src/with-authorization-prefix.js
+function withAuthorizationPrefix(token) {
+  if (token.split(/\./).length === 3) {
+    return `bearer ${token}`;
+  }
+  return `token ${token}`;
+}
+
+// pkg/dist-src/hook.js
+async function hook(token, request, route, parameters) {
+  const endpoint = request.endpoint.merge(
+    route,
+    parameters
+  );
+  endpoint.headers.authorization = withAuthorizationPrefix(token);
+  return request(endpoint);
+}
+
+// pkg/dist-src/index.js
+var createTokenAuth = function createTokenAuth2(token) {
+  if (!token) {
+    throw new Error("[@octokit/auth-token] No token passed to createTokenAuth");
+  }
+  if (typeof token !== "string") {
+    throw new Error(
+      "[@octokit/auth-token] Token passed to createTokenAuth is not a string"
+    );
+  }
+  token = token.replace(/^(token|bearer) +/i, "");
+  return Object.assign(auth.bind(null, token), {
+    hook: hook.bind(null, token)
+  });
+};
+
+
+;// CONCATENATED MODULE: ./node_modules/@octokit/core/dist-src/version.js
+const version_VERSION = "7.0.8";
+
+
+;// CONCATENATED MODULE: ./node_modules/@octokit/core/dist-src/index.js
+
+
+
+
+
+
+const dist_src_noop = () => {
+};
+const consoleWarn = console.warn.bind(console);
+const consoleError = console.error.bind(console);
+function createLogger(logger = {}) {
+  if (typeof logger.debug !== "function") {
+    logger.debug = dist_src_noop;
+  }
+  if (typeof logger.info !== "function") {
+    logger.info = dist_src_noop;
+  }
+  if (typeof logger.warn !== "function") {
+    logger.warn = consoleWarn;
+  }
+  if (typeof logger.error !== "function") {
+    logger.error = consoleError;
+  }
+  return logger;
+}
+const userAgentTrail = `octokit-core.js/${version_VERSION} ${getUserAgent()}`;
+class Octokit {
+  static VERSION = version_VERSION;
+  static defaults(defaults) {
+    const OctokitWithDefaults = class extends this {
+      constructor(...args) {
+        const options = args[0] || {};
+        if (typeof defaults === "function") {
+          super(defaults(options));
+          return;
+        }
+        super(
+          Object.assign(
+            {},
+            defaults,
+            options,
+            options.userAgent && defaults.userAgent ? {
+              userAgent: `${options.userAgent} ${defaults.userAgent}`
+            } : null
+          )
+        );
+      }
+    };
+    return OctokitWithDefaults;
+  }
+  static plugins = [];
+  /**
+   * Attach a plugin (or many) to your Octokit instance.
+   *
+   * @example
+   * const API = Octokit.plugin(plugin1, plugin2, plugin3, ...)
+   */
+  static plugin(...newPlugins) {
+    const currentPlugins = this.plugins;
+    const NewOctokit = class extends this {
+      static plugins = currentPlugins.concat(
+        newPlugins.filter((plugin) => !currentPlugins.includes(plugin))
+      );
+    };
+    return NewOctokit;
+  }
+  constructor(options = {}) {
+    const hook = new before_after_hook.Collection();
+    const requestDefaults = {
+      baseUrl: request.endpoint.DEFAULTS.baseUrl,
+      headers: {},
+      request: Object.assign({}, options.request, {
+        // @ts-ignore internal usage only, no need to type
+        hook: hook.bind(null, "request")
+      }),
+      mediaType: {
+        previews: [],
+        format: ""
+      }
+    };
+    requestDefaults.headers["user-agent"] = options.userAgent ? `${options.userAgent} ${userAgentTrail}` : userAgentTrail;
+    if (options.baseUrl) {
+      requestDefaults.baseUrl = options.baseUrl;
+    }
+    if (options.previews) {
+      requestDefaults.mediaType.previews = options.previews;
+    }
+    if (options.timeZone) {
+      requestDefaults.headers["time-zone"] = options.timeZone;
+    }
+    this.request = request.defaults(requestDefaults);
+    this.graphql = withCustomRequest(this.request).defaults(requestDefaults);
+    this.log = createLogger(options.log);
+    this.hook = hook;
+    if (!options.authStrategy) {
+      if (!options.auth) {
+        this.auth = async () => ({
+          type: "unauthenticated"
+        });
+      } else {
+        const auth = createTokenAuth(options.auth);
+        hook.wrap("request", auth.hook);
+        this.auth = auth;
+      }
+    } else {
+      const { authStrategy, ...otherOptions } = options;
+      const auth = authStrategy(
+        Object.assign(
+          {
+            request: this.request,
+            log: this.log,
+            // we pass the current octokit instance as well as its constructor options
+            // to allow for authentication strategies that return a new octokit instance
+            // that shares the same internal state as the current one. The original
+            // requirement for this was the "event-octokit" authentication strategy
+            // of https://github.com/probot/octokit-auth-probot.
+            octokit: this,
+            octokitOptions: otherOptions
+          },
+          options.auth
+        )
+      );
+      hook.wrap("request", auth.hook);
+      this.auth = auth;
+    }
+    const classConstructor = this.constructor;
+    for (let i = 0; i < classConstructor.plugins.length; ++i) {
+      Object.assign(this, classConstructor.plugins[i](this, options));
+    }
+  }
+  // assigned during constructor
+  request;
+  graphql;
+  log;
+  hook;
+  // TODO: type `octokit.auth` based on passed options.authStrategy
+  auth;
+}
+
+
+;// CONCATENATED MODULE: ./node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/version.js
+const dist_src_version_VERSION = "17.0.0";
+
+//# sourceMappingURL=version.js.map
+
+;// CONCATENATED MODULE: ./node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/generated/endpoints.js
+const Endpoints = {
+  actions: {
+    addCustomLabelsToSelfHostedRunnerForOrg: [
+      "POST /orgs/{org}/actions/runners/{runner_id}/labels"
+    ],
+    addCustomLabelsToSelfHostedRunnerForRepo: [
+      "POST /repos/{owner}/{repo}/actions/runners/{runner_id}/labels"
+    ],
+    addRepoAccessToSelfHostedRunnerGroupInOrg: [
+      "PUT /orgs/{org}/actions/runner-groups/{runner_group_id}/repositories/{repository_id}"
+    ],
+    addSelectedRepoToOrgSecret: [
+      "PUT /orgs/{org}/actions/secrets/{secret_name}/repositories/{repository_id}"
+    ],
+    addSelectedRepoToOrgVariable: [
+      "PUT /orgs/{org}/actions/variables/{name}/repositories/{repository_id}"
+    ],
+    approveWorkflowRun: [
+      "POST /repos/{owner}/{repo}/actions/runs/{run_id}/approve"
+    ],
+    cancelWorkflowRun: [
+      "POST /repos/{owner}/{repo}/actions/runs/{run_id}/cancel"
+    ],
+    createEnvironmentVariable: [
+      "POST /repos/{owner}/{repo}/environments/{environment_name}/variables"
+    ],
+    createHostedRunnerForOrg: ["POST /orgs/{org}/actions/hosted-runners"],
+    createOrUpdateEnvironmentSecret: [
+      "PUT /repos/{owner}/{repo}/environments/{environment_name}/secrets/{secret_name}"
+    ],
+    createOrUpdateOrgSecret: ["PUT /orgs/{org}/actions/secrets/{secret_name}"],
+    createOrUpdateRepoSecret: [
+      "PUT /repos/{owner}/{repo}/actions/secrets/{secret_name}"
+    ],
+    createOrgVariable: ["POST /orgs/{org}/actions/variables"],
+    createRegistrationTokenForOrg: [
+      "POST /orgs/{org}/actions/runners/registration-token"
+    ],
+    createRegistrationTokenForRepo: [
+      "POST /repos/{owner}/{repo}/actions/runners/registration-token"
+    ],
+    createRemoveTokenForOrg: ["POST /orgs/{org}/actions/runners/remove-token"],
+    createRemoveTokenForRepo: [
+      "POST /repos/{owner}/{repo}/actions/runners/remove-token"
+    ],
+    createRepoVariable: ["POST /repos/{owner}/{repo}/actions/variables"],
+    createWorkflowDispatch: [
+      "POST /repos/{owner}/{repo}/actions/workflows/{workflow_id}/dispatches"
+    ],
+    deleteActionsCacheById: [
+      "DELETE /repos/{owner}/{repo}/actions/caches/{cache_id}"
+    ],
+    deleteActionsCacheByKey: [
+      "DELETE /repos/{owner}/{repo}/actions/caches{?key,ref}"
+    ],
+    deleteArtifact: [
+      "DELETE /repos/{owner}/{repo}/actions/artifacts/{artifact_id}"
+    ],
+    deleteCustomImageFromOrg: [
+      "DELETE /orgs/{org}/actions/hosted-runners/images/custom/{image_definition_id}"
+    ],
+    deleteCustomImageVersionFromOrg: [
+      "DELETE /orgs/{org}/actions/hosted-runners/images/custom/{image_definition_id}/versions/{version}"
+    ],
+    deleteEnvironmentSecret: [
+      "DELETE /repos/{owner}/{repo}/environments/{environment_name}/secrets/{secret_name}"
+    ],
+    deleteEnvironmentVariable: [
+      "DELETE /repos/{owner}/{repo}/environments/{environment_name}/variables/{name}"
+    ],
+    deleteHostedRunnerForOrg: [
+      "DELETE /orgs/{org}/actions/hosted-runners/{hosted_runner_id}"
+    ],
+    deleteOrgSecret: ["DELETE /orgs/{org}/actions/secrets/{secret_name}"],
+    deleteOrgVariable: ["DELETE /orgs/{org}/actions/variables/{name}"],
+    deleteRepoSecret: [
+      "DELETE /repos/{owner}/{repo}/actions/secrets/{secret_name}"
+    ],
+    deleteRepoVariable: [
+      "DELETE /repos/{owner}/{repo}/actions/variables/{name}"
+    ],
+    deleteSelfHostedRunnerFromOrg: [
+      "DELETE /orgs/{org}/actions/runners/{runner_id}"
+    ],
+    deleteSelfHostedRunnerFromRepo: [
+      "DELETE /repos/{owner}/{repo}/actions/runners/{runner_id}"
+    ],
+    deleteWorkflowRun: ["DELETE /repos/{owner}/{repo}/actions/runs/{run_id}"],
+    deleteWorkflowRunLogs: [
+      "DELETE /repos/{owner}/{repo}/actions/runs/{run_id}/logs"
+    ],
+    disableSelectedRepositoryGithubActionsOrganization: [
+      "DELETE /orgs/{org}/actions/permissions/repositories/{repository_id}"
+    ],
+    disableWorkflow: [
+      "PUT /repos/{owner}/{repo}/actions/workflows/{workflow_id}/disable"
+    ],
+    downloadArtifact: [
+      "GET /repos/{owner}/{repo}/actions/artifacts/{artifact_id}/{archive_format}"
+    ],
+    downloadJobLogsForWorkflowRun: [
+      "GET /repos/{owner}/{repo}/actions/jobs/{job_id}/logs"
+    ],
+    downloadWorkflowRunAttemptLogs: [
+      "GET /repos/{owner}/{repo}/actions/runs/{run_id}/attempts/{attempt_number}/logs"
+    ],
+    downloadWorkflowRunLogs: [
+      "GET /repos/{owner}/{repo}/actions/runs/{run_id}/logs"
+    ],
+    enableSelectedRepositoryGithubActionsOrganization: [
+      "PUT /orgs/{org}/actions/permissions/repositories/{repository_id}"
+    ],
+    enableWorkflow: [
+      "PUT /repos/{owner}/{repo}/actions/workflows/{workflow_id}/enable"
+    ],
+    forceCancelWorkflowRun: [
+      "POST /repos/{owner}/{repo}/actions/runs/{run_id}/force-cancel"
+    ],
+    generateRunnerJitconfigForOrg: [
+      "POST /orgs/{org}/actions/runners/generate-jitconfig"
+    ],
+    generateRunnerJitconfigForRepo: [
+      "POST /repos/{owner}/{repo}/actions/runners/generate-jitconfig"
+    ],
+    getActionsCacheList: ["GET /repos/{owner}/{repo}/actions/caches"],
+    getActionsCacheUsage: ["GET /repos/{owner}/{repo}/actions/cache/usage"],
+    getActionsCacheUsageByRepoForOrg: [
+      "GET /orgs/{org}/actions/cache/usage-by-repository"
+    ],
+    getActionsCacheUsageForOrg: ["GET /orgs/{org}/actions/cache/usage"],
+    getAllowedActionsOrganization: [
+      "GET /orgs/{org}/actions/permissions/selected-actions"
+    ],
+    getAllowedActionsRepository: [
+      "GET /repos/{owner}/{repo}/actions/permissions/selected-actions"
+    ],
+    getArtifact: ["GET /repos/{owner}/{repo}/actions/artifacts/{artifact_id}"],
+    getCustomImageForOrg: [
+      "GET /orgs/{org}/actions/hosted-runners/images/custom/{image_definition_id}"
+    ],
+    getCustomImageVersionForOrg: [
+      "GET /orgs/{org}/actions/hosted-runners/images/custom/{image_definition_id}/versions/{version}"
+    ],
+    getCustomOidcSubClaimForRepo: [
+      "GET /repos/{owner}/{repo}/actions/oidc/customization/sub"
+    ],
+    getEnvironmentPublicKey: [
+      "GET /repos/{owner}/{repo}/environments/{environment_name}/secrets/public-key"
+    ],
+    getEnvironmentSecret: [
+      "GET /repos/{owner}/{repo}/environments/{environment_name}/secrets/{secret_name}"
+    ],
+    getEnvironmentVariable: [
+      "GET /repos/{owner}/{repo}/environments/{environment_name}/variables/{name}"
+    ],
+    getGithubActionsDefaultWorkflowPermissionsOrganization: [
+      "GET /orgs/{org}/actions/permissions/workflow"
+    ],
+    getGithubActionsDefaultWorkflowPermissionsRepository: [
+      "GET /repos/{owner}/{repo}/actions/permissions/workflow"
+    ],
+    getGithubActionsPermissionsOrganization: [
+      "GET /orgs/{org}/actions/permissions"
+    ],
+    getGithubActionsPermissionsRepository: [
+      "GET /repos/{owner}/{repo}/actions/permissions"
+    ],
+    getHostedRunnerForOrg: [
+      "GET /orgs/{org}/actions/hosted-runners/{hosted_runner_id}"
+    ],
+    getHostedRunnersGithubOwnedImagesForOrg: [
+      "GET /orgs/{org}/actions/hosted-runners/images/github-owned"
+    ],
+    getHostedRunnersLimitsForOrg: [
+      "GET /orgs/{org}/actions/hosted-runners/limits"
+    ],
+    getHostedRunnersMachineSpecsForOrg: [
+      "GET /orgs/{org}/actions/hosted-runners/machine-sizes"
+    ],
+    getHostedRunnersPartnerImagesForOrg: [
+      "GET /orgs/{org}/actions/hosted-runners/images/partner"
+    ],
+    getHostedRunnersPlatformsForOrg: [
+      "GET /orgs/{org}/actions/hosted-runners/platforms"
+    ],
+    getJobForWorkflowRun: ["GET /repos/{owner}/{repo}/actions/jobs/{job_id}"],
+    getOrgPublicKey: ["GET /orgs/{org}/actions/secrets/public-key"],
+    getOrgSecret: ["GET /orgs/{org}/actions/secrets/{secret_name}"],
+    getOrgVariable: ["GET /orgs/{org}/actions/variables/{name}"],
+    getPendingDeploymentsForRun: [
+      "GET /repos/{owner}/{repo}/actions/runs/{run_id}/pending_deployments"
+    ],
+    getRepoPermissions: [
+      "GET /repos/{owner}/{repo}/actions/permissions",
+      {},
+      { renamed: ["actions", "getGithubActionsPermissionsRepository"] }
+    ],
+    getRepoPublicKey: ["GET /repos/{owner}/{repo}/actions/secrets/public-key"],
+    getRepoSecret: ["GET /repos/{owner}/{repo}/actions/secrets/{secret_name}"],
+    getRepoVariable: ["GET /repos/{owner}/{repo}/actions/variables/{name}"],
+    getReviewsForRun: [
+      "GET /repos/{owner}/{repo}/actions/runs/{run_id}/approvals"
+    ],
+    getSelfHostedRunnerForOrg: ["GET /orgs/{org}/actions/runners/{runner_id}"],
+    getSelfHostedRunnerForRepo: [
+      "GET /repos/{owner}/{repo}/actions/runners/{runner_id}"
+    ],
+    getWorkflow: ["GET /repos/{owner}/{repo}/actions/workflows/{workflow_id}"],
+    getWorkflowAccessToRepository: [
+      "GET /repos/{owner}/{repo}/actions/permissions/access"
+    ],
+    getWorkflowRun: ["GET /repos/{owner}/{repo}/actions/runs/{run_id}"],
+    getWorkflowRunAttempt: [
+      "GET /repos/{owner}/{repo}/actions/runs/{run_id}/attempts/{attempt_number}"
+    ],
+    getWorkflowRunUsage: [
+      "GET /repos/{owner}/{repo}/actions/runs/{run_id}/timing"
+    ],
+    getWorkflowUsage: [
+      "GET /repos/{owner}/{repo}/actions/workflows/{workflow_id}/timing"
+    ],
+    listArtifactsForRepo: ["GET /repos/{owner}/{repo}/actions/artifacts"],
+    listCustomImageVersionsForOrg: [
+      "GET /orgs/{org}/actions/hosted-runners/images/custom/{image_definition_id}/versions"
+    ],
+    listCustomImagesForOrg: [
+      "GET /orgs/{org}/actions/hosted-runners/images/custom"
+    ],
+    listEnvironmentSecrets: [
+      "GET /repos/{owner}/{repo}/environments/{environment_name}/secrets"
+    ],
+    listEnvironmentVariables: [
+      "GET /repos/{owner}/{repo}/environments/{environment_name}/variables"
+    ],
+    listGithubHostedRunnersInGroupForOrg: [
+      "GET /orgs/{org}/actions/runner-groups/{runner_group_id}/hosted-runners"
+    ],
+    listHostedRunnersForOrg: ["GET /orgs/{org}/actions/hosted-runners"],
+    listJobsForWorkflowRun: [
+      "GET /repos/{owner}/{repo}/actions/runs/{run_id}/jobs"
+    ],
+    listJobsForWorkflowRunAttempt: [
+      "GET /repos/{owner}/{repo}/actions/runs/{run_id}/attempts/{attempt_number}/jobs"
+    ],
+    listLabelsForSelfHostedRunnerForOrg: [
+      "GET /orgs/{org}/actions/runners/{runner_id}/labels"
+    ],
+    listLabelsForSelfHostedRunnerForRepo: [
+      "GET /repos/{owner}/{repo}/actions/runners/{runner_id}/labels"
+    ],
+    listOrgSecrets: ["GET /orgs/{org}/actions/secrets"],
+    listOrgVariables: ["GET /orgs/{org}/actions/variables"],
+    listRepoOrganizationSecrets: [
+      "GET /repos/{owner}/{repo}/actions/organization-secrets"
+    ],
+    listRepoOrganizationVariables: [
+      "GET /repos/{owner}/{repo}/actions/organization-variables"
+    ],
+    listRepoSecrets: ["GET /repos/{owner}/{repo}/actions/secrets"],
+    listRepoVariables: ["GET /repos/{owner}/{repo}/actions/variables"],
+    listRepoWorkflows: ["GET /repos/{owner}/{repo}/actions/workflows"],
+    listRunnerApplicationsForOrg: ["GET /orgs/{org}/actions/runners/downloads"],
+    listRunnerApplicationsForRepo: [
+      "GET /repos/{owner}/{repo}/actions/runners/downloads"
+    ],
+    listSelectedReposForOrgSecret: [
+      "GET /orgs/{org}/actions/secrets/{secret_name}/repositories"
+    ],
+    listSelectedReposForOrgVariable: [
+      "GET /orgs/{org}/actions/variables/{name}/repositories"
+    ],
+    listSelectedRepositoriesEnabledGithubActionsOrganization: [
+      "GET /orgs/{org}/actions/permissions/repositories"
+    ],
+    listSelfHostedRunnersForOrg: ["GET /orgs/{org}/actions/runners"],
+    listSelfHostedRunnersForRepo: ["GET /repos/{owner}/{repo}/actions/runners"],
+    listWorkflowRunArtifacts: [
+      "GET /repos/{owner}/{repo}/actions/runs/{run_id}/artifacts"
+    ],
+    listWorkflowRuns: [
+      "GET /repos/{owner}/{repo}/actions/workflows/{workflow_id}/runs"
+    ],
+    listWorkflowRunsForRepo: ["GET /repos/{owner}/{repo}/actions/runs"],
+    reRunJobForWorkflowRun: [
+      "POST /repos/{owner}/{repo}/actions/jobs/{job_id}/rerun"
+    ],
+    reRunWorkflow: ["POST /repos/{owner}/{repo}/actions/runs/{run_id}/rerun"],
+    reRunWorkflowFailedJobs: [
+      "POST /repos/{owner}/{repo}/actions/runs/{run_id}/rerun-failed-jobs"
+    ],
+    removeAllCustomLabelsFromSelfHostedRunnerForOrg: [
+      "DELETE /orgs/{org}/actions/runners/{runner_id}/labels"
+    ],
+    removeAllCustomLabelsFromSelfHostedRunnerForRepo: [
+      "DELETE /repos/{owner}/{repo}/actions/runners/{runner_id}/labels"
+    ],
+    removeCustomLabelFromSelfHostedRunnerForOrg: [
+      "DELETE /orgs/{org}/actions/runners/{runner_id}/labels/{name}"
+    ],
+    removeCustomLabelFromSelfHostedRunnerForRepo: [
+      "DELETE /repos/{owner}/{repo}/actions/runners/{runner_id}/labels/{name}"
+    ],
+    removeSelectedRepoFromOrgSecret: [
+      "DELETE /orgs/{org}/actions/secrets/{secret_name}/repositories/{repository_id}"
+    ],
+    removeSelectedRepoFromOrgVariable: [
+      "DELETE /orgs/{org}/actions/variables/{name}/repositories/{repository_id}"
+    ],
+    reviewCustomGatesForRun: [
+      "POST /repos/{owner}/{repo}/actions/runs/{run_id}/deployment_protection_rule"
+    ],
+    reviewPendingDeploymentsForRun: [
+      "POST /repos/{owner}/{repo}/actions/runs/{run_id}/pending_deployments"
+    ],
+    setAllowedActionsOrganization: [
+      "PUT /orgs/{org}/actions/permissions/selected-actions"
+    ],
+    setAllowedActionsRepository: [
+      "PUT /repos/{owner}/{repo}/actions/permissions/selected-actions"
+    ],
+    setCustomLabelsForSelfHostedRunnerForOrg: [
+      "PUT /orgs/{org}/actions/runners/{runner_id}/labels"
+    ],
+    setCustomLabelsForSelfHostedRunnerForRepo: [
+      "PUT /repos/{owner}/{repo}/actions/runners/{runner_id}/labels"
+    ],
+    setCustomOidcSubClaimForRepo: [
+      "PUT /repos/{owner}/{repo}/actions/oidc/customization/sub"
+    ],
+    setGithubActionsDefaultWorkflowPermissionsOrganization: [
+      "PUT /orgs/{org}/actions/permissions/workflow"
+    ],
+    setGithubActionsDefaultWorkflowPermissionsRepository: [
+      "PUT /repos/{owner}/{repo}/actions/permissions/workflow"
+    ],
+    setGithubActionsPermissionsOrganization: [
+      "PUT /orgs/{org}/actions/permissions"
+    ],
+    setGithubActionsPermissionsRepository: [
+      "PUT /repos/{owner}/{repo}/actions/permissions"
+    ],
+    setSelectedReposForOrgSecret: [
+      "PUT /orgs/{org}/actions/secrets/{secret_name}/repositories"
+    ],
+    setSelectedReposForOrgVariable: [
+      "PUT /orgs/{org}/actions/variables/{name}/repositories"
+    ],
+    setSelectedRepositoriesEnabledGithubActionsOrganization: [
+      "PUT /orgs/{org}/actions/permissions/repositories"
+    ],
+    setWorkflowAccessToRepository: [
+      "PUT /repos/{owner}/{repo}/actions/permissions/access"
+    ],
+    updateEnvironmentVariable: [
+      "PATCH /repos/{owner}/{repo}/environments/{environment_name}/variables/{name}"
+    ],
+    updateHostedRunnerForOrg: [
+      "PATCH /orgs/{org}/actions/hosted-runners/{hosted_runner_id}"
+    ],
+    updateOrgVariable: ["PATCH /orgs/{org}/actions/variables/{name}"],
+    updateRepoVariable: [
+      "PATCH /repos/{owner}/{repo}/actions/variables/{name}"
+    ]
+  },
+  activity: {
+    checkRepoIsStarredByAuthenticatedUser: ["GET /user/starred/{owner}/{repo}"],
+    deleteRepoSubscription: ["DELETE /repos/{owner}/{repo}/subscription"],
+    deleteThreadSubscription: [
+      "DELETE /notifications/threads/{thread_id}/subscription"
+    ],
+    getFeeds: ["GET /feeds"],
+    getRepoSubscription: ["GET /repos/{owner}/{repo}/subscription"],
+    getThread: ["GET /notifications/threads/{thread_id}"],
+    getThreadSubscriptionForAuthenticatedUser: [
+      "GET /notifications/threads/{thread_id}/subscription"
+    ],
+    listEventsForAuthenticatedUser: ["GET /users/{username}/events"],
+    listNotificationsForAuthenticatedUser: ["GET /notifications"],
+    listOrgEventsForAuthenticatedUser: [
+      "GET /users/{username}/events/orgs/{org}"
+    ],
+    listPublicEvents: ["GET /events"],
+    listPublicEventsForRepoNetwork: ["GET /networks/{owner}/{repo}/events"],
+    listPublicEventsForUser: ["GET /users/{username}/events/public"],
+    listPublicOrgEvents: ["GET /orgs/{org}/events"],
+    listReceivedEventsForUser: ["GET /users/{username}/received_events"],
+    listReceivedPublicEventsForUser: [
+      "GET /users/{username}/received_events/public"
+    ],
+    listRepoEvents: ["GET /repos/{owner}/{repo}/events"],
+    listRepoNotificationsForAuthenticatedUser: [
+      "GET /repos/{owner}/{repo}/notifications"
+    ],
+    listReposStarredByAuthenticatedUser: ["GET /user/starred"],
+    listReposStarredByUser: ["GET /users/{username}/starred"],
+    listReposWatchedByUser: ["GET /users/{username}/subscriptions"],
+    listStargazersForRepo: ["GET /repos/{owner}/{repo}/stargazers"],
+    listWatchedReposForAuthenticatedUser: ["GET /user/subscriptions"],
+    listWatchersForRepo: ["GET /repos/{owner}/{repo}/subscribers"],
+    markNotificationsAsRead: ["PUT /notifications"],
+    markRepoNotificationsAsRead: ["PUT /repos/{owner}/{repo}/notifications"],
+    markThreadAsDone: ["DELETE /notifications/threads/{thread_id}"],
+    markThreadAsRead: ["PATCH /notifications/threads/{thread_id}"],
+    setRepoSubscription: ["PUT /repos/{owner}/{repo}/subscription"],
+    setThreadSubscription: [
+      "PUT /notifications/threads/{thread_id}/subscription"
+    ],
+    starRepoForAuthenticatedUser: ["PUT /user/starred/{owner}/{repo}"],
+    unstarRepoForAuthenticatedUser: ["DELETE /user/starred/{owner}/{repo}"]
+  },
+  apps: {
+    addRepoToInstallation: [
+      "PUT /user/installations/{installation_id}/repositories/{repository_id}",
+      {},
+      { renamed: ["apps", "addRepoToInstallationForAuthenticatedUser"] }
+    ],
+    addRepoToInstallationForAuthenticatedUser: [
+      "PUT /user/installations/{installation_id}/repositories/{repository_id}"
+    ],
+    checkToken: ["POST /applications/{client_id}/token"],
+    createFromManifest: ["POST /app-manifests/{code}/conversions"],
+    createInstallationAccessToken: [
+      "POST /app/installations/{installation_id}/access_tokens"
+    ],
+    deleteAuthorization: ["DELETE /applications/{client_id}/grant"],
+    deleteInstallation: ["DELETE /app/installations/{installation_id}"],
+    deleteToken: ["DELETE /applications/{client_id}/token"],
+    getAuthenticated: ["GET /app"],
+    getBySlug: ["GET /apps/{app_slug}"],
+    getInstallation: ["GET /app/installations/{installation_id}"],
+    getOrgInstallation: ["GET /orgs/{org}/installation"],
+    getRepoInstallation: ["GET /repos/{owner}/{repo}/installation"],
+    getSubscriptionPlanForAccount: [
+      "GET /marketplace_listing/accounts/{account_id}"
+    ],
+    getSubscriptionPlanForAccountStubbed: [
+      "GET /marketplace_listing/stubbed/accounts/{account_id}"
+    ],
+    getUserInstallation: ["GET /users/{username}/installation"],
+    getWebhookConfigForApp: ["GET /app/hook/config"],
+    getWebhookDelivery: ["GET /app/hook/deliveries/{delivery_id}"],
+    listAccountsForPlan: ["GET /marketplace_listing/plans/{plan_id}/accounts"],
+    listAccountsForPlanStubbed: [
+      "GET /marketplace_listing/stubbed/plans/{plan_id}/accounts"
+    ],
+    listInstallationReposForAuthenticatedUser: [
+      "GET /user/installations/{installation_id}/repositories"
+    ],
+    listInstallationRequestsForAuthenticatedApp: [
+      "GET /app/installation-requests"
+    ],
+    listInstallations: ["GET /app/installations"],
+    listInstallationsForAuthenticatedUser: ["GET /user/installations"],
+    listPlans: ["GET /marketplace_listing/plans"],
+    listPlansStubbed: ["GET /marketplace_listing/stubbed/plans"],
+    listReposAccessibleToInstallation: ["GET /installation/repositories"],
+    listSubscriptionsForAuthenticatedUser: ["GET /user/marketplace_purchases"],
+    listSubscriptionsForAuthenticatedUserStubbed: [
+      "GET /user/marketplace_purchases/stubbed"
+    ],
+    listWebhookDeliveries: ["GET /app/hook/deliveries"],
+    redeliverWebhookDelivery: [
+      "POST /app/hook/deliveries/{delivery_id}/attempts"
+    ],
+    removeRepoFromInstallation: [
+      "DELETE /user/installations/{installation_id}/repositories/{repository_id}",
+      {},
+      { renamed: ["apps", "removeRepoFromInstallationForAuthenticatedUser"] }
+    ],
+    removeRepoFromInstallationForAuthenticatedUser: [
+      "DELETE /user/installations/{installation_id}/repositories/{repository_id}"
+    ],
+    resetToken: ["PATCH /applications/{client_id}/token"],
+    revokeInstallationAccessToken: ["DELETE /installation/token"],
+    scopeToken: ["POST /applications/{client_id}/token/scoped"],
+    suspendInstallation: ["PUT /app/installations/{installation_id}/suspended"],
+    unsuspendInstallation: [
+      "DELETE /app/installations/{installation_id}/suspended"
+    ],
+    updateWebhookConfigForApp: ["PATCH /app/hook/config"]
+  },
+  billing: {
+    getGithubActionsBillingOrg: ["GET /orgs/{org}/settings/billing/actions"],
+    getGithubActionsBillingUser: [
+      "GET /users/{username}/settings/billing/actions"
+    ],
+    getGithubBillingPremiumRequestUsageReportOrg: [
+      "GET /organizations/{org}/settings/billing/premium_request/usage"
+    ],
+    getGithubBillingPremiumRequestUsageReportUser: [
+      "GET /users/{username}/settings/billing/premium_request/usage"
+    ],
+    getGithubBillingUsageReportOrg: [
+      "GET /organizations/{org}/settings/billing/usage"
+    ],
+    getGithubBillingUsageReportUser: [
+      "GET /users/{username}/settings/billing/usage"
+    ],
+    getGithubPackagesBillingOrg: ["GET /orgs/{org}/settings/billing/packages"],
+    getGithubPackagesBillingUser: [
+      "GET /users/{username}/settings/billing/packages"
+    ],
+    getSharedStorageBillingOrg: [
+      "GET /orgs/{org}/settings/billing/shared-storage"
+    ],
+    getSharedStorageBillingUser: [
+      "GET /users/{username}/settings/billing/shared-storage"
+    ]
+  },
+  campaigns: {
+    createCampaign: ["POST /orgs/{org}/campaigns"],
+    deleteCampaign: ["DELETE /orgs/{org}/campaigns/{campaign_number}"],
+    getCampaignSummary: ["GET /orgs/{org}/campaigns/{campaign_number}"],
+    listOrgCampaigns: ["GET /orgs/{org}/campaigns"],
+    updateCampaign: ["PATCH /orgs/{org}/campaigns/{campaign_number}"]
+  },
+  checks: {
+    create: ["POST /repos/{owner}/{repo}/check-runs"],
+    createSuite: ["POST /repos/{owner}/{repo}/check-suites"],
+    get: ["GET /repos/{owner}/{repo}/check-runs/{check_run_id}"],
+    getSuite: ["GET /repos/{owner}/{repo}/check-suites/{check_suite_id}"],
+    listAnnotations: [
+      "GET /repos/{owner}/{repo}/check-runs/{check_run_id}/annotations"
+    ],
+    listForRef: ["GET /repos/{owner}/{repo}/commits/{ref}/check-runs"],
+    listForSuite: [
+      "GET /repos/{owner}/{repo}/check-suites/{check_suite_id}/check-runs"
+    ],
+    listSuitesForRef: ["GET /repos/{owner}/{repo}/commits/{ref}/check-suites"],
+    rerequestRun: [
+      "POST /repos/{owner}/{repo}/check-runs/{check_run_id}/rerequest"
+    ],
+    rerequestSuite: [
+      "POST /repos/{owner}/{repo}/check-suites/{check_suite_id}/rerequest"
+    ],
+    setSuitesPreferences: [
+      "PATCH /repos/{owner}/{repo}/check-suites/preferences"
+    ],
+    update: ["PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}"]
+  },
+  codeScanning: {
+    commitAutofix: [
+      "POST /repos/{owner}/{repo}/code-scanning/alerts/{alert_number}/autofix/commits"
+    ],
+    createAutofix: [
+      "POST /repos/{owner}/{repo}/code-scanning/alerts/{alert_number}/autofix"
+    ],
+    createVariantAnalysis: [
+      "POST /repos/{owner}/{repo}/code-scanning/codeql/variant-analyses"
+    ],
+    deleteAnalysis: [
+      "DELETE /repos/{owner}/{repo}/code-scanning/analyses/{analysis_id}{?confirm_delete}"
+    ],
+    deleteCodeqlDatabase: [
+      "DELETE /repos/{owner}/{repo}/code-scanning/codeql/databases/{language}"
+    ],
+    getAlert: [
+      "GET /repos/{owner}/{repo}/code-scanning/alerts/{alert_number}",
+      {},
+      { renamedParameters: { alert_id: "alert_number" } }
+    ],
+    getAnalysis: [
+      "GET /repos/{owner}/{repo}/code-scanning/analyses/{analysis_id}"
+    ],
+    getAutofix: [
+      "GET /repos/{owner}/{repo}/code-scanning/alerts/{alert_number}/autofix"
+    ],
+    getCodeqlDatabase: [
+      "GET /repos/{owner}/{repo}/code-scanning/codeql/databases/{language}"
+    ],
+    getDefaultSetup: ["GET /repos/{owner}/{repo}/code-scanning/default-setup"],
+    getSarif: ["GET /repos/{owner}/{repo}/code-scanning/sarifs/{sarif_id}"],
+    getVariantAnalysis: [
+      "GET /repos/{owner}/{repo}/code-scanning/codeql/variant-analyses/{codeql_variant_analysis_id}"
+    ],
+    getVariantAnalysisRepoTask: [
+      "GET /repos/{owner}/{repo}/code-scanning/codeql/variant-analyses/{codeql_variant_analysis_id}/repos/{repo_owner}/{repo_name}"
+    ],
+    listAlertInstances: [
+      "GET /repos/{owner}/{repo}/code-scanning/alerts/{alert_number}/instances"
+    ],
+    listAlertsForOrg: ["GET /orgs/{org}/code-scanning/alerts"],
+    listAlertsForRepo: ["GET /repos/{owner}/{repo}/code-scanning/alerts"],
+    listAlertsInstances: [
+      "GET /repos/{owner}/{repo}/code-scanning/alerts/{alert_number}/instances",
+      {},
+      { renamed: ["codeScanning", "listAlertInstances"] }
+    ],
+    listCodeqlDatabases: [
+      "GET /repos/{owner}/{repo}/code-scanning/codeql/databases"
+    ],
+    listRecentAnalyses: ["GET /repos/{owner}/{repo}/code-scanning/analyses"],
+    updateAlert: [
+      "PATCH /repos/{owner}/{repo}/code-scanning/alerts/{alert_number}"
+    ],
+    updateDefaultSetup: [
+      "PATCH /repos/{owner}/{repo}/code-scanning/default-setup"
+    ],
+    uploadSarif: ["POST /repos/{owner}/{repo}/code-scanning/sarifs"]
+  },
+  codeSecurity: {
+    attachConfiguration: [
+      "POST /orgs/{org}/code-security/configurations/{configuration_id}/attach"
+    ],
+    attachEnterpriseConfiguration: [
+      "POST /enterprises/{enterprise}/code-security/configurations/{configuration_id}/attach"
+    ],
+    createConfiguration: ["POST /orgs/{org}/code-security/configurations"],
+    createConfigurationForEnterprise: [
+      "POST /enterprises/{enterprise}/code-security/configurations"
+    ],
+    deleteConfiguration: [
+      "DELETE /orgs/{org}/code-security/configurations/{configuration_id}"
+    ],
+    deleteConfigurationForEnterprise: [
+      "DELETE /enterprises/{enterprise}/code-security/configurations/{configuration_id}"
+    ],
+    detachConfiguration: [
+      "DELETE /orgs/{org}/code-security/configurations/detach"
+    ],
+    getConfiguration: [
+      "GET /orgs/{org}/code-security/configurations/{configuration_id}"
+    ],
+    getConfigurationForRepository: [
+      "GET /repos/{owner}/{repo}/code-security-configuration"
+    ],
+    getConfigurationsForEnterprise: [
+      "GET /enterprises/{enterprise}/code-security/configurations"
+    ],
+    getConfigurationsForOrg: ["GET /orgs/{org}/code-security/configurations"],
+    getDefaultConfigurations: [
+      "GET /orgs/{org}/code-security/configurations/defaults"
+    ],
+    getDefaultConfigurationsForEnterprise: [
+      "GET /enterprises/{enterprise}/code-security/configurations/defaults"
+    ],
+    getRepositoriesForConfiguration: [
+      "GET /orgs/{org}/code-security/configurations/{configuration_id}/repositories"
+    ],
+    getRepositoriesForEnterpriseConfiguration: [
+      "GET /enterprises/{enterprise}/code-security/configurations/{configuration_id}/repositories"
+    ],
+    getSingleConfigurationForEnterprise: [
+      "GET /enterprises/{enterprise}/code-security/configurations/{configuration_id}"
+    ],
+    setConfigurationAsDefault: [
+      "PUT /orgs/{org}/code-security/configurations/{configuration_id}/defaults"
+    ],
+    setConfigurationAsDefaultForEnterprise: [
+      "PUT /enterprises/{enterprise}/code-security/configurations/{configuration_id}/defaults"
+    ],
+    updateConfiguration: [
+      "PATCH /orgs/{org}/code-security/configurations/{configuration_id}"
+    ],
+    updateEnterpriseConfiguration: [
+      "PATCH /enterprises/{enterprise}/code-security/configurations/{configuration_id}"
+    ]
+  },
+  codesOfConduct: {
+    getAllCodesOfConduct: ["GET /codes_of_conduct"],
+    getConductCode: ["GET /codes_of_conduct/{key}"]
+  },
+  codespaces: {
+    addRepositoryForSecretForAuthenticatedUser: [
+      "PUT /user/codespaces/secrets/{secret_name}/repositories/{repository_id}"
+    ],
+    addSelectedRepoToOrgSecret: [
+      "PUT /orgs/{org}/codespaces/secrets/{secret_name}/repositories/{repository_id}"
+    ],
+    checkPermissionsForDevcontainer: [
+      "GET /repos/{owner}/{repo}/codespaces/permissions_check"
+    ],
+    codespaceMachinesForAuthenticatedUser: [
+      "GET /user/codespaces/{codespace_name}/machines"
+    ],
+    createForAuthenticatedUser: ["POST /user/codespaces"],
+    createOrUpdateOrgSecret: [
+      "PUT /orgs/{org}/codespaces/secrets/{secret_name}"
+    ],
+    createOrUpdateRepoSecret: [
+      "PUT /repos/{owner}/{repo}/codespaces/secrets/{secret_name}"
+    ],
+    createOrUpdateSecretForAuthenticatedUser: [
+      "PUT /user/codespaces/secrets/{secret_name}"
+    ],
+    createWithPrForAuthenticatedUser: [
+      "POST /repos/{owner}/{repo}/pulls/{pull_number}/codespaces"
+    ],
+    createWithRepoForAuthenticatedUser: [
+      "POST /repos/{owner}/{repo}/codespaces"
+    ],
+    deleteForAuthenticatedUser: ["DELETE /user/codespaces/{codespace_name}"],
+    deleteFromOrganization: [
+      "DELETE /orgs/{org}/members/{username}/codespaces/{codespace_name}"
+    ],
+    deleteOrgSecret: ["DELETE /orgs/{org}/codespaces/secrets/{secret_name}"],
+    deleteRepoSecret: [
+      "DELETE /repos/{owner}/{repo}/codespaces/secrets/{secret_name}"
+    ],
+    deleteSecretForAuthenticatedUser: [
+      "DELETE /user/codespaces/secrets/{secret_name}"
+    ],
+    exportForAuthenticatedUser: [
+      "POST /user/codespaces/{codespace_name}/exports"
+    ],
+    getCodespacesForUserInOrg: [
+      "GET /orgs/{org}/members/{username}/codespaces"
+    ],
+    getExportDetailsForAuthenticatedUser: [
+      "GET /user/codespaces/{codespace_name}/exports/{export_id}"
+    ],
+    getForAuthenticatedUser: ["GET /user/codespaces/{codespace_name}"],
+    getOrgPublicKey: ["GET /orgs/{org}/codespaces/secrets/public-key"],
+    getOrgSecret: ["GET /orgs/{org}/codespaces/secrets/{secret_name}"],
+    getPublicKeyForAuthenticatedUser: [
+      "GET /user/codespaces/secrets/public-key"
+    ],
+    getRepoPublicKey: [
+      "GET /repos/{owner}/{repo}/codespaces/secrets/public-key"
+    ],
+    getRepoSecret: [
+      "GET /repos/{owner}/{repo}/codespaces/secrets/{secret_name}"
+    ],
+    getSecretForAuthenticatedUser: [
+      "GET /user/codespaces/secrets/{secret_name}"
+    ],
+    listDevcontainersInRepositoryForAuthenticatedUser: [
+      "GET /repos/{owner}/{repo}/codespaces/devcontainers"
+    ],
+    listForAuthenticatedUser: ["GET /user/codespaces"],
+    listInOrganization: [
+      "GET /orgs/{org}/codespaces",
+      {},
+      { renamedParameters: { org_id: "org" } }
+    ],
+    listInRepositoryForAuthenticatedUser: [
+      "GET /repos/{owner}/{repo}/codespaces"
+    ],
+    listOrgSecrets: ["GET /orgs/{org}/codespaces/secrets"],
+    listRepoSecrets: ["GET /repos/{owner}/{repo}/codespaces/secrets"],
+    listRepositoriesForSecretForAuthenticatedUser: [
+      "GET /user/codespaces/secrets/{secret_name}/repositories"
+    ],
+    listSecretsForAuthenticatedUser: ["GET /user/codespaces/secrets"],
+    listSelectedReposForOrgSecret: [
+      "GET /orgs/{org}/codespaces/secrets/{secret_name}/repositories"
+    ],
+    preFlightWithRepoForAuthenticatedUser: [
+      "GET /repos/{owner}/{repo}/codespaces/new"
+    ],
+    publishForAuthenticatedUser: [
+      "POST /user/codespaces/{codespace_name}/publish"
+    ],
+    removeRepositoryForSecretForAuthenticatedUser: [
+      "DELETE /user/codespaces/secrets/{secret_name}/repositories/{repository_id}"
+    ],
+    removeSelectedRepoFromOrgSecret: [
+      "DELETE /orgs/{org}/codespaces/secrets/{secret_name}/repositories/{repository_id}"
+    ],
+    repoMachinesForAuthenticatedUser: [
+      "GET /repos/{owner}/{repo}/codespaces/machines"
+    ],
+    setRepositoriesForSecretForAuthenticatedUser: [
+      "PUT /user/codespaces/secrets/{secret_name}/repositories"
+    ],
+    setSelectedReposForOrgSecret: [
+      "PUT /orgs/{org}/codespaces/secrets/{secret_name}/repositories"
+    ],
+    startForAuthenticatedUser: ["POST /user/codespaces/{codespace_name}/start"],
+    stopForAuthenticatedUser: ["POST /user/codespaces/{codespace_name}/stop"],
+    stopInOrganization: [
+      "POST /orgs/{org}/members/{username}/codespaces/{codespace_name}/stop"
+    ],
+    updateForAuthenticatedUser: ["PATCH /user/codespaces/{codespace_name}"]
+  },
+  copilot: {
+    addCopilotSeatsForTeams: [
+      "POST /orgs/{org}/copilot/billing/selected_teams"
+    ],
+    addCopilotSeatsForUsers: [
+      "POST /orgs/{org}/copilot/billing/selected_users"
+    ],
+    cancelCopilotSeatAssignmentForTeams: [
+      "DELETE /orgs/{org}/copilot/billing/selected_teams"
+    ],
+    cancelCopilotSeatAssignmentForUsers: [
+      "DELETE /orgs/{org}/copilot/billing/selected_users"
+    ],
+    copilotMetricsForOrganization: ["GET /orgs/{org}/copilot/metrics"],
+    copilotMetricsForTeam: ["GET /orgs/{org}/team/{team_slug}/copilot/metrics"],
+    getCopilotOrganizationDetails: ["GET /orgs/{org}/copilot/billing"],
+    getCopilotSeatDetailsForUser: [
+      "GET /orgs/{org}/members/{username}/copilot"
+    ],
+    listCopilotSeats: ["GET /orgs/{org}/copilot/billing/seats"]
+  },
+  credentials: { revoke: ["POST /credentials/revoke"] },
+  dependabot: {
+    addSelectedRepoToOrgSecret: [
+      "PUT /orgs/{org}/dependabot/secrets/{secret_name}/repositories/{repository_id}"
+    ],
+    createOrUpdateOrgSecret: [
+      "PUT /orgs/{org}/dependabot/secrets/{secret_name}"
+    ],
+    createOrUpdateRepoSecret: [
+      "PUT /repos/{owner}/{repo}/dependabot/secrets/{secret_name}"
+    ],
+    deleteOrgSecret: ["DELETE /orgs/{org}/dependabot/secrets/{secret_name}"],
+    deleteRepoSecret: [
+      "DELETE /repos/{owner}/{repo}/dependabot/secrets/{secret_name}"
+    ],
+    getAlert: ["GET /repos/{owner}/{repo}/dependabot/alerts/{alert_number}"],
+    getOrgPublicKey: ["GET /orgs/{org}/dependabot/secrets/public-key"],
+    getOrgSecret: ["GET /orgs/{org}/dependabot/secrets/{secret_name}"],
+    getRepoPublicKey: [
+      "GET /repos/{owner}/{repo}/dependabot/secrets/public-key"
+    ],
+    getRepoSecret: [
+      "GET /repos/{owner}/{repo}/dependabot/secrets/{secret_name}"
+    ],
+    listAlertsForEnterprise: [
+      "GET /enterprises/{enterprise}/dependabot/alerts"
+    ],
+    listAlertsForOrg: ["GET /orgs/{org}/dependabot/alerts"],
+    listAlertsForRepo: ["GET /repos/{owner}/{repo}/dependabot/alerts"],
+    listOrgSecrets: ["GET /orgs/{org}/dependabot/secrets"],
+    listRepoSecrets: ["GET /repos/{owner}/{repo}/dependabot/secrets"],
+    listSelectedReposForOrgSecret: [
+      "GET /orgs/{org}/dependabot/secrets/{secret_name}/repositories"
+    ],
+    removeSelectedRepoFromOrgSecret: [
+      "DELETE /orgs/{org}/dependabot/secrets/{secret_name}/repositories/{repository_id}"
+    ],
+    repositoryAccessForOrg: [
+      "GET /organizations/{org}/dependabot/repository-access"
+    ],
+    setRepositoryAccessDefaultLevel: [
+      "PUT /organizations/{org}/dependabot/repository-access/default-level"
+    ],
+    setSelectedReposForOrgSecret: [
+      "PUT /orgs/{org}/dependabot/secrets/{secret_name}/repositories"
+    ],
+    updateAlert: [
+      "PATCH /repos/{owner}/{repo}/dependabot/alerts/{alert_number}"
+    ],
+    updateRepositoryAccessForOrg: [
+      "PATCH /organizations/{org}/dependabot/repository-access"
+    ]
+  },
+  dependencyGraph: {
+    createRepositorySnapshot: [
+      "POST /repos/{owner}/{repo}/dependency-graph/snapshots"
+    ],
+    diffRange: [
+      "GET /repos/{owner}/{repo}/dependency-graph/compare/{basehead}"
+    ],
+    exportSbom: ["GET /repos/{owner}/{repo}/dependency-graph/sbom"]
+  },
+  emojis: { get: ["GET /emojis"] },
+  enterpriseTeamMemberships: {
+    add: [
+      "PUT /enterprises/{enterprise}/teams/{enterprise-team}/memberships/{username}"
+    ],
+    bulkAdd: [
+      "POST /enterprises/{enterprise}/teams/{enterprise-team}/memberships/add"
+    ],
+    bulkRemove: [
+      "POST /enterprises/{enterprise}/teams/{enterprise-team}/memberships/remove"
+    ],
+    get: [
+      "GET /enterprises/{enterprise}/teams/{enterprise-team}/memberships/{username}"
+    ],
+    list: ["GET /enterprises/{enterprise}/teams/{enterprise-team}/memberships"],
+    remove: [
+      "DELETE /enterprises/{enterprise}/teams/{enterprise-team}/memberships/{username}"
+    ]
+  },
+  enterpriseTeamOrganizations: {
+    add: [
+      "PUT /enterprises/{enterprise}/teams/{enterprise-team}/organizations/{org}"
+    ],
+    bulkAdd: [
+      "POST /enterprises/{enterprise}/teams/{enterprise-team}/organizations/add"
+    ],
+    bulkRemove: [
+      "POST /enterprises/{enterprise}/teams/{enterprise-team}/organizations/remove"
+    ],
+    delete: [
+      "DELETE /enterprises/{enterprise}/teams/{enterprise-team}/organizations/{org}"
+    ],
+    getAssignment: [
+      "GET /enterprises/{enterprise}/teams/{enterprise-team}/organizations/{org}"
+    ],
+    getAssignments: [
+      "GET /enterprises/{enterprise}/teams/{enterprise-team}/organizations"
+    ]
+  },
+  enterpriseTeams: {
+    create: ["POST /enterprises/{enterprise}/teams"],
+    delete: ["DELETE /enterprises/{enterprise}/teams/{team_slug}"],
+    get: ["GET /enterprises/{enterprise}/teams/{team_slug}"],
+    list: ["GET /enterprises/{enterprise}/teams"],
+    update: ["PATCH /enterprises/{enterprise}/teams/{team_slug}"]
+  },
+  gists: {
+    checkIsStarred: ["GET /gists/{gist_id}/star"],
+    create: ["POST /gists"],
+    createComment: ["POST /gists/{gist_id}/comments"],
+    delete: ["DELETE /gists/{gist_id}"],
+    deleteComment: ["DELETE /gists/{gist_id}/comments/{comment_id}"],
+    fork: ["POST /gists/{gist_id}/forks"],
+    get: ["GET /gists/{gist_id}"],
+    getComment: ["GET /gists/{gist_id}/comments/{comment_id}"],
+    getRevision: ["GET /gists/{gist_id}/{sha}"],
+    list: ["GET /gists"],
+    listComments: ["GET /gists/{gist_id}/comments"],
+    listCommits: ["GET /gists/{gist_id}/commits"],
+    listForUser: ["GET /users/{username}/gists"],
+    listForks: ["GET /gists/{gist_id}/forks"],
+    listPublic: ["GET /gists/public"],
+    listStarred: ["GET /gists/starred"],
+    star: ["PUT /gists/{gist_id}/star"],
+    unstar: ["DELETE /gists/{gist_id}/star"],
+    update: ["PATCH /gists/{gist_id}"],
+    updateComment: ["PATCH /gists/{gist_id}/comments/{comment_id}"]
+  },
+  git: {
+    createBlob: ["POST /repos/{owner}/{repo}/git/blobs"],
+    createCommit: ["POST /repos/{owner}/{repo}/git/commits"],
+    createRef: ["POST /repos/{owner}/{repo}/git/refs"],
+    createTag: ["POST /repos/{owner}/{repo}/git/tags"],
+    createTree: ["POST /repos/{owner}/{repo}/git/trees"],
+    deleteRef: ["DELETE /repos/{owner}/{repo}/git/refs/{ref}"],
+    getBlob: ["GET /repos/{owner}/{repo}/git/blobs/{file_sha}"],
+    getCommit: ["GET /repos/{owner}/{repo}/git/commits/{commit_sha}"],
+    getRef: ["GET /repos/{owner}/{repo}/git/ref/{ref}"],
+    getTag: ["GET /repos/{owner}/{repo}/git/tags/{tag_sha}"],
+    getTree: ["GET /repos/{owner}/{repo}/git/trees/{tree_sha}"],
+    listMatchingRefs: ["GET /repos/{owner}/{repo}/git/matching-refs/{ref}"],
+    updateRef: ["PATCH /repos/{owner}/{repo}/git/refs/{ref}"]
+  },
+  gitignore: {
+    getAllTemplates: ["GET /gitignore/templates"],
+    getTemplate: ["GET /gitignore/templates/{name}"]
+  },
+  hostedCompute: {
+    createNetworkConfigurationForOrg: [
+      "POST /orgs/{org}/settings/network-configurations"
+    ],
+    deleteNetworkConfigurationFromOrg: [
+      "DELETE /orgs/{org}/settings/network-configurations/{network_configuration_id}"
+    ],
+    getNetworkConfigurationForOrg: [
+      "GET /orgs/{org}/settings/network-configurations/{network_configuration_id}"
+    ],
+    getNetworkSettingsForOrg: [
+      "GET /orgs/{org}/settings/network-settings/{network_settings_id}"
+    ],
+    listNetworkConfigurationsForOrg: [
+      "GET /orgs/{org}/settings/network-configurations"
+    ],
+    updateNetworkConfigurationForOrg: [
+      "PATCH /orgs/{org}/settings/network-configurations/{network_configuration_id}"
+    ]
+  },
+  interactions: {
+    getRestrictionsForAuthenticatedUser: ["GET /user/interaction-limits"],
+    getRestrictionsForOrg: ["GET /orgs/{org}/interaction-limits"],
+    getRestrictionsForRepo: ["GET /repos/{owner}/{repo}/interaction-limits"],
+    getRestrictionsForYourPublicRepos: [
+      "GET /user/interaction-limits",
+      {},
+      { renamed: ["interactions", "getRestrictionsForAuthenticatedUser"] }
+    ],
+    removeRestrictionsForAuthenticatedUser: ["DELETE /user/interaction-limits"],
+    removeRestrictionsForOrg: ["DELETE /orgs/{org}/interaction-limits"],
+    removeRestrictionsForRepo: [
+      "DELETE /repos/{owner}/{repo}/interaction-limits"
+    ],
+    removeRestrictionsForYourPublicRepos: [
+      "DELETE /user/interaction-limits",
+      {},
+      { renamed: ["interactions", "removeRestrictionsForAuthenticatedUser"] }
+    ],
+    setRestrictionsForAuthenticatedUser: ["PUT /user/interaction-limits"],
+    setRestrictionsForOrg: ["PUT /orgs/{org}/interaction-limits"],
+    setRestrictionsForRepo: ["PUT /repos/{owner}/{repo}/interaction-limits"],
+    setRestrictionsForYourPublicRepos: [
+      "PUT /user/interaction-limits",
+      {},
+      { renamed: ["interactions", "setRestrictionsForAuthenticatedUser"] }
+    ]
+  },
+  issues: {
+    addAssignees: [
+      "POST /repos/{owner}/{repo}/issues/{issue_number}/assignees"
+    ],
+    addBlockedByDependency: [
+      "POST /repos/{owner}/{repo}/issues/{issue_number}/dependencies/blocked_by"
+    ],
+    addLabels: ["POST /repos/{owner}/{repo}/issues/{issue_number}/labels"],
+    addSubIssue: [
+      "POST /repos/{owner}/{repo}/issues/{issue_number}/sub_issues"
+    ],
+    checkUserCanBeAssigned: ["GET /repos/{owner}/{repo}/assignees/{assignee}"],
+    checkUserCanBeAssignedToIssue: [
+      "GET /repos/{owner}/{repo}/issues/{issue_number}/assignees/{assignee}"
+    ],
+    create: ["POST /repos/{owner}/{repo}/issues"],
+    createComment: [
+      "POST /repos/{owner}/{repo}/issues/{issue_number}/comments"
+    ],
+    createLabel: ["POST /repos/{owner}/{repo}/labels"],
+    createMilestone: ["POST /repos/{owner}/{repo}/milestones"],
+    deleteComment: [
+      "DELETE /repos/{owner}/{repo}/issues/comments/{comment_id}"
+    ],
+    deleteLabel: ["DELETE /repos/{owner}/{repo}/labels/{name}"],
+    deleteMilestone: [
+      "DELETE /repos/{owner}/{repo}/milestones/{milestone_number}"
+    ],
+    get: ["GET /repos/{owner}/{repo}/issues/{issue_number}"],
+    getComment: ["GET /repos/{owner}/{repo}/issues/comments/{comment_id}"],
+    getEvent: ["GET /repos/{owner}/{repo}/issues/events/{event_id}"],
+    getLabel: ["GET /repos/{owner}/{repo}/labels/{name}"],
+    getMilestone: ["GET /repos/{owner}/{repo}/milestones/{milestone_number}"],
+    getParent: ["GET /repos/{owner}/{repo}/issues/{issue_number}/parent"],
+    list: ["GET /issues"],
+    listAssignees: ["GET /repos/{owner}/{repo}/assignees"],
+    listComments: ["GET /repos/{owner}/{repo}/issues/{issue_number}/comments"],
+    listCommentsForRepo: ["GET /repos/{owner}/{repo}/issues/comments"],
+    listDependenciesBlockedBy: [
+      "GET /repos/{owner}/{repo}/issues/{issue_number}/dependencies/blocked_by"
+    ],
+    listDependenciesBlocking: [
+      "GET /repos/{owner}/{repo}/issues/{issue_number}/dependencies/blocking"
+    ],
+    listEvents: ["GET /repos/{owner}/{repo}/issues/{issue_number}/events"],
+    listEventsForRepo: ["GET /repos/{owner}/{repo}/issues/events"],
+    listEventsForTimeline: [
+      "GET /repos/{owner}/{repo}/issues/{issue_number}/timeline"
+    ],
+    listForAuthenticatedUser: ["GET /user/issues"],
+    listForOrg: ["GET /orgs/{org}/issues"],
+    listForRepo: ["GET /repos/{owner}/{repo}/issues"],
+    listLabelsForMilestone: [
+      "GET /repos/{owner}/{repo}/milestones/{milestone_number}/labels"
+    ],
+    listLabelsForRepo: ["GET /repos/{owner}/{repo}/labels"],
+    listLabelsOnIssue: [
+      "GET /repos/{owner}/{repo}/issues/{issue_number}/labels"
+    ],
+    listMilestones: ["GET /repos/{owner}/{repo}/milestones"],
+    listSubIssues: [
+      "GET /repos/{owner}/{repo}/issues/{issue_number}/sub_issues"
+    ],
+    lock: ["PUT /repos/{owner}/{repo}/issues/{issue_number}/lock"],
+    removeAllLabels: [
+      "DELETE /repos/{owner}/{repo}/issues/{issue_number}/labels"
+    ],
+    removeAssignees: [
+      "DELETE /repos/{owner}/{repo}/issues/{issue_number}/assignees"
+    ],
+    removeDependencyBlockedBy: [
+      "DELETE /repos/{owner}/{repo}/issues/{issue_number}/dependencies/blocked_by/{issue_id}"
+    ],
+    removeLabel: [
+      "DELETE /repos/{owner}/{repo}/issues/{issue_number}/labels/{name}"
+    ],
+    removeSubIssue: [
+      "DELETE /repos/{owner}/{repo}/issues/{issue_number}/sub_issue"
+    ],
+    reprioritizeSubIssue: [
+      "PATCH /repos/{owner}/{repo}/issues/{issue_number}/sub_issues/priority"
+    ],
+    setLabels: ["PUT /repos/{owner}/{repo}/issues/{issue_number}/labels"],
+    unlock: ["DELETE /repos/{owner}/{repo}/issues/{issue_number}/lock"],
+    update: ["PATCH /repos/{owner}/{repo}/issues/{issue_number}"],
+    updateComment: ["PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}"],
+    updateLabel: ["PATCH /repos/{owner}/{repo}/labels/{name}"],
+    updateMilestone: [
+      "PATCH /repos/{owner}/{repo}/milestones/{milestone_number}"
+    ]
+  },
+  licenses: {
+    get: ["GET /licenses/{license}"],
+    getAllCommonlyUsed: ["GET /licenses"],
+    getForRepo: ["GET /repos/{owner}/{repo}/license"]
+  },
+  markdown: {
+    render: ["POST /markdown"],
+    renderRaw: [
+      "POST /markdown/raw",
+      { headers: { "content-type": "text/plain; charset=utf-8" } }
+    ]
+  },
+  meta: {
+    get: ["GET /meta"],
+    getAllVersions: ["GET /versions"],
+    getOctocat: ["GET /octocat"],
+    getZen: ["GET /zen"],
+    root: ["GET /"]
+  },
+  migrations: {
+    deleteArchiveForAuthenticatedUser: [
+      "DELETE /user/migrations/{migration_id}/archive"
+    ],
+    deleteArchiveForOrg: [
+      "DELETE /orgs/{org}/migrations/{migration_id}/archive"
+    ],
+    downloadArchiveForOrg: [
+      "GET /orgs/{org}/migrations/{migration_id}/archive"
+    ],
+    getArchiveForAuthenticatedUser: [
+      "GET /user/migrations/{migration_id}/archive"
+    ],
+    getStatusForAuthenticatedUser: ["GET /user/migrations/{migration_id}"],
+    getStatusForOrg: ["GET /orgs/{org}/migrations/{migration_id}"],
+    listForAuthenticatedUser: ["GET /user/migrations"],
+    listForOrg: ["GET /orgs/{org}/migrations"],
+    listReposForAuthenticatedUser: [
+      "GET /user/migrations/{migration_id}/repositories"
+    ],
+    listReposForOrg: ["GET /orgs/{org}/migrations/{migration_id}/repositories"],
+    listReposForUser: [
+      "GET /user/migrations/{migration_id}/repositories",
+      {},
+      { renamed: ["migrations", "listReposForAuthenticatedUser"] }
+    ],
+    startForAuthenticatedUser: ["POST /user/migrations"],
+    startForOrg: ["POST /orgs/{org}/migrations"],
+    unlockRepoForAuthenticatedUser: [
+      "DELETE /user/migrations/{migration_id}/repos/{repo_name}/lock"
+    ],
+    unlockRepoForOrg: [
+      "DELETE /orgs/{org}/migrations/{migration_id}/repos/{repo_name}/lock"
+    ]
+  },
+  oidc: {
+    getOidcCustomSubTemplateForOrg: [
+      "GET /orgs/{org}/actions/oidc/customization/sub"
+    ],
+    updateOidcCustomSubTemplateForOrg: [
+      "PUT /orgs/{org}/actions/oidc/customization/sub"
+    ]
+  },
+  orgs: {
+    addSecurityManagerTeam: [
+      "PUT /orgs/{org}/security-managers/teams/{team_slug}",
+      {},
+      {
+        deprecated: "octokit.rest.orgs.addSecurityManagerTeam() is deprecated, see https://docs.github.com/rest/orgs/security-managers#add-a-security-manager-team"
+      }
+    ],
+    assignTeamToOrgRole: [
+      "PUT /orgs/{org}/organization-roles/teams/{team_slug}/{role_id}"
+    ],
+    assignUserToOrgRole: [
+      "PUT /orgs/{org}/organization-roles/users/{username}/{role_id}"
+    ],
+    blockUser: ["PUT /orgs/{org}/blocks/{username}"],
+    cancelInvitation: ["DELETE /orgs/{org}/invitations/{invitation_id}"],
+    checkBlockedUser: ["GET /orgs/{org}/blocks/{username}"],
+    checkMembershipForUser: ["GET /orgs/{org}/members/{username}"],
+    checkPublicMembershipForUser: ["GET /orgs/{org}/public_members/{username}"],
+    convertMemberToOutsideCollaborator: [
+      "PUT /orgs/{org}/outside_collaborators/{username}"
+    ],
+    createArtifactStorageRecord: [
+      "POST /orgs/{org}/artifacts/metadata/storage-record"
+    ],
+    createInvitation: ["POST /orgs/{org}/invitations"],
+    createIssueType: ["POST /orgs/{org}/issue-types"],
+    createWebhook: ["POST /orgs/{org}/hooks"],
+    customPropertiesForOrgsCreateOrUpdateOrganizationValues: [
+      "PATCH /organizations/{org}/org-properties/values"
+    ],
+    customPropertiesForOrgsGetOrganizationValues: [
+      "GET /organizations/{org}/org-properties/values"
+    ],
+    customPropertiesForReposCreateOrUpdateOrganizationDefinition: [
+      "PUT /orgs/{org}/properties/schema/{custom_property_name}"
+    ],
+    customPropertiesForReposCreateOrUpdateOrganizationDefinitions: [
+      "PATCH /orgs/{org}/properties/schema"
+    ],
+    customPropertiesForReposCreateOrUpdateOrganizationValues: [
+      "PATCH /orgs/{org}/properties/values"
+    ],
+    customPropertiesForReposDeleteOrganizationDefinition: [
+      "DELETE /orgs/{org}/properties/schema/{custom_property_name}"
+    ],
+    customPropertiesForReposGetOrganizationDefinition: [
+      "GET /orgs/{org}/properties/schema/{custom_property_name}"
+    ],
+    customPropertiesForReposGetOrganizationDefinitions: [
+      "GET /orgs/{org}/properties/schema"
+    ],
+    customPropertiesForReposGetOrganizationValues: [
+      "GET /orgs/{org}/properties/values"
+    ],
+    delete: ["DELETE /orgs/{org}"],
+    deleteAttestationsBulk: ["POST /orgs/{org}/attestations/delete-request"],
+    deleteAttestationsById: [
+      "DELETE /orgs/{org}/attestations/{attestation_id}"
+    ],
+    deleteAttestationsBySubjectDigest: [
+      "DELETE /orgs/{org}/attestations/digest/{subject_digest}"
+    ],
+    deleteIssueType: ["DELETE /orgs/{org}/issue-types/{issue_type_id}"],
+    deleteWebhook: ["DELETE /orgs/{org}/hooks/{hook_id}"],
+    disableSelectedRepositoryImmutableReleasesOrganization: [
+      "DELETE /orgs/{org}/settings/immutable-releases/repositories/{repository_id}"
+    ],
+    enableSelectedRepositoryImmutableReleasesOrganization: [
+      "PUT /orgs/{org}/settings/immutable-releases/repositories/{repository_id}"
+    ],
+    get: ["GET /orgs/{org}"],
+    getImmutableReleasesSettings: [
+      "GET /orgs/{org}/settings/immutable-releases"
+    ],
+    getImmutableReleasesSettingsRepositories: [
+      "GET /orgs/{org}/settings/immutable-releases/repositories"
+    ],
+    getMembershipForAuthenticatedUser: ["GET /user/memberships/orgs/{org}"],
+    getMembershipForUser: ["GET /orgs/{org}/memberships/{username}"],
+    getOrgRole: ["GET /orgs/{org}/organization-roles/{role_id}"],
+    getOrgRulesetHistory: ["GET /orgs/{org}/rulesets/{ruleset_id}/history"],
+    getOrgRulesetVersion: [
+      "GET /orgs/{org}/rulesets/{ruleset_id}/history/{version_id}"
+    ],
+    getWebhook: ["GET /orgs/{org}/hooks/{hook_id}"],
+    getWebhookConfigForOrg: ["GET /orgs/{org}/hooks/{hook_id}/config"],
+    getWebhookDelivery: [
+      "GET /orgs/{org}/hooks/{hook_id}/deliveries/{delivery_id}"
+    ],
+    list: ["GET /organizations"],
+    listAppInstallations: ["GET /orgs/{org}/installations"],
+    listArtifactStorageRecords: [
+      "GET /orgs/{org}/artifacts/{subject_digest}/metadata/storage-records"
+    ],
+    listAttestationRepositories: ["GET /orgs/{org}/attestations/repositories"],
+    listAttestations: ["GET /orgs/{org}/attestations/{subject_digest}"],
+    listAttestationsBulk: [
+      "POST /orgs/{org}/attestations/bulk-list{?per_page,before,after}"
+    ],
+    listBlockedUsers: ["GET /orgs/{org}/blocks"],
+    listFailedInvitations: ["GET /orgs/{org}/failed_invitations"],
+    listForAuthenticatedUser: ["GET /user/orgs"],
+    listForUser: ["GET /users/{username}/orgs"],
+    listInvitationTeams: ["GET /orgs/{org}/invitations/{invitation_id}/teams"],
+    listIssueTypes: ["GET /orgs/{org}/issue-types"],
+    listMembers: ["GET /orgs/{org}/members"],
+    listMembershipsForAuthenticatedUser: ["GET /user/memberships/orgs"],
+    listOrgRoleTeams: ["GET /orgs/{org}/organization-roles/{role_id}/teams"],
+    listOrgRoleUsers: ["GET /orgs/{org}/organization-roles/{role_id}/users"],
+    listOrgRoles: ["GET /orgs/{org}/organization-roles"],
+    listOrganizationFineGrainedPermissions: [
+      "GET /orgs/{org}/organization-fine-grained-permissions"
+    ],
+    listOutsideCollaborators: ["GET /orgs/{org}/outside_collaborators"],
+    listPatGrantRepositories: [
+      "GET /orgs/{org}/personal-access-tokens/{pat_id}/repositories"
+    ],
+    listPatGrantRequestRepositories: [
+      "GET /orgs/{org}/personal-access-token-requests/{pat_request_id}/repositories"
+    ],
+    listPatGrantRequests: ["GET /orgs/{org}/personal-access-token-requests"],
+    listPatGrants: ["GET /orgs/{org}/personal-access-tokens"],
+    listPendingInvitations: ["GET /orgs/{org}/invitations"],
+    listPublicMembers: ["GET /orgs/{org}/public_members"],
+    listSecurityManagerTeams: [
+      "GET /orgs/{org}/security-managers",
+      {},
+      {
+        deprecated: "octokit.rest.orgs.listSecurityManagerTeams() is deprecated, see https://docs.github.com/rest/orgs/security-managers#list-security-manager-teams"
+      }
+    ],
+    listWebhookDeliveries: ["GET /orgs/{org}/hooks/{hook_id}/deliveries"],
+    listWebhooks: ["GET /orgs/{org}/hooks"],
+    pingWebhook: ["POST /orgs/{org}/hooks/{hook_id}/pings"],
+    redeliverWebhookDelivery: [
+      "POST /orgs/{org}/hooks/{hook_id}/deliveries/{delivery_id}/attempts"
+    ],
+    removeMember: ["DELETE /orgs/{org}/members/{username}"],
+    removeMembershipForUser: ["DELETE /orgs/{org}/memberships/{username}"],
+    removeOutsideCollaborator: [
+      "DELETE /orgs/{org}/outside_collaborators/{username}"
+    ],
+    removePublicMembershipForAuthenticatedUser: [
+      "DELETE /orgs/{org}/public_members/{username}"
+    ],
+    removeSecurityManagerTeam: [
+      "DELETE /orgs/{org}/security-managers/teams/{team_slug}",
+      {},
+      {
+        deprecated: "octokit.rest.orgs.removeSecurityManagerTeam() is deprecated, see https://docs.github.com/rest/orgs/security-managers#remove-a-security-manager-team"
+      }
+    ],
+    reviewPatGrantRequest: [
+      "POST /orgs/{org}/personal-access-token-requests/{pat_request_id}"
+    ],
+    reviewPatGrantRequestsInBulk: [
+      "POST /orgs/{org}/personal-access-token-requests"
+    ],
+    revokeAllOrgRolesTeam: [
+      "DELETE /orgs/{org}/organization-roles/teams/{team_slug}"
+    ],
+    revokeAllOrgRolesUser: [
+      "DELETE /orgs/{org}/organization-roles/users/{username}"
+    ],
+    revokeOrgRoleTeam: [
+      "DELETE /orgs/{org}/organization-roles/teams/{team_slug}/{role_id}"
+    ],
+    revokeOrgRoleUser: [
+      "DELETE /orgs/{org}/organization-roles/users/{username}/{role_id}"
+    ],
+    setImmutableReleasesSettings: [
+      "PUT /orgs/{org}/settings/immutable-releases"
+    ],
+    setImmutableReleasesSettingsRepositories: [
+      "PUT /orgs/{org}/settings/immutable-releases/repositories"
+    ],
+    setMembershipForUser: ["PUT /orgs/{org}/memberships/{username}"],
+    setPublicMembershipForAuthenticatedUser: [
+      "PUT /orgs/{org}/public_members/{username}"
+    ],
+    unblockUser: ["DELETE /orgs/{org}/blocks/{username}"],
+    update: ["PATCH /orgs/{org}"],
+    updateIssueType: ["PUT /orgs/{org}/issue-types/{issue_type_id}"],
+    updateMembershipForAuthenticatedUser: [
+      "PATCH /user/memberships/orgs/{org}"
+    ],
+    updatePatAccess: ["POST /orgs/{org}/personal-access-tokens/{pat_id}"],
+    updatePatAccesses: ["POST /orgs/{org}/personal-access-tokens"],
+    updateWebhook: ["PATCH /orgs/{org}/hooks/{hook_id}"],
+    updateWebhookConfigForOrg: ["PATCH /orgs/{org}/hooks/{hook_id}/config"]
+  },
+  packages: {
+    deletePackageForAuthenticatedUser: [
+      "DELETE /user/packages/{package_type}/{package_name}"
+    ],
+    deletePackageForOrg: [
+      "DELETE /orgs/{org}/packages/{package_type}/{package_name}"
+    ],
+    deletePackageForUser: [
+      "DELETE /users/{username}/packages/{package_type}/{package_name}"
+    ],
+    deletePackageVersionForAuthenticatedUser: [
+      "DELETE /user/packages/{package_type}/{package_name}/versions/{package_version_id}"
+    ],
+    deletePackageVersionForOrg: [
+      "DELETE /orgs/{org}/packages/{package_type}/{package_name}/versions/{package_version_id}"
+    ],
+    deletePackageVersionForUser: [
+      "DELETE /users/{username}/packages/{package_type}/{package_name}/versions/{package_version_id}"
+    ],
+    getAllPackageVersionsForAPackageOwnedByAnOrg: [
+      "GET /orgs/{org}/packages/{package_type}/{package_name}/versions",
+      {},
+      { renamed: ["packages", "getAllPackageVersionsForPackageOwnedByOrg"] }
+    ],
+    getAllPackageVersionsForAPackageOwnedByTheAuthenticatedUser: [
+      "GET /user/packages/{package_type}/{package_name}/versions",
+      {},
+      {
+        renamed: [
+          "packages",
+          "getAllPackageVersionsForPackageOwnedByAuthenticatedUser"
+        ]
+      }
+    ],
+    getAllPackageVersionsForPackageOwnedByAuthenticatedUser: [
+      "GET /user/packages/{package_type}/{package_name}/versions"
+    ],
+    getAllPackageVersionsForPackageOwnedByOrg: [
+      "GET /orgs/{org}/packages/{package_type}/{package_name}/versions"
+    ],
+    getAllPackageVersionsForPackageOwnedByUser: [
+      "GET /users/{username}/packages/{package_type}/{package_name}/versions"
+    ],
+    getPackageForAuthenticatedUser: [
+      "GET /user/packages/{package_type}/{package_name}"
+    ],
+    getPackageForOrganization: [
+      "GET /orgs/{org}/packages/{package_type}/{package_name}"
+    ],
+    getPackageForUser: [
+      "GET /users/{username}/packages/{package_type}/{package_name}"
+    ],
+    getPackageVersionForAuthenticatedUser: [
+      "GET /user/packages/{package_type}/{package_name}/versions/{package_version_id}"
+    ],
+    getPackageVersionForOrganization: [
+      "GET /orgs/{org}/packages/{package_type}/{package_name}/versions/{package_version_id}"
+    ],
+    getPackageVersionForUser: [
+      "GET /users/{username}/packages/{package_type}/{package_name}/versions/{package_version_id}"
+    ],
+    listDockerMigrationConflictingPackagesForAuthenticatedUser: [
+      "GET /user/docker/conflicts"
+    ],
+    listDockerMigrationConflictingPackagesForOrganization: [
+      "GET /orgs/{org}/docker/conflicts"
+    ],
+    listDockerMigrationConflictingPackagesForUser: [
+      "GET /users/{username}/docker/conflicts"
+    ],
+    listPackagesForAuthenticatedUser: ["GET /user/packages"],
+    listPackagesForOrganization: ["GET /orgs/{org}/packages"],
+    listPackagesForUser: ["GET /users/{username}/packages"],
+    restorePackageForAuthenticatedUser: [
+      "POST /user/packages/{package_type}/{package_name}/restore{?token}"
+    ],
+    restorePackageForOrg: [
+      "POST /orgs/{org}/packages/{package_type}/{package_name}/restore{?token}"
+    ],
+    restorePackageForUser: [
+      "POST /users/{username}/packages/{package_type}/{package_name}/restore{?token}"
+    ],
+    restorePackageVersionForAuthenticatedUser: [
+      "POST /user/packages/{package_type}/{package_name}/versions/{package_version_id}/restore"
+    ],
+    restorePackageVersionForOrg: [
+      "POST /orgs/{org}/packages/{package_type}/{package_name}/versions/{package_version_id}/restore"
+    ],
+    restorePackageVersionForUser: [
+      "POST /users/{username}/packages/{package_type}/{package_name}/versions/{package_version_id}/restore"
+    ]
+  },
+  privateRegistries: {
+    createOrgPrivateRegistry: ["POST /orgs/{org}/private-registries"],
+    deleteOrgPrivateRegistry: [
+      "DELETE /orgs/{org}/private-registries/{secret_name}"
+    ],
+    getOrgPrivateRegistry: ["GET /orgs/{org}/private-registries/{secret_name}"],
+    getOrgPublicKey: ["GET /orgs/{org}/private-registries/public-key"],
+    listOrgPrivateRegistries: ["GET /orgs/{org}/private-registries"],
+    updateOrgPrivateRegistry: [
+      "PATCH /orgs/{org}/private-registries/{secret_name}"
+    ]
+  },
+  projects: {
+    addItemForOrg: ["POST /orgs/{org}/projectsV2/{project_number}/items"],
+    addItemForUser: [
+      "POST /users/{username}/projectsV2/{project_number}/items"
+    ],
+    deleteItemForOrg: [
+      "DELETE /orgs/{org}/projectsV2/{project_number}/items/{item_id}"
+    ],
+    deleteItemForUser: [
+      "DELETE /users/{username}/projectsV2/{project_number}/items/{item_id}"
+    ],
+    getFieldForOrg: [
+      "GET /orgs/{org}/projectsV2/{project_number}/fields/{field_id}"
+    ],
+    getFieldForUser: [
+      "GET /users/{username}/projectsV2/{project_number}/fields/{field_id}"
+    ],
+    getForOrg: ["GET /orgs/{org}/projectsV2/{project_number}"],
+    getForUser: ["GET /users/{username}/projectsV2/{project_number}"],
+    getOrgItem: ["GET /orgs/{org}/projectsV2/{project_number}/items/{item_id}"],
+    getUserItem: [
+      "GET /users/{username}/projectsV2/{project_number}/items/{item_id}"
+    ],
+    listFieldsForOrg: ["GET /orgs/{org}/projectsV2/{project_number}/fields"],
+    listFieldsForUser: [
+      "GET /users/{username}/projectsV2/{project_number}/fields"
+    ],
+    listForOrg: ["GET /orgs/{org}/projectsV2"],
+    listForUser: ["GET /users/{username}/projectsV2"],
+    listItemsForOrg: ["GET /orgs/{org}/projectsV2/{project_number}/items"],
+    listItemsForUser: [
+      "GET /users/{username}/projectsV2/{project_number}/items"
+    ],
+    updateItemForOrg: [
+      "PATCH /orgs/{org}/projectsV2/{project_number}/items/{item_id}"
+    ],
+    updateItemForUser: [
+      "PATCH /users/{username}/projectsV2/{project_number}/items/{item_id}"
+    ]
+  },
+  pulls: {
+    checkIfMerged: ["GET /repos/{owner}/{repo}/pulls/{pull_number}/merge"],
+    create: ["POST /repos/{owner}/{repo}/pulls"],
+    createReplyForReviewComment: [
+      "POST /repos/{owner}/{repo}/pulls/{pull_number}/comments/{comment_id}/replies"
+    ],
+    createReview: ["POST /repos/{owner}/{repo}/pulls/{pull_number}/reviews"],
+    createReviewComment: [
+      "POST /repos/{owner}/{repo}/pulls/{pull_number}/comments"
+    ],
+    deletePendingReview: [
+      "DELETE /repos/{owner}/{repo}/pulls/{pull_number}/reviews/{review_id}"
+    ],
+    deleteReviewComment: [
+      "DELETE /repos/{owner}/{repo}/pulls/comments/{comment_id}"
+    ],
+    dismissReview: [
+      "PUT /repos/{owner}/{repo}/pulls/{pull_number}/reviews/{review_id}/dismissals"
+    ],
+    get: ["GET /repos/{owner}/{repo}/pulls/{pull_number}"],
+    getReview: [
+      "GET /repos/{owner}/{repo}/pulls/{pull_number}/reviews/{review_id}"
+    ],
+    getReviewComment: ["GET /repos/{owner}/{repo}/pulls/comments/{comment_id}"],
+    list: ["GET /repos/{owner}/{repo}/pulls"],
+    listCommentsForReview: [
+      "GET /repos/{owner}/{repo}/pulls/{pull_number}/reviews/{review_id}/comments"
+    ],
+    listCommits: ["GET /repos/{owner}/{repo}/pulls/{pull_number}/commits"],
+    listFiles: ["GET /repos/{owner}/{repo}/pulls/{pull_number}/files"],
+    listRequestedReviewers: [
+      "GET /repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers"
+    ],
+    listReviewComments: [
+      "GET /repos/{owner}/{repo}/pulls/{pull_number}/comments"
+    ],
+    listReviewCommentsForRepo: ["GET /repos/{owner}/{repo}/pulls/comments"],
+    listReviews: ["GET /repos/{owner}/{repo}/pulls/{pull_number}/reviews"],
+    merge: ["PUT /repos/{owner}/{repo}/pulls/{pull_number}/merge"],
+    removeRequestedReviewers: [
+      "DELETE /repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers"
+    ],
+    requestReviewers: [
+      "POST /repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers"
+    ],
+    submitReview: [
+      "POST /repos/{owner}/{repo}/pulls/{pull_number}/reviews/{review_id}/events"
+    ],
+    update: ["PATCH /repos/{owner}/{repo}/pulls/{pull_number}"],
+    updateBranch: [
+      "PUT /repos/{owner}/{repo}/pulls/{pull_number}/update-branch"
+    ],
+    updateReview: [
+      "PUT /repos/{owner}/{repo}/pulls/{pull_number}/reviews/{review_id}"
+    ],
+    updateReviewComment: [
+      "PATCH /repos/{owner}/{repo}/pulls/comments/{comment_id}"
+    ]
+  },
+  rateLimit: { get: ["GET /rate_limit"] },
+  reactions: {
+    createForCommitComment: [
+      "POST /repos/{owner}/{repo}/comments/{comment_id}/reactions"
+    ],
+    createForIssue: [
+      "POST /repos/{owner}/{repo}/issues/{issue_number}/reactions"
+    ],
+    createForIssueComment: [
+      "POST /repos/{owner}/{repo}/issues/comments/{comment_id}/reactions"
+    ],
+    createForPullRequestReviewComment: [
+      "POST /repos/{owner}/{repo}/pulls/comments/{comment_id}/reactions"
+    ],
+    createForRelease: [
+      "POST /repos/{owner}/{repo}/releases/{release_id}/reactions"
+    ],
+    createForTeamDiscussionCommentInOrg: [
+      "POST /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}/comments/{comment_number}/reactions"
+    ],
+    createForTeamDiscussionInOrg: [
+      "POST /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}/reactions"
+    ],
+    deleteForCommitComment: [
+      "DELETE /repos/{owner}/{repo}/comments/{comment_id}/reactions/{reaction_id}"
+    ],
+    deleteForIssue: [
+      "DELETE /repos/{owner}/{repo}/issues/{issue_number}/reactions/{reaction_id}"
+    ],
+    deleteForIssueComment: [
+      "DELETE /repos/{owner}/{repo}/issues/comments/{comment_id}/reactions/{reaction_id}"
+    ],
+    deleteForPullRequestComment: [
+      "DELETE /repos/{owner}/{repo}/pulls/comments/{comment_id}/reactions/{reaction_id}"
+    ],
+    deleteForRelease: [
+      "DELETE /repos/{owner}/{repo}/releases/{release_id}/reactions/{reaction_id}"
+    ],
+    deleteForTeamDiscussion: [
+      "DELETE /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}/reactions/{reaction_id}"
+    ],
+    deleteForTeamDiscussionComment: [
+      "DELETE /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}/comments/{comment_number}/reactions/{reaction_id}"
+    ],
+    listForCommitComment: [
+      "GET /repos/{owner}/{repo}/comments/{comment_id}/reactions"
+    ],
+    listForIssue: ["GET /repos/{owner}/{repo}/issues/{issue_number}/reactions"],
+    listForIssueComment: [
+      "GET /repos/{owner}/{repo}/issues/comments/{comment_id}/reactions"
+    ],
+    listForPullRequestReviewComment: [
+      "GET /repos/{owner}/{repo}/pulls/comments/{comment_id}/reactions"
+    ],
+    listForRelease: [
+      "GET /repos/{owner}/{repo}/releases/{release_id}/reactions"
+    ],
+    listForTeamDiscussionCommentInOrg: [
+      "GET /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}/comments/{comment_number}/reactions"
+    ],
+    listForTeamDiscussionInOrg: [
+      "GET /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}/reactions"
+    ]
+  },
+  repos: {
+    acceptInvitation: [
+      "PATCH /user/repository_invitations/{invitation_id}",
+      {},
+      { renamed: ["repos", "acceptInvitationForAuthenticatedUser"] }
+    ],
+    acceptInvitationForAuthenticatedUser: [
+      "PATCH /user/repository_invitations/{invitation_id}"
+    ],
+    addAppAccessRestrictions: [
+      "POST /repos/{owner}/{repo}/branches/{branch}/protection/restrictions/apps",
+      {},
+      { mapToData: "apps" }
+    ],
+    addCollaborator: ["PUT /repos/{owner}/{repo}/collaborators/{username}"],
+    addStatusCheckContexts: [
+      "POST /repos/{owner}/{repo}/branches/{branch}/protection/required_status_checks/contexts",
+      {},
+      { mapToData: "contexts" }
+    ],
+    addTeamAccessRestrictions: [
+      "POST /repos/{owner}/{repo}/branches/{branch}/protection/restrictions/teams",
+      {},
+      { mapToData: "teams" }
+    ],
+    addUserAccessRestrictions: [
+      "POST /repos/{owner}/{repo}/branches/{branch}/protection/restrictions/users",
+      {},
+      { mapToData: "users" }
+    ],
+    cancelPagesDeployment: [
+      "POST /repos/{owner}/{repo}/pages/deployments/{pages_deployment_id}/cancel"
+    ],
+    checkAutomatedSecurityFixes: [
+      "GET /repos/{owner}/{repo}/automated-security-fixes"
+    ],
+    checkCollaborator: ["GET /repos/{owner}/{repo}/collaborators/{username}"],
+    checkImmutableReleases: ["GET /repos/{owner}/{repo}/immutable-releases"],
+    checkPrivateVulnerabilityReporting: [
+      "GET /repos/{owner}/{repo}/private-vulnerability-reporting"
+    ],
+    checkVulnerabilityAlerts: [
+      "GET /repos/{owner}/{repo}/vulnerability-alerts"
+    ],
+    codeownersErrors: ["GET /repos/{owner}/{repo}/codeowners/errors"],
+    compareCommits: ["GET /repos/{owner}/{repo}/compare/{base}...{head}"],
+    compareCommitsWithBasehead: [
+      "GET /repos/{owner}/{repo}/compare/{basehead}"
+    ],
+    createAttestation: ["POST /repos/{owner}/{repo}/attestations"],
+    createAutolink: ["POST /repos/{owner}/{repo}/autolinks"],
+    createCommitComment: [
+      "POST /repos/{owner}/{repo}/commits/{commit_sha}/comments"
+    ],
+    createCommitSignatureProtection: [
+      "POST /repos/{owner}/{repo}/branches/{branch}/protection/required_signatures"
+    ],
+    createCommitStatus: ["POST /repos/{owner}/{repo}/statuses/{sha}"],
+    createDeployKey: ["POST /repos/{owner}/{repo}/keys"],
+    createDeployment: ["POST /repos/{owner}/{repo}/deployments"],
+    createDeploymentBranchPolicy: [
+      "POST /repos/{owner}/{repo}/environments/{environment_name}/deployment-branch-policies"
+    ],
+    createDeploymentProtectionRule: [
+      "POST /repos/{owner}/{repo}/environments/{environment_name}/deployment_protection_rules"
+    ],
+    createDeploymentStatus: [
+      "POST /repos/{owner}/{repo}/deployments/{deployment_id}/statuses"
+    ],
+    createDispatchEvent: ["POST /repos/{owner}/{repo}/dispatches"],
+    createForAuthenticatedUser: ["POST /user/repos"],
+    createFork: ["POST /repos/{owner}/{repo}/forks"],
+    createInOrg: ["POST /orgs/{org}/repos"],
+    createOrUpdateEnvironment: [
+      "PUT /repos/{owner}/{repo}/environments/{environment_name}"
+    ],
+    createOrUpdateFileContents: ["PUT /repos/{owner}/{repo}/contents/{path}"],
+    createOrgRuleset: ["POST /orgs/{org}/rulesets"],
+    createPagesDeployment: ["POST /repos/{owner}/{repo}/pages/deployments"],
+    createPagesSite: ["POST /repos/{owner}/{repo}/pages"],
+    createRelease: ["POST /repos/{owner}/{repo}/releases"],
+    createRepoRuleset: ["POST /repos/{owner}/{repo}/rulesets"],
+    createUsingTemplate: [
+      "POST /repos/{template_owner}/{template_repo}/generate"
+    ],
+    createWebhook: ["POST /repos/{owner}/{repo}/hooks"],
+    customPropertiesForReposCreateOrUpdateRepositoryValues: [
+      "PATCH /repos/{owner}/{repo}/properties/values"
+    ],
+    customPropertiesForReposGetRepositoryValues: [
+      "GET /repos/{owner}/{repo}/properties/values"
+    ],
+    declineInvitation: [
+      "DELETE /user/repository_invitations/{invitation_id}",
+      {},
+      { renamed: ["repos", "declineInvitationForAuthenticatedUser"] }
+    ],
+    declineInvitationForAuthenticatedUser: [
+      "DELETE /user/repository_invitations/{invitation_id}"
+    ],
+    delete: ["DELETE /repos/{owner}/{repo}"],
+    deleteAccessRestrictions: [
+      "DELETE /repos/{owner}/{repo}/branches/{branch}/protection/restrictions"
+    ],
+    deleteAdminBranchProtection: [
+      "DELETE /repos/{owner}/{repo}/branches/{branch}/protection/enforce_admins"
+    ],
+    deleteAnEnvironment: [
+      "DELETE /repos/{owner}/{repo}/environments/{environment_name}"
+    ],
+    deleteAutolink: ["DELETE /repos/{owner}/{repo}/autolinks/{autolink_id}"],
+    deleteBranchProtection: [
+      "DELETE /repos/{owner}/{repo}/branches/{branch}/protection"
+    ],
+    deleteCommitComment: ["DELETE /repos/{owner}/{repo}/comments/{comment_id}"],
+    deleteCommitSignatureProtection: [
+      "DELETE /repos/{owner}/{repo}/branches/{branch}/protection/required_signatures"
+    ],
+    deleteDeployKey: ["DELETE /repos/{owner}/{repo}/keys/{key_id}"],
+    deleteDeployment: [
+      "DELETE /repos/{owner}/{repo}/deployments/{deployment_id}"
+    ],
+    deleteDeploymentBranchPolicy: [
+      "DELETE /repos/{owner}/{repo}/environments/{environment_name}/deployment-branch-policies/{branch_policy_id}"
+    ],
+    deleteFile: ["DELETE /repos/{owner}/{repo}/contents/{path}"],
+    deleteInvitation: [
+      "DELETE /repos/{owner}/{repo}/invitations/{invitation_id}"
+    ],
+    deleteOrgRuleset: ["DELETE /orgs/{org}/rulesets/{ruleset_id}"],
+    deletePagesSite: ["DELETE /repos/{owner}/{repo}/pages"],
+    deletePullRequestReviewProtection: [
+      "DELETE /repos/{owner}/{repo}/branches/{branch}/protection/required_pull_request_reviews"
+    ],
+    deleteRelease: ["DELETE /repos/{owner}/{repo}/releases/{release_id}"],
+    deleteReleaseAsset: [
+      "DELETE /repos/{owner}/{repo}/releases/assets/{asset_id}"
+    ],
+    deleteRepoRuleset: ["DELETE /repos/{owner}/{repo}/rulesets/{ruleset_id}"],
+    deleteWebhook: ["DELETE /repos/{owner}/{repo}/hooks/{hook_id}"],
+    disableAutomatedSecurityFixes: [
+      "DELETE /repos/{owner}/{repo}/automated-security-fixes"
+    ],
+    disableDeploymentProtectionRule: [
+      "DELETE /repos/{owner}/{repo}/environments/{environment_name}/deployment_protection_rules/{protection_rule_id}"
+    ],
+    disableImmutableReleases: [
+      "DELETE /repos/{owner}/{repo}/immutable-releases"
+    ],
+    disablePrivateVulnerabilityReporting: [
+      "DELETE /repos/{owner}/{repo}/private-vulnerability-reporting"
+    ],
+    disableVulnerabilityAlerts: [
+      "DELETE /repos/{owner}/{repo}/vulnerability-alerts"
+    ],
+    downloadArchive: [
+      "GET /repos/{owner}/{repo}/zipball/{ref}",
+      {},
+      { renamed: ["repos", "downloadZipballArchive"] }
+    ],
+    downloadTarballArchive: ["GET /repos/{owner}/{repo}/tarball/{ref}"],
+    downloadZipballArchive: ["GET /repos/{owner}/{repo}/zipball/{ref}"],
+    enableAutomatedSecurityFixes: [
+      "PUT /repos/{owner}/{repo}/automated-security-fixes"
+    ],
+    enableImmutableReleases: ["PUT /repos/{owner}/{repo}/immutable-releases"],
+    enablePrivateVulnerabilityReporting: [
+      "PUT /repos/{owner}/{repo}/private-vulnerability-reporting"
+    ],
+    enableVulnerabilityAlerts: [
+      "PUT /repos/{owner}/{repo}/vulnerability-alerts"
+    ],
+    generateReleaseNotes: [
+      "POST /repos/{owner}/{repo}/releases/generate-notes"
+    ],
+    get: ["GET /repos/{owner}/{repo}"],
+    getAccessRestrictions: [
+      "GET /repos/{owner}/{repo}/branches/{branch}/protection/restrictions"
+    ],
+    getAdminBranchProtection: [
+      "GET /repos/{owner}/{repo}/branches/{branch}/protection/enforce_admins"
+    ],
+    getAllDeploymentProtectionRules: [
+      "GET /repos/{owner}/{repo}/environments/{environment_name}/deployment_protection_rules"
+    ],
+    getAllEnvironments: ["GET /repos/{owner}/{repo}/environments"],
+    getAllStatusCheckContexts: [
+      "GET /repos/{owner}/{repo}/branches/{branch}/protection/required_status_checks/contexts"
+    ],
+    getAllTopics: ["GET /repos/{owner}/{repo}/topics"],
+    getAppsWithAccessToProtectedBranch: [
+      "GET /repos/{owner}/{repo}/branches/{branch}/protection/restrictions/apps"
+    ],
+    getAutolink: ["GET /repos/{owner}/{repo}/autolinks/{autolink_id}"],
+    getBranch: ["GET /repos/{owner}/{repo}/branches/{branch}"],
+    getBranchProtection: [
+      "GET /repos/{owner}/{repo}/branches/{branch}/protection"
+    ],
+    getBranchRules: ["GET /repos/{owner}/{repo}/rules/branches/{branch}"],
+    getClones: ["GET /repos/{owner}/{repo}/traffic/clones"],
+    getCodeFrequencyStats: ["GET /repos/{owner}/{repo}/stats/code_frequency"],
+    getCollaboratorPermissionLevel: [
+      "GET /repos/{owner}/{repo}/collaborators/{username}/permission"
+    ],
+    getCombinedStatusForRef: ["GET /repos/{owner}/{repo}/commits/{ref}/status"],
+    getCommit: ["GET /repos/{owner}/{repo}/commits/{ref}"],
+    getCommitActivityStats: ["GET /repos/{owner}/{repo}/stats/commit_activity"],
+    getCommitComment: ["GET /repos/{owner}/{repo}/comments/{comment_id}"],
+    getCommitSignatureProtection: [
+      "GET /repos/{owner}/{repo}/branches/{branch}/protection/required_signatures"
+    ],
+    getCommunityProfileMetrics: ["GET /repos/{owner}/{repo}/community/profile"],
+    getContent: ["GET /repos/{owner}/{repo}/contents/{path}"],
+    getContributorsStats: ["GET /repos/{owner}/{repo}/stats/contributors"],
+    getCustomDeploymentProtectionRule: [
+      "GET /repos/{owner}/{repo}/environments/{environment_name}/deployment_protection_rules/{protection_rule_id}"
+    ],
+    getDeployKey: ["GET /repos/{owner}/{repo}/keys/{key_id}"],
+    getDeployment: ["GET /repos/{owner}/{repo}/deployments/{deployment_id}"],
+    getDeploymentBranchPolicy: [
+      "GET /repos/{owner}/{repo}/environments/{environment_name}/deployment-branch-policies/{branch_policy_id}"
+    ],
+    getDeploymentStatus: [
+      "GET /repos/{owner}/{repo}/deployments/{deployment_id}/statuses/{status_id}"
+    ],
+    getEnvironment: [
+      "GET /repos/{owner}/{repo}/environments/{environment_name}"
+    ],
+    getLatestPagesBuild: ["GET /repos/{owner}/{repo}/pages/builds/latest"],
+    getLatestRelease: ["GET /repos/{owner}/{repo}/releases/latest"],
+    getOrgRuleSuite: ["GET /orgs/{org}/rulesets/rule-suites/{rule_suite_id}"],
+    getOrgRuleSuites: ["GET /orgs/{org}/rulesets/rule-suites"],
+    getOrgRuleset: ["GET /orgs/{org}/rulesets/{ruleset_id}"],
+    getOrgRulesets: ["GET /orgs/{org}/rulesets"],
+    getPages: ["GET /repos/{owner}/{repo}/pages"],
+    getPagesBuild: ["GET /repos/{owner}/{repo}/pages/builds/{build_id}"],
+    getPagesDeployment: [
+      "GET /repos/{owner}/{repo}/pages/deployments/{pages_deployment_id}"
+    ],
+    getPagesHealthCheck: ["GET /repos/{owner}/{repo}/pages/health"],
+    getParticipationStats: ["GET /repos/{owner}/{repo}/stats/participation"],
+    getPullRequestReviewProtection: [
+      "GET /repos/{owner}/{repo}/branches/{branch}/protection/required_pull_request_reviews"
+    ],
+    getPunchCardStats: ["GET /repos/{owner}/{repo}/stats/punch_card"],
+    getReadme: ["GET /repos/{owner}/{repo}/readme"],
+    getReadmeInDirectory: ["GET /repos/{owner}/{repo}/readme/{dir}"],
+    getRelease: ["GET /repos/{owner}/{repo}/releases/{release_id}"],
+    getReleaseAsset: ["GET /repos/{owner}/{repo}/releases/assets/{asset_id}"],
+    getReleaseByTag: ["GET /repos/{owner}/{repo}/releases/tags/{tag}"],
+    getRepoRuleSuite: [
+      "GET /repos/{owner}/{repo}/rulesets/rule-suites/{rule_suite_id}"
+    ],
+    getRepoRuleSuites: ["GET /repos/{owner}/{repo}/rulesets/rule-suites"],
+    getRepoRuleset: ["GET /repos/{owner}/{repo}/rulesets/{ruleset_id}"],
+    getRepoRulesetHistory: [
+      "GET /repos/{owner}/{repo}/rulesets/{ruleset_id}/history"
+    ],
+    getRepoRulesetVersion: [
+      "GET /repos/{owner}/{repo}/rulesets/{ruleset_id}/history/{version_id}"
+    ],
+    getRepoRulesets: ["GET /repos/{owner}/{repo}/rulesets"],
+    getStatusChecksProtection: [
+      "GET /repos/{owner}/{repo}/branches/{branch}/protection/required_status_checks"
+    ],
+    getTeamsWithAccessToProtectedBranch: [
+      "GET /repos/{owner}/{repo}/branches/{branch}/protection/restrictions/teams"
+    ],
+    getTopPaths: ["GET /repos/{owner}/{repo}/traffic/popular/paths"],
+    getTopReferrers: ["GET /repos/{owner}/{repo}/traffic/popular/referrers"],
+    getUsersWithAccessToProtectedBranch: [
+      "GET /repos/{owner}/{repo}/branches/{branch}/protection/restrictions/users"
+    ],
+    getViews: ["GET /repos/{owner}/{repo}/traffic/views"],
+    getWebhook: ["GET /repos/{owner}/{repo}/hooks/{hook_id}"],
+    getWebhookConfigForRepo: [
+      "GET /repos/{owner}/{repo}/hooks/{hook_id}/config"
+    ],
+    getWebhookDelivery: [
+      "GET /repos/{owner}/{repo}/hooks/{hook_id}/deliveries/{delivery_id}"
+    ],
+    listActivities: ["GET /repos/{owner}/{repo}/activity"],
+    listAttestations: [
+      "GET /repos/{owner}/{repo}/attestations/{subject_digest}"
+    ],
+    listAutolinks: ["GET /repos/{owner}/{repo}/autolinks"],
+    listBranches: ["GET /repos/{owner}/{repo}/branches"],
+    listBranchesForHeadCommit: [
+      "GET /repos/{owner}/{repo}/commits/{commit_sha}/branches-where-head"
+    ],
+    listCollaborators: ["GET /repos/{owner}/{repo}/collaborators"],
+    listCommentsForCommit: [
+      "GET /repos/{owner}/{repo}/commits/{commit_sha}/comments"
+    ],
+    listCommitCommentsForRepo: ["GET /repos/{owner}/{repo}/comments"],
+    listCommitStatusesForRef: [
+      "GET /repos/{owner}/{repo}/commits/{ref}/statuses"
+    ],
+    listCommits: ["GET /repos/{owner}/{repo}/commits"],
+    listContributors: ["GET /repos/{owner}/{repo}/contributors"],
+    listCustomDeploymentRuleIntegrations: [
+      "GET /repos/{owner}/{repo}/environments/{environment_name}/deployment_protection_rules/apps"
+    ],
+    listDeployKeys: ["GET /repos/{owner}/{repo}/keys"],
+    listDeploymentBranchPolicies: [
+      "GET /repos/{owner}/{repo}/environments/{environment_name}/deployment-branch-policies"
+    ],
+    listDeploymentStatuses: [
+      "GET /repos/{owner}/{repo}/deployments/{deployment_id}/statuses"
+    ],
+    listDeployments: ["GET /repos/{owner}/{repo}/deployments"],
+    listForAuthenticatedUser: ["GET /user/repos"],
+    listForOrg: ["GET /orgs/{org}/repos"],
+    listForUser: ["GET /users/{username}/repos"],
+    listForks: ["GET /repos/{owner}/{repo}/forks"],
+    listInvitations: ["GET /repos/{owner}/{repo}/invitations"],
+    listInvitationsForAuthenticatedUser: ["GET /user/repository_invitations"],
+    listLanguages: ["GET /repos/{owner}/{repo}/languages"],
+    listPagesBuilds: ["GET /repos/{owner}/{repo}/pages/builds"],
+    listPublic: ["GET /repositories"],
+    listPullRequestsAssociatedWithCommit: [
+      "GET /repos/{owner}/{repo}/commits/{commit_sha}/pulls"
+    ],
+    listReleaseAssets: [
+      "GET /repos/{owner}/{repo}/releases/{release_id}/assets"
+    ],
+    listReleases: ["GET /repos/{owner}/{repo}/releases"],
+    listTags: ["GET /repos/{owner}/{repo}/tags"],
+    listTeams: ["GET /repos/{owner}/{repo}/teams"],
+    listWebhookDeliveries: [
+      "GET /repos/{owner}/{repo}/hooks/{hook_id}/deliveries"
+    ],
+    listWebhooks: ["GET /repos/{owner}/{repo}/hooks"],
+    merge: ["POST /repos/{owner}/{repo}/merges"],
+    mergeUpstream: ["POST /repos/{owner}/{repo}/merge-upstream"],
+    pingWebhook: ["POST /repos/{owner}/{repo}/hooks/{hook_id}/pings"],
+    redeliverWebhookDelivery: [
+      "POST /repos/{owner}/{repo}/hooks/{hook_id}/deliveries/{delivery_id}/attempts"
+    ],
+    removeAppAccessRestrictions: [
+      "DELETE /repos/{owner}/{repo}/branches/{branch}/protection/restrictions/apps",
+      {},
+      { mapToData: "apps" }
+    ],
+    removeCollaborator: [
+      "DELETE /repos/{owner}/{repo}/collaborators/{username}"
+    ],
+    removeStatusCheckContexts: [
+      "DELETE /repos/{owner}/{repo}/branches/{branch}/protection/required_status_checks/contexts",
+      {},
+      { mapToData: "contexts" }
+    ],
+    removeStatusCheckProtection: [
+      "DELETE /repos/{owner}/{repo}/branches/{branch}/protection/required_status_checks"
+    ],
+    removeTeamAccessRestrictions: [
+      "DELETE /repos/{owner}/{repo}/branches/{branch}/protection/restrictions/teams",
+      {},
+      { mapToData: "teams" }
+    ],
+    removeUserAccessRestrictions: [
+      "DELETE /repos/{owner}/{repo}/branches/{branch}/protection/restrictions/users",
+      {},
+      { mapToData: "users" }
+    ],
+    renameBranch: ["POST /repos/{owner}/{repo}/branches/{branch}/rename"],
+    replaceAllTopics: ["PUT /repos/{owner}/{repo}/topics"],
+    requestPagesBuild: ["POST /repos/{owner}/{repo}/pages/builds"],
+    setAdminBranchProtection: [
+      "POST /repos/{owner}/{repo}/branches/{branch}/protection/enforce_admins"
+    ],
+    setAppAccessRestrictions: [
+      "PUT /repos/{owner}/{repo}/branches/{branch}/protection/restrictions/apps",
+      {},
+      { mapToData: "apps" }
+    ],
+    setStatusCheckContexts: [
+      "PUT /repos/{owner}/{repo}/branches/{branch}/protection/required_status_checks/contexts",
+      {},
+      { mapToData: "contexts" }
+    ],
+    setTeamAccessRestrictions: [
+      "PUT /repos/{owner}/{repo}/branches/{branch}/protection/restrictions/teams",
+      {},
+      { mapToData: "teams" }
+    ],
+    setUserAccessRestrictions: [
+      "PUT /repos/{owner}/{repo}/branches/{branch}/protection/restrictions/users",
+      {},
+      { mapToData: "users" }
+    ],
+    testPushWebhook: ["POST /repos/{owner}/{repo}/hooks/{hook_id}/tests"],
+    transfer: ["POST /repos/{owner}/{repo}/transfer"],
+    update: ["PATCH /repos/{owner}/{repo}"],
+    updateBranchProtection: [
+      "PUT /repos/{owner}/{repo}/branches/{branch}/protection"
+    ],
+    updateCommitComment: ["PATCH /repos/{owner}/{repo}/comments/{comment_id}"],
+    updateDeploymentBranchPolicy: [
+      "PUT /repos/{owner}/{repo}/environments/{environment_name}/deployment-branch-policies/{branch_policy_id}"
+    ],
+    updateInformationAboutPagesSite: ["PUT /repos/{owner}/{repo}/pages"],
+    updateInvitation: [
+      "PATCH /repos/{owner}/{repo}/invitations/{invitation_id}"
+    ],
+    updateOrgRuleset: ["PUT /orgs/{org}/rulesets/{ruleset_id}"],
+    updatePullRequestReviewProtection: [
+      "PATCH /repos/{owner}/{repo}/branches/{branch}/protection/required_pull_request_reviews"
+    ],
+    updateRelease: ["PATCH /repos/{owner}/{repo}/releases/{release_id}"],
+    updateReleaseAsset: [
+      "PATCH /repos/{owner}/{repo}/releases/assets/{asset_id}"
+    ],
+    updateRepoRuleset: ["PUT /repos/{owner}/{repo}/rulesets/{ruleset_id}"],
+    updateStatusCheckPotection: [
+      "PATCH /repos/{owner}/{repo}/branches/{branch}/protection/required_status_checks",
+      {},
+      { renamed: ["repos", "updateStatusCheckProtection"] }
+    ],
+    updateStatusCheckProtection: [
+      "PATCH /repos/{owner}/{repo}/branches/{branch}/protection/required_status_checks"
+    ],
+    updateWebhook: ["PATCH /repos/{owner}/{repo}/hooks/{hook_id}"],
+    updateWebhookConfigForRepo: [
+      "PATCH /repos/{owner}/{repo}/hooks/{hook_id}/config"
+    ],
+    uploadReleaseAsset: [
+      "POST /repos/{owner}/{repo}/releases/{release_id}/assets{?name,label}",
+      { baseUrl: "https://uploads.github.com" }
+    ]
+  },
+  search: {
+    code: ["GET /search/code"],
+    commits: ["GET /search/commits"],
+    issuesAndPullRequests: ["GET /search/issues"],
+    labels: ["GET /search/labels"],
+    repos: ["GET /search/repositories"],
+    topics: ["GET /search/topics"],
+    users: ["GET /search/users"]
+  },
+  secretScanning: {
+    createPushProtectionBypass: [
+      "POST /repos/{owner}/{repo}/secret-scanning/push-protection-bypasses"
+    ],
+    getAlert: [
+      "GET /repos/{owner}/{repo}/secret-scanning/alerts/{alert_number}"
+    ],
+    getScanHistory: ["GET /repos/{owner}/{repo}/secret-scanning/scan-history"],
+    listAlertsForOrg: ["GET /orgs/{org}/secret-scanning/alerts"],
+    listAlertsForRepo: ["GET /repos/{owner}/{repo}/secret-scanning/alerts"],
+    listLocationsForAlert: [
+      "GET /repos/{owner}/{repo}/secret-scanning/alerts/{alert_number}/locations"
+    ],
+    listOrgPatternConfigs: [
+      "GET /orgs/{org}/secret-scanning/pattern-configurations"
+    ],
+    updateAlert: [
+      "PATCH /repos/{owner}/{repo}/secret-scanning/alerts/{alert_number}"
+    ],
+    updateOrgPatternConfigs: [
+      "PATCH /orgs/{org}/secret-scanning/pattern-configurations"
+    ]
+  },
+  securityAdvisories: {
+    createFork: [
+      "POST /repos/{owner}/{repo}/security-advisories/{ghsa_id}/forks"
+    ],
+    createPrivateVulnerabilityReport: [
+      "POST /repos/{owner}/{repo}/security-advisories/reports"
+    ],
+    createRepositoryAdvisory: [
+      "POST /repos/{owner}/{repo}/security-advisories"
+    ],
+    createRepositoryAdvisoryCveRequest: [
+      "POST /repos/{owner}/{repo}/security-advisories/{ghsa_id}/cve"
+    ],
+    getGlobalAdvisory: ["GET /advisories/{ghsa_id}"],
+    getRepositoryAdvisory: [
+      "GET /repos/{owner}/{repo}/security-advisories/{ghsa_id}"
+    ],
+    listGlobalAdvisories: ["GET /advisories"],
+    listOrgRepositoryAdvisories: ["GET /orgs/{org}/security-advisories"],
+    listRepositoryAdvisories: ["GET /repos/{owner}/{repo}/security-advisories"],
+    updateRepositoryAdvisory: [
+      "PATCH /repos/{owner}/{repo}/security-advisories/{ghsa_id}"
+    ]
+  },
+  teams: {
+    addOrUpdateMembershipForUserInOrg: [
+      "PUT /orgs/{org}/teams/{team_slug}/memberships/{username}"
+    ],
+    addOrUpdateRepoPermissionsInOrg: [
+      "PUT /orgs/{org}/teams/{team_slug}/repos/{owner}/{repo}"
+    ],
+    checkPermissionsForRepoInOrg: [
+      "GET /orgs/{org}/teams/{team_slug}/repos/{owner}/{repo}"
+    ],
+    create: ["POST /orgs/{org}/teams"],
+    createDiscussionCommentInOrg: [
+      "POST /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}/comments"
+    ],
+    createDiscussionInOrg: ["POST /orgs/{org}/teams/{team_slug}/discussions"],
+    deleteDiscussionCommentInOrg: [
+      "DELETE /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}/comments/{comment_number}"
+    ],
+    deleteDiscussionInOrg: [
+      "DELETE /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}"
+    ],
+    deleteInOrg: ["DELETE /orgs/{org}/teams/{team_slug}"],
+    getByName: ["GET /orgs/{org}/teams/{team_slug}"],
+    getDiscussionCommentInOrg: [
+      "GET /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}/comments/{comment_number}"
+    ],
+    getDiscussionInOrg: [
+      "GET /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}"
+    ],
+    getMembershipForUserInOrg: [
+      "GET /orgs/{org}/teams/{team_slug}/memberships/{username}"
+    ],
+    list: ["GET /orgs/{org}/teams"],
+    listChildInOrg: ["GET /orgs/{org}/teams/{team_slug}/teams"],
+    listDiscussionCommentsInOrg: [
+      "GET /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}/comments"
+    ],
+    listDiscussionsInOrg: ["GET /orgs/{org}/teams/{team_slug}/discussions"],
+    listForAuthenticatedUser: ["GET /user/teams"],
+    listMembersInOrg: ["GET /orgs/{org}/teams/{team_slug}/members"],
+    listPendingInvitationsInOrg: [
+      "GET /orgs/{org}/teams/{team_slug}/invitations"
+    ],
+    listReposInOrg: ["GET /orgs/{org}/teams/{team_slug}/repos"],
+    removeMembershipForUserInOrg: [
+      "DELETE /orgs/{org}/teams/{team_slug}/memberships/{username}"
+    ],
+    removeRepoInOrg: [
+      "DELETE /orgs/{org}/teams/{team_slug}/repos/{owner}/{repo}"
+    ],
+    updateDiscussionCommentInOrg: [
+      "PATCH /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}/comments/{comment_number}"
+    ],
+    updateDiscussionInOrg: [
+      "PATCH /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}"
+    ],
+    updateInOrg: ["PATCH /orgs/{org}/teams/{team_slug}"]
+  },
+  users: {
+    addEmailForAuthenticated: [
+      "POST /user/emails",
+      {},
+      { renamed: ["users", "addEmailForAuthenticatedUser"] }
+    ],
+    addEmailForAuthenticatedUser: ["POST /user/emails"],
+    addSocialAccountForAuthenticatedUser: ["POST /user/social_accounts"],
+    block: ["PUT /user/blocks/{username}"],
+    checkBlocked: ["GET /user/blocks/{username}"],
+    checkFollowingForUser: ["GET /users/{username}/following/{target_user}"],
+    checkPersonIsFollowedByAuthenticated: ["GET /user/following/{username}"],
+    createGpgKeyForAuthenticated: [
+      "POST /user/gpg_keys",
+      {},
+      { renamed: ["users", "createGpgKeyForAuthenticatedUser"] }
+    ],
+    createGpgKeyForAuthenticatedUser: ["POST /user/gpg_keys"],
+    createPublicSshKeyForAuthenticated: [
+      "POST /user/keys",
+      {},
+      { renamed: ["users", "createPublicSshKeyForAuthenticatedUser"] }
+    ],
+    createPublicSshKeyForAuthenticatedUser: ["POST /user/keys"],
+    createSshSigningKeyForAuthenticatedUser: ["POST /user/ssh_signing_keys"],
+    deleteAttestationsBulk: [
+      "POST /users/{username}/attestations/delete-request"
+    ],
+    deleteAttestationsById: [
+      "DELETE /users/{username}/attestations/{attestation_id}"
+    ],
+    deleteAttestationsBySubjectDigest: [
+      "DELETE /users/{username}/attestations/digest/{subject_digest}"
+    ],
+    deleteEmailForAuthenticated: [
+      "DELETE /user/emails",
+      {},
+      { renamed: ["users", "deleteEmailForAuthenticatedUser"] }
+    ],
+    deleteEmailForAuthenticatedUser: ["DELETE /user/emails"],
+    deleteGpgKeyForAuthenticated: [
+      "DELETE /user/gpg_keys/{gpg_key_id}",
+      {},
+      { renamed: ["users", "deleteGpgKeyForAuthenticatedUser"] }
+    ],
+    deleteGpgKeyForAuthenticatedUser: ["DELETE /user/gpg_keys/{gpg_key_id}"],
+    deletePublicSshKeyForAuthenticated: [
+      "DELETE /user/keys/{key_id}",
+      {},
+      { renamed: ["users", "deletePublicSshKeyForAuthenticatedUser"] }
+    ],
+    deletePublicSshKeyForAuthenticatedUser: ["DELETE /user/keys/{key_id}"],
+    deleteSocialAccountForAuthenticatedUser: ["DELETE /user/social_accounts"],
+    deleteSshSigningKeyForAuthenticatedUser: [
+      "DELETE /user/ssh_signing_keys/{ssh_signing_key_id}"
+    ],
+    follow: ["PUT /user/following/{username}"],
+    getAuthenticated: ["GET /user"],
+    getById: ["GET /user/{account_id}"],
+    getByUsername: ["GET /users/{username}"],
+    getContextForUser: ["GET /users/{username}/hovercard"],
+    getGpgKeyForAuthenticated: [
+      "GET /user/gpg_keys/{gpg_key_id}",
+      {},
+      { renamed: ["users", "getGpgKeyForAuthenticatedUser"] }
+    ],
+    getGpgKeyForAuthenticatedUser: ["GET /user/gpg_keys/{gpg_key_id}"],
+    getPublicSshKeyForAuthenticated: [
+      "GET /user/keys/{key_id}",
+      {},
+      { renamed: ["users", "getPublicSshKeyForAuthenticatedUser"] }
+    ],
+    getPublicSshKeyForAuthenticatedUser: ["GET /user/keys/{key_id}"],
+    getSshSigningKeyForAuthenticatedUser: [
+      "GET /user/ssh_signing_keys/{ssh_signing_key_id}"
+    ],
+    list: ["GET /users"],
+    listAttestations: ["GET /users/{username}/attestations/{subject_digest}"],
+    listAttestationsBulk: [
+      "POST /users/{username}/attestations/bulk-list{?per_page,before,after}"
+    ],
+    listBlockedByAuthenticated: [
+      "GET /user/blocks",
+      {},
+      { renamed: ["users", "listBlockedByAuthenticatedUser"] }
+    ],
+    listBlockedByAuthenticatedUser: ["GET /user/blocks"],
+    listEmailsForAuthenticated: [
+      "GET /user/emails",
+      {},
+      { renamed: ["users", "listEmailsForAuthenticatedUser"] }
+    ],
+    listEmailsForAuthenticatedUser: ["GET /user/emails"],
+    listFollowedByAuthenticated: [
+      "GET /user/following",
+      {},
+      { renamed: ["users", "listFollowedByAuthenticatedUser"] }
+    ],
+    listFollowedByAuthenticatedUser: ["GET /user/following"],
+    listFollowersForAuthenticatedUser: ["GET /user/followers"],
+    listFollowersForUser: ["GET /users/{username}/followers"],
+    listFollowingForUser: ["GET /users/{username}/following"],
+    listGpgKeysForAuthenticated: [
+      "GET /user/gpg_keys",
+      {},
+      { renamed: ["users", "listGpgKeysForAuthenticatedUser"] }
+    ],
+    listGpgKeysForAuthenticatedUser: ["GET /user/gpg_keys"],
+    listGpgKeysForUser: ["GET /users/{username}/gpg_keys"],
+    listPublicEmailsForAuthenticated: [
+      "GET /user/public_emails",
+      {},
+      { renamed: ["users", "listPublicEmailsForAuthenticatedUser"] }
+    ],
+    listPublicEmailsForAuthenticatedUser: ["GET /user/public_emails"],
+    listPublicKeysForUser: ["GET /users/{username}/keys"],
+    listPublicSshKeysForAuthenticated: [
+      "GET /user/keys",
+      {},
+      { renamed: ["users", "listPublicSshKeysForAuthenticatedUser"] }
+    ],
+    listPublicSshKeysForAuthenticatedUser: ["GET /user/keys"],
+    listSocialAccountsForAuthenticatedUser: ["GET /user/social_accounts"],
+    listSocialAccountsForUser: ["GET /users/{username}/social_accounts"],
+    listSshSigningKeysForAuthenticatedUser: ["GET /user/ssh_signing_keys"],
+    listSshSigningKeysForUser: ["GET /users/{username}/ssh_signing_keys"],
+    setPrimaryEmailVisibilityForAuthenticated: [
+      "PATCH /user/email/visibility",
+      {},
+      { renamed: ["users", "setPrimaryEmailVisibilityForAuthenticatedUser"] }
+    ],
+    setPrimaryEmailVisibilityForAuthenticatedUser: [
+      "PATCH /user/email/visibility"
+    ],
+    unblock: ["DELETE /user/blocks/{username}"],
+    unfollow: ["DELETE /user/following/{username}"],
+    updateAuthenticated: ["PATCH /user"]
+  }
+};
+var endpoints_default = Endpoints;
+
+//# sourceMappingURL=endpoints.js.map
+
+;// CONCATENATED MODULE: ./node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/endpoints-to-methods.js
+
+const endpointMethodsMap = /* @__PURE__ */ new Map();
+for (const [scope, endpoints] of Object.entries(endpoints_default)) {
+  for (const [methodName, endpoint] of Object.entries(endpoints)) {
+    const [route, defaults, decorations] = endpoint;
+    const [method, url] = route.split(/ /);
+    const endpointDefaults = Object.assign(
+      {
+        method,
+        url
+      },
+      defaults
+    );
+    if (!endpointMethodsMap.has(scope)) {
+      endpointMethodsMap.set(scope, /* @__PURE__ */ new Map());
+    }
+    endpointMethodsMap.get(scope).set(methodName, {
+      scope,
+      methodName,
+      endpointDefaults,
+      decorations
+    });
+  }
+}
+const handler = {
+  has({ scope }, methodName) {
+    return endpointMethodsMap.get(scope).has(methodName);
+  },
+  getOwnPropertyDescriptor(target, methodName) {
+    return {
+      value: this.get(target, methodName),
+      // ensures method is in the cache
+      configurable: true,
+      writable: true,
+      enumerable: true
+    };
+  },
+  defineProperty(target, methodName, descriptor) {
+    Object.defineProperty(target.cache, methodName, descriptor);
+    return true;
+  },
+  deleteProperty(target, methodName) {
+    delete target.cache[methodName];
+    return true;
+  },
+  ownKeys({ scope }) {
+    return [...endpointMethodsMap.get(scope).keys()];
+  },
+  set(target, methodName, value) {
+    return target.cache[methodName] = value;
+  },
+  get({ octokit, scope, cache }, methodName) {
+    if (cache[methodName]) {
+      return cache[methodName];
+    }
+    const method = endpointMethodsMap.get(scope).get(methodName);
+    if (!method) {
+      return void 0;
+    }
+    const { endpointDefaults, decorations } = method;
+    if (decorations) {
+      cache[methodName] = decorate(
+        octokit,
+        scope,
+        methodName,
+        endpointDefaults,
+        decorations
+      );
+    } else {
+      cache[methodName] = octokit.request.defaults(endpointDefaults);
+    }
+    return cache[methodName];
+  }
+};
+function endpointsToMethods(octokit) {
+  const newMethods = {};
+  for (const scope of endpointMethodsMap.keys()) {
+    newMethods[scope] = new Proxy({ octokit, scope, cache: {} }, handler);
+  }
+  return newMethods;
+}
+function decorate(octokit, scope, methodName, defaults, decorations) {
+  const requestWithDefaults = octokit.request.defaults(defaults);
+  function withDecorations(...args) {
+    let options = requestWithDefaults.endpoint.merge(...args);
+    if (decorations.mapToData) {
+      options = Object.assign({}, options, {
+        data: options[decorations.mapToData],
+        [decorations.mapToData]: void 0
+      });
+      return requestWithDefaults(options);
+    }
+    if (decorations.renamed) {
+      const [newScope, newMethodName] = decorations.renamed;
+      octokit.log.warn(
+        `octokit.${scope}.${methodName}() has been renamed to octokit.${newScope}.${newMethodName}()`
+      );
+    }
+    if (decorations.deprecated) {
+      octokit.log.warn(decorations.deprecated);
+    }
+    if (decorations.renamedParameters) {
+      const options2 = requestWithDefaults.endpoint.merge(...args);
+      for (const [name, alias] of Object.entries(
+        decorations.renamedParameters
+      )) {
+        if (name in options2) {
+          octokit.log.warn(
+            `"${name}" parameter is deprecated for "octokit.${scope}.${methodName}()". Use "${alias}" instead`
+          );
+          if (!(alias in options2)) {
+            options2[alias] = options2[name];
+          }
+          delete options2[name];
+        }
+      }
+      return requestWithDefaults(options2);
+    }
+    return requestWithDefaults(...args);
+  }
+  return Object.assign(withDecorations, requestWithDefaults);
+}
+
+//# sourceMappingURL=endpoints-to-methods.js.map
+
+;// CONCATENATED MODULE: ./node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/index.js
+
+
+function restEndpointMethods(octokit) {
+  const api = endpointsToMethods(octokit);
+  return {
+    rest: api
+  };
+}
+restEndpointMethods.VERSION = dist_src_version_VERSION;
+function legacyRestEndpointMethods(octokit) {
+  const api = endpointsToMethods(octokit);
+  return {
+    ...api,
+    rest: api
+  };
+}
+legacyRestEndpointMethods.VERSION = dist_src_version_VERSION;
+
+//# sourceMappingURL=index.js.map
+
+;// CONCATENATED MODULE: ./node_modules/@octokit/plugin-paginate-rest/dist-bundle/index.js
+// pkg/dist-src/version.js
+var plugin_paginate_rest_dist_bundle_VERSION = "0.0.0-development";
+
+// pkg/dist-src/normalize-paginated-list-response.js
+function normalizePaginatedListResponse(response) {
+  if (!response.data) {
+    return {
+      ...response,
+      data: []
+    };
+  }
+  const responseNeedsNormalization = ("total_count" in response.data || "total_commits" in response.data) && !("url" in response.data);
+  if (!responseNeedsNormalization) return response;
+  const incompleteResults = response.data.incomplete_results;
+  const repositorySelection = response.data.repository_selection;
+  const totalCount = response.data.total_count;
+  const totalCommits = response.data.total_commits;
+  delete response.data.incomplete_results;
+  delete response.data.repository_selection;
+  delete response.data.total_count;
+  delete response.data.total_commits;
+  const namespaceKey = Object.keys(response.data)[0];
+  const data = response.data[namespaceKey];
+  response.data = data;
+  if (typeof incompleteResults !== "undefined") {
+    response.data.incomplete_results = incompleteResults;
+  }
+  if (typeof repositorySelection !== "undefined") {
+    response.data.repository_selection = repositorySelection;
+  }
+  response.data.total_count = totalCount;
+  response.data.total_commits = totalCommits;
+  return response;
+}
+
+// pkg/dist-src/iterator.js
+function iterator(octokit, route, parameters) {
+  const options = typeof route === "function" ? route.endpoint(parameters) : octokit.request.endpoint(route, parameters);
+  const requestMethod = typeof route === "function" ? route : octokit.request;
+  const method = options.method;
+  const headers = options.headers;
+  let url = options.url;
+  return {
+    [Symbol.asyncIterator]: () => ({
+      async next() {
+        if (!url) return { done: true };
+        try {
+          const response = await requestMethod({ method, url, headers });
+          const normalizedResponse = normalizePaginatedListResponse(response);
+          url = ((normalizedResponse.headers.link || "").match(
+            /<([^<>]+)>;\s*rel="next"/
+          ) || [])[1];
+          if (!url && "total_commits" in normalizedResponse.data) {
+            const parsedUrl = new URL(normalizedResponse.url);
+            const params = parsedUrl.searchParams;
+            const page = parseInt(params.get("page") || "1", 10);
+            const per_page = parseInt(params.get("per_page") || "250", 10);
+            if (page * per_page < normalizedResponse.data.total_commits) {
+              params.set("page", String(page + 1));
+              url = parsedUrl.toString();
+            }
+          }
+          return { value: normalizedResponse };
+        } catch (error) {
+          if (error.status !== 409) throw error;
+          url = "";
+          return {
+            value: {
+              status: 200,
+              headers: {},
+              data: []
+            }
+          };
+        }
+      }
+    })
+  };
+}
+
+// pkg/dist-src/paginate.js
+function paginate(octokit, route, parameters, mapFn) {
+  if (typeof parameters === "function") {
+    mapFn = parameters;
+    parameters = void 0;
+  }
+  return gather(
+    octokit,
+    [],
+    iterator(octokit, route, parameters)[Symbol.asyncIterator](),
+    mapFn
+  );
+}
+function gather(octokit, results, iterator2, mapFn) {
+  return iterator2.next().then((result) => {
+    if (result.done) {
+      return results;
+    }
+    let earlyExit = false;
+    function done() {
+      earlyExit = true;
+    }
+    results = results.concat(
+      mapFn ? mapFn(result.value, done) : result.value.data
+    );
+    if (earlyExit) {
+      return results;
+    }
+    return gather(octokit, results, iterator2, mapFn);
+  });
+}
+
+// pkg/dist-src/compose-paginate.js
+var composePaginateRest = Object.assign(paginate, {
+  iterator
+});
+
+// pkg/dist-src/generated/paginating-endpoints.js
+var paginatingEndpoints = (/* unused pure expression or super */ null && ([
+  "GET /advisories",
+  "GET /app/hook/deliveries",
+  "GET /app/installation-requests",
+  "GET /app/installations",
+  "GET /assignments/{assignment_id}/accepted_assignments",
+  "GET /classrooms",
+  "GET /classrooms/{classroom_id}/assignments",
+  "GET /enterprises/{enterprise}/code-security/configurations",
+  "GET /enterprises/{enterprise}/code-security/configurations/{configuration_id}/repositories",
+  "GET /enterprises/{enterprise}/dependabot/alerts",
+  "GET /enterprises/{enterprise}/teams",
+  "GET /enterprises/{enterprise}/teams/{enterprise-team}/memberships",
+  "GET /enterprises/{enterprise}/teams/{enterprise-team}/organizations",
+  "GET /events",
+  "GET /gists",
+  "GET /gists/public",
+  "GET /gists/starred",
+  "GET /gists/{gist_id}/comments",
+  "GET /gists/{gist_id}/commits",
+  "GET /gists/{gist_id}/forks",
+  "GET /installation/repositories",
+  "GET /issues",
+  "GET /licenses",
+  "GET /marketplace_listing/plans",
+  "GET /marketplace_listing/plans/{plan_id}/accounts",
+  "GET /marketplace_listing/stubbed/plans",
+  "GET /marketplace_listing/stubbed/plans/{plan_id}/accounts",
+  "GET /networks/{owner}/{repo}/events",
+  "GET /notifications",
+  "GET /organizations",
+  "GET /organizations/{org}/dependabot/repository-access",
+  "GET /orgs/{org}/actions/cache/usage-by-repository",
+  "GET /orgs/{org}/actions/hosted-runners",
+  "GET /orgs/{org}/actions/permissions/repositories",
+  "GET /orgs/{org}/actions/permissions/self-hosted-runners/repositories",
+  "GET /orgs/{org}/actions/runner-groups",
+  "GET /orgs/{org}/actions/runner-groups/{runner_group_id}/hosted-runners",
+  "GET /orgs/{org}/actions/runner-groups/{runner_group_id}/repositories",
+  "GET /orgs/{org}/actions/runner-groups/{runner_group_id}/runners",
+  "GET /orgs/{org}/actions/runners",
+  "GET /orgs/{org}/actions/secrets",
+  "GET /orgs/{org}/actions/secrets/{secret_name}/repositories",
+  "GET /orgs/{org}/actions/variables",
+  "GET /orgs/{org}/actions/variables/{name}/repositories",
+  "GET /orgs/{org}/attestations/repositories",
+  "GET /orgs/{org}/attestations/{subject_digest}",
+  "GET /orgs/{org}/blocks",
+  "GET /orgs/{org}/campaigns",
+  "GET /orgs/{org}/code-scanning/alerts",
+  "GET /orgs/{org}/code-security/configurations",
+  "GET /orgs/{org}/code-security/configurations/{configuration_id}/repositories",
+  "GET /orgs/{org}/codespaces",
+  "GET /orgs/{org}/codespaces/secrets",
+  "GET /orgs/{org}/codespaces/secrets/{secret_name}/repositories",
+  "GET /orgs/{org}/copilot/billing/seats",
+  "GET /orgs/{org}/copilot/metrics",
+  "GET /orgs/{org}/dependabot/alerts",
+  "GET /orgs/{org}/dependabot/secrets",
+  "GET /orgs/{org}/dependabot/secrets/{secret_name}/repositories",
+  "GET /orgs/{org}/events",
+  "GET /orgs/{org}/failed_invitations",
+  "GET /orgs/{org}/hooks",
+  "GET /orgs/{org}/hooks/{hook_id}/deliveries",
+  "GET /orgs/{org}/insights/api/route-stats/{actor_type}/{actor_id}",
+  "GET /orgs/{org}/insights/api/subject-stats",
+  "GET /orgs/{org}/insights/api/user-stats/{user_id}",
+  "GET /orgs/{org}/installations",
+  "GET /orgs/{org}/invitations",
+  "GET /orgs/{org}/invitations/{invitation_id}/teams",
+  "GET /orgs/{org}/issues",
+  "GET /orgs/{org}/members",
+  "GET /orgs/{org}/members/{username}/codespaces",
+  "GET /orgs/{org}/migrations",
+  "GET /orgs/{org}/migrations/{migration_id}/repositories",
+  "GET /orgs/{org}/organization-roles/{role_id}/teams",
+  "GET /orgs/{org}/organization-roles/{role_id}/users",
+  "GET /orgs/{org}/outside_collaborators",
+  "GET /orgs/{org}/packages",
+  "GET /orgs/{org}/packages/{package_type}/{package_name}/versions",
+  "GET /orgs/{org}/personal-access-token-requests",
+  "GET /orgs/{org}/personal-access-token-requests/{pat_request_id}/repositories",
+  "GET /orgs/{org}/personal-access-tokens",
+  "GET /orgs/{org}/personal-access-tokens/{pat_id}/repositories",
+  "GET /orgs/{org}/private-registries",
+  "GET /orgs/{org}/projects",
+  "GET /orgs/{org}/projectsV2",
+  "GET /orgs/{org}/projectsV2/{project_number}/fields",
+  "GET /orgs/{org}/projectsV2/{project_number}/items",
+  "GET /orgs/{org}/properties/values",
+  "GET /orgs/{org}/public_members",
+  "GET /orgs/{org}/repos",
+  "GET /orgs/{org}/rulesets",
+  "GET /orgs/{org}/rulesets/rule-suites",
+  "GET /orgs/{org}/rulesets/{ruleset_id}/history",
+  "GET /orgs/{org}/secret-scanning/alerts",
+  "GET /orgs/{org}/security-advisories",
+  "GET /orgs/{org}/settings/immutable-releases/repositories",
+  "GET /orgs/{org}/settings/network-configurations",
+  "GET /orgs/{org}/team/{team_slug}/copilot/metrics",
+  "GET /orgs/{org}/teams",
+  "GET /orgs/{org}/teams/{team_slug}/discussions",
+  "GET /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}/comments",
+  "GET /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}/comments/{comment_number}/reactions",
+  "GET /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}/reactions",
+  "GET /orgs/{org}/teams/{team_slug}/invitations",
+  "GET /orgs/{org}/teams/{team_slug}/members",
+  "GET /orgs/{org}/teams/{team_slug}/projects",
+  "GET /orgs/{org}/teams/{team_slug}/repos",
+  "GET /orgs/{org}/teams/{team_slug}/teams",
+  "GET /projects/{project_id}/collaborators",
+  "GET /repos/{owner}/{repo}/actions/artifacts",
+  "GET /repos/{owner}/{repo}/actions/caches",
+  "GET /repos/{owner}/{repo}/actions/organization-secrets",
+  "GET /repos/{owner}/{repo}/actions/organization-variables",
+  "GET /repos/{owner}/{repo}/actions/runners",
+  "GET /repos/{owner}/{repo}/actions/runs",
+  "GET /repos/{owner}/{repo}/actions/runs/{run_id}/artifacts",
+  "GET /repos/{owner}/{repo}/actions/runs/{run_id}/attempts/{attempt_number}/jobs",
+  "GET /repos/{owner}/{repo}/actions/runs/{run_id}/jobs",
+  "GET /repos/{owner}/{repo}/actions/secrets",
+  "GET /repos/{owner}/{repo}/actions/variables",
+  "GET /repos/{owner}/{repo}/actions/workflows",
+  "GET /repos/{owner}/{repo}/actions/workflows/{workflow_id}/runs",
+  "GET /repos/{owner}/{repo}/activity",
+  "GET /repos/{owner}/{repo}/assignees",
+  "GET /repos/{owner}/{repo}/attestations/{subject_digest}",
+  "GET /repos/{owner}/{repo}/branches",
+  "GET /repos/{owner}/{repo}/check-runs/{check_run_id}/annotations",
+  "GET /repos/{owner}/{repo}/check-suites/{check_suite_id}/check-runs",
+  "GET /repos/{owner}/{repo}/code-scanning/alerts",
+  "GET /repos/{owner}/{repo}/code-scanning/alerts/{alert_number}/instances",
+  "GET /repos/{owner}/{repo}/code-scanning/analyses",
+  "GET /repos/{owner}/{repo}/codespaces",
+  "GET /repos/{owner}/{repo}/codespaces/devcontainers",
+  "GET /repos/{owner}/{repo}/codespaces/secrets",
+  "GET /repos/{owner}/{repo}/collaborators",
+  "GET /repos/{owner}/{repo}/comments",
+  "GET /repos/{owner}/{repo}/comments/{comment_id}/reactions",
+  "GET /repos/{owner}/{repo}/commits",
+  "GET /repos/{owner}/{repo}/commits/{commit_sha}/comments",
+  "GET /repos/{owner}/{repo}/commits/{commit_sha}/pulls",
+  "GET /repos/{owner}/{repo}/commits/{ref}/check-runs",
+  "GET /repos/{owner}/{repo}/commits/{ref}/check-suites",
+  "GET /repos/{owner}/{repo}/commits/{ref}/status",
+  "GET /repos/{owner}/{repo}/commits/{ref}/statuses",
+  "GET /repos/{owner}/{repo}/compare/{basehead}",
+  "GET /repos/{owner}/{repo}/compare/{base}...{head}",
+  "GET /repos/{owner}/{repo}/contributors",
+  "GET /repos/{owner}/{repo}/dependabot/alerts",
+  "GET /repos/{owner}/{repo}/dependabot/secrets",
+  "GET /repos/{owner}/{repo}/deployments",
+  "GET /repos/{owner}/{repo}/deployments/{deployment_id}/statuses",
+  "GET /repos/{owner}/{repo}/environments",
+  "GET /repos/{owner}/{repo}/environments/{environment_name}/deployment-branch-policies",
+  "GET /repos/{owner}/{repo}/environments/{environment_name}/deployment_protection_rules/apps",
+  "GET /repos/{owner}/{repo}/environments/{environment_name}/secrets",
+  "GET /repos/{owner}/{repo}/environments/{environment_name}/variables",
+  "GET /repos/{owner}/{repo}/events",
+  "GET /repos/{owner}/{repo}/forks",
+  "GET /repos/{owner}/{repo}/hooks",
+  "GET /repos/{owner}/{repo}/hooks/{hook_id}/deliveries",
+  "GET /repos/{owner}/{repo}/invitations",
+  "GET /repos/{owner}/{repo}/issues",
+  "GET /repos/{owner}/{repo}/issues/comments",
+  "GET /repos/{owner}/{repo}/issues/comments/{comment_id}/reactions",
+  "GET /repos/{owner}/{repo}/issues/events",
+  "GET /repos/{owner}/{repo}/issues/{issue_number}/comments",
+  "GET /repos/{owner}/{repo}/issues/{issue_number}/dependencies/blocked_by",
+  "GET /repos/{owner}/{repo}/issues/{issue_number}/dependencies/blocking",
+  "GET /repos/{owner}/{repo}/issues/{issue_number}/events",
+  "GET /repos/{owner}/{repo}/issues/{issue_number}/labels",
+  "GET /repos/{owner}/{repo}/issues/{issue_number}/reactions",
+  "GET /repos/{owner}/{repo}/issues/{issue_number}/sub_issues",
+  "GET /repos/{owner}/{repo}/issues/{issue_number}/timeline",
+  "GET /repos/{owner}/{repo}/keys",
+  "GET /repos/{owner}/{repo}/labels",
+  "GET /repos/{owner}/{repo}/milestones",
+  "GET /repos/{owner}/{repo}/milestones/{milestone_number}/labels",
+  "GET /repos/{owner}/{repo}/notifications",
+  "GET /repos/{owner}/{repo}/pages/builds",
+  "GET /repos/{owner}/{repo}/projects",
+  "GET /repos/{owner}/{repo}/pulls",
+  "GET /repos/{owner}/{repo}/pulls/comments",
+  "GET /repos/{owner}/{repo}/pulls/comments/{comment_id}/reactions",
+  "GET /repos/{owner}/{repo}/pulls/{pull_number}/comments",
+  "GET /repos/{owner}/{repo}/pulls/{pull_number}/commits",
+  "GET /repos/{owner}/{repo}/pulls/{pull_number}/files",
+  "GET /repos/{owner}/{repo}/pulls/{pull_number}/reviews",
+  "GET /repos/{owner}/{repo}/pulls/{pull_number}/reviews/{review_id}/comments",
+  "GET /repos/{owner}/{repo}/releases",
+  "GET /repos/{owner}/{repo}/releases/{release_id}/assets",
+  "GET /repos/{owner}/{repo}/releases/{release_id}/reactions",
+  "GET /repos/{owner}/{repo}/rules/branches/{branch}",
+  "GET /repos/{owner}/{repo}/rulesets",
+  "GET /repos/{owner}/{repo}/rulesets/rule-suites",
+  "GET /repos/{owner}/{repo}/rulesets/{ruleset_id}/history",
+  "GET /repos/{owner}/{repo}/secret-scanning/alerts",
+  "GET /repos/{owner}/{repo}/secret-scanning/alerts/{alert_number}/locations",
+  "GET /repos/{owner}/{repo}/security-advisories",
+  "GET /repos/{owner}/{repo}/stargazers",
+  "GET /repos/{owner}/{repo}/subscribers",
+  "GET /repos/{owner}/{repo}/tags",
+  "GET /repos/{owner}/{repo}/teams",
+  "GET /repos/{owner}/{repo}/topics",
+  "GET /repositories",
+  "GET /search/code",
+  "GET /search/commits",
+  "GET /search/issues",
+  "GET /search/labels",
+  "GET /search/repositories",
+  "GET /search/topics",
+  "GET /search/users",
+  "GET /teams/{team_id}/discussions",
+  "GET /teams/{team_id}/discussions/{discussion_number}/comments",
+  "GET /teams/{team_id}/discussions/{discussion_number}/comments/{comment_number}/reactions",
+  "GET /teams/{team_id}/discussions/{discussion_number}/reactions",
+  "GET /teams/{team_id}/invitations",
+  "GET /teams/{team_id}/members",
+  "GET /teams/{team_id}/projects",
+  "GET /teams/{team_id}/repos",
+  "GET /teams/{team_id}/teams",
+  "GET /user/blocks",
+  "GET /user/codespaces",
+  "GET /user/codespaces/secrets",
+  "GET /user/emails",
+  "GET /user/followers",
+  "GET /user/following",
+  "GET /user/gpg_keys",
+  "GET /user/installations",
+  "GET /user/installations/{installation_id}/repositories",
+  "GET /user/issues",
+  "GET /user/keys",
+  "GET /user/marketplace_purchases",
+  "GET /user/marketplace_purchases/stubbed",
+  "GET /user/memberships/orgs",
+  "GET /user/migrations",
+  "GET /user/migrations/{migration_id}/repositories",
+  "GET /user/orgs",
+  "GET /user/packages",
+  "GET /user/packages/{package_type}/{package_name}/versions",
+  "GET /user/public_emails",
+  "GET /user/repos",
+  "GET /user/repository_invitations",
+  "GET /user/social_accounts",
+  "GET /user/ssh_signing_keys",
+  "GET /user/starred",
+  "GET /user/subscriptions",
+  "GET /user/teams",
+  "GET /users",
+  "GET /users/{username}/attestations/{subject_digest}",
+  "GET /users/{username}/events",
+  "GET /users/{username}/events/orgs/{org}",
+  "GET /users/{username}/events/public",
+  "GET /users/{username}/followers",
+  "GET /users/{username}/following",
+  "GET /users/{username}/gists",
+  "GET /users/{username}/gpg_keys",
+  "GET /users/{username}/keys",
+  "GET /users/{username}/orgs",
+  "GET /users/{username}/packages",
+  "GET /users/{username}/projects",
+  "GET /users/{username}/projectsV2",
+  "GET /users/{username}/projectsV2/{project_number}/fields",
+  "GET /users/{username}/projectsV2/{project_number}/items",
+  "GET /users/{username}/received_events",
+  "GET /users/{username}/received_events/public",
+  "GET /users/{username}/repos",
+  "GET /users/{username}/social_accounts",
+  "GET /users/{username}/ssh_signing_keys",
+  "GET /users/{username}/starred",
+  "GET /users/{username}/subscriptions"
+]));
+
+// pkg/dist-src/paginating-endpoints.js
+function isPaginatingEndpoint(arg) {
+  if (typeof arg === "string") {
+    return paginatingEndpoints.includes(arg);
+  } else {
+    return false;
+  }
+}
+
+// pkg/dist-src/index.js
+function paginateRest(octokit) {
+  return {
+    paginate: Object.assign(paginate.bind(null, octokit), {
+      iterator: iterator.bind(null, octokit)
+    })
+  };
+}
+paginateRest.VERSION = plugin_paginate_rest_dist_bundle_VERSION;
+
+
+;// CONCATENATED MODULE: ./node_modules/@actions/github/lib/utils.js
+
+
+// octokit + plugins
+
+
+
+const context = new Context();
+const baseUrl = getApiBaseUrl();
+const utils_defaults = {
+    baseUrl,
+    request: {
+        agent: getProxyAgent(baseUrl),
+        fetch: getProxyFetch(baseUrl)
+    }
+};
+const GitHub = Octokit.plugin(restEndpointMethods, paginateRest).defaults(utils_defaults);
+
+/**
+ * Convience function to correctly format Octokit Options to pass into the constructor.
+ *
+ * @param     token    the repo PAT or GITHUB_TOKEN
+ * @param     options  other options to set
+ */
+function getOctokitOptions(token, options) {
+    const opts = Object.assign({}, options || {}); // Shallow clone - don't mutate the object provided by the caller
+    // Auth
+    const auth = getAuthString(token, opts);
+    if (auth) {
+        opts.auth = auth;
+    }
+    // Orchestration ID
+    const userAgent = getUserAgentWithOrchestrationId(opts.userAgent);
+    if (userAgent) {
+        opts.userAgent = userAgent;
+    }
+    return opts;
+}
+//# sourceMappingURL=utils.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/github/lib/github.js
+
+
+const github_context = new Context();
+/**
+ * Returns a hydrated octokit ready to use for GitHub Actions
+ *
+ * @param     token    the repo PAT or GITHUB_TOKEN
+ * @param     options  other options to set
+ */
+function getOctokit(token, options, ...additionalPlugins) {
+    const GitHubWithPlugins = GitHub.plugin(...additionalPlugins);
+    return new GitHubWithPlugins(getOctokitOptions(token, options));
+}
+//# sourceMappingURL=github.js.map
+;// CONCATENATED MODULE: ./src/trigger/github.ts
+
+function createCommentApi(token, apiUrl, comment) {
+    // baseUrl explicitly: GitHub Enterprise (and the tests) serve the API somewhere else.
+    const octokit = getOctokit(token, { baseUrl: apiUrl.replace(/\/+$/, '') });
+    const { owner, repo } = comment;
+    return {
+        async permissionOf(username) {
+            try {
+                const { data } = await octokit.rest.repos.getCollaboratorPermissionLevel({ owner, repo, username });
+                // `permission` folds maintain into write and triage into read; `role_name` keeps them apart.
+                return { role: data.role_name || data.permission, permission: data.permission };
+            }
+            catch (error) {
+                if (error.status === 404)
+                    return { role: 'none', permission: 'none' };
+                throw error;
+            }
+        },
+        async react(content) {
+            await octokit.rest.reactions.createForIssueComment({ owner, repo, comment_id: comment.commentId, content });
+        },
+        async reply(body) {
+            await octokit.rest.issues.createComment({ owner, repo, issue_number: comment.issueNumber, body });
+        },
+    };
+}
+
+;// CONCATENATED MODULE: ./src/trigger/reply.ts
+
+
+const runLink = (ctx) => `[workflow run](${ctx.runUrl})`;
+function refusalReply(ctx, permission, allowed, repository) {
+    return [
+        `👎 @${ctx.author}, only people with ${orList(allowed)} access to ${repository} may run \`${ctx.settings.command}\`; ` +
+            `your access is \`${permission}\`. Nothing was run.`,
+        '',
+        `Ask a maintainer to comment the command, or to run the workflow from the Actions tab. · ${runLink(ctx)}`,
+    ].join('\n');
+}
+function permissionCheckFailedReply(ctx, reason) {
+    return `👎 @${ctx.author}, your permission on this repository could not be checked (${reason}), so nothing was run. · ${runLink(ctx)}`;
+}
+function syntaxReply(ctx, problems) {
+    const { command, targetName } = ctx.settings;
+    return [
+        `@${ctx.author}, nothing was run: the command could not be read.`,
+        '',
+        ...problems.map((p) => `- ${p}`),
+        '',
+        `Syntax: \`${commandSyntax(ctx.settings)}\``,
+        '',
+        `- \`${command} db-only\`: a dry run (nothing changes) of the database refresh`,
+        `- \`${command} ${targetName}\`: refresh ${targetName} for real (naming the target is the confirmation)`,
+        `- \`${command} ${targetName} images-only --dry-run\`: a dry run, even though the target is named`,
+        '',
+        runLink(ctx),
+    ].join('\n');
+}
+/** The reply after a run: outcome, book counts, copy totals, version note, and how to confirm a dry run. */
+function resultReply(ctx, report, request) {
+    const { targetName, sourceName, command } = ctx.settings;
+    const lines = [];
+    if (report.outcome === 'failed') {
+        lines.push(`### ❌ Refresh of ${targetName} failed`);
+    }
+    else if (report.outcome === 'dry-run') {
+        lines.push(`### 🔍 Dry run: ${targetName} would be refreshed from ${sourceName} (nothing was changed)`);
+    }
+    else {
+        lines.push(`### 🚀 ${targetName} refreshed from ${sourceName}`);
+    }
+    lines.push('', `Mode \`${report.mode}\` · requested by @${ctx.author} · ${runLink(ctx)}`, '');
+    if (report.failure) {
+        lines.push(`**Failed at step “${report.failure.step}”:** ${report.failure.message}`);
+        if (report.failure.targetState)
+            lines.push(`${targetName} is ${report.failure.targetState}.`);
+        lines.push('');
+    }
+    const db = report.database;
+    if (db) {
+        const after = report.dryRun ? 'after (planned)' : 'after';
+        const afterCount = report.dryRun ? db.sourceCount : db.targetCountAfter;
+        lines.push(`| ${db.countTable} | ${sourceName} | ${targetName} before | ${targetName} ${after} |`, '|---|---:|---:|---:|', `| rows | ${formatCount(db.sourceCount)} | ${formatCount(db.targetCountBefore)} | ${formatCount(afterCount)} |`, '');
+        if (db.tablesCopied !== undefined || db.rowsCopied !== undefined) {
+            lines.push(`Database: ${formatCount(db.tablesCopied)} tables, ${formatCount(db.rowsCopied)} rows copied.`);
+        }
+    }
+    const images = report.images;
+    if (images) {
+        if (images.copiedObjects !== undefined) {
+            lines.push(`Images: ${formatCount(images.copiedObjects)} objects copied (${formatBytes(images.copiedBytes)}), ` +
+                `${formatCount(images.skippedObjects)} already identical, ${formatCount(images.excludedObjects)} excluded.`);
+        }
+        else {
+            lines.push(`Images: ${formatCount(images.candidateObjects)} objects (${formatBytes(images.candidateBytes)}) to compare, ` +
+                `${formatCount(images.excludedObjects)} excluded; ${targetName} holds ${formatCount(images.targetObjects)}.`);
+        }
+    }
+    const versionNote = versionLine(report);
+    if (versionNote)
+        lines.push('', versionNote);
+    if (report.outcome === 'dry-run') {
+        const confirm = [command, targetName, request.mode].filter(Boolean).join(' ');
+        lines.push('', `To refresh ${targetName} for real, comment \`${confirm}\` (naming the target is the confirmation).`);
+    }
+    return lines.join('\n').replace(/\n{3,}/g, '\n\n').trimEnd();
+}
+function versionLine(report) {
+    const versions = report.versions;
+    const mismatch = versions?.mismatch ?? report.versionMismatch;
+    if (mismatch === undefined)
+        return undefined;
+    if (!mismatch)
+        return `Versions: both environments run the same code${versions?.source.version ? ` (${quote(versions.source.version)})` : ''}.`;
+    const name = (v) => (v?.version ?? v?.gitSha ? quote(v.version ?? v.gitSha ?? '') : 'unknown');
+    const detail = versions ? `: ${report.sourceName} runs ${name(versions.source)}, ${report.targetName} runs ${name(versions.target)}` : '';
+    const migrations = versions?.code?.migrationFiles ?? [];
+    const changes = migrations.length > 0 ? ` Migrations between them: ${migrations.slice(0, 5).map((file) => `\`${file.replace(/`/g, '')}\``).join(', ')}${migrations.length > 5 ? ', …' : ''}.` : '';
+    return `⚠️ Version mismatch${detail}${versions?.decision ? ` — ${versions.decision}` : ''}.${changes}`;
+}
+function orList(items) {
+    const shown = items.map((i) => `\`${i}\``);
+    return shown.length <= 1 ? (shown[0] ?? '') : `${shown.slice(0, -1).join(', ')} or ${shown.at(-1)}`;
+}
+
+;// CONCATENATED MODULE: ./src/trigger/start.ts
+
+
+
+
+
+
+
+
+const noFinish = async () => { };
+/**
+ * Decides whether and how to run. Outside `issue_comment` events the inputs are used as given.
+ * For a comment, the commenter's permission is looked up before anything else is answered, and
+ * the comment's mode/dry-run/confirmation replace those inputs, so the comment alone decides
+ * whether staging is overwritten.
+ */
+async function startTrigger(event, readInput) {
+    if (!event)
+        return { kind: 'run', readInput, finish: noFinish };
+    const options = parseTriggerOptions(new InputSource(readInput));
+    const { labels } = buildConfig(readInput);
+    const settings = { command: options.command, targetName: labels.targetName, sourceName: labels.sourceName };
+    const decision = decideComment(event.payload, settings, event.repository);
+    if (decision.kind === 'skip') {
+        const report = newReport(labels);
+        report.outcome = 'skipped';
+        return { kind: 'skipped', reason: decision.reason, report };
+    }
+    const { comment } = decision;
+    const token = readInput('github-token');
+    if (!token) {
+        const message = `\`github-token\` is empty, so @${comment.author}'s permission cannot be checked; nothing was run. Give the workflow a token (the default is \`\${{ github.token }}\`).`;
+        return { kind: 'refused', labels, failure: { step: 'check permission', message, targetState: 'unchanged (nothing was run)' }, finish: noFinish };
+    }
+    setSecret(token);
+    const api = createCommentApi(token, event.apiUrl, comment);
+    const ctx = { settings, author: comment.author, runUrl: event.runUrl };
+    const repository = `${comment.owner}/${comment.repo}`;
+    const refuse = async (step, message, reply) => {
+        await bestEffort('react 👎', () => api.react('-1'));
+        await bestEffort('reply', () => api.reply(reply));
+        return { kind: 'refused', labels, failure: { step, message, targetState: 'unchanged (nothing was run)' }, finish: noFinish };
+    };
+    let access;
+    try {
+        access = await api.permissionOf(comment.author);
+    }
+    catch (error) {
+        const reason = errorText(error);
+        return refuse('check permission', `could not look up @${comment.author}'s permission on ${repository}: ${reason}`, permissionCheckFailedReply(ctx, reason));
+    }
+    const allowed = options.allowedPermissions;
+    if (!allowed.includes(access.role) && !allowed.includes(access.permission)) {
+        return refuse('check permission', `@${comment.author} has \`${access.role}\` access to ${repository}; only ${allowed.join(', ')} may run ${settings.command}. Nothing was run.`, refusalReply(ctx, access.role, allowed, repository));
+    }
+    if (decision.kind === 'invalid') {
+        return refuse('read the command', `the comment's command could not be read: ${decision.problems.join(' ')}`, syntaxReply(ctx, decision.problems));
+    }
+    const { request } = decision;
+    info(`@${comment.author} (${access.role}) asked for ${start_describe(request, settings)}.`);
+    await bestEffort('react 👀', () => api.react('eyes'));
+    return {
+        kind: 'run',
+        readInput: commentInputs(readInput, request, labels.targetName),
+        finish: async (report, redact) => {
+            await bestEffort('reply', () => api.reply(redact(resultReply(ctx, report, request))));
+            await bestEffort('react', () => api.react(report.outcome === 'failed' ? '-1' : 'rocket'));
+        },
+    };
+}
+/** The workflow's inputs, with mode, dry-run and confirm taken from the comment instead. */
+function commentInputs(readInput, request, targetName) {
+    const overrides = {
+        'dry-run': String(request.dryRun),
+        confirm: request.dryRun ? '' : targetName,
+    };
+    if (request.mode)
+        overrides.mode = request.mode;
+    return (name) => (Object.hasOwn(overrides, name) ? overrides[name] : readInput(name));
+}
+function start_describe(request, settings) {
+    const what = `${request.mode ? `a ${request.mode}` : 'a'} refresh of ${settings.targetName}`;
+    return request.dryRun ? `a dry run of ${what}` : what;
+}
+/** Feedback must never turn a finished refresh into a failure: a failed call is a warning. */
+async function bestEffort(what, call) {
+    try {
+        await call();
+    }
+    catch (error) {
+        core_warning(`Could not ${what} on the pull request: ${errorText(error)}`);
+    }
+}
+function errorText(error) {
+    const status = error.status;
+    const message = error instanceof Error ? error.message : String(error);
+    return status ? `HTTP ${status}: ${message}` : message;
+}
 
 ;// CONCATENATED MODULE: ./src/main.ts
 
@@ -72224,15 +91386,39 @@ const STEP_HANDLERS = {
 
 
 
+
+
+
+
+
 /** The action: read inputs, build the plan, run it, report. */
-async function run() {
+async function main_run() {
     const startedAt = new Date();
-    const built = buildConfig((name) => getInput(name));
+    const readInput = (name) => getInput(name);
+    const trigger = await startTrigger(readCommentEvent(), readInput);
+    if (trigger.kind === 'skipped')
+        return publishSkipped(trigger.report, trigger.reason);
+    const built = buildConfig(trigger.kind === 'run' ? trigger.readInput : readInput, {
+        repository: process.env.GITHUB_REPOSITORY,
+        githubApiUrl: process.env.GITHUB_API_URL,
+        runId: process.env.GITHUB_RUN_ID,
+    });
     for (const secret of built.secrets)
-        core_setSecret(secret);
-    const redact = createRedactor(built.secrets);
+        setSecret(secret);
+    // Secrets also turn up at run time (assumed-role keys, secrets read from AWS): the list grows.
+    const secrets = [...built.secrets];
+    const redact = (text) => createRedactor(secrets)(text);
+    const maskSecret = (secret) => {
+        setSecret(secret);
+        secrets.push(secret);
+    };
     let report;
-    if (!built.ok) {
+    if (trigger.kind === 'refused') {
+        report = newReport(trigger.labels, startedAt);
+        report.outcome = 'failed';
+        report.failure = trigger.failure;
+    }
+    else if (!built.ok) {
         report = newReport(built.labels, startedAt);
         const message = redact(`${built.problems.length} input problem(s); nothing was changed:\n- ${built.problems.join('\n- ')}`);
         report.outcome = 'failed';
@@ -72241,30 +91427,35 @@ async function run() {
     else {
         const { config } = built;
         report = newReport(built.labels, startedAt);
-        const ctx = createContext(config, report);
+        const ctx = createContext(config, report, maskSecret);
         info(`${config.dryRun ? 'Dry run: planning' : 'Refreshing'} ${config.target.name} from ${config.source.name} (mode ${config.mode}).`);
         await runPlan(buildPlan(config), STEP_HANDLERS, ctx, report, redact);
     }
     report.finishedAt = new Date().toISOString();
     await publish(report, redact);
+    await trigger.finish(report, redact);
 }
-function createContext(config, report) {
+function createContext(config, report, maskSecret) {
     const clients = new Map();
+    const aws = new AwsAccess(config, maskSecret);
     return {
         config,
         report,
         s3Client(side) {
             let client = clients.get(side);
             if (!client) {
-                client = createS3Client({ region: config.awsRegion, endpoint: config.s3Endpoint });
+                client = createS3Client({ region: config.awsRegion, endpoint: config.s3Endpoint, credentials: aws.credentials(side) });
                 clients.set(side, client);
             }
             return client;
         },
+        sharedCredentials: aws.sharedCredentials,
+        aws,
+        maskSecret,
         note(level, text) {
             report.notes.push({ level, text });
             if (level === 'warning')
-                warning(text);
+                core_warning(text);
             else if (level === 'error')
                 core_error(text);
             else
@@ -72273,7 +91464,14 @@ function createContext(config, report) {
     };
 }
 async function publish(report, redact) {
-    for (const [name, value] of Object.entries(toOutputs(report)))
+    let reportFile;
+    try {
+        reportFile = await writeJsonReport(report, process.env.RUNNER_TEMP || (0,external_node_os_.tmpdir)(), redact);
+    }
+    catch (error) {
+        core_warning(`Could not write the JSON report file: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    for (const [name, value] of Object.entries(toOutputs(report, { reportFile })))
         setOutput(name, value);
     const markdown = redact(renderSummary(report));
     if (process.env.GITHUB_STEP_SUMMARY) {
@@ -72285,10 +91483,38 @@ async function publish(report, redact) {
     if (report.failure)
         setFailed(`${report.failure.step} failed: ${report.failure.message}`);
 }
+/** The pull-request comment this run answers, when an `issue_comment` event started the workflow. */
+function readCommentEvent() {
+    const env = process.env;
+    if (env.GITHUB_EVENT_NAME !== 'issue_comment')
+        return undefined;
+    let payload = {};
+    try {
+        payload = JSON.parse((0,external_node_fs_.readFileSync)(env.GITHUB_EVENT_PATH ?? '', 'utf8'));
+    }
+    catch (error) {
+        // Without the comment nothing may run: an empty payload is skipped.
+        core_warning(`Could not read the event payload (GITHUB_EVENT_PATH): ${error instanceof Error ? error.message : String(error)}`);
+    }
+    const server = env.GITHUB_SERVER_URL || 'https://github.com';
+    return {
+        payload,
+        apiUrl: env.GITHUB_API_URL || 'https://api.github.com',
+        repository: env.GITHUB_REPOSITORY ?? '',
+        runUrl: `${server}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}`,
+    };
+}
+async function publishSkipped(report, reason) {
+    info(`Nothing to do: ${reason}.`);
+    for (const [name, value] of Object.entries(toOutputs(report)))
+        setOutput(name, value);
+    if (process.env.GITHUB_STEP_SUMMARY)
+        await summary.addRaw(`⏭️ Skipped: ${reason}. Nothing was run.\n`, true).write();
+}
 
 ;// CONCATENATED MODULE: ./src/index.ts
 
-void run();
+void main_run();
 
 
 //# sourceMappingURL=index.js.map

