@@ -82901,9 +82901,9 @@ function passwordOf(text) {
 
 
 /**
- * The ordered steps a config implies. Inspection always comes first: it connects to both
- * sides, applies the same-database guard and records the "before" figures, so nothing is
- * written until both environments have been seen.
+ * The ordered steps a config implies. Every step that can refuse the run — AWS access and the
+ * account guard, health and version checks, inspection of both sides (with the same-database
+ * guard and the "before" figures) — comes before the first step that writes.
  */
 function buildPlan(config) {
     const { source, target } = config;

@@ -65,17 +65,10 @@ async function fakeAws(overrides: Partial<FakeAwsOptions> = {}): Promise<FakeAws
 const run = (fake: FakeAws, inputs: Record<string, string>, env: Record<string, string> = {}) =>
   runAction(inputs, { env: { ...fake.env, ...env } });
 
-/** What a reader of the job log sees: the runner consumes `::add-mask::` commands, it does not show them. */
-const visibleLog = (result: ActionRun) =>
-  result.log
-    .split('\n')
-    .filter((line) => !line.startsWith('::add-mask::'))
-    .join('\n');
-
 function expectNoCredentials(result: ActionRun, fake: FakeAws, extra: string[] = []) {
   const secrets = [...fake.issuedSecrets, ...extra].filter((s) => s.length >= 6);
   expect(secrets.length).toBeGreaterThan(0);
-  for (const text of [visibleLog(result), result.summary, JSON.stringify(result.outputs)]) {
+  for (const text of [result.visibleLog, result.summary, JSON.stringify(result.outputs)]) {
     for (const secret of secrets) expect(text).not.toContain(secret);
   }
 }
@@ -281,7 +274,7 @@ describe('errors that say what to do', () => {
       'target-role-arn': STAGING_ROLE,
     });
     expect(result.exitCode).toBe(1);
-    const message = visibleLog(result);
+    const message = result.visibleLog;
     expect(message).toContain(`AWS refused to let this workflow assume \`${PROD_ROLE}\``);
     expect(message).toContain('AccessDenied');
     expect(message).toContain('trust policy');

@@ -127,8 +127,7 @@ describe('cache flush', () => {
     expect(flush[0]!.method).toBe('POST');
     expect(flush[0]!.headers.authorization).toBe('Bearer flush-secret-789');
     expect(result.summary).toContain(`staging's caches were flushed (HTTP 204 from ${env.staging.cacheFlushUrl})`);
-    const printed = result.log.split('\n').filter((line) => !line.startsWith('::add-mask::'));
-    expect(printed.join('\n') + result.summary).not.toContain('flush-secret-789');
+    expect(result.visibleLog + result.summary).not.toContain('flush-secret-789');
   });
 
   it('a failed flush is a warning, not a failed run', async () => {

@@ -14,6 +14,8 @@ export interface ActionRun {
   exitCode: number;
   /** Everything the action printed (stdout and stderr, in order of arrival). */
   log: string;
+  /** What a reader of the job log sees: the runner consumes `::add-mask::` commands, it does not show them. */
+  visibleLog: string;
   /** The job summary written to GITHUB_STEP_SUMMARY. */
   summary: string;
   outputs: Record<string, string>;
@@ -58,7 +60,11 @@ export async function runAction(
   const summary = await readFile(summaryFile, 'utf8');
   const outputs = parseOutputFile(await readFile(outputFile, 'utf8'));
   await rm(dir, { recursive: true, force: true });
-  return { exitCode, log, summary, outputs };
+  const visibleLog = log
+    .split('\n')
+    .filter((line) => !line.startsWith('::add-mask::'))
+    .join('\n');
+  return { exitCode, log, visibleLog, summary, outputs };
 }
 
 /** Parses the `name<<delimiter` blocks @actions/core writes to GITHUB_OUTPUT. */
