@@ -83088,10 +83088,23 @@ async function writeJsonReport(report, dir, redact) {
 }
 
 ;// CONCATENATED MODULE: ./src/report/redact.ts
-/** Replaces every secret (longest first, so a URL is hidden before its password) with `***`. */
-function createRedactor(secrets) {
-    const ordered = [...new Set(secrets.filter((s) => s.length >= 3))].sort((a, b) => b.length - a.length);
-    return (text) => ordered.reduce((out, secret) => out.split(secret).join('***'), text);
+/**
+ * Hides secrets in text meant for people (log lines, summary, replies, the JSON report). Secrets
+ * also turn up during a run (assumed-role keys, values read from Secrets Manager), so the list
+ * can grow; each is replaced with `***`, longest first so a URL is hidden before its password.
+ */
+class Redactor {
+    secrets = [];
+    constructor(initial = []) {
+        for (const secret of initial)
+            this.add(secret);
+    }
+    add(secret) {
+        if (secret.length < 3 || this.secrets.includes(secret))
+            return;
+        this.secrets = [...this.secrets, secret].sort((a, b) => b.length - a.length);
+    }
+    redact = (text) => this.secrets.reduce((out, secret) => out.split(secret).join('***'), text);
 }
 
 ;// CONCATENATED MODULE: ./src/report/format.ts
@@ -91405,12 +91418,11 @@ async function main_run() {
     });
     for (const secret of built.secrets)
         setSecret(secret);
-    // Secrets also turn up at run time (assumed-role keys, secrets read from AWS): the list grows.
-    const secrets = [...built.secrets];
-    const redact = (text) => createRedactor(secrets)(text);
+    const redactor = new Redactor(built.secrets);
+    const redact = redactor.redact;
     const maskSecret = (secret) => {
         setSecret(secret);
-        secrets.push(secret);
+        redactor.add(secret);
     };
     let report;
     if (trigger.kind === 'refused') {

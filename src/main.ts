@@ -10,7 +10,7 @@ import { runPlan } from './plan/runner.js';
 import { newReport, type RunReport } from './report/model.js';
 import { writeJsonReport } from './report/json-report.js';
 import { toOutputs } from './report/outputs.js';
-import { createRedactor } from './report/redact.js';
+import { Redactor } from './report/redact.js';
 import { renderSummary } from './report/summary.js';
 import { createS3Client } from './s3/client.js';
 import { STEP_HANDLERS } from './steps.js';
@@ -28,12 +28,11 @@ export async function run(): Promise<void> {
     runId: process.env.GITHUB_RUN_ID,
   });
   for (const secret of built.secrets) core.setSecret(secret);
-  // Secrets also turn up at run time (assumed-role keys, secrets read from AWS): the list grows.
-  const secrets = [...built.secrets];
-  const redact = (text: string) => createRedactor(secrets)(text);
+  const redactor = new Redactor(built.secrets);
+  const redact = redactor.redact;
   const maskSecret = (secret: string) => {
     core.setSecret(secret);
-    secrets.push(secret);
+    redactor.add(secret);
   };
 
   let report: RunReport;
