@@ -65,6 +65,17 @@ async function fakeAws(overrides: Partial<FakeAwsOptions> = {}): Promise<FakeAws
 const run = (fake: FakeAws, inputs: Record<string, string>, env: Record<string, string> = {}) =>
   runAction(inputs, { env: { ...fake.env, ...env } });
 
+/** An images-only dry run reading production with its role and staging with its own. */
+const imagesDryRunWithTwoRoles = (fake: FakeAws) => ({
+  mode: 'images-only',
+  'dry-run': 'true',
+  'source-bucket': sourceBucket,
+  'target-bucket': targetBucket,
+  's3-endpoint': fake.s3Endpoint,
+  'source-role-arn': PROD_ROLE,
+  'target-role-arn': STAGING_ROLE,
+});
+
 function expectNoCredentials(result: ActionRun, fake: FakeAws, extra: string[] = []) {
   const secrets = [...fake.issuedSecrets, ...extra].filter((s) => s.length >= 6);
   expect(secrets.length).toBeGreaterThan(0);
@@ -198,13 +209,7 @@ describe('retries', () => {
   it('retries throttling and IdP errors with backoff, with a fresh OIDC token each attempt', async () => {
     const fake = await fakeAws({ throttleFirst: 2, idpErrorsFirst: 1 });
     const result = await run(fake, {
-      mode: 'images-only',
-      'dry-run': 'true',
-      'source-bucket': sourceBucket,
-      'target-bucket': targetBucket,
-      's3-endpoint': fake.s3Endpoint,
-      'source-role-arn': PROD_ROLE,
-      'target-role-arn': STAGING_ROLE,
+      ...imagesDryRunWithTwoRoles(fake),
     });
     expect(result.exitCode, result.log).toBe(0);
     const attempts = fake.calls.filter((c) => c.action === 'AssumeRoleWithWebIdentity');
@@ -265,13 +270,7 @@ describe('errors that say what to do', () => {
   it('STS AccessDenied: names the role, the trust-policy cause and the token\'s sub, never the token', async () => {
     const fake = await fakeAws({ oidcSub: 'repo:acme/bookshelf:ref:refs/heads/main' });
     const result = await run(fake, {
-      mode: 'images-only',
-      'dry-run': 'true',
-      'source-bucket': sourceBucket,
-      'target-bucket': targetBucket,
-      's3-endpoint': fake.s3Endpoint,
-      'source-role-arn': PROD_ROLE,
-      'target-role-arn': STAGING_ROLE,
+      ...imagesDryRunWithTwoRoles(fake),
     });
     expect(result.exitCode).toBe(1);
     const message = result.visibleLog;
@@ -304,13 +303,7 @@ describe('errors that say what to do', () => {
     expect(await bucketSnapshot(targetBucket)).toEqual(before);
 
     const right = await run(fake, {
-      mode: 'images-only',
-      'dry-run': 'true',
-      'source-bucket': sourceBucket,
-      'target-bucket': targetBucket,
-      's3-endpoint': fake.s3Endpoint,
-      'source-role-arn': PROD_ROLE,
-      'target-role-arn': STAGING_ROLE,
+      ...imagesDryRunWithTwoRoles(fake),
       'target-account-id': STAGING_ACCOUNT,
     });
     expect(right.exitCode, right.log).toBe(0);
