@@ -81995,6 +81995,32 @@ function runnerReachesDatabases(config) {
 
 // EXTERNAL MODULE: ./node_modules/@aws-sdk/client-sts/dist-cjs/index.js
 var dist_cjs = __nccwpck_require__(1695);
+;// CONCATENATED MODULE: ./src/retry.ts
+const DEFAULT_MAX_DELAY_MS = 10_000;
+/** The wait before retry number `retryIndex + 1`. */
+function backoffDelay(retryIndex, policy) {
+    const cap = Math.min(policy.maxDelayMs ?? DEFAULT_MAX_DELAY_MS, policy.baseDelayMs * 2 ** retryIndex);
+    if (policy.jitter === false)
+        return cap;
+    return Math.round(cap * (0.2 + 0.8 * (policy.random ?? Math.random)()));
+}
+/** Runs `fn` (given the attempt number, from 1) until it succeeds, fails for good, or attempts run out. */
+async function withRetry(fn, policy, hooks) {
+    const sleep = policy.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    for (let attempt = 1;; attempt++) {
+        try {
+            return await fn(attempt);
+        }
+        catch (error) {
+            if (attempt >= policy.attempts || !hooks.retryOn(error))
+                throw error;
+            const waitMs = backoffDelay(attempt - 1, policy);
+            hooks.onRetry?.(attempt, error, waitMs);
+            await sleep(waitMs);
+        }
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/aws/oidc.ts
 
 const PERMISSIONS_BLOCK = ['permissions:', '  id-token: write   # lets the job request a GitHub OIDC token', '  contents: read'].join('\n');
@@ -82040,18 +82066,9 @@ function tokenClaims(token) {
 ;// CONCATENATED MODULE: ./src/aws/assume-role.ts
 
 
-const DEFAULT_RETRY = {
-    attempts: 6,
-    baseDelayMs: 400,
-    maxDelayMs: 10_000,
-    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-    random: Math.random,
-};
-/** "Full jitter" backoff: a random wait up to an exponentially growing cap, so retrying jobs spread out. */
-function backoffDelay(attempt, policy) {
-    const cap = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** attempt);
-    return Math.round(cap * (0.2 + 0.8 * policy.random()));
-}
+
+// STS throttles bursts of role assumptions (many jobs starting at once): be patient, with jitter.
+const STS_RETRY = { attempts: 6, baseDelayMs: 400, maxDelayMs: 10_000 };
 const RETRYABLE = new Set(['Throttling', 'ThrottlingException', 'RequestLimitExceeded', 'IDPCommunicationError', 'IDPCommunicationErrorException']);
 function isRetryable(error) {
     const e = error;
@@ -82063,45 +82080,46 @@ function isRetryable(error) {
  * with jittered backoff, each attempt with a freshly fetched token (a token fetched once can expire
  * during long retries). Every secret is handed to `mask` before it can reach a log.
  */
-async function assumeRoleWithOidc(request, mask, retry = DEFAULT_RETRY) {
-    // Our own retry loop, not the SDK's: each retry needs a new token.
+async function assumeRoleWithOidc(request, mask, retry = STS_RETRY) {
+    // Our own retries, not the SDK's: each attempt needs a new token.
     const sts = new dist_cjs/* STSClient */.iM({ region: request.region, maxAttempts: 1 });
+    // Empty while a token is being fetched: a failed fetch explains itself and is not retried here.
+    let token = '';
+    let attempts = 0;
     try {
-        for (let attempt = 0;; attempt++) {
-            const token = await fetchIdToken(request.audience, `\`${request.roleArn}\``);
+        return await withRetry(async (attempt) => {
+            attempts = attempt;
+            token = '';
+            token = await fetchIdToken(request.audience, `\`${request.roleArn}\``);
             mask(token);
-            try {
-                const out = await sts.send(new dist_cjs/* AssumeRoleWithWebIdentityCommand */.WH({
-                    RoleArn: request.roleArn,
-                    RoleSessionName: request.sessionName,
-                    WebIdentityToken: token,
-                    DurationSeconds: request.durationSeconds,
-                }));
-                const c = out.Credentials;
-                if (!c?.AccessKeyId || !c.SecretAccessKey || !c.SessionToken) {
-                    throw new Error(`STS answered AssumeRoleWithWebIdentity for \`${request.roleArn}\` without credentials.`);
-                }
-                mask(c.AccessKeyId);
-                mask(c.SecretAccessKey);
-                mask(c.SessionToken);
-                return {
-                    credentials: {
-                        accessKeyId: c.AccessKeyId,
-                        secretAccessKey: c.SecretAccessKey,
-                        sessionToken: c.SessionToken,
-                        expiration: c.Expiration ?? new Date(Date.now() + request.durationSeconds * 1000),
-                    },
-                    attempts: attempt + 1,
-                };
+            const out = await sts.send(new dist_cjs/* AssumeRoleWithWebIdentityCommand */.WH({
+                RoleArn: request.roleArn,
+                RoleSessionName: request.sessionName,
+                WebIdentityToken: token,
+                DurationSeconds: request.durationSeconds,
+            }));
+            const c = out.Credentials;
+            if (!c?.AccessKeyId || !c.SecretAccessKey || !c.SessionToken) {
+                throw new Error(`STS answered AssumeRoleWithWebIdentity for \`${request.roleArn}\` without credentials.`);
             }
-            catch (error) {
-                if (isRetryable(error) && attempt + 1 < retry.attempts) {
-                    await retry.sleep(backoffDelay(attempt, retry));
-                    continue;
-                }
-                throw describeAssumeRoleError(error, request, token, attempt + 1);
-            }
-        }
+            mask(c.AccessKeyId);
+            mask(c.SecretAccessKey);
+            mask(c.SessionToken);
+            return {
+                credentials: {
+                    accessKeyId: c.AccessKeyId,
+                    secretAccessKey: c.SecretAccessKey,
+                    sessionToken: c.SessionToken,
+                    expiration: c.Expiration ?? new Date(Date.now() + request.durationSeconds * 1000),
+                },
+                attempts: attempt,
+            };
+        }, retry, { retryOn: (error) => token !== '' && isRetryable(error) });
+    }
+    catch (error) {
+        if (!token)
+            throw error;
+        throw describeAssumeRoleError(error, request, token, attempts);
     }
     finally {
         sts.destroy();
@@ -85214,6 +85232,7 @@ function startProgress(state, log, everyMs = 5000) {
 }
 
 ;// CONCATENATED MODULE: ./src/s3/retry.ts
+
 /** Throttling and transient failures worth another try; anything else fails the object at once. */
 function isTransient(error) {
     const e = error;
@@ -85231,24 +85250,10 @@ function isTransient(error) {
     return /socket hang up|aborted|premature close/i.test(e.message ?? '');
 }
 // The SDK already retries each request; these attempts redo a whole object (a stream cannot be replayed).
-const retry_DEFAULT_RETRY = { attempts: 3, baseDelayMs: 200 };
-/**
- * Runs `fn` again after a transient failure, waiting a jittered, doubling delay (200 ms, 400 ms,
- * … capped at 10 s) so many workers throttled at once do not retry in lockstep.
- */
-async function withRetry(fn, opts = retry_DEFAULT_RETRY) {
-    const sleep = opts.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
-    for (let attempt = 1;; attempt++) {
-        try {
-            return await fn(attempt);
-        }
-        catch (error) {
-            if (attempt >= opts.attempts || !isTransient(error))
-                throw error;
-            const delay = Math.min(10_000, opts.baseDelayMs * 2 ** (attempt - 1));
-            await sleep(delay / 2 + Math.random() * (delay / 2));
-        }
-    }
+const S3_RETRY = { attempts: 3, baseDelayMs: 200 };
+/** Runs `fn` again after a transient S3 or network failure (throttling, 5xx, dropped connections). */
+function withS3Retry(fn, policy = S3_RETRY) {
+    return withRetry(fn, policy, { retryOn: isTransient });
 }
 
 ;// CONCATENATED MODULE: ./src/s3/engine.ts
@@ -85292,11 +85297,11 @@ async function copyAll(items, from, to, opts) {
             const release = size > BIG_STREAM_BYTES ? await bigStreams() : () => { };
             const releaseParts = size > limits.streamMultipartThreshold ? await multipartStreams() : () => { };
             try {
-                const copied = await withRetry(async () => {
+                const copied = await withS3Retry(async () => {
                     state.bytesDone -= counted; // a retried object starts over
                     counted = 0;
                     return copyByStream(from, to, key, limits, count);
-                }, opts.retry ?? retry_DEFAULT_RETRY);
+                }, opts.retry ?? S3_RETRY);
                 count(copied - counted);
                 return copied;
             }
@@ -85313,7 +85318,7 @@ async function copyAll(items, from, to, opts) {
             return stream();
         }
         try {
-            await withRetry(() => copyServerSide(from, to, key, size, limits), opts.retry ?? retry_DEFAULT_RETRY);
+            await withS3Retry(() => copyServerSide(from, to, key, size, limits), opts.retry ?? S3_RETRY);
             count(size);
             return size;
         }
@@ -85386,13 +85391,13 @@ function describeCopyError(error, sourceName) {
     return `${e.name && e.name !== 'Error' ? `${e.name}: ` : ''}${e.message ?? String(error)}${status}`;
 }
 /** Deletes `keys` 1,000 a request (S3's limit); returns the keys that could not be deleted. */
-async function deleteAll(keys, target, retry = retry_DEFAULT_RETRY) {
+async function deleteAll(keys, target, retry = S3_RETRY) {
     const failures = [];
     let deleted = 0;
     for (let i = 0; i < keys.length; i += 1000) {
         const batch = keys.slice(i, i + 1000);
         try {
-            const result = await withRetry(() => target.client.send(new client_s3_dist_cjs/* DeleteObjectsCommand */.xvx({ Bucket: target.bucket, Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true } })), retry);
+            const result = await withS3Retry(() => target.client.send(new client_s3_dist_cjs/* DeleteObjectsCommand */.xvx({ Bucket: target.bucket, Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true } })), retry);
             const errors = result.Errors ?? [];
             for (const e of errors)
                 failures.push({ key: e.Key ?? '?', error: `${e.Code}: ${e.Message}` });
@@ -85570,6 +85575,7 @@ async function compareDatabaseSchemas(source, target) {
 ;// CONCATENATED MODULE: ./src/health/http.ts
 
 
+
 /** The request never got an HTTP answer (refused, reset, DNS, timeout). */
 class NetworkError extends Error {
 }
@@ -85626,31 +85632,27 @@ function httpRequest(url, opts = {}) {
         request.end(opts.body);
     });
 }
+/** A 5xx answer before the last attempt, thrown only to be retried (the last one is returned). */
+class ServerErrorAnswer extends Error {
+}
 /**
  * `httpRequest` retried on network errors and 5xx answers, with exponential backoff. Returns the
  * last answer (a 5xx body may still say why, e.g. a health report with status "unhealthy");
  * throws the last NetworkError when no attempt got an answer.
  */
-async function requestWithRetries(url, opts = {}, retry = {}) {
-    const retries = retry.retries ?? 2;
-    const backoffMs = retry.backoffMs ?? 1_000;
-    for (let attempt = 0;; attempt++) {
-        let reason;
-        try {
-            const response = await httpRequest(url, opts);
-            if (response.status < 500 || attempt >= retries)
-                return response;
-            reason = `HTTP ${response.status}`;
-        }
-        catch (error) {
-            if (!(error instanceof NetworkError) || attempt >= retries)
-                throw error;
-            reason = error.message;
-        }
-        const waitMs = backoffMs * 2 ** attempt;
-        retry.onRetry?.(attempt + 1, reason, waitMs);
-        await new Promise((resolve) => setTimeout(resolve, waitMs));
-    }
+function requestWithRetries(url, opts = {}, retry = {}) {
+    const attempts = (retry.retries ?? 2) + 1;
+    return withRetry(async (attempt) => {
+        const response = await httpRequest(url, opts);
+        if (response.status >= 500 && attempt < attempts)
+            throw new ServerErrorAnswer(`HTTP ${response.status}`);
+        return response;
+    }, 
+    // Fixed waits (1 s, 2 s): the log says how long, and there is one caller per environment.
+    { attempts, baseDelayMs: retry.backoffMs ?? 1_000, maxDelayMs: Number.POSITIVE_INFINITY, jitter: false }, {
+        retryOn: (error) => error instanceof NetworkError || error instanceof ServerErrorAnswer,
+        onRetry: (n, error, waitMs) => retry.onRetry?.(n, error.message, waitMs),
+    });
 }
 function http_describe(error) {
     if (error.code === 'ECONNREFUSED')

@@ -2,7 +2,8 @@ import * as core from '@actions/core';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@aws-sdk/types';
 import { sharesCredentials, type AwsSide } from '../config/aws-options.js';
 import type { SyncConfig } from '../config/config.js';
-import { assumeRoleWithOidc, callerIdentity, type AssumedRole, type CallerIdentity, type RetryPolicy } from './assume-role.js';
+import type { RetryPolicy } from '../retry.js';
+import { assumeRoleWithOidc, callerIdentity, type AssumedRole, type CallerIdentity } from './assume-role.js';
 import { readDatabaseSecret } from './secrets.js';
 
 /** Re-assume this long before the credentials expire, so no request is signed with expiring keys. */

@@ -1,5 +1,6 @@
 import { AssumeRoleWithWebIdentityCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity } from '@aws-sdk/types';
+import { withRetry, type RetryPolicy } from '../retry.js';
 import { fetchIdToken, tokenClaims } from './oidc.js';
 
 export interface AssumeRoleRequest {
@@ -10,27 +11,8 @@ export interface AssumeRoleRequest {
   region: string;
 }
 
-export interface RetryPolicy {
-  attempts: number;
-  baseDelayMs: number;
-  maxDelayMs: number;
-  sleep(ms: number): Promise<void>;
-  random(): number;
-}
-
-export const DEFAULT_RETRY: RetryPolicy = {
-  attempts: 6,
-  baseDelayMs: 400,
-  maxDelayMs: 10_000,
-  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-  random: Math.random,
-};
-
-/** "Full jitter" backoff: a random wait up to an exponentially growing cap, so retrying jobs spread out. */
-export function backoffDelay(attempt: number, policy: Pick<RetryPolicy, 'baseDelayMs' | 'maxDelayMs' | 'random'>): number {
-  const cap = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** attempt);
-  return Math.round(cap * (0.2 + 0.8 * policy.random()));
-}
+// STS throttles bursts of role assumptions (many jobs starting at once): be patient, with jitter.
+export const STS_RETRY: RetryPolicy = { attempts: 6, baseDelayMs: 400, maxDelayMs: 10_000 };
 
 const RETRYABLE = new Set(['Throttling', 'ThrottlingException', 'RequestLimitExceeded', 'IDPCommunicationError', 'IDPCommunicationErrorException']);
 
@@ -54,15 +36,20 @@ export interface AssumedRole {
 export async function assumeRoleWithOidc(
   request: AssumeRoleRequest,
   mask: (secret: string) => void,
-  retry: RetryPolicy = DEFAULT_RETRY,
+  retry: RetryPolicy = STS_RETRY,
 ): Promise<AssumedRole> {
-  // Our own retry loop, not the SDK's: each retry needs a new token.
+  // Our own retries, not the SDK's: each attempt needs a new token.
   const sts = new STSClient({ region: request.region, maxAttempts: 1 });
+  // Empty while a token is being fetched: a failed fetch explains itself and is not retried here.
+  let token = '';
+  let attempts = 0;
   try {
-    for (let attempt = 0; ; attempt++) {
-      const token = await fetchIdToken(request.audience, `\`${request.roleArn}\``);
-      mask(token);
-      try {
+    return await withRetry(
+      async (attempt) => {
+        attempts = attempt;
+        token = '';
+        token = await fetchIdToken(request.audience, `\`${request.roleArn}\``);
+        mask(token);
         const out = await sts.send(
           new AssumeRoleWithWebIdentityCommand({
             RoleArn: request.roleArn,
@@ -85,16 +72,15 @@ export async function assumeRoleWithOidc(
             sessionToken: c.SessionToken,
             expiration: c.Expiration ?? new Date(Date.now() + request.durationSeconds * 1000),
           },
-          attempts: attempt + 1,
+          attempts: attempt,
         };
-      } catch (error) {
-        if (isRetryable(error) && attempt + 1 < retry.attempts) {
-          await retry.sleep(backoffDelay(attempt, retry));
-          continue;
-        }
-        throw describeAssumeRoleError(error, request, token, attempt + 1);
-      }
-    }
+      },
+      retry,
+      { retryOn: (error) => token !== '' && isRetryable(error) },
+    );
+  } catch (error) {
+    if (!token) throw error;
+    throw describeAssumeRoleError(error, request, token, attempts);
   } finally {
     sts.destroy();
   }

@@ -1,5 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
+import { withRetry } from '../retry.js';
 
 export interface HttpResponse {
   status: number;
@@ -79,28 +80,29 @@ export function httpRequest(url: string, opts: RequestOptions = {}): Promise<Htt
   });
 }
 
+/** A 5xx answer before the last attempt, thrown only to be retried (the last one is returned). */
+class ServerErrorAnswer extends Error {}
+
 /**
  * `httpRequest` retried on network errors and 5xx answers, with exponential backoff. Returns the
  * last answer (a 5xx body may still say why, e.g. a health report with status "unhealthy");
  * throws the last NetworkError when no attempt got an answer.
  */
-export async function requestWithRetries(url: string, opts: RequestOptions = {}, retry: RetryOptions = {}): Promise<HttpResponse> {
-  const retries = retry.retries ?? 2;
-  const backoffMs = retry.backoffMs ?? 1_000;
-  for (let attempt = 0; ; attempt++) {
-    let reason: string;
-    try {
+export function requestWithRetries(url: string, opts: RequestOptions = {}, retry: RetryOptions = {}): Promise<HttpResponse> {
+  const attempts = (retry.retries ?? 2) + 1;
+  return withRetry(
+    async (attempt) => {
       const response = await httpRequest(url, opts);
-      if (response.status < 500 || attempt >= retries) return response;
-      reason = `HTTP ${response.status}`;
-    } catch (error) {
-      if (!(error instanceof NetworkError) || attempt >= retries) throw error;
-      reason = error.message;
-    }
-    const waitMs = backoffMs * 2 ** attempt;
-    retry.onRetry?.(attempt + 1, reason, waitMs);
-    await new Promise((resolve) => setTimeout(resolve, waitMs));
-  }
+      if (response.status >= 500 && attempt < attempts) throw new ServerErrorAnswer(`HTTP ${response.status}`);
+      return response;
+    },
+    // Fixed waits (1 s, 2 s): the log says how long, and there is one caller per environment.
+    { attempts, baseDelayMs: retry.backoffMs ?? 1_000, maxDelayMs: Number.POSITIVE_INFINITY, jitter: false },
+    {
+      retryOn: (error) => error instanceof NetworkError || error instanceof ServerErrorAnswer,
+      onRetry: (n, error, waitMs) => retry.onRetry?.(n, (error as Error).message, waitMs),
+    },
+  );
 }
 
 function describe(error: Error & { code?: string }): string {

@@ -3,7 +3,8 @@ import { copyByStream, copyServerSide, S3_LIMITS, type BucketRef, type CopyLimit
 import type { CopyItem } from './diff.js';
 import { formatBytes } from '../report/format.js';
 import { startProgress, type ProgressState } from './progress.js';
-import { DEFAULT_RETRY, withRetry, type RetryOptions } from './retry.js';
+import type { RetryPolicy } from '../retry.js';
+import { S3_RETRY, withS3Retry } from './retry.js';
 
 export type ResolvedCopyMethod = 'server-side' | 'stream';
 
@@ -26,7 +27,7 @@ export interface CopyOptions {
   concurrency: number;
   log: (line: string) => void;
   limits?: CopyLimits;
-  retry?: RetryOptions;
+  retry?: RetryPolicy;
   progressEveryMs?: number;
   /** Names the source in messages ("production"). */
   sourceName?: string;
@@ -68,11 +69,11 @@ export async function copyAll(items: readonly CopyItem[], from: BucketRef, to: B
       const release = size > BIG_STREAM_BYTES ? await bigStreams() : () => {};
       const releaseParts = size > limits.streamMultipartThreshold ? await multipartStreams() : () => {};
       try {
-        const copied = await withRetry(async () => {
+        const copied = await withS3Retry(async () => {
           state.bytesDone -= counted; // a retried object starts over
           counted = 0;
           return copyByStream(from, to, key, limits, count);
-        }, opts.retry ?? DEFAULT_RETRY);
+        }, opts.retry ?? S3_RETRY);
         count(copied - counted);
         return copied;
       } finally {
@@ -87,7 +88,7 @@ export async function copyAll(items: readonly CopyItem[], from: BucketRef, to: B
       return stream();
     }
     try {
-      await withRetry(() => copyServerSide(from, to, key, size, limits), opts.retry ?? DEFAULT_RETRY);
+      await withS3Retry(() => copyServerSide(from, to, key, size, limits), opts.retry ?? S3_RETRY);
       count(size);
       return size;
     } catch (error) {
@@ -157,13 +158,13 @@ export function describeCopyError(error: unknown, sourceName: string): string {
 }
 
 /** Deletes `keys` 1,000 a request (S3's limit); returns the keys that could not be deleted. */
-export async function deleteAll(keys: readonly string[], target: BucketRef, retry: RetryOptions = DEFAULT_RETRY): Promise<{ deleted: number; failures: CopyFailure[] }> {
+export async function deleteAll(keys: readonly string[], target: BucketRef, retry: RetryPolicy = S3_RETRY): Promise<{ deleted: number; failures: CopyFailure[] }> {
   const failures: CopyFailure[] = [];
   let deleted = 0;
   for (let i = 0; i < keys.length; i += 1000) {
     const batch = keys.slice(i, i + 1000);
     try {
-      const result = await withRetry(
+      const result = await withS3Retry(
         () => target.client.send(new DeleteObjectsCommand({ Bucket: target.bucket, Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true } })),
         retry,
       );

@@ -1,3 +1,5 @@
+import { withRetry, type RetryPolicy } from '../retry.js';
+
 /** Throttling and transient failures worth another try; anything else fails the object at once. */
 export function isTransient(error: unknown): boolean {
   const e = error as { name?: string; code?: string; message?: string; $metadata?: { httpStatusCode?: number }; $retryable?: unknown };
@@ -11,29 +13,10 @@ export function isTransient(error: unknown): boolean {
   return /socket hang up|aborted|premature close/i.test(e.message ?? '');
 }
 
-export interface RetryOptions {
-  attempts: number;
-  baseDelayMs: number;
-  /** For tests: how to wait. */
-  sleep?: (ms: number) => Promise<void>;
-}
-
 // The SDK already retries each request; these attempts redo a whole object (a stream cannot be replayed).
-export const DEFAULT_RETRY: RetryOptions = { attempts: 3, baseDelayMs: 200 };
+export const S3_RETRY: RetryPolicy = { attempts: 3, baseDelayMs: 200 };
 
-/**
- * Runs `fn` again after a transient failure, waiting a jittered, doubling delay (200 ms, 400 ms,
- * … capped at 10 s) so many workers throttled at once do not retry in lockstep.
- */
-export async function withRetry<T>(fn: (attempt: number) => Promise<T>, opts: RetryOptions = DEFAULT_RETRY): Promise<T> {
-  const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await fn(attempt);
-    } catch (error) {
-      if (attempt >= opts.attempts || !isTransient(error)) throw error;
-      const delay = Math.min(10_000, opts.baseDelayMs * 2 ** (attempt - 1));
-      await sleep(delay / 2 + Math.random() * (delay / 2));
-    }
-  }
+/** Runs `fn` again after a transient S3 or network failure (throttling, 5xx, dropped connections). */
+export function withS3Retry<T>(fn: (attempt: number) => Promise<T>, policy: RetryPolicy = S3_RETRY): Promise<T> {
+  return withRetry(fn, policy, { retryOn: isTransient });
 }

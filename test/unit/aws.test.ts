@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { backoffDelay } from '../../src/aws/assume-role.js';
+import { backoffDelay } from '../../src/retry.js';
 import { lastLogLines, parseFunctionResult } from '../../src/aws/function-sync.js';
 import { tokenClaims } from '../../src/aws/oidc.js';
 import { parseDatabaseSecret } from '../../src/aws/secrets.js';

@@ -10,7 +10,7 @@ import { deleteGuardProblem } from '../../src/s3/inspect.js';
 import type { ObjectEntry } from '../../src/s3/list.js';
 import { progressLine } from '../../src/s3/progress.js';
 import { resolveCopyMethod } from '../../src/s3/refresh.js';
-import { isTransient, withRetry } from '../../src/s3/retry.js';
+import { isTransient, withS3Retry } from '../../src/s3/retry.js';
 
 const MD5_A = '"0cc175b9c0f1b6a831c399e269772661"';
 const MD5_B = '"92eb5ffee6ae2fec3ad71c777531578f"';
@@ -101,14 +101,14 @@ describe('copy helpers', () => {
     let calls = 0;
     const sleep = async () => {};
     await expect(
-      withRetry(async () => {
+      withS3Retry(async () => {
         if (++calls < 3) throw Object.assign(new Error('slow down'), { name: 'SlowDown' });
         return 'done';
       }, { attempts: 5, baseDelayMs: 1, sleep }),
     ).resolves.toBe('done');
     expect(calls).toBe(3);
     calls = 0;
-    await expect(withRetry(async () => { calls++; throw Object.assign(new Error('gone'), { name: 'NoSuchKey' }); }, { attempts: 5, baseDelayMs: 1, sleep })).rejects.toThrow('gone');
+    await expect(withS3Retry(async () => { calls++; throw Object.assign(new Error('gone'), { name: 'NoSuchKey' }); }, { attempts: 5, baseDelayMs: 1, sleep })).rejects.toThrow('gone');
     expect(calls).toBe(1);
   });
 
