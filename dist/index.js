@@ -83146,6 +83146,10 @@ function formatSeconds(seconds) {
         return '—';
     return seconds < 60 ? `${seconds.toFixed(1)} s` : `${Math.floor(seconds / 60)} min ${Math.round(seconds % 60)} s`;
 }
+/** Text safe inside a Markdown table cell: pipes escaped, line breaks as <br>. */
+function tableCell(text) {
+    return text.replace(/\|/g, '\\|').replace(/\r?\n/g, '<br>');
+}
 
 ;// CONCATENATED MODULE: ./src/report/database-section.ts
 
@@ -83196,7 +83200,7 @@ function tableDetails(report, tables) {
     if (report.dryRun) {
         lines.push(`| table | ${report.sourceName} rows | ${report.targetName} rows now | what would happen | column differences |`, '|---|---:|---:|---|---|');
         for (const t of tables) {
-            lines.push(`| \`${t.table}\` | ${formatCount(t.sourceRows)} | ${formatCount(t.targetRowsBefore)} | ${cell(t.action === 'copy' ? `${words.copy}${t.format ? ` (${t.format} COPY)` : ''}` : (t.reason ?? words[t.action]))} | ${cell((t.columnDifferences ?? []).join('; '))} |`);
+            lines.push(`| \`${t.table}\` | ${formatCount(t.sourceRows)} | ${formatCount(t.targetRowsBefore)} | ${tableCell(t.action === 'copy' ? `${words.copy}${t.format ? ` (${t.format} COPY)` : ''}` : (t.reason ?? words[t.action]))} | ${tableCell((t.columnDifferences ?? []).join('; '))} |`);
         }
     }
     else {
@@ -83205,14 +83209,11 @@ function tableDetails(report, tables) {
             const notes = [t.action === 'copy' ? undefined : t.reason, ...(t.columnDifferences ?? [])].filter(Boolean).join('; ');
             const copiedRow = t.action === 'copy';
             lines.push(`| \`${t.table}\` | ${words[t.action]} | ${copiedRow ? formatCount(t.rowsCopied) : ''} | ${copiedRow && t.bytes !== undefined ? formatBytes(t.bytes) : ''} | ` +
-                `${copiedRow && t.seconds !== undefined ? formatSeconds(t.seconds) : ''} | ${t.format ?? ''} | ${cell(notes)} |`);
+                `${copiedRow && t.seconds !== undefined ? formatSeconds(t.seconds) : ''} | ${t.format ?? ''} | ${tableCell(notes)} |`);
         }
     }
     lines.push('', '</details>');
     return lines;
-}
-function cell(text) {
-    return text.replace(/\|/g, '\\|').replace(/\r?\n/g, '<br>');
 }
 
 ;// CONCATENATED MODULE: ./src/report/images-section.ts
@@ -83311,7 +83312,7 @@ function renderSummary(report) {
         lines.push(`### ${report.dryRun ? 'Plan' : 'Steps'}`, '', '| step | result | time | detail |', '|---|---|---:|---|');
         for (const step of report.steps) {
             const detail = step.status === 'failed' ? step.error : step.detail;
-            lines.push(`| ${step.title} | ${STATUS_ICON[step.status]} ${step.status} | ${formatSeconds(step.seconds)} | ${summary_cell(detail ?? '')} |`);
+            lines.push(`| ${step.title} | ${STATUS_ICON[step.status]} ${step.status} | ${formatSeconds(step.seconds)} | ${tableCell(detail ?? '')} |`);
         }
         lines.push('');
     }
@@ -83467,9 +83468,6 @@ function notesOf(report) {
 const plural = (n, word) => `${formatCount(n)} ${word}${n === 1 ? '' : 's'}`;
 function quoted(text) {
     return text.replace(/\r?\n/g, '\n> ');
-}
-function summary_cell(text) {
-    return text.replace(/\|/g, '\\|').replace(/\r?\n/g, '<br>');
 }
 
 // EXTERNAL MODULE: ./node_modules/@aws-sdk/client-s3/dist-cjs/index.js
@@ -84123,7 +84121,6 @@ const ROLLED_BACK = 'unchanged (the transaction was rolled back)';
 /** A refresh failure: says which table and why; the target's transaction is always rolled back. */
 class RefreshError extends Error {
 }
-const qualified = (t) => `${quoteIdent(t.schema)}.${quoteIdent(t.name)}`;
 /**
  * Replaces the data of every shared table in `target` with `source`'s, in one target transaction
  * read from one source snapshot. Commits only when every table loaded and every count matches;
@@ -84145,11 +84142,11 @@ async function copyDatabase(input) {
     }
     const load = plan.loadOrder;
     // Locks first, with the lock timeout: a busy app makes the run fail, not hang.
-    await lockTables(target, load.map((t) => ({ key: t.key, sql: qualified(t.target) })), names, options.lockTimeoutMs);
+    await lockTables(target, load.map((t) => ({ key: t.key, sql: qualifiedName(t.target) })), names, options.lockTimeoutMs);
     const foreignKeys = await keepForeignKeysOutOfTheWay(target, plan, names, log);
     const indexes = await dropSecondaryIndexes(target, load, log);
     if (load.length > 0) {
-        const list = load.map((t) => (t.target.kind === 'p' ? qualified(t.target) : `ONLY ${qualified(t.target)}`)).join(', ');
+        const list = load.map((t) => (t.target.kind === 'p' ? qualifiedName(t.target) : `ONLY ${qualifiedName(t.target)}`)).join(', ');
         await target.query(`TRUNCATE ${list}`);
     }
     const results = [];
@@ -84206,7 +84203,7 @@ async function copyDatabase(input) {
     for (const report of results) {
         const table = load.find((t) => t.key === report.table);
         const only = table.target.kind === 'p' ? '' : 'ONLY ';
-        const { rows } = await target.query(`SELECT count(*)::text AS n FROM ${only}${qualified(table.target)}`);
+        const { rows } = await target.query(`SELECT count(*)::text AS n FROM ${only}${qualifiedName(table.target)}`);
         const have = Number(rows[0].n);
         const want = expected.get(table.key)();
         report.sourceRows = want;
@@ -84341,7 +84338,7 @@ async function keepForeignKeysOutOfTheWay(target, plan, names, log) {
         for (const trigger of table.target.userTriggers) {
             await target.query('SAVEPOINT p2s_trigger');
             try {
-                await target.query(`ALTER TABLE ${qualified(table.target)} DISABLE TRIGGER ${quoteIdent(trigger)}`);
+                await target.query(`ALTER TABLE ${qualifiedName(table.target)} DISABLE TRIGGER ${quoteIdent(trigger)}`);
                 await target.query('RELEASE SAVEPOINT p2s_trigger');
                 switchedOff.push({ table, trigger });
             }
@@ -84362,7 +84359,7 @@ async function keepForeignKeysOutOfTheWay(target, plan, names, log) {
     // Switched back on before the commit, inside the same transaction.
     const restore = async () => {
         for (const { table, trigger } of switchedOff) {
-            await target.query(`ALTER TABLE ${qualified(table.target)} ENABLE TRIGGER ${quoteIdent(trigger)}`);
+            await target.query(`ALTER TABLE ${qualifiedName(table.target)} ENABLE TRIGGER ${quoteIdent(trigger)}`);
         }
     };
     return { how, restore };
@@ -84371,7 +84368,7 @@ async function copyTable(source, target, names, table, progressMs, log) {
     const columns = table.columns.map(quoteIdent).join(', ');
     const format = table.format === 'binary' ? ' (FORMAT binary)' : '';
     const from = table.source;
-    const select = `SELECT ${columns} FROM ${from.kind === 'p' ? '' : 'ONLY '}${qualified(from)}`;
+    const select = `SELECT ${columns} FROM ${from.kind === 'p' ? '' : 'ONLY '}${qualifiedName(from)}`;
     const started = performance.now();
     const meter = new CopyMeter(table.format);
     const timer = setInterval(() => {
@@ -84383,13 +84380,13 @@ async function copyTable(source, target, names, table, progressMs, log) {
     try {
         if (table.columns.length === 0) {
             // Nothing to carry but the rows themselves: insert one default row per production row.
-            const { rows } = await source.query(`SELECT count(*)::text AS n FROM ${from.kind === 'p' ? '' : 'ONLY '}${qualified(from)}`);
+            const { rows } = await source.query(`SELECT count(*)::text AS n FROM ${from.kind === 'p' ? '' : 'ONLY '}${qualifiedName(from)}`);
             const n = Number(rows[0].n);
-            await target.query(`INSERT INTO ${qualified(table.target)} SELECT FROM generate_series(1, $1)`, [n]);
+            await target.query(`INSERT INTO ${qualifiedName(table.target)} SELECT FROM generate_series(1, $1)`, [n]);
             return { report: tableReport(table, n, 0, started), sourceRows: () => n };
         }
         reading = source.query((0,pg_copy_streams.to)(`COPY (${select}) TO STDOUT${format}`));
-        writing = target.query((0,pg_copy_streams/* from */.H)(`COPY ${qualified(table.target)} (${columns}) FROM STDIN${format}`));
+        writing = target.query((0,pg_copy_streams/* from */.H)(`COPY ${qualifiedName(table.target)} (${columns}) FROM STDIN${format}`));
         await (0,external_node_stream_promises_namespaceObject.pipeline)(reading, meter, writing);
     }
     catch (error) {
@@ -84434,7 +84431,7 @@ async function sequencePositions(source, target, load) {
                 value = BigInt(rows[0].last_value);
                 called = rows[0].is_called;
             }
-            const { rows } = await target.query(`SELECT max(${quoteIdent(column)})::text AS max FROM ${qualified(table.target)}`);
+            const { rows } = await target.query(`SELECT max(${quoteIdent(column)})::text AS max FROM ${qualifiedName(table.target)}`);
             const max = rows[0].max === null ? undefined : BigInt(rows[0].max);
             if (max !== undefined && (value === undefined || max > value || (max === value && !called))) {
                 value = max;
@@ -84618,7 +84615,7 @@ async function refreshByDump(ctx) {
         const tables = [];
         let rows = 0;
         for (const table of catalog.tables.values()) {
-            const res = await tgt.client.query(`SELECT count(*)::text AS n FROM ${quoteIdent(table.schema)}.${quoteIdent(table.name)}`);
+            const res = await tgt.client.query(`SELECT count(*)::text AS n FROM ${qualifiedName(table)}`);
             const n = Number(res.rows[0].n);
             rows += n;
             tables.push({ table: table.key, action: 'copy', rowsCopied: n, reason: 'restored from the dump' });
@@ -84681,7 +84678,7 @@ async function describeRefresh(ctx, source, target) {
     const [sourceCatalog, targetCatalog] = await Promise.all([readCatalog(source, options.schemas), readCatalog(target, options.schemas)]);
     const plan = planRefresh(sourceCatalog, targetCatalog, options, names);
     const count = async (client, t) => {
-        const { rows } = await client.query(`SELECT count(*)::text AS n FROM ${t.kind === 'p' ? '' : 'ONLY '}${quoteIdent(t.schema)}.${quoteIdent(t.name)}`);
+        const { rows } = await client.query(`SELECT count(*)::text AS n FROM ${t.kind === 'p' ? '' : 'ONLY '}${qualifiedName(t)}`);
         return Number(rows[0].n);
     };
     const tables = [];

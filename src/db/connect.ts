@@ -50,7 +50,7 @@ export function quoteIdent(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
 }
 
-export function qualifiedName(table: TableName): string {
+export function qualifiedName(table: Pick<TableName, 'schema' | 'name'>): string {
   return `${quoteIdent(table.schema)}.${quoteIdent(table.name)}`;
 }
 

@@ -7,7 +7,7 @@ import type { DatabaseOptions } from '../config/database-options.js';
 import { formatBytes, formatCount } from '../report/format.js';
 import type { TableReport } from '../report/model.js';
 import { readCatalog } from './catalog.js';
-import { quoteIdent } from './connect.js';
+import { qualifiedName, quoteIdent } from './connect.js';
 import { CopyMeter } from './copy-meter.js';
 import { planRefresh, type Names, type RefreshPlan, type TablePlan } from './refresh-plan.js';
 
@@ -43,7 +43,6 @@ export interface CopyEngineResult {
   countTableAfter?: number;
 }
 
-const qualified = (t: { schema: string; name: string }) => `${quoteIdent(t.schema)}.${quoteIdent(t.name)}`;
 
 /**
  * Replaces the data of every shared table in `target` with `source`'s, in one target transaction
@@ -69,14 +68,14 @@ export async function copyDatabase(input: CopyEngineInput): Promise<CopyEngineRe
   const load = plan.loadOrder;
 
   // Locks first, with the lock timeout: a busy app makes the run fail, not hang.
-  await lockTables(target, load.map((t) => ({ key: t.key, sql: qualified(t.target!) })), names, options.lockTimeoutMs);
+  await lockTables(target, load.map((t) => ({ key: t.key, sql: qualifiedName(t.target!) })), names, options.lockTimeoutMs);
 
   const foreignKeys = await keepForeignKeysOutOfTheWay(target, plan, names, log);
 
   const indexes = await dropSecondaryIndexes(target, load, log);
 
   if (load.length > 0) {
-    const list = load.map((t) => (t.target!.kind === 'p' ? qualified(t.target!) : `ONLY ${qualified(t.target!)}`)).join(', ');
+    const list = load.map((t) => (t.target!.kind === 'p' ? qualifiedName(t.target!) : `ONLY ${qualifiedName(t.target!)}`)).join(', ');
     await target.query(`TRUNCATE ${list}`);
   }
 
@@ -134,7 +133,7 @@ export async function copyDatabase(input: CopyEngineInput): Promise<CopyEngineRe
   for (const report of results) {
     const table = load.find((t) => t.key === report.table)!;
     const only = table.target!.kind === 'p' ? '' : 'ONLY ';
-    const { rows } = await target.query<{ n: string }>(`SELECT count(*)::text AS n FROM ${only}${qualified(table.target!)}`);
+    const { rows } = await target.query<{ n: string }>(`SELECT count(*)::text AS n FROM ${only}${qualifiedName(table.target!)}`);
     const have = Number(rows[0]!.n);
     const want = expected.get(table.key)!();
     report.sourceRows = want;
@@ -288,7 +287,7 @@ async function keepForeignKeysOutOfTheWay(
     for (const trigger of table.target!.userTriggers) {
       await target.query('SAVEPOINT p2s_trigger');
       try {
-        await target.query(`ALTER TABLE ${qualified(table.target!)} DISABLE TRIGGER ${quoteIdent(trigger)}`);
+        await target.query(`ALTER TABLE ${qualifiedName(table.target!)} DISABLE TRIGGER ${quoteIdent(trigger)}`);
         await target.query('RELEASE SAVEPOINT p2s_trigger');
         switchedOff.push({ table, trigger });
       } catch {
@@ -308,7 +307,7 @@ async function keepForeignKeysOutOfTheWay(
   // Switched back on before the commit, inside the same transaction.
   const restore = async () => {
     for (const { table, trigger } of switchedOff) {
-      await target.query(`ALTER TABLE ${qualified(table.target!)} ENABLE TRIGGER ${quoteIdent(trigger)}`);
+      await target.query(`ALTER TABLE ${qualifiedName(table.target!)} ENABLE TRIGGER ${quoteIdent(trigger)}`);
     }
   };
   return { how, restore };
@@ -325,7 +324,7 @@ async function copyTable(
   const columns = table.columns.map(quoteIdent).join(', ');
   const format = table.format === 'binary' ? ' (FORMAT binary)' : '';
   const from = table.source!;
-  const select = `SELECT ${columns} FROM ${from.kind === 'p' ? '' : 'ONLY '}${qualified(from)}`;
+  const select = `SELECT ${columns} FROM ${from.kind === 'p' ? '' : 'ONLY '}${qualifiedName(from)}`;
   const started = performance.now();
   const meter = new CopyMeter(table.format);
   const timer = setInterval(() => {
@@ -337,13 +336,13 @@ async function copyTable(
   try {
     if (table.columns.length === 0) {
       // Nothing to carry but the rows themselves: insert one default row per production row.
-      const { rows } = await source.query<{ n: string }>(`SELECT count(*)::text AS n FROM ${from.kind === 'p' ? '' : 'ONLY '}${qualified(from)}`);
+      const { rows } = await source.query<{ n: string }>(`SELECT count(*)::text AS n FROM ${from.kind === 'p' ? '' : 'ONLY '}${qualifiedName(from)}`);
       const n = Number(rows[0]!.n);
-      await target.query(`INSERT INTO ${qualified(table.target!)} SELECT FROM generate_series(1, $1)`, [n]);
+      await target.query(`INSERT INTO ${qualifiedName(table.target!)} SELECT FROM generate_series(1, $1)`, [n]);
       return { report: tableReport(table, n, 0, started), sourceRows: () => n };
     }
     reading = source.query(copyTo(`COPY (${select}) TO STDOUT${format}`));
-    writing = target.query(copyFrom(`COPY ${qualified(table.target!)} (${columns}) FROM STDIN${format}`));
+    writing = target.query(copyFrom(`COPY ${qualifiedName(table.target!)} (${columns}) FROM STDIN${format}`));
     await pipeline(reading, meter, writing);
   } catch (error) {
     // Staging's tables are locked by now, so a lock wait here is production's (e.g. a migration).
@@ -394,7 +393,7 @@ async function sequencePositions(source: pg.Client, target: pg.Client, load: Tab
         value = BigInt(rows[0]!.last_value);
         called = rows[0]!.is_called;
       }
-      const { rows } = await target.query<{ max: string | null }>(`SELECT max(${quoteIdent(column)})::text AS max FROM ${qualified(table.target!)}`);
+      const { rows } = await target.query<{ max: string | null }>(`SELECT max(${quoteIdent(column)})::text AS max FROM ${qualifiedName(table.target!)}`);
       const max = rows[0]!.max === null ? undefined : BigInt(rows[0]!.max);
       if (max !== undefined && (value === undefined || max > value || (max === value && !called))) {
         value = max;

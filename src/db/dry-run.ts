@@ -3,7 +3,7 @@ import type pg from 'pg';
 import type { RunContext } from '../context.js';
 import type { TableReport } from '../report/model.js';
 import { readCatalog } from './catalog.js';
-import { quoteIdent } from './connect.js';
+import { qualifiedName } from './connect.js';
 import { checkDumpTools } from './dump.js';
 import { planRefresh } from './refresh-plan.js';
 
@@ -25,7 +25,7 @@ export async function describeRefresh(ctx: RunContext, source: pg.Client, target
   const [sourceCatalog, targetCatalog] = await Promise.all([readCatalog(source, options.schemas), readCatalog(target, options.schemas)]);
   const plan = planRefresh(sourceCatalog, targetCatalog, options, names);
   const count = async (client: pg.Client, t: { schema: string; name: string; kind: string }) => {
-    const { rows } = await client.query<{ n: string }>(`SELECT count(*)::text AS n FROM ${t.kind === 'p' ? '' : 'ONLY '}${quoteIdent(t.schema)}.${quoteIdent(t.name)}`);
+    const { rows } = await client.query<{ n: string }>(`SELECT count(*)::text AS n FROM ${t.kind === 'p' ? '' : 'ONLY '}${qualifiedName(t)}`);
     return Number(rows[0]!.n);
   };
   const tables: TableReport[] = [];

@@ -7,7 +7,7 @@ import { StepError } from '../plan/runner.js';
 import { formatCount } from '../report/format.js';
 import type { TableReport } from '../report/model.js';
 import { readCatalog } from './catalog.js';
-import { connectDatabase, quoteIdent } from './connect.js';
+import { connectDatabase, qualifiedName } from './connect.js';
 import { describePgError } from './copy-engine.js';
 
 /** A PostgreSQL version as `server_version_num` counts it: 150018 is 15.18, 90624 is 9.6.24. */
@@ -144,7 +144,7 @@ export async function refreshByDump(ctx: RunContext): Promise<string> {
     const tables: TableReport[] = [];
     let rows = 0;
     for (const table of catalog.tables.values()) {
-      const res = await tgt.client.query<{ n: string }>(`SELECT count(*)::text AS n FROM ${quoteIdent(table.schema)}.${quoteIdent(table.name)}`);
+      const res = await tgt.client.query<{ n: string }>(`SELECT count(*)::text AS n FROM ${qualifiedName(table)}`);
       const n = Number(res.rows[0]!.n);
       rows += n;
       tables.push({ table: table.key, action: 'copy', rowsCopied: n, reason: 'restored from the dump' });

@@ -1,4 +1,4 @@
-import { formatBytes, formatCount, formatSeconds } from './format.js';
+import { formatBytes, formatCount, formatSeconds, tableCell } from './format.js';
 import type { RunReport, TableReport } from './model.js';
 
 const ACTION_WORDS = {
@@ -39,7 +39,7 @@ function tableDetails(report: RunReport, tables: TableReport[]): string[] {
   if (report.dryRun) {
     lines.push(`| table | ${report.sourceName} rows | ${report.targetName} rows now | what would happen | column differences |`, '|---|---:|---:|---|---|');
     for (const t of tables) {
-      lines.push(`| \`${t.table}\` | ${formatCount(t.sourceRows)} | ${formatCount(t.targetRowsBefore)} | ${cell(t.action === 'copy' ? `${words.copy}${t.format ? ` (${t.format} COPY)` : ''}` : (t.reason ?? words[t.action]))} | ${cell((t.columnDifferences ?? []).join('; '))} |`);
+      lines.push(`| \`${t.table}\` | ${formatCount(t.sourceRows)} | ${formatCount(t.targetRowsBefore)} | ${tableCell(t.action === 'copy' ? `${words.copy}${t.format ? ` (${t.format} COPY)` : ''}` : (t.reason ?? words[t.action]))} | ${tableCell((t.columnDifferences ?? []).join('; '))} |`);
     }
   } else {
     lines.push('| table | result | rows | size | time | format | notes |', '|---|---|---:|---:|---:|---|---|');
@@ -48,14 +48,10 @@ function tableDetails(report: RunReport, tables: TableReport[]): string[] {
       const copiedRow = t.action === 'copy';
       lines.push(
         `| \`${t.table}\` | ${words[t.action]} | ${copiedRow ? formatCount(t.rowsCopied) : ''} | ${copiedRow && t.bytes !== undefined ? formatBytes(t.bytes) : ''} | ` +
-          `${copiedRow && t.seconds !== undefined ? formatSeconds(t.seconds) : ''} | ${t.format ?? ''} | ${cell(notes)} |`,
+          `${copiedRow && t.seconds !== undefined ? formatSeconds(t.seconds) : ''} | ${t.format ?? ''} | ${tableCell(notes)} |`,
       );
     }
   }
   lines.push('', '</details>');
   return lines;
-}
-
-function cell(text: string): string {
-  return text.replace(/\|/g, '\\|').replace(/\r?\n/g, '<br>');
 }

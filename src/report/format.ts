@@ -18,3 +18,8 @@ export function formatSeconds(seconds: number | undefined): string {
   if (seconds === undefined) return '—';
   return seconds < 60 ? `${seconds.toFixed(1)} s` : `${Math.floor(seconds / 60)} min ${Math.round(seconds % 60)} s`;
 }
+
+/** Text safe inside a Markdown table cell: pipes escaped, line breaks as <br>. */
+export function tableCell(text: string): string {
+  return text.replace(/\|/g, '\\|').replace(/\r?\n/g, '<br>');
+}

@@ -1,6 +1,6 @@
 import { bookCounts } from './book-counts.js';
 import { databaseSection } from './database-section.js';
-import { formatBytes, formatCount, formatSeconds } from './format.js';
+import { formatBytes, formatCount, formatSeconds, tableCell } from './format.js';
 import { imagesSection } from './images-section.js';
 import type { CodeDifference, EnvironmentHealth, RunReport, SchemaDifference, VersionReport } from './model.js';
 
@@ -38,7 +38,7 @@ export function renderSummary(report: RunReport): string {
     lines.push(`### ${report.dryRun ? 'Plan' : 'Steps'}`, '', '| step | result | time | detail |', '|---|---|---:|---|');
     for (const step of report.steps) {
       const detail = step.status === 'failed' ? step.error : step.detail;
-      lines.push(`| ${step.title} | ${STATUS_ICON[step.status]} ${step.status} | ${formatSeconds(step.seconds)} | ${cell(detail ?? '')} |`);
+      lines.push(`| ${step.title} | ${STATUS_ICON[step.status]} ${step.status} | ${formatSeconds(step.seconds)} | ${tableCell(detail ?? '')} |`);
     }
     lines.push('');
   }
@@ -194,8 +194,4 @@ const plural = (n: number, word: string) => `${formatCount(n)} ${word}${n === 1 
 
 function quoted(text: string): string {
   return text.replace(/\r?\n/g, '\n> ');
-}
-
-function cell(text: string): string {
-  return text.replace(/\|/g, '\\|').replace(/\r?\n/g, '<br>');
 }
