@@ -9,6 +9,7 @@ import type { TableReport } from '../report/model.js';
 import { readCatalog } from './catalog.js';
 import { qualifiedName, quoteIdent } from './connect.js';
 import { CopyMeter } from './copy-meter.js';
+import { runUserSql, UserSqlError } from './user-sql.js';
 import { planRefresh, type Names, type RefreshPlan, type TablePlan } from './refresh-plan.js';
 
 export const ROLLED_BACK = 'unchanged (the transaction was rolled back)';
@@ -118,12 +119,7 @@ export async function copyDatabase(input: CopyEngineInput): Promise<CopyEngineRe
   if (viewsRefreshed > 0) log(`Refreshed ${viewsRefreshed} materialized view(s).`);
 
   if (options.postSyncSql) {
-    const transaction = async () => (await target.query<{ id: string }>('SELECT txid_current()::text AS id')).rows[0]!.id;
-    const before = await transaction();
-    await run('`post-sync-sql` failed', () => target.query(options.postSyncSql));
-    if ((await transaction()) !== before) {
-      throw new RefreshError('`post-sync-sql` ended the refresh transaction (COMMIT or ROLLBACK inside it): remove transaction control statements from it.');
-    }
+    await run('`post-sync-sql` failed', () => runUserSql(target, options.postSyncSql));
     log('Ran `post-sync-sql`.');
   }
 
@@ -438,6 +434,7 @@ async function run<T>(what: string, action: () => Promise<T>): Promise<T> {
     return await action();
   } catch (error) {
     if (error instanceof RefreshError) throw error;
+    if (error instanceof UserSqlError) throw new RefreshError(error.message);
     throw new RefreshError(`${what}: ${describePgError(error)}.`);
   }
 }
