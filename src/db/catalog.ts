@@ -35,7 +35,10 @@ export interface CatalogColumn {
   typeOid: number;
   /** pg_type.typcategory: N numeric, S string, D date/time, A array, E enum, U user… */
   category: string;
-  /** Binary COPY of this type carries no database-specific OIDs (built-in types and enums). */
+  /**
+   * Binary COPY of this type carries no database-specific OIDs: built-in types and enums, but not
+   * the reg* types (regclass, regtype, …), whose values are OIDs that mean other objects elsewhere.
+   */
   binarySafe: boolean;
   notNull: boolean;
   hasDefault: boolean;
@@ -48,6 +51,11 @@ export interface ForeignKey {
   child: string;
   parent: string;
   deferrable: boolean;
+  /** Referencing columns of `child` and referenced columns of `parent`, pairwise. */
+  childColumns?: string[];
+  parentColumns?: string[];
+  /** MATCH FULL: a partly-null key is a violation too. */
+  matchFull?: boolean;
 }
 
 /** Types below this OID are built in, so their OIDs are the same in every database. */
@@ -71,11 +79,12 @@ export async function readCatalog(client: pg.Client, schemas: readonly string[])
   const oids = [...byOid.keys()];
 
   const columns = await client.query<{
-    rel: number; name: string; type: string; type_oid: number; category: string; typtype: string;
+    rel: number; name: string; type: string; type_oid: number; category: string; typtype: string; holds_oid: boolean;
     not_null: boolean; has_default: boolean; generated: string; identity: string;
   }>(
     `SELECT a.attrelid::int AS rel, a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type,
             a.atttypid::int AS type_oid, t.typcategory AS category, t.typtype AS typtype,
+            (t.typnamespace = 'pg_catalog'::regnamespace AND t.typname ~ '^_?reg') AS holds_oid,
             a.attnotnull AS not_null, a.atthasdef AS has_default, a.attgenerated AS generated, a.attidentity AS identity
        FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
       WHERE a.attrelid = ANY($1::oid[]) AND a.attnum > 0 AND NOT a.attisdropped
@@ -88,7 +97,7 @@ export async function readCatalog(client: pg.Client, schemas: readonly string[])
       type: c.type,
       typeOid: c.type_oid,
       category: c.category,
-      binarySafe: c.type_oid < FIRST_NORMAL_OBJECT_ID || c.typtype === 'e',
+      binarySafe: (c.type_oid < FIRST_NORMAL_OBJECT_ID && !c.holds_oid) || c.typtype === 'e',
       notNull: c.not_null,
       hasDefault: c.has_default,
       generated: c.generated !== '',
@@ -131,9 +140,13 @@ export async function readCatalog(client: pg.Client, schemas: readonly string[])
   for (const i of indexes.rows) byOid.get(i.rel)?.rebuildableIndexes.push({ name: i.name, definition: i.definition });
 
   // Keys from or to any catalogued table; the other end may sit outside the refreshed set.
-  const keys = await client.query<{ name: string; child: string; parent: string; deferrable: boolean }>(
+  const keys = await client.query<ForeignKey>(
     `SELECT con.conname AS name, cn.nspname || '.' || cc.relname AS child, pn.nspname || '.' || pc.relname AS parent,
-            con.condeferrable AS deferrable
+            con.condeferrable AS deferrable, con.confmatchtype = 'f' AS "matchFull",
+            ARRAY(SELECT a.attname::text FROM unnest(con.conkey) WITH ORDINALITY k(num, i)
+                    JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.num ORDER BY k.i) AS "childColumns",
+            ARRAY(SELECT a.attname::text FROM unnest(con.confkey) WITH ORDINALITY k(num, i)
+                    JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.num ORDER BY k.i) AS "parentColumns"
        FROM pg_constraint con
        JOIN pg_class cc ON cc.oid = con.conrelid JOIN pg_namespace cn ON cn.oid = cc.relnamespace
        JOIN pg_class pc ON pc.oid = con.confrelid JOIN pg_namespace pn ON pn.oid = pc.relnamespace

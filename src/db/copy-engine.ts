@@ -6,16 +6,27 @@ import type { TableName } from '../config/config.js';
 import type { DatabaseOptions } from '../config/database-options.js';
 import { formatBytes, formatCount } from '../report/format.js';
 import type { TableReport } from '../report/model.js';
-import { readCatalog } from './catalog.js';
+import type { Catalog, CatalogTable } from './catalog.js';
 import { qualifiedName, quoteIdent } from './connect.js';
 import { CopyMeter } from './copy-meter.js';
+import { planFromServers, planProblemsMessage } from './read-plan.js';
+import { restoreTargetValueFormat } from './session.js';
 import { runUserSql, UserSqlError } from './user-sql.js';
-import { planRefresh, type Names, type RefreshPlan, type TablePlan } from './refresh-plan.js';
+import type { Names, RefreshPlan, TablePlan } from './refresh-plan.js';
 
 export const ROLLED_BACK = 'unchanged (the transaction was rolled back)';
+const COMMIT_UNKNOWN =
+  'unknown: the connection dropped while COMMIT was under way, so the refresh may or may not have been committed; check staging (or run again, which replaces it as a whole)';
 
-/** A refresh failure: says which table and why; the target's transaction is always rolled back. */
-export class RefreshError extends Error {}
+/** A refresh failure: says which table and why, and the state staging is in (rolled back unless it says otherwise). */
+export class RefreshError extends Error {
+  constructor(
+    message: string,
+    readonly targetState: string = ROLLED_BACK,
+  ) {
+    super(message);
+  }
+}
 
 export interface CopyEngineInput {
   /** Connected to production; used only for reading. */
@@ -39,11 +50,12 @@ export interface CopyEngineResult {
   foreignKeys: string;
   sequencesSet: number;
   materializedViews: number;
+  /** Whether `countTable` was among the tables replaced; the two figures below exist only then. */
+  countTableRefreshed: boolean;
   /** Rows of `countTable` in the production snapshot and in staging after the load. */
   countTableSource?: number;
   countTableAfter?: number;
 }
-
 
 /**
  * Replaces the data of every shared table in `target` with `source`'s, in one target transaction
@@ -51,20 +63,32 @@ export interface CopyEngineResult {
  * on any error nothing is committed (the caller closes the connection, which rolls back).
  */
 export async function copyDatabase(input: CopyEngineInput): Promise<CopyEngineResult> {
+  const dropped = watchConnections(input);
+  try {
+    return await refreshInOneTransaction(input);
+  } catch (error) {
+    const side = dropped();
+    if (!side) throw error;
+    const message = error instanceof RefreshError ? error.message : describePgError(error);
+    throw new RefreshError(`the connection to ${side}'s database dropped (${message})`, error instanceof RefreshError ? error.targetState : ROLLED_BACK);
+  }
+}
+
+/** Which side's connection ended on its own, if one did: a dropped connection says little by itself. */
+function watchConnections({ source, target, names }: CopyEngineInput): () => string | undefined {
+  let side: string | undefined;
+  source.once('end', () => (side ??= names.source));
+  target.once('end', () => (side ??= names.target));
+  return () => side;
+}
+
+async function refreshInOneTransaction(input: CopyEngineInput): Promise<CopyEngineResult> {
   const { source, target, options, names } = input;
   const log = input.log ?? ((line: string) => core.info(line));
-  const lockTimeout = `${Math.max(1, Math.round(options.lockTimeoutMs))}ms`;
-
   // One snapshot for every table: the copy is of one moment of production.
-  await source.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-  await source.query(`SET LOCAL lock_timeout = '${lockTimeout}'`);
-  await target.query('BEGIN');
-  await target.query(`SET LOCAL lock_timeout = '${lockTimeout}'`);
-
-  const [sourceCatalog, targetCatalog] = await Promise.all([readCatalog(source, options.schemas), readCatalog(target, options.schemas)]);
-  const plan = planRefresh(sourceCatalog, targetCatalog, options, names);
-  if (plan.problems.length > 0) {
-    throw new RefreshError(`${names.target}'s schema cannot take ${names.source}'s data (checked before anything was changed):\n- ${plan.problems.join('\n- ')}`);
+  const { plan, problems, targetCatalog } = await planFromServers(source, target, options, names);
+  if (problems.length > 0) {
+    throw new RefreshError(planProblemsMessage(names, problems));
   }
   const load = plan.loadOrder;
 
@@ -89,42 +113,30 @@ export async function copyDatabase(input: CopyEngineInput): Promise<CopyEngineRe
     expected.set(table.key, result.sourceRows);
   }
 
-  // The last COPY's row count arrives with the server's final message: wait for it.
+  // The last COPY's row count arrives with the server's final message: wait for it. Then read the
+  // rest the snapshot is needed for and let it go, before the staging-only work that may take long.
   await source.query('SELECT 1');
+  const sourceSequences = await readSourceSequences(source, load);
+  await source.query('COMMIT');
+
   await rebuildIndexes(target, indexes, log);
   await foreignKeys.restore();
-  const sequences = await sequencePositions(source, target, load);
+  if (foreignKeys.unchecked) await checkForeignKeys(target, targetCatalog, load, names, log);
+  const sequences = await sequencePositions(target, load, sourceSequences);
   const lateSequences = await restartSequences(target, sequences);
-  let viewsRefreshed = 0;
-  for (const { key: view, sql: viewSql } of targetCatalog.materializedViews) {
-    await target.query('SAVEPOINT p2s_view');
-    try {
-      await target.query(`REFRESH MATERIALIZED VIEW ${viewSql}`);
-      await target.query('RELEASE SAVEPOINT p2s_view');
-      viewsRefreshed++;
-    } catch (error) {
-      const code = (error as { code?: string }).code;
-      // LOCK TABLE does not take materialized views, so a reader of one is only met here.
-      if (code === '55P03') {
-        throw new RefreshError(`${names.target}'s app holds a lock on materialized view \`${view}\`: it could not be refreshed within ${options.lockTimeoutMs / 1000} s (\`lock-timeout\`). Nothing was changed; retry when ${names.target} is idle, or raise \`lock-timeout\`.`);
-      }
-      if (code !== '42501') throw new RefreshError(`refreshing materialized view \`${view}\` failed: ${describePgError(error)}.`);
-      // Only the owner may refresh a view: a stale view is worth a warning, not a failed refresh.
-      await target.query('ROLLBACK TO SAVEPOINT p2s_view');
-      const warning = `materialized view \`${view}\` was not refreshed (${(error as Error).message}): it still shows ${names.target}'s old data; refresh it as its owner.`;
-      plan.warnings.push(warning);
-      log(`warning: ${warning}`);
-    }
-  }
-  if (viewsRefreshed > 0) log(`Refreshed ${viewsRefreshed} materialized view(s).`);
 
   if (options.postSyncSql) {
+    await restoreTargetValueFormat(target);
     await run('`post-sync-sql` failed', () => runUserSql(target, options.postSyncSql));
     log('Ran `post-sync-sql`.');
   }
 
+  // After post-sync-sql, so views built on masked columns show masked values.
+  const viewsRefreshed = await refreshMaterializedViews(target, targetCatalog.materializedViews, plan, names, options.lockTimeoutMs, log);
+
   // Validation inside the transaction: a mismatch rolls everything back.
   let rowsCopied = 0;
+  const rowsAfter = new Map<string, number>();
   const mismatches: string[] = [];
   for (const report of results) {
     const table = load.find((t) => t.key === report.table)!;
@@ -133,6 +145,7 @@ export async function copyDatabase(input: CopyEngineInput): Promise<CopyEngineRe
     const have = Number(rows[0]!.n);
     const want = expected.get(table.key)!();
     report.sourceRows = want;
+    rowsAfter.set(table.key, have);
     if (have !== want) mismatches.push(`\`${table.key}\`: ${names.source} had ${formatCount(want)} rows, ${names.target} now holds ${formatCount(have)}`);
     rowsCopied += report.rowsCopied ?? 0;
   }
@@ -142,19 +155,19 @@ export async function copyDatabase(input: CopyEngineInput): Promise<CopyEngineRe
     );
   }
 
-  let countTableSource: number | undefined;
-  let countTableAfter: number | undefined;
-  if (input.countTable) {
-    const key = `${input.countTable.schema}.${input.countTable.name}`;
-    const report = results.find((r) => r.table === key);
-    if (report) countTableSource = countTableAfter = report.sourceRows;
-  }
+  const countKey = input.countTable ? `${input.countTable.schema}.${input.countTable.name}` : undefined;
+  const countReport = results.find((r) => r.table === countKey);
 
   // Deferred keys are checked now, so the commit has nothing left to refuse after the setval below.
   await run('checking deferred foreign keys', () => target.query('SET CONSTRAINTS ALL IMMEDIATE'));
   await setvalSequences(target, lateSequences);
-  await run('commit', () => target.query('COMMIT'));
-  await source.query('COMMIT').catch(() => {});
+  try {
+    await target.query('COMMIT');
+  } catch (error) {
+    // An answer from the server means it refused (rolled back); no answer means nobody knows.
+    const refused = (error as { code?: string }).code !== undefined;
+    throw new RefreshError(`commit: ${describePgError(error)}.`, refused ? ROLLED_BACK : COMMIT_UNKNOWN);
+  }
 
   const bytesCopied = results.reduce((sum, r) => sum + (r.bytes ?? 0), 0);
   const tables: TableReport[] = plan.tables.map((t) => {
@@ -170,9 +183,80 @@ export async function copyDatabase(input: CopyEngineInput): Promise<CopyEngineRe
     foreignKeys: foreignKeys.how,
     sequencesSet: sequences.length,
     materializedViews: viewsRefreshed,
-    countTableSource,
-    countTableAfter,
+    countTableRefreshed: countReport !== undefined,
+    ...(countReport ? { countTableSource: countReport.sourceRows, countTableAfter: rowsAfter.get(countReport.table) } : {}),
   };
+}
+
+async function refreshMaterializedViews(
+  target: pg.Client,
+  views: { key: string; sql: string }[],
+  plan: RefreshPlan,
+  names: Names,
+  lockTimeoutMs: number,
+  log: (line: string) => void,
+): Promise<number> {
+  let refreshed = 0;
+  for (const { key: view, sql: viewSql } of views) {
+    await target.query('SAVEPOINT p2s_view');
+    try {
+      await target.query(`REFRESH MATERIALIZED VIEW ${viewSql}`);
+      await target.query('RELEASE SAVEPOINT p2s_view');
+      refreshed++;
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      // LOCK TABLE does not take materialized views, so a reader of one is only met here.
+      if (code === '55P03') {
+        throw new RefreshError(`${names.target}'s app holds a lock on materialized view \`${view}\`: it could not be refreshed within ${lockTimeoutMs / 1000} s (\`lock-timeout\`). Nothing was changed; retry when ${names.target} is idle, or raise \`lock-timeout\`.`);
+      }
+      if (code !== '42501') throw new RefreshError(`refreshing materialized view \`${view}\` failed: ${describePgError(error)}.`);
+      // Only the owner may refresh a view: a stale view is worth a warning, not a failed refresh.
+      await target.query('ROLLBACK TO SAVEPOINT p2s_view');
+      const warning = `materialized view \`${view}\` was not refreshed (${describePgError(error)}): it still shows ${names.target}'s old data; refresh it as its owner.`;
+      plan.warnings.push(warning);
+      log(`warning: ${warning}`);
+    }
+  }
+  if (refreshed > 0) log(`Refreshed ${refreshed} materialized view(s).`);
+  return refreshed;
+}
+
+/**
+ * With triggers off for the load, no foreign key was checked: a child refreshed while its parent
+ * was not (or a key production does not have) could point at nothing while the constraint stays
+ * marked valid. Every key touching a refreshed table is checked here, before the commit.
+ */
+async function checkForeignKeys(target: pg.Client, catalog: Catalog, load: TablePlan[], names: Names, log: (line: string) => void): Promise<void> {
+  const loaded = new Set(load.map((t) => t.key));
+  const keys = catalog.foreignKeys.filter((fk) => loaded.has(fk.child) || loaded.has(fk.parent));
+  if (keys.length === 0) return;
+  const started = performance.now();
+  const broken: string[] = [];
+  for (const fk of keys) {
+    const child = catalog.tables.get(fk.child);
+    const parent = catalog.tables.get(fk.parent);
+    if (!child || !parent || !fk.childColumns?.length) continue;
+    const from = (t: CatalogTable) => `${t.kind === 'p' ? '' : 'ONLY '}${qualifiedName(t)}`;
+    const childCols = fk.childColumns.map((c) => `c.${quoteIdent(c)}`);
+    const matches = fk.childColumns.map((c, i) => `p.${quoteIdent(fk.parentColumns![i]!)} = c.${quoteIdent(c)}`).join(' AND ');
+    const complete = childCols.map((c) => `${c} IS NOT NULL`).join(' AND ');
+    const missing = `(${complete} AND NOT EXISTS (SELECT 1 FROM ${from(parent)} p WHERE ${matches}))`;
+    const partlyNull = fk.matchFull && childCols.length > 1 ? ` OR (num_nulls(${childCols.join(', ')}) BETWEEN 1 AND ${childCols.length - 1})` : '';
+    const { rows } = await run(`checking foreign key \`${fk.name}\``, () =>
+      target.query<{ n: string }>(`SELECT count(*)::text AS n FROM ${from(child)} c WHERE ${missing}${partlyNull}`),
+    );
+    const n = Number(rows[0]!.n);
+    if (n > 0) {
+      const why = loaded.has(fk.parent) ? '' : ` (\`${fk.parent}\` was not refreshed)`;
+      broken.push(`foreign key \`${fk.name}\`: ${formatCount(n)} row(s) of \`${fk.child}\` reference rows \`${fk.parent}\` does not hold${why}`);
+    }
+  }
+  if (broken.length > 0) {
+    throw new RefreshError(
+      `${names.target}'s foreign keys would be broken by the refresh: ${broken.join('; ')}. Refresh the referenced table too (\`tables\`/\`exclude-tables\`), or fix the data in ${names.source}.`,
+    );
+  }
+  log(`Checked ${keys.length} foreign key(s) in ${((performance.now() - started) / 1000).toFixed(1)} s.`);
 }
 
 /**
@@ -259,14 +343,15 @@ async function keepForeignKeysOutOfTheWay(
   plan: RefreshPlan,
   names: Names,
   log: (line: string) => void,
-): Promise<{ how: string; restore: () => Promise<void> }> {
+): Promise<{ how: string; restore: () => Promise<void>; unchecked: boolean }> {
   await target.query('SAVEPOINT p2s_replica');
   try {
     await target.query('SET LOCAL session_replication_role = replica');
     await target.query('RELEASE SAVEPOINT p2s_replica');
-    const how = 'triggers off for the load (session_replication_role = replica): load order does not matter';
+    const how = 'triggers off for the load (session_replication_role = replica), keys checked before the commit: load order does not matter';
     log(`Foreign keys: ${how}.`);
-    return { how, restore: async () => {} };
+    // Back on before anything else writes (post-sync-sql): its changes fire triggers and keys.
+    return { how, restore: async () => void (await target.query('SET LOCAL session_replication_role = origin')), unchecked: true };
   } catch (error) {
     await target.query('ROLLBACK TO SAVEPOINT p2s_replica');
     log(`Foreign keys: cannot set session_replication_role (${(error as Error).message}); loading in dependency order instead.`);
@@ -306,7 +391,7 @@ async function keepForeignKeysOutOfTheWay(
       await target.query(`ALTER TABLE ${qualifiedName(table.target!)} ENABLE TRIGGER ${quoteIdent(trigger)}`);
     }
   };
-  return { how, restore };
+  return { how, restore, unchecked: false };
 }
 
 async function copyTable(
@@ -373,22 +458,30 @@ interface SequencePosition {
   called: boolean;
 }
 
+/** Production's position of each refreshed table's serial and identity sequences, by target sequence. */
+async function readSourceSequences(source: pg.Client, load: TablePlan[]): Promise<Map<string, { value: bigint; called: boolean }>> {
+  const positions = new Map<string, { value: bigint; called: boolean }>();
+  for (const table of load) {
+    for (const [column, sequence] of table.target!.sequences) {
+      const sourceSequence = table.source!.sequences.get(column);
+      if (!sourceSequence) continue;
+      const { rows } = await source.query<{ last_value: string; is_called: boolean }>(`SELECT last_value::text, is_called FROM ${sourceSequence}`);
+      positions.set(sequence, { value: BigInt(rows[0]!.last_value), called: rows[0]!.is_called });
+    }
+  }
+  return positions;
+}
+
 /**
  * Serial and identity sequences end at production's value — and never below the column's
  * maximum, so the next row inserted in staging gets a fresh id.
  */
-async function sequencePositions(source: pg.Client, target: pg.Client, load: TablePlan[]): Promise<SequencePosition[]> {
+async function sequencePositions(target: pg.Client, load: TablePlan[], source: Map<string, { value: bigint; called: boolean }>): Promise<SequencePosition[]> {
   const positions: SequencePosition[] = [];
   for (const table of load) {
     for (const [column, sequence] of table.target!.sequences) {
-      const sourceSequence = table.source!.sequences.get(column);
-      let value: bigint | undefined;
-      let called = true;
-      if (sourceSequence) {
-        const { rows } = await source.query<{ last_value: string; is_called: boolean }>(`SELECT last_value::text, is_called FROM ${sourceSequence}`);
-        value = BigInt(rows[0]!.last_value);
-        called = rows[0]!.is_called;
-      }
+      let value = source.get(sequence)?.value;
+      let called = source.get(sequence)?.called ?? true;
       const { rows } = await target.query<{ max: string | null }>(`SELECT max(${quoteIdent(column)})::text AS max FROM ${qualifiedName(table.target!)}`);
       const max = rows[0]!.max === null ? undefined : BigInt(rows[0]!.max);
       if (max !== undefined && (value === undefined || max > value || (max === value && !called))) {
@@ -439,12 +532,23 @@ async function run<T>(what: string, action: () => Promise<T>): Promise<T> {
   }
 }
 
-/** PostgreSQL's message with the parts that locate the problem (constraint, column, detail). */
+/**
+ * PostgreSQL's message with the parts that locate the problem (table, column, constraint, COPY
+ * line) and never a value from the data: DETAIL ("Failing row contains …", "Key (…)=(…)") is left
+ * out, quoted values in data errors are hidden, and a COPY context keeps its line number only.
+ */
 export function describePgError(error: unknown): string {
-  const e = error as { message?: string; detail?: string; constraint?: string; column?: string; where?: string };
-  const parts = [e.message ?? String(error)];
-  if (e.constraint && !parts[0]!.includes(e.constraint)) parts.push(`constraint \`${e.constraint}\``);
-  if (e.detail) parts.push(e.detail);
-  if (e.where && /COPY/.test(e.where)) parts.push(`at ${e.where.split('\n')[0]}`);
+  const e = error as { message?: string; code?: string; table?: string; column?: string; constraint?: string; where?: string };
+  let message = e.message ?? String(error);
+  // Class 22 (data exceptions) quote the offending value; P0001 is text a trigger or function composed.
+  if (e.code?.startsWith('22')) message = message.replace(/"(?:[^"]|"")*"/g, '(value hidden)').replace(/: [^:]*$/, (tail) => (/value hidden/.test(tail) ? tail : ''));
+  if (e.code === 'P0001') message = 'an exception raised by a trigger or function (its text is not shown: it may hold row values)';
+  const parts = [message];
+  if (e.table && !message.includes(`"${e.table}"`)) parts.push(`table \`${e.table}\``);
+  if (e.column && !message.includes(`"${e.column}"`)) parts.push(`column \`${e.column}\``);
+  if (e.constraint && !message.includes(e.constraint)) parts.push(`constraint \`${e.constraint}\``);
+  const copyLine = /^COPY [^,]+, line \d+(?:, column [^:]+)?/.exec(e.where ?? '');
+  if (copyLine) parts.push(`at ${copyLine[0]}`);
+  else if (e.where && e.code === 'P0001') parts.push(`in ${e.where.split('\n')[0]}`);
   return parts.join('; ').replace(/\.;/g, ';').replace(/\.$/, '');
 }

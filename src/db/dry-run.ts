@@ -2,10 +2,9 @@ import * as core from '@actions/core';
 import type pg from 'pg';
 import type { RunContext } from '../context.js';
 import type { TableReport } from '../report/model.js';
-import { readCatalog } from './catalog.js';
 import { qualifiedName } from './connect.js';
 import { checkDumpTools } from './dump.js';
-import { planRefresh } from './refresh-plan.js';
+import { planFromServers } from './read-plan.js';
 
 /**
  * What a real refresh would do, table by table, from read-only connections: rows on each side,
@@ -22,8 +21,7 @@ export async function describeRefresh(ctx: RunContext, source: pg.Client, target
     ctx.report.database = { countTable: '', ...ctx.report.database, method: 'dump' };
     return `would replace ${tgt.name}'s schema and data with ${src.name}'s (pg_dump | pg_restore --single-transaction; ${tools})`;
   }
-  const [sourceCatalog, targetCatalog] = await Promise.all([readCatalog(source, options.schemas), readCatalog(target, options.schemas)]);
-  const plan = planRefresh(sourceCatalog, targetCatalog, options, names);
+  const { plan, problems } = await planFromServers(source, target, options, names);
   const count = async (client: pg.Client, t: { schema: string; name: string; kind: string }) => {
     const { rows } = await client.query<{ n: string }>(`SELECT count(*)::text AS n FROM ${t.kind === 'p' ? '' : 'ONLY '}${qualifiedName(t)}`);
     return Number(rows[0]!.n);
@@ -51,7 +49,7 @@ export async function describeRefresh(ctx: RunContext, source: pg.Client, target
     seconds: Math.round(performance.now() - started) / 1000,
   };
   for (const warning of plan.warnings) core.warning(warning); // an annotation; the Database section of the summary lists it
-  for (const problem of plan.problems) ctx.note('error', `A real run would stop before changing anything: ${problem}`);
-  const blocked = plan.problems.length > 0 ? `; ${plan.problems.length} problem(s) would stop a real run` : '';
+  for (const problem of problems) ctx.note('error', `A real run would stop before changing anything: ${problem}`);
+  const blocked = problems.length > 0 ? `; ${problems.length} problem(s) would stop a real run` : '';
   return `would replace ${copied.length} tables (${rows.toLocaleString('en-US')} rows from ${src.name}); ${tables.length - copied.length} left as they are${blocked}`;
 }

@@ -2,6 +2,8 @@ import type { RunContext } from '../context.js';
 import { formatCount } from '../report/format.js';
 import { connectDatabase, countRows, serverIdentity } from './connect.js';
 import { describeRefresh } from './dry-run.js';
+import { planFromServers, planProblemsMessage } from './read-plan.js';
+import { StepError } from '../plan/runner.js';
 
 /**
  * Connects read-only to both databases, refuses when they are the same database, and records
@@ -30,6 +32,12 @@ export async function inspectDatabases(ctx: RunContext): Promise<string> {
       const headline = `${tableName}: ${source.name} ${formatCount(sourceCount)}, ${target.name} ${formatCount(targetCount)}`;
       // On a dry run, say table by table what the refresh would do (the connections are read-only).
       if (ctx.config.dryRun) return `${headline}; ${await describeRefresh(ctx, src.client, tgt.client)}`;
+      if (ctx.config.database.method === 'copy') {
+        // Refuse now, before any step writes to either store (images are copied before the database).
+        const names = { source: source.name, target: target.name };
+        const { problems } = await planFromServers(src.client, tgt.client, ctx.config.database, names);
+        if (problems.length > 0) throw new StepError(planProblemsMessage(names, problems), 'unchanged (nothing was written)');
+      }
       return headline;
     } finally {
       await tgt.client.end().catch(() => {});
@@ -39,18 +47,32 @@ export async function inspectDatabases(ctx: RunContext): Promise<string> {
   }
 }
 
-/** Records the headline count in the target after the refresh. */
+/**
+ * Reads the headline count in the target after the refresh. The refresh step's own figures (what
+ * the committed transaction held) are what the run reports; this reading only confirms them.
+ */
 export async function countTargetAfter(ctx: RunContext): Promise<string> {
-  const { target, countTable } = ctx.config;
+  const { target, source, countTable } = ctx.config;
   const tgt = await connectDatabase(target.database!, target.name, { readOnly: true });
   try {
     const count = await countRows(tgt.client, countTable);
-    ctx.report.database = { countTable: `${countTable.schema}.${countTable.name}`, ...ctx.report.database, targetCountAfter: count };
-    const expected = ctx.report.database.sourceCount;
-    if (count !== expected) {
-      throw new Error(`${target.name} holds ${formatCount(count)} rows in \`${countTable.name}\` after the refresh, ${ctx.config.source.name} held ${formatCount(expected)}.`);
+    const db = (ctx.report.database = { countTable: `${countTable.schema}.${countTable.name}`, ...ctx.report.database });
+    if (db.countTableRefreshed === false) {
+      db.targetCountAfter = count;
+      return `\`${db.countTable}\` (\`count-table\`) was not among the tables refreshed: ${target.name} keeps its own ${formatCount(count)} rows`;
     }
-    return `${countTable.name}: ${formatCount(count)} in ${target.name}, as in ${ctx.config.source.name}`;
+    if (db.targetCountAfter !== undefined) {
+      // Figures from inside the committed transaction: staging's app may have written since.
+      if (count !== db.targetCountAfter) {
+        ctx.note('info', `${target.name}'s \`${db.countTable}\` held ${formatCount(db.targetCountAfter)} rows at the commit and ${formatCount(count)} now: ${target.name}'s app has changed it since.`);
+      }
+      return `${countTable.name}: ${formatCount(db.targetCountAfter)} in ${target.name} at the commit, as in ${source.name}'s snapshot`;
+    }
+    db.targetCountAfter = count;
+    if (count !== db.sourceCount) {
+      throw new Error(`${target.name} holds ${formatCount(count)} rows in \`${countTable.name}\` after the refresh, ${source.name} held ${formatCount(db.sourceCount)}.`);
+    }
+    return `${countTable.name}: ${formatCount(count)} in ${target.name}, as in ${source.name}`;
   } finally {
     await tgt.client.end().catch(() => {});
   }

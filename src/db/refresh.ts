@@ -45,7 +45,8 @@ async function refreshByCopy(ctx: RunContext): Promise<string> {
       tables: result.tables,
       warnings: result.plan.warnings,
       // The snapshot's count is the one the copy must match (production may have moved since inspection).
-      ...(result.countTableSource !== undefined ? { sourceCount: result.countTableSource, targetCountAfter: result.countTableAfter } : {}),
+      countTableRefreshed: result.countTableRefreshed,
+      ...(result.countTableRefreshed ? { sourceCount: result.countTableSource, targetCountAfter: result.countTableAfter } : {}),
     };
     for (const warning of result.plan.warnings) core.warning(warning); // an annotation; the Database section of the summary lists it
     return (
@@ -57,7 +58,7 @@ async function refreshByCopy(ctx: RunContext): Promise<string> {
     // Closing the connection without COMMIT is what rolls back; do it before reporting.
     await tgt?.client.end().catch(() => {});
     tgt = undefined;
-    throw new StepError(message || errorMessage(error), ROLLED_BACK);
+    throw new StepError(message || errorMessage(error), error instanceof RefreshError ? error.targetState : ROLLED_BACK);
   } finally {
     await tgt?.client.end().catch(() => {});
     await src?.client.end().catch(() => {});

@@ -42,6 +42,11 @@ export interface DatabaseReport {
   sourceCount?: number;
   targetCountBefore?: number;
   targetCountAfter?: number;
+  /**
+   * Whether the refresh replaced the count-table. When it did, `sourceCount` and `targetCountAfter`
+   * are the figures of the copied snapshot; when not (e.g. `exclude-tables` names it), staging keeps its own.
+   */
+  countTableRefreshed?: boolean;
   tablesCopied?: number;
   rowsCopied?: number;
   /** `copy`, `dump`, … (the `db-method` input). */

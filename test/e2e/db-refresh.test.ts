@@ -167,14 +167,15 @@ describe('db-method copy (a role with grants only, owning nothing)', () => {
 });
 
 describe('failures leave staging exactly as it was', () => {
-  it('a staging NOT NULL column production lacks: fails before truncating, naming the column', async () => {
+  it('a staging NOT NULL column production lacks: refused at inspection, before any step writes, naming the column', async () => {
     const staging = await newStaging({ notNullWithoutDefault: true });
     const before = await stagingState(staging);
     const result = await refresh(staging);
     expect(result.exitCode).toBe(1);
     expect(result.outputs.status).toBe('failed');
     expect(result.log).toContain('`public.books.isbn` is NOT NULL without a default in staging and production has no such column');
-    expect(result.summary).toContain('staging is unchanged (the transaction was rolled back)');
+    expect(result.summary).toContain('failed at step “Inspect databases');
+    expect(result.summary).toContain('staging is unchanged (nothing was written)');
     expect(await stagingState(staging)).toEqual(before);
   });
 
