@@ -22,9 +22,17 @@ export async function describeRefresh(ctx: RunContext, source: pg.Client, target
     return `would replace ${tgt.name}'s schema and data with ${src.name}'s (pg_dump | pg_restore --single-transaction; ${tools})`;
   }
   const { plan, problems } = await planFromServers(source, target, options, names);
+  // A table the role may not read whole (privileges, row-level security) is a problem listed above, not a count.
   const count = async (client: pg.Client, t: { schema: string; name: string; kind: string }) => {
-    const { rows } = await client.query<{ n: string }>(`SELECT count(*)::text AS n FROM ${t.kind === 'p' ? '' : 'ONLY '}${qualifiedName(t)}`);
-    return Number(rows[0]!.n);
+    await client.query('SAVEPOINT p2s_count');
+    try {
+      const { rows } = await client.query<{ n: string }>(`SELECT count(*)::text AS n FROM ${t.kind === 'p' ? '' : 'ONLY '}${qualifiedName(t)}`);
+      await client.query('RELEASE SAVEPOINT p2s_count');
+      return Number(rows[0]!.n);
+    } catch {
+      await client.query('ROLLBACK TO SAVEPOINT p2s_count');
+      return undefined;
+    }
   };
   const tables: TableReport[] = [];
   for (const t of plan.tables) {
