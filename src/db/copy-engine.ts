@@ -67,19 +67,27 @@ export async function copyDatabase(input: CopyEngineInput): Promise<CopyEngineRe
   try {
     return await refreshInOneTransaction(input);
   } catch (error) {
-    const side = dropped();
+    const side = await dropped();
     if (!side) throw error;
     const message = error instanceof RefreshError ? error.message : describePgError(error);
-    throw new RefreshError(`the connection to ${side}'s database dropped (${message})`, error instanceof RefreshError ? error.targetState : ROLLED_BACK);
+    throw new RefreshError(`the connection to ${side}'s database dropped (${message.replace(/\.$/, '')})`, error instanceof RefreshError ? error.targetState : ROLLED_BACK);
   }
 }
 
-/** Which side's connection ended on its own, if one did: a dropped connection says little by itself. */
-function watchConnections({ source, target, names }: CopyEngineInput): () => string | undefined {
+/**
+ * Which side's connection ended on its own, if one did: "terminating connection" or "Connection
+ * terminated" alone does not say whose. The socket closes just after the error arrives, so wait a moment.
+ */
+function watchConnections({ source, target, names }: CopyEngineInput): () => Promise<string | undefined> {
   let side: string | undefined;
-  source.once('end', () => (side ??= names.source));
-  target.once('end', () => (side ??= names.target));
-  return () => side;
+  let noticed: () => void = () => {};
+  const ended = new Promise<void>((resolve) => (noticed = resolve));
+  source.once('end', () => ((side ??= names.source), noticed()));
+  target.once('end', () => ((side ??= names.target), noticed()));
+  return async () => {
+    await Promise.race([ended, new Promise((resolve) => setTimeout(resolve, 250))]);
+    return side;
+  };
 }
 
 async function refreshInOneTransaction(input: CopyEngineInput): Promise<CopyEngineResult> {

@@ -274,3 +274,64 @@ describe('no row values in messages (defect 10)', () => {
     for (const text of [type.visibleLog, type.summary]) expect(text).not.toContain('secret-label-42');
   });
 });
+
+describe('a connection dropped mid-refresh (defect 11)', () => {
+  /** Waits until a backend of the action matching `where` shows up in `url`'s database, then (unless told not to) terminates it. */
+  async function terminateWhen(url: string, where: string, terminate = true): Promise<void> {
+    const db = new URL(url).pathname.slice(1);
+    for (let i = 0; i < 200; i++) {
+      const rows = await query<{ pid: number }>(
+        adminUrl(),
+        `SELECT pid FROM pg_stat_activity WHERE datname = $1 AND application_name = 'prod-to-staging-sync' AND ${where}`,
+        [db],
+      );
+      if (rows.length > 0) {
+        if (terminate) await query(adminUrl(), 'SELECT pg_terminate_backend($1)', [rows[0]!.pid]);
+        return;
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error('the backend to terminate never showed up');
+  }
+
+  const schema = `CREATE TABLE items (id int PRIMARY KEY, body text);`;
+  const rows = `INSERT INTO items SELECT g, 'item ' || g FROM generate_series(1, 2000) g;`;
+
+  it("staging's connection: rolled back, and the message says it was staging's", async () => {
+    const { production, staging } = await pair(schema, rows, `INSERT INTO items VALUES (1, 'old');`);
+    const before = await stagingState(staging);
+    const run = refresh(production, staging, { 'post-sync-sql': 'SELECT pg_sleep(30);' });
+    await terminateWhen(staging, `query LIKE '%pg_sleep(30)%'`);
+    const result = await run;
+    expect(result.exitCode, result.log).toBe(1);
+    expect(result.visibleLog).toContain("the connection to staging's database dropped");
+    expect(result.summary).toContain('staging is unchanged (the transaction was rolled back)');
+    expect(await stagingState(staging)).toEqual(before);
+  });
+
+  it("production's connection while staging loads: rolled back, and the message says it was production's", async () => {
+    const { production, staging } = await pair(schema, rows, `INSERT INTO items VALUES (1, 'old');`);
+    // A role that owns nothing cannot switch triggers off: this one makes the load slow enough to interrupt.
+    const role = uniqueName('slow').replace(/-/g, '_');
+    await query(adminUrl(), `CREATE ROLE "${role}" LOGIN PASSWORD 'slow-pw'`);
+    await query(
+      staging,
+      `GRANT SELECT, INSERT, TRUNCATE ON items TO "${role}";
+       CREATE FUNCTION slow() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(0.002); RETURN NEW; END $$;
+       CREATE TRIGGER items_slow BEFORE INSERT ON items FOR EACH ROW EXECUTE FUNCTION slow();`,
+    );
+    const stagingAsRole = new URL(staging);
+    stagingAsRole.username = role;
+    stagingAsRole.password = 'slow-pw';
+    const before = await stagingState(staging);
+    const run = refresh(production, stagingAsRole.href);
+    await terminateWhen(staging, `query LIKE 'COPY%'`, false);
+    // Staging is busy loading: now production's side goes away.
+    await terminateWhen(production, `backend_xid IS NULL AND xact_start IS NOT NULL`);
+    const result = await run;
+    expect(result.exitCode, result.log).toBe(1);
+    expect(result.visibleLog).toContain("the connection to production's database dropped");
+    expect(result.summary).toContain('staging is unchanged (the transaction was rolled back)');
+    expect(await stagingState(staging)).toEqual(before);
+  });
+});
