@@ -2,7 +2,7 @@ import { parseDatabaseUrl, type DatabaseUrl } from './database-url.js';
 import { checkDatabaseInputs, parseAwsOptions, type AwsOptions, type AwsRunnerFacts } from './aws-options.js';
 import { parseTriggerOptions, type TriggerOptions } from './trigger-options.js';
 import { parseChecksOptions, type ChecksOptions, type RunnerFacts } from './checks-options.js';
-import { parseDatabaseOptions, type DatabaseOptions } from './database-options.js';
+import { isSystemSchema, parseDatabaseOptions, systemSchemaProblem, type DatabaseOptions } from './database-options.js';
 import { parseImagesOptions, type ImagesOptions } from './images-options.js';
 import { InputSource } from './inputs.js';
 import { compileExclusion, parseExclusions, type ExclusionRule } from '../s3/exclusions.js';
@@ -151,6 +151,8 @@ export function buildConfig(readInput: InputReader, runner: RunnerFacts & AwsRun
   const countTable = parseTableName(input('count-table', 'books'));
   if (!countTable) {
     problems.push(`\`count-table\` must be a table name, optionally schema-qualified (e.g. \`books\` or \`public.books\`).`);
+  } else if (isSystemSchema(countTable.schema)) {
+    problems.push(systemSchemaProblem('count-table', `${countTable.schema}.${countTable.name}`));
   }
 
   // The safety gate: a real run must name the environment it is about to overwrite.

@@ -63,6 +63,7 @@ export function parseDatabaseOptions(inputs: InputSource): DatabaseOptions {
       inputs.problems.push(`\`schemas\` holds \`${schema}\`, which is not a schema name (one per line, e.g. \`public\`).`);
     }
   }
+  for (const schema of schemas.filter(isSystemSchema)) inputs.problems.push(systemSchemaProblem('schemas', schema));
   if (schemas.length === 0) inputs.problems.push('`schemas` is empty: name at least one schema (e.g. `public`).');
   const tables = parsePatterns(inputs, 'tables');
   const excludeTables = parsePatterns(inputs, 'exclude-tables');
@@ -74,6 +75,18 @@ export function parseDatabaseOptions(inputs: InputSource): DatabaseOptions {
   return { method, schemas, tables, excludeTables, lockTimeoutMs, postSyncSql };
 }
 
+/**
+ * PostgreSQL's own schemas (the `pg_` prefix is reserved for them, temporary and TOAST schemas
+ * included) are never refreshed, whatever the role: truncating a catalog breaks the server.
+ */
+export function isSystemSchema(schema: string): boolean {
+  return /^pg_/i.test(schema) || schema.toLowerCase() === 'information_schema';
+}
+
+export function systemSchemaProblem(input: string, value: string): string {
+  return `\`${input}\` names \`${value}\`, in one of PostgreSQL's own schemas (pg_catalog, information_schema, pg_toast, pg_temp…), which are never refreshed: name your application's schemas and tables (e.g. \`public\`).`;
+}
+
 function parsePatterns(inputs: InputSource, name: string): TablePattern[] {
   const patterns: TablePattern[] = [];
   for (const text of inputs.list(name)) {
@@ -83,6 +96,7 @@ function parsePatterns(inputs: InputSource, name: string): TablePattern[] {
       continue;
     }
     const parts = text.split('.');
+    if (parts.length === 2 && isSystemSchema(parts[0]!)) inputs.problems.push(systemSchemaProblem(name, text));
     patterns.push(parts.length === 2 ? { schema: parts[0]!, name: parts[1]!, text } : { name: parts[0]!, text });
   }
   return patterns;

@@ -3,6 +3,8 @@ import type pg from 'pg';
 /** What the refresh needs to know about one database: its tables, columns, keys and sequences. */
 export interface Catalog {
   tables: Map<string, CatalogTable>;
+  /** Catalogued schemas an extension created (refreshing them would rewrite the extension's objects), with the extension. */
+  extensionSchemas: { schema: string; extension: string }[];
   foreignKeys: ForeignKey[];
   /** Materialized views in the catalogued schemas, in creation order: `key` is `schema.name`, `sql` quoted. */
   materializedViews: { key: string; sql: string }[];
@@ -14,6 +16,8 @@ export interface CatalogTable {
   schema: string;
   name: string;
   oid: number;
+  /** The installed extension this table belongs to (e.g. PostGIS's `spatial_ref_sys`): never refreshed. */
+  extension?: string;
   /** `p`: partitioned (COPY reads it through a query). */
   kind: 'r' | 'p';
   columns: CatalogColumn[];
@@ -155,11 +159,28 @@ export async function readCatalog(client: pg.Client, schemas: readonly string[])
     [oids],
   );
 
+  const members = await client.query<{ rel: number; extension: string }>(
+    `SELECT d.objid::int AS rel, e.extname AS extension FROM pg_depend d JOIN pg_extension e ON e.oid = d.refobjid
+      WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_extension'::regclass AND d.deptype = 'e' AND d.objid = ANY($1::oid[])`,
+    [oids],
+  );
+  for (const m of members.rows) {
+    const table = byOid.get(m.rel);
+    if (table) table.extension = m.extension;
+  }
+  const extensionSchemas = await client.query<{ schema: string; extension: string }>(
+    `SELECT n.nspname AS schema, e.extname AS extension FROM pg_namespace n
+       JOIN pg_depend d ON d.classid = 'pg_namespace'::regclass AND d.objid = n.oid AND d.deptype = 'e'
+       JOIN pg_extension e ON e.oid = d.refobjid
+      WHERE n.nspname = ANY($1::text[]) ORDER BY 1`,
+    [schemas],
+  );
+
   const views = await client.query<{ key: string; sql: string }>(
     `SELECT n.nspname || '.' || c.relname AS key, format('%I.%I', n.nspname, c.relname) AS sql
        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
       WHERE c.relkind = 'm' AND n.nspname = ANY($1::text[]) ORDER BY c.oid`,
     [schemas],
   );
-  return { tables, foreignKeys: keys.rows, materializedViews: views.rows };
+  return { tables, extensionSchemas: extensionSchemas.rows, foreignKeys: keys.rows, materializedViews: views.rows };
 }

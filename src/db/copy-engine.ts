@@ -10,23 +10,13 @@ import type { Catalog, CatalogTable } from './catalog.js';
 import { qualifiedName, quoteIdent } from './connect.js';
 import { CopyMeter } from './copy-meter.js';
 import { planFromServers, planProblemsMessage } from './read-plan.js';
+import { COMMIT_UNKNOWN, RefreshError, ROLLED_BACK } from './refresh-error.js';
+import { takeRefreshLock } from './refresh-lock.js';
 import { restoreTargetValueFormat } from './session.js';
 import { runUserSql, UserSqlError } from './user-sql.js';
 import type { Names, RefreshPlan, TablePlan } from './refresh-plan.js';
 
-export const ROLLED_BACK = 'unchanged (the transaction was rolled back)';
-const COMMIT_UNKNOWN =
-  'unknown: the connection dropped while COMMIT was under way, so the refresh may or may not have been committed; check staging (or run again, which replaces it as a whole)';
-
-/** A refresh failure: says which table and why, and the state staging is in (rolled back unless it says otherwise). */
-export class RefreshError extends Error {
-  constructor(
-    message: string,
-    readonly targetState: string = ROLLED_BACK,
-  ) {
-    super(message);
-  }
-}
+export { RefreshError, ROLLED_BACK } from './refresh-error.js';
 
 export interface CopyEngineInput {
   /** Connected to production; used only for reading. */
@@ -91,8 +81,18 @@ function watchConnections({ source, target, names }: CopyEngineInput): () => Pro
 }
 
 async function refreshInOneTransaction(input: CopyEngineInput): Promise<CopyEngineResult> {
-  const { source, target, options, names } = input;
+  const { target, options, names } = input;
   const log = input.log ?? ((line: string) => core.info(line));
+  const releaseLock = await takeRefreshLock(target, names, options.lockTimeoutMs);
+  try {
+    return await refreshLocked(input, log);
+  } finally {
+    await releaseLock();
+  }
+}
+
+async function refreshLocked(input: CopyEngineInput, log: (line: string) => void): Promise<CopyEngineResult> {
+  const { source, target, options, names } = input;
   // One snapshot for every table: the copy is of one moment of production.
   const { plan, problems, targetCatalog } = await planFromServers(source, target, options, names);
   if (problems.length > 0) {

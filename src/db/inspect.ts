@@ -3,6 +3,7 @@ import { formatCount } from '../report/format.js';
 import { connectDatabase, countRows, serverIdentity } from './connect.js';
 import { describeRefresh } from './dry-run.js';
 import { planFromServers, planProblemsMessage } from './read-plan.js';
+import { waitForRunningRefresh } from './refresh-lock.js';
 import { StepError } from '../plan/runner.js';
 
 /**
@@ -16,6 +17,10 @@ export async function inspectDatabases(ctx: RunContext): Promise<string> {
   try {
     const tgt = await connectDatabase(target.database!, target.name, { readOnly: true });
     try {
+      await waitForRunningRefresh(tgt.client, { source: source.name, target: target.name }, ctx.config.database.lockTimeoutMs);
+      // Counting waits for table locks (staging's app, a migration): at most `lock-timeout`.
+      const lockTimeout = `${Math.max(1, Math.round(ctx.config.database.lockTimeoutMs))}ms`;
+      for (const client of [src.client, tgt.client]) await client.query(`SELECT set_config('lock_timeout', $1, false)`, [lockTimeout]);
       const [sourceId, targetId] = await Promise.all([serverIdentity(src.client), serverIdentity(tgt.client)]);
       if (sourceId === targetId) {
         throw new Error(

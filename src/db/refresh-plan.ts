@@ -36,6 +36,10 @@ const MIGRATION_TABLE_NAMES = new Set<string>(MIGRATION_TABLES);
 export function planRefresh(source: Catalog, target: Catalog, options: Pick<DatabaseOptions, 'tables' | 'excludeTables'>, names: Names): RefreshPlan {
   const problems: string[] = [];
   const warnings: string[] = [];
+  for (const { schema, extension } of [...source.extensionSchemas, ...target.extensionSchemas]) {
+    const problem = `\`schemas\` names \`${schema}\`, which extension \`${extension}\` created: its objects are the extension's, never refreshed. Remove it from \`schemas\`.`;
+    if (!problems.includes(problem)) problems.push(problem);
+  }
   const keys = [...new Set([...source.tables.keys(), ...target.tables.keys()])].sort();
   const tables: TablePlan[] = [];
   for (const key of keys) {
@@ -46,7 +50,11 @@ export function planRefresh(source: Catalog, target: Catalog, options: Pick<Data
     const excluded = options.excludeTables.find((p) => matchesPattern(table, p));
     const listed = options.tables.length === 0 || options.tables.some((p) => matchesPattern(table, p));
     const explicitlyListed = options.tables.some((p) => matchesPattern(table, p) && !p.text.includes('*'));
-    if (excluded) {
+    const extension = src?.extension ?? tgt?.extension;
+    if (extension) {
+      tables.push({ ...base, action: 'keep', reason: `belongs to extension \`${extension}\`: left as ${names.target} has it` });
+      if (explicitlyListed) problems.push(`\`tables\` names \`${key}\`, which belongs to extension \`${extension}\`: an extension's tables are never refreshed. Remove it from \`tables\`.`);
+    } else if (excluded) {
       tables.push({ ...base, action: 'keep', reason: `excluded by \`exclude-tables\` (\`${excluded.text}\`): left as ${names.target} has it` });
     } else if (!listed) {
       tables.push({ ...base, action: 'keep', reason: `not listed in \`tables\`: left as ${names.target} has it` });

@@ -21,7 +21,7 @@ function table(name: string, columns: CatalogColumn[], schema = 'public'): Catal
 }
 
 function catalog(tables: CatalogTable[], foreignKeys: ForeignKey[] = []): Catalog {
-  return { tables: new Map(tables.map((t) => [t.key, t])), foreignKeys, materializedViews: [] };
+  return { tables: new Map(tables.map((t) => [t.key, t])), extensionSchemas: [], foreignKeys, materializedViews: [] };
 }
 
 const fk = (child: string, parent: string, deferrable = false): ForeignKey => ({ name: `${child}_fk`, child: `public.${child}`, parent: `public.${parent}`, deferrable });
