@@ -3,6 +3,7 @@ import type { RunContext } from '../context.js';
 import { compareDatabaseSchemas } from '../db/schema-compare.js';
 import { compareCommits } from '../github/compare.js';
 import { StepError, errorMessage } from '../plan/runner.js';
+import { describeCodeDifference } from '../report/code-difference.js';
 import type { CacheReport, CodeDifference, EnvironmentHealth, SchemaDifference, VersionReport } from '../report/model.js';
 import { readDeepHealthOnce, readHealth } from './health.js';
 import { requestWithRetries, type RetryOptions } from './http.js';
@@ -101,6 +102,7 @@ export async function checkVersions(ctx: RunContext): Promise<string> {
   versions.schema = await compareSchemas(ctx);
 
   const facts = [describeCode(versions.code, source.name, target.name), describeSchema(versions.schema)].join('; ');
+  // Migrations on either side count: one only the target has changes the schema just as much.
   const schemaChanged = (versions.code.migrationFiles?.length ?? 0) > 0 || (versions.schema.differences?.length ?? 0) > 0;
   const knowsCode = versions.code.compared && !versions.code.filesIncomplete;
   const knowsSchema = versions.schema.compared;
@@ -150,22 +152,7 @@ export function sameCommit(a: string, b: string): boolean {
 }
 
 export function describeCode(code: CodeDifference, sourceName: string, targetName: string): string {
-  if (!code.compared) return `code not compared: ${code.reason}`;
-  const direction =
-    code.status === 'identical'
-      ? 'same commit'
-      : [
-          code.aheadBy ? `${sourceName} is ${plural(code.aheadBy, 'commit')} ahead of ${targetName}` : '',
-          code.behindBy ? `${plural(code.behindBy, 'commit')} behind` : '',
-        ]
-          .filter(Boolean)
-          .join(', ');
-  const migrations = code.migrationFiles?.length
-    ? `migrations touched: ${code.migrationFiles.map((f) => `\`${f}\``).join(', ')}`
-    : code.filesIncomplete
-      ? 'no migrations among the first 300 files listed (GitHub lists no more)'
-      : 'no migrations between them';
-  return `${direction}, ${plural(code.filesChanged ?? 0, 'file')} changed, ${migrations}`;
+  return code.compared ? describeCodeDifference(code, sourceName, targetName, false) : `code not compared: ${code.reason}`;
 }
 
 export function describeSchema(schema: SchemaDifference): string {

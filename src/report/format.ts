@@ -2,6 +2,11 @@ export function formatCount(n: number | undefined): string {
   return n === undefined ? '—' : n.toLocaleString('en-US');
 }
 
+/** `1 file`, `2 files`. */
+export function plural(n: number, word: string): string {
+  return `${formatCount(n)} ${word}${n === 1 ? '' : 's'}`;
+}
+
 export function formatBytes(bytes: number | undefined): string {
   if (bytes === undefined) return '—';
   const units = ['B', 'KB', 'MB', 'GB', 'TB'];

@@ -176,11 +176,32 @@ export interface CodeDifference {
   /** Commits in the source not in the target, and the reverse. */
   aheadBy?: number;
   behindBy?: number;
-  filesChanged?: number;
-  /** Changed files matching `migration-paths`. */
+  /** The last commit both run (GitHub's `merge_base_commit`). */
+  mergeBase?: string;
+  /** What the source's commits changed since the merge base: what only the source has. */
+  sourceSide?: CodeSide;
+  /** What the target's commits changed since the merge base: what only the target has. */
+  targetSide?: CodeSide;
+  /** Migrations on either side (both sides' `migrationFiles`). */
   migrationFiles?: string[];
-  /** GitHub lists at most 300 files; more may have changed. */
+  /** Files changed on either side. */
+  filesChanged?: number;
+  /** Either side's list may miss files. */
   filesIncomplete?: boolean;
+  /** GitHub's page for the source's side (`target...source`). */
+  url?: string;
+}
+
+/** One side of a comparison: the files its own commits changed since the merge base. */
+export interface CodeSide {
+  commits: number;
+  filesChanged: number;
+  /** Changed files matching `migration-paths`. */
+  migrationFiles: string[];
+  /** GitHub lists at most 300 files, or this side could not be listed (`problem`): more may have changed. */
+  filesIncomplete: boolean;
+  /** Why this side's files could not be listed. */
+  problem?: string;
   url?: string;
 }
 

@@ -1,6 +1,7 @@
 import { bookCounts } from './book-counts.js';
+import { describeCodeDifference } from './code-difference.js';
 import { databaseSection } from './database-section.js';
-import { formatBytes, formatCount, formatSeconds, tableCell } from './format.js';
+import { formatBytes, formatCount, formatSeconds, plural, tableCell } from './format.js';
 import { imagesSection } from './images-section.js';
 import type { CodeDifference, EnvironmentHealth, RunReport, SchemaDifference, VersionReport } from './model.js';
 
@@ -139,23 +140,7 @@ export function versionSection(report: RunReport): string[] {
 }
 
 function codeLine(code: CodeDifference, s: string, t: string): string {
-  if (!code.compared) return `not compared: ${code.reason}.`;
-  const commits =
-    code.status === 'identical'
-      ? 'the same commit'
-      : [
-          code.aheadBy ? `${s} is ${plural(code.aheadBy, 'commit')} ahead of ${t}` : '',
-          code.behindBy ? `${s} is ${plural(code.behindBy, 'commit')} behind ${t}` : '',
-        ]
-          .filter(Boolean)
-          .join(' and ');
-  const link = code.url ? ` ([compare](${code.url}))` : '';
-  const migrations = code.migrationFiles?.length
-    ? `**migrations touched:** ${code.migrationFiles.map((f) => `\`${f}\``).join(', ')}`
-    : code.filesIncomplete
-      ? 'no migrations among the first 300 changed files (GitHub lists no more)'
-      : 'no migrations between them';
-  return `${commits}, ${plural(code.filesChanged ?? 0, 'file')} changed — ${migrations}${link}.`;
+  return `${describeCodeDifference(code, s, t, true)}.`;
 }
 
 function schemaLines(schema: SchemaDifference | undefined): string[] {
@@ -190,7 +175,6 @@ function notesOf(report: RunReport): string[] {
   return notes;
 }
 
-const plural = (n: number, word: string) => `${formatCount(n)} ${word}${n === 1 ? '' : 's'}`;
 
 function quoted(text: string): string {
   return text.replace(/\r?\n/g, '\n> ');

@@ -5,6 +5,8 @@ export type CopyReason = 'missing' | 'size differs' | 'content differs' | 'newer
 
 export interface CopyItem {
   source: ObjectEntry;
+  /** The target's object of the same key, when there is one. */
+  target?: ObjectEntry;
   reason: CopyReason;
 }
 
@@ -21,7 +23,11 @@ export interface ImagesDiff {
   targetOnlyExcluded: ObjectEntry[];
 }
 
-/** A plain ETag is the MD5 of the bytes; multipart (`…-N`) and SSE-KMS ETags are not comparable. */
+/**
+ * An ETag that looks like the MD5 of the bytes: 32 hex digits. Multipart ETags (`…-N`) are not;
+ * SSE-KMS and SSE-C ETags look like one but are not MD5s either, which only a HEAD tells
+ * (`etagIsContentMd5`).
+ */
 export function isPlainMd5Etag(etag: string): boolean {
   return /^"?[0-9a-fA-F]{32}"?$/.test(etag);
 }
@@ -52,8 +58,9 @@ export function diffBuckets(source: readonly ObjectEntry[], target: readonly Obj
       diff.excluded.push(object);
       continue;
     }
-    const reason = copyReason(object, targetByKey.get(object.key));
-    if (reason) diff.toCopy.push({ source: object, reason });
+    const targetObject = targetByKey.get(object.key);
+    const reason = copyReason(object, targetObject);
+    if (reason) diff.toCopy.push({ source: object, target: targetObject, reason });
     else diff.toSkip.push(object);
   }
   for (const object of target) {
@@ -62,6 +69,60 @@ export function diffBuckets(source: readonly ObjectEntry[], target: readonly Obj
     else diff.targetOnly.push(object);
   }
   return diff;
+}
+
+/** What a HEAD tells about one object: its encryption and its checksums (`ChecksumMode: ENABLED`). */
+export interface ObjectFacts {
+  /** `ServerSideEncryption`: `AES256`, `aws:kms`, `aws:kms:dsse`. */
+  encryption?: string;
+  /** Encrypted with a customer-provided key (SSE-C): `SSECustomerAlgorithm`, or a HEAD refused for want of that key. */
+  customerKey?: boolean;
+  checksums?: Partial<Record<ChecksumAlgorithm, string>>;
+  /** `FULL_OBJECT` or `COMPOSITE` (a checksum of the parts' checksums). */
+  checksumType?: string;
+}
+
+export const CHECKSUM_ALGORITHMS = ['CRC64NVME', 'CRC32C', 'CRC32', 'SHA256', 'SHA1'] as const;
+export type ChecksumAlgorithm = (typeof CHECKSUM_ALGORITHMS)[number];
+
+/** S3 sets the ETag to the MD5 of the bytes only for objects not encrypted with KMS or a customer key. */
+export function etagIsContentMd5(facts: ObjectFacts): boolean {
+  return !facts.customerKey && !(facts.encryption ?? '').startsWith('aws:kms');
+}
+
+/**
+ * A checksum of the whole content both objects carry with the same algorithm: equal checksums
+ * mean equal bytes. Composite checksums (`…-N`) depend on the part sizes, so they are not used.
+ */
+export function sameChecksum(source: ObjectFacts, target: ObjectFacts): boolean | undefined {
+  const whole = (facts: ObjectFacts, algorithm: ChecksumAlgorithm) => {
+    const value = facts.checksums?.[algorithm];
+    return value && facts.checksumType !== 'COMPOSITE' && !/-\d+$/.test(value) ? value : undefined;
+  };
+  for (const algorithm of CHECKSUM_ALGORITHMS) {
+    const [a, b] = [whole(source, algorithm), whole(target, algorithm)];
+    if (a && b) return a === b;
+  }
+  return undefined;
+}
+
+/**
+ * The verdict on an object the listings say differs in content (same size, different 32-hex
+ * ETags), once both sides' HEADs are known (undefined: the HEAD failed). Equal checksums settle
+ * it either way; two MD5 ETags do too; an SSE-KMS or SSE-C ETag says nothing about the bytes, so
+ * the object is copied only when the source's is newer, as for multipart ETags.
+ */
+export function recheckedReason(item: CopyItem & { target: ObjectEntry }, source: ObjectFacts | undefined, target: ObjectFacts | undefined): CopyReason | undefined {
+  if (!source || !target) return item.reason;
+  const checksum = sameChecksum(source, target);
+  if (checksum !== undefined) return checksum ? undefined : 'content differs';
+  if (etagIsContentMd5(source) && etagIsContentMd5(target)) return 'content differs';
+  return item.source.lastModified > item.target.lastModified ? 'newer in source' : undefined;
+}
+
+/** Objects whose ETags differ while both look like MD5s: the ones a HEAD may show to be identical. */
+export function needsRecheck(item: CopyItem): item is CopyItem & { target: ObjectEntry } {
+  return item.reason === 'content differs' && item.target !== undefined;
 }
 
 export const totalBytes = (objects: readonly { size: number }[]): number => objects.reduce((sum, o) => sum + o.size, 0);

@@ -4,6 +4,7 @@ import type { ImagesPlan, KeySample } from '../report/model.js';
 import { formatBytes, formatCount } from '../report/format.js';
 import { diffBuckets, totalBytes, type ImagesDiff } from './diff.js';
 import { describeBucketError, listBucket, type ObjectEntry } from './list.js';
+import { recheckDifferingEtags } from './recheck.js';
 
 /** The diff found by the inspect step, handed to the refresh step of the same run. */
 const diffs = new WeakMap<RunContext, ImagesDiff>();
@@ -37,6 +38,19 @@ export async function inspectBuckets(ctx: RunContext): Promise<string> {
   };
   const [sourceObjects, targetObjects] = await Promise.all([list('source'), list('target')]);
   const diff = diffBuckets(sourceObjects, targetObjects, exclusions);
+  const recheck = await recheckDifferingEtags(
+    diff,
+    { client: ctx.s3Client('source'), bucket: source.bucket! },
+    { client: ctx.s3Client('target'), bucket: target.bucket! },
+    options.concurrency,
+  );
+  if (recheck.checked > 0) {
+    core.info(
+      `${formatCount(recheck.checked)} objects had the same size and different ETags: ${formatCount(recheck.requests)} HEAD requests found ` +
+        `${formatCount(recheck.notMd5)} with an ETag that is not an MD5 (SSE-KMS or SSE-C); ${formatCount(recheck.identical)} are skipped as unchanged, ` +
+        `${formatCount(recheck.checked - recheck.identical)} still copied.`,
+    );
+  }
   diffs.set(ctx, diff);
 
   const plan: ImagesPlan = {

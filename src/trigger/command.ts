@@ -24,6 +24,14 @@ export interface RefreshRequest {
 
 const FLAGS = ['--dry-run'] as const;
 
+/**
+ * Everything that can end a line when a comment is shown: CRLF, LF, CR, and the Unicode line
+ * breaks (VT, FF, NEL, LINE and PARAGRAPH SEPARATOR). Word splitting (`\s`) treats most of them as
+ * spaces, so a target named on what a reader sees as the second line would otherwise confirm.
+ */
+const LINE_BREAK = /\r\n|[\n\r\v\f\u0085\u2028\u2029]/;
+const LINE_BREAKS = new RegExp(LINE_BREAK.source, 'g');
+
 /** `/refresh-staging [target-name] [mode] [--dry-run]`, for replies and README. */
 export function commandSyntax(settings: Pick<CommandSettings, 'command' | 'targetName'>): string {
   return `${settings.command} [${settings.targetName}] [${MODES.join('|')}] [--dry-run]`;
@@ -31,10 +39,11 @@ export function commandSyntax(settings: Pick<CommandSettings, 'command' | 'targe
 
 /**
  * Reads a comment's first line as a refresh command. Only the first line counts, so a command
- * quoted further down a discussion never triggers anything. Words may come in any order.
+ * quoted further down a discussion never triggers anything, and a line ends at any line break a
+ * reader would see (`LINE_BREAK`). Words may come in any order.
  */
 export function parseCommand(body: string, settings: CommandSettings): CommandParse {
-  const firstLine = body.split(/\r?\n/, 1)[0] ?? '';
+  const firstLine = body.split(LINE_BREAK, 1)[0] ?? '';
   const [word, ...args] = firstLine.trim().split(/\s+/);
   if (word !== settings.command) return { kind: 'not-a-command' };
 
@@ -74,6 +83,6 @@ export function parseCommand(body: string, settings: CommandSettings): CommandPa
  * breaks, and short, so a reply can never be made to render or mention anything.
  */
 export function quote(text: string): string {
-  const clean = text.replace(/[`\r\n]/g, '').slice(0, 40);
+  const clean = text.replace(LINE_BREAKS, '').replace(/`/g, '').slice(0, 40);
   return `\`${clean}${text.length > 40 ? '…' : ''}\``;
 }

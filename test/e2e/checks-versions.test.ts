@@ -12,26 +12,31 @@ import { databaseSnapshot, newDatabase, query, S3_ENV } from '../harness/servers
 const TOKEN = 'ghs_checksTestToken123';
 const DOCS_ONLY = ['README.md', 'docs/deploy.md'];
 const WITH_MIGRATION = ['README.md', 'backend/alembic/versions/0042_add_isbn.py', 'backend/app/models.py'];
+const STAGING_MIGRATION = ['backend/alembic/versions/0043_add_reviews.py', 'backend/app/models.py'];
 
 let sourceDb: string;
 let targetDb: string;
 let apps: Awaited<ReturnType<typeof startLogApps>>;
 let docsGitHub: FakeGitHub;
 let migrationGitHub: FakeGitHub;
+let stagingAheadGitHub: FakeGitHub;
 
 beforeAll(async () => {
   [sourceDb, targetDb] = await Promise.all([newDatabase('ver_prod'), newDatabase('ver_staging')]);
   await Promise.all([seedCatalogue(sourceDb, { books: 208, migration: 'd688bcd' }), seedCatalogue(targetDb, { books: 163, migration: '588327b', titlePrefix: 'Old ' })]);
   apps = await startLogApps({ productionDb: sourceDb, stagingDb: targetDb });
   const comparison = (files: string[]) => ({ base: LOG_VERSIONS.staging.git_sha, head: LOG_VERSIONS.production.git_sha, aheadBy: 3, files });
-  [docsGitHub, migrationGitHub] = await Promise.all([
+  // The usual case: staging runs newer code, with a migration production has not had yet.
+  const stagingAhead = { base: LOG_VERSIONS.production.git_sha, head: LOG_VERSIONS.staging.git_sha, aheadBy: 2, files: STAGING_MIGRATION };
+  [docsGitHub, migrationGitHub, stagingAheadGitHub] = await Promise.all([
     startFakeGitHub({ repository: 'acme/bookshelf', token: TOKEN, comparisons: [comparison(DOCS_ONLY)] }),
     startFakeGitHub({ repository: 'acme/bookshelf', token: TOKEN, comparisons: [comparison(WITH_MIGRATION)] }),
+    startFakeGitHub({ repository: 'acme/bookshelf', token: TOKEN, comparisons: [stagingAhead] }),
   ]);
 });
 
 afterAll(async () => {
-  await Promise.all([apps.close(), docsGitHub.close(), migrationGitHub.close()]);
+  await Promise.all([apps.close(), docsGitHub.close(), migrationGitHub.close(), stagingAheadGitHub.close()]);
 });
 
 function run(github: FakeGitHub, inputs: Record<string, string>, dbs = { source: sourceDb, target: targetDb }) {
@@ -62,7 +67,7 @@ describe('the original log, answered', () => {
     expect(summary).toContain('### ⚠️ Version mismatch');
     expect(summary).toContain('production runs `2026.01.11-d688bcd`, staging runs `2026.01.11-588327b`.');
     expect(summary).toContain(
-      '- **Code:** production is 3 commits ahead of staging, 2 files changed — no migrations between them ([compare](https://github.com/acme/bookshelf/compare/588327b...d688bcd)).',
+      '- **Code:** production is 3 commits ahead of staging, 2 files changed in production — no migrations between them ([production\'s changes](https://github.com/acme/bookshelf/compare/588327b...d688bcd)).',
     );
     expect(summary).toContain('- **Schema:** schemas identical (4 tables compared).');
     expect(summary).toContain('- **What the run did:** noted and went on (`on-version-mismatch: warn`)');
@@ -109,7 +114,7 @@ describe('on-version-mismatch', () => {
       const result = await run(c.github(), { 'on-version-mismatch': c.policy, ...(c.fails ? { confirm: 'staging' } : { 'dry-run': 'true' }) });
       expect(result.outputs['version-mismatch']).toBe('true');
       expect(result.summary).toContain(
-        c.migrations ? '**migrations touched:** `backend/alembic/versions/0042_add_isbn.py`' : 'no migrations between them',
+        c.migrations ? '**migrations only in production:** `backend/alembic/versions/0042_add_isbn.py`' : 'no migrations between them',
       );
       if (c.fails) {
         expect(result.exitCode).toBe(1);
@@ -151,6 +156,29 @@ describe('on-version-mismatch', () => {
       '  - table `public.staging_notes` only in staging',
     ]);
     expect(result.log).toContain('The schema changed between production (2026.01.11-d688bcd) and staging (2026.01.11-588327b)');
+  });
+});
+
+describe('staging ahead of production (it runs newer code)', () => {
+  it('lists the migration only staging has, under staging', async () => {
+    const result = await run(stagingAheadGitHub, { 'dry-run': 'true' });
+    expect(result.exitCode, result.log).toBe(0);
+    expect(result.summary).toContain(
+      '- **Code:** staging is 2 commits ahead of production, 2 files changed in staging — **migrations only in staging:** `backend/alembic/versions/0043_add_reviews.py` ([staging\'s changes](https://github.com/acme/bookshelf/compare/d688bcd...588327b)).',
+    );
+    expect(result.summary).not.toContain('only in production');
+  });
+
+  it('fail-on-schema-change stops before any write when only staging has a migration', async () => {
+    const before = await databaseSnapshot(targetDb);
+    const result = await run(stagingAheadGitHub, { 'on-version-mismatch': 'fail-on-schema-change', confirm: 'staging' });
+    expect(result.exitCode, result.log).toBe(1);
+    expect(result.log).toContain('The schema changed between production (2026.01.11-d688bcd) and staging (2026.01.11-588327b)');
+    expect(result.log).toContain('migrations only in staging: `backend/alembic/versions/0043_add_reviews.py`');
+    expect(result.summary).toContain('**staging is unchanged (the run stopped before writing anything).**');
+    expect(result.summary).toContain('- **What the run did:** stopped before changing anything: the schema changed between the versions');
+    expect(result.outputs.status).toBe('failed');
+    expect(await databaseSnapshot(targetDb)).toEqual(before);
   });
 });
 

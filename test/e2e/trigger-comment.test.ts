@@ -161,6 +161,21 @@ describe('the /refresh-staging pull-request comment', () => {
     }
   });
 
+  it('the target on what a reader sees as the second line (CR, U+2028) is no confirmation: a dry run', async () => {
+    // Its own staging database: were the comment taken as confirmed, it would be overwritten.
+    const ownTarget = await newDatabase('staging');
+    await seedCatalogue(ownTarget, { books: 80, migration: 'd688bcd', titlePrefix: 'Old ' });
+    const before = await databaseSnapshot(ownTarget);
+    for (const lineBreak of ['\r', '\u2028']) {
+      github.reset();
+      const result = await runOnComment(`/refresh-staging db-only${lineBreak}staging`, { user: 'maya' }, { 'target-database-url': ownTarget });
+      expect(result.exitCode, result.log).toBe(0);
+      expect(result.outputs.status).toBe('dry-run');
+      expect(github.comments[0]!.body).toContain('To refresh staging for real, comment `/refresh-staging staging db-only`');
+      expect(await databaseSnapshot(ownTarget)).toEqual(before);
+    }
+  });
+
   it('the target named with --dry-run is still a dry run', async () => {
     const before = await snapshotTarget();
     const result = await runOnComment('/refresh-staging staging db-only --dry-run', { user: 'maya' });

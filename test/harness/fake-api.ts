@@ -170,13 +170,18 @@ async function countBooks(url: string): Promise<number | undefined> {
   }
 }
 
-/** One comparison GitHub would answer for `GET /repos/{repo}/compare/{base}...{head}`. */
+/**
+ * Two commits and their history since their merge base: `head` has `aheadBy` commits that
+ * changed `files`; `base` has `behindBy` commits that changed `baseFiles` (none: `base` is the
+ * merge base). The fake answers both `base...head` and `head...base`, as GitHub would.
+ */
 export interface FakeComparison {
   base: string;
   head: string;
   aheadBy: number;
-  behindBy?: number;
   files: string[];
+  behindBy?: number;
+  baseFiles?: string[];
 }
 
 export interface FakeGitHub extends Server {
@@ -184,11 +189,21 @@ export interface FakeGitHub extends Server {
   apiUrl: string;
 }
 
+/** One side of a comparison: a commit and what changed on its line since the merge base. */
+interface Line {
+  sha: string;
+  commits: number;
+  files: string[];
+}
+
 /**
  * GitHub's REST API, the compare endpoint only. Answers like GitHub: 401 for a wrong token, 404
- * for a repository the token cannot see or an unknown commit.
+ * for a repository the token cannot see or an unknown commit. For `base...head`, `ahead_by`
+ * counts head's commits since the merge base, `behind_by` base's, and `files` is the diff from
+ * the merge base to head only: when head is behind base, `files` is empty.
  */
 export async function startFakeGitHub(opts: { repository: string; token: string; comparisons: FakeComparison[] }): Promise<FakeGitHub> {
+  const full = (sha: string) => sha.padEnd(40, '0').slice(0, 40);
   const server = await serve((req) => {
     if (req.headers.authorization !== `Bearer ${opts.token}` && req.headers.authorization !== `token ${opts.token}`) {
       return { status: 401, body: { message: 'Bad credentials', documentation_url: 'https://docs.github.com/rest', status: '401' } };
@@ -196,22 +211,30 @@ export async function startFakeGitHub(opts: { repository: string; token: string;
     const match = /^\/repos\/([^/]+\/[^/]+)\/compare\/([^.]+)\.\.\.([^/?]+)/.exec(req.path);
     const notFound = { status: 404, body: { message: 'Not Found', documentation_url: 'https://docs.github.com/rest/commits/commits#compare-two-commits', status: '404' } };
     if (!match || match[1] !== opts.repository) return notFound;
-    const [base, head] = [decodeURIComponent(match[2]!), decodeURIComponent(match[3]!)];
-    const found = opts.comparisons.find((c) => c.base === base && c.head === head);
-    if (!found) return notFound;
-    const behindBy = found.behindBy ?? 0;
+    const [baseSha, headSha] = [decodeURIComponent(match[2]!), decodeURIComponent(match[3]!)];
+    let lines: { base: Line; head: Line; mergeBase: string } | undefined;
+    for (const c of opts.comparisons) {
+      const head: Line = { sha: c.head, commits: c.aheadBy, files: c.files };
+      const base: Line = { sha: c.base, commits: c.behindBy ?? 0, files: c.baseFiles ?? [] };
+      const mergeBase = base.commits === 0 ? c.base : `${c.base}${c.head}`.slice(0, 12);
+      if (c.base === baseSha && c.head === headSha) lines = { base, head, mergeBase };
+      else if (c.head === baseSha && c.base === headSha) lines = { base: head, head: base, mergeBase };
+    }
+    if (!lines) return notFound;
+    const { base, head, mergeBase } = lines;
     return {
       status: 200,
       body: {
-        url: `${server.url}/repos/${opts.repository}/compare/${base}...${head}`,
-        html_url: `https://github.com/${opts.repository}/compare/${base}...${head}`,
-        status: found.aheadBy && behindBy ? 'diverged' : found.aheadBy ? 'ahead' : behindBy ? 'behind' : 'identical',
-        ahead_by: found.aheadBy,
-        behind_by: behindBy,
-        total_commits: found.aheadBy,
-        base_commit: { sha: `${base}0000000000000000000000000000000000`.slice(0, 40) },
-        commits: Array.from({ length: found.aheadBy }, (_, i) => ({ sha: `${i}`.padStart(40, 'a'), commit: { message: `docs: update ${i}` } })),
-        files: found.files.map((filename) => ({ sha: 'f'.repeat(40), filename, status: 'modified', additions: 3, deletions: 1, changes: 4 })),
+        url: `${server.url}/repos/${opts.repository}/compare/${baseSha}...${headSha}`,
+        html_url: `https://github.com/${opts.repository}/compare/${baseSha}...${headSha}`,
+        status: head.commits && base.commits ? 'diverged' : head.commits ? 'ahead' : base.commits ? 'behind' : 'identical',
+        ahead_by: head.commits,
+        behind_by: base.commits,
+        total_commits: head.commits,
+        base_commit: { sha: full(base.sha) },
+        merge_base_commit: { sha: full(mergeBase) },
+        commits: Array.from({ length: head.commits }, (_, i) => ({ sha: `${head.sha}${i}`.padStart(40, 'a'), commit: { message: `change ${i}` } })),
+        files: head.files.map((filename) => ({ sha: 'f'.repeat(40), filename, status: 'modified', additions: 3, deletions: 1, changes: 4 })),
       },
     };
   });

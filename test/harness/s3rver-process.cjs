@@ -74,6 +74,22 @@ async function listOneLevel(store, bucket, bucketPath, { prefix = '', startAfter
   return { objects, commonPrefixes: commonPrefixes.sort(), isTruncated };
 }
 
+// SSE-KMS, as far as a copy engine can see it: s3rver keeps no encryption, so an object stored
+// with `x-amz-server-side-encryption: aws:kms` (or `aws:kms:dsse`) keeps the header and answers
+// it on HEAD/GET, and its ETag is 32 hex digits that are not the MD5 of its bytes and change with
+// every write, as on S3. Other objects keep their MD5 ETag.
+const crypto = require('crypto');
+const KMS_HEADERS = ['x-amz-server-side-encryption', 'x-amz-server-side-encryption-aws-kms-key-id'];
+S3Object.ALLOWED_METADATA.push(...KMS_HEADERS);
+const getMetadataWithMd5Etag = FilesystemStore.prototype.getMetadata;
+FilesystemStore.prototype.getMetadata = async function getMetadata(bucket, key) {
+  const metadata = await getMetadataWithMd5Etag.call(this, bucket, key);
+  if (!String(metadata['x-amz-server-side-encryption'] ?? '').startsWith('aws:kms')) return metadata;
+  const stat = fs.statSync(this.getResourcePath(bucket, key, 'object'));
+  const perWrite = `${metadata.etag}:${stat.ino}:${stat.mtimeMs}`;
+  return { ...metadata, etag: JSON.stringify(crypto.createHash('md5').update(`kms:${perWrite}`).digest('hex')) };
+};
+
 const [port, directory] = process.argv.slice(2);
 const server = new S3rver({ port: Number(port), address: '127.0.0.1', directory, silent: true });
 server.run().then(

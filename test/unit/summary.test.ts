@@ -71,6 +71,8 @@ const versions = {
     status: 'ahead',
     aheadBy: 3,
     behindBy: 0,
+    sourceSide: { commits: 3, filesChanged: 2, migrationFiles: [], filesIncomplete: false, url: 'https://github.com/acme/bookshelf/compare/588327b...d688bcd' },
+    targetSide: { commits: 0, filesChanged: 0, migrationFiles: [], filesIncomplete: false },
     filesChanged: 2,
     migrationFiles: [],
     url: 'https://github.com/acme/bookshelf/compare/588327b...d688bcd',
@@ -119,7 +121,7 @@ describe('summary per outcome', () => {
 
       production runs \`2026.01.11-d688bcd\`, staging runs \`2026.01.11-588327b\`.
 
-      - **Code:** production is 3 commits ahead of staging, 2 files changed — no migrations between them ([compare](https://github.com/acme/bookshelf/compare/588327b...d688bcd)).
+      - **Code:** production is 3 commits ahead of staging, 2 files changed in production — no migrations between them ([production's changes](https://github.com/acme/bookshelf/compare/588327b...d688bcd)).
       - **Schema:** schemas identical (4 tables compared).
       - **What the run did:** noted and went on (\`on-version-mismatch: warn\`).
 
@@ -178,7 +180,7 @@ describe('summary per outcome', () => {
 
       production runs \`2026.01.11-d688bcd\`, staging runs \`2026.01.11-588327b\`.
 
-      - **Code:** production is 3 commits ahead of staging, 2 files changed — no migrations between them ([compare](https://github.com/acme/bookshelf/compare/588327b...d688bcd)).
+      - **Code:** production is 3 commits ahead of staging, 2 files changed in production — no migrations between them ([production's changes](https://github.com/acme/bookshelf/compare/588327b...d688bcd)).
       - **Schema:** schemas identical (4 tables compared).
       - **What the run did:** went on: no schema change between the versions (\`on-version-mismatch: fail-on-schema-change\`).
 
@@ -281,17 +283,51 @@ describe('summary details', () => {
         versions: {
           ...versions,
           policy: 'fail-on-schema-change',
-          code: { ...versions.code, migrationFiles: ['backend/alembic/versions/0042_add_isbn.py'] },
+          code: {
+            ...versions.code,
+            sourceSide: { ...versions.code.sourceSide, migrationFiles: ['backend/alembic/versions/0042_add_isbn.py'] },
+            migrationFiles: ['backend/alembic/versions/0042_add_isbn.py'],
+          },
           schema: { compared: true, tablesCompared: 5, differences: ['column `public.books.isbn` (text) only in production', 'table `public.reviews` only in production'] },
           decision: 'stopped before changing anything',
         },
         failure: { step: "Compare production's and staging's versions", message: 'The schema changed', targetState: 'unchanged (the run stopped before writing anything)' },
       }),
     );
-    expect(markdown).toContain('— **migrations touched:** `backend/alembic/versions/0042_add_isbn.py`');
+    expect(markdown).toContain('— **migrations only in production:** `backend/alembic/versions/0042_add_isbn.py`');
     expect(markdown).toContain(
       ['- **Schema:** 2 differences:', '  - column `public.books.isbn` (text) only in production', '  - table `public.reviews` only in production'].join('\n'),
     );
+  });
+
+  it('lists the migrations of each side apart when the versions diverged', () => {
+    const code = {
+      compared: true,
+      status: 'diverged',
+      aheadBy: 3,
+      behindBy: 2,
+      sourceSide: { commits: 3, filesChanged: 4, migrationFiles: ['db/migrate/0042_add_isbn.rb'], filesIncomplete: false, url: 'https://github.com/acme/bookshelf/compare/588327b...d688bcd' },
+      targetSide: { commits: 2, filesChanged: 1, migrationFiles: ['db/migrate/0043_add_reviews.rb'], filesIncomplete: false, url: 'https://github.com/acme/bookshelf/compare/d688bcd...588327b' },
+    };
+    const markdown = renderSummary(base({ versions: { ...versions, code } }));
+    expect(markdown).toContain(
+      '- **Code:** production and staging diverged: production has 3 commits staging lacks, staging has 2 commits production lacks, 4 files changed in production, 1 in staging' +
+        ' — **migrations only in production:** `db/migrate/0042_add_isbn.rb`; **migrations only in staging:** `db/migrate/0043_add_reviews.rb`' +
+        " ([production's changes](https://github.com/acme/bookshelf/compare/588327b...d688bcd), [staging's changes](https://github.com/acme/bookshelf/compare/d688bcd...588327b)).",
+    );
+  });
+
+  it("says when staging's side could not be listed", () => {
+    const code = {
+      compared: true,
+      status: 'behind',
+      aheadBy: 0,
+      behindBy: 2,
+      sourceSide: { commits: 0, filesChanged: 0, migrationFiles: [], filesIncomplete: false },
+      targetSide: { commits: 2, filesChanged: 0, migrationFiles: [], filesIncomplete: true, problem: 'GitHub answered HTTP 502' },
+    };
+    const markdown = renderSummary(base({ versions: { ...versions, code } }));
+    expect(markdown).toContain("- **Code:** staging is 2 commits ahead of production — staging's changes could not be listed (GitHub answered HTTP 502).");
   });
 });
 

@@ -23,6 +23,30 @@ describe('parseCommand', () => {
     });
   });
 
+  it('reads only the first line, whatever ends it: a target on a second line is no confirmation', () => {
+    const breaks = { LF: '\n', CRLF: '\r\n', CR: '\r', 'U+2028': '\u2028', 'U+2029': '\u2029', VT: '\v', FF: '\f', NEL: '\u0085' };
+    for (const [name, lineBreak] of Object.entries(breaks)) {
+      expect(parseCommand(`/refresh-staging${lineBreak}staging`, settings), name).toEqual({
+        kind: 'command',
+        request: { mode: undefined, targetNamed: false, dryRun: true },
+      });
+      expect(parseCommand(`/refresh-staging db-only --dry-run${lineBreak}staging`, settings), name).toEqual({
+        kind: 'command',
+        request: { mode: 'db-only', targetNamed: false, dryRun: true },
+      });
+      expect(parseCommand(`LGTM${lineBreak}/refresh-staging staging`, settings), name).toEqual({ kind: 'not-a-command' });
+    }
+    // Spaces inside the line (tabs, no-break spaces) still separate words.
+    expect(parseCommand('/refresh-staging\tstaging\u00a0db-only', settings)).toEqual({
+      kind: 'command',
+      request: { mode: 'db-only', targetNamed: true, dryRun: false },
+    });
+  });
+
+  it('quotes without any line break', () => {
+    expect(quote('a\u2028b\u2029c\rd\u0085e')).toBe('`abcde`');
+  });
+
   it('ignores comments that do not start with the command', () => {
     for (const body of ['', 'please /refresh-staging staging', '/refresh-stagingstaging', '> /refresh-staging staging', 'LGTM\n/refresh-staging staging']) {
       expect(parseCommand(body, settings)).toEqual({ kind: 'not-a-command' });

@@ -1,0 +1,79 @@
+import { createHash } from 'node:crypto';
+import { HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { runAction } from '../harness/run-action.js';
+import { bucketSnapshot, newBucket, S3_ENV, s3Endpoint, testS3Client } from '../harness/servers.js';
+
+/**
+ * Objects encrypted with SSE-KMS have ETags of 32 hex digits that are not the MD5 of their bytes
+ * and differ for every copy. The harness's s3rver answers that way for objects stored with
+ * `x-amz-server-side-encryption: aws:kms`.
+ */
+
+const KMS_OBJECTS = 30;
+const PLAIN_OBJECTS = 5;
+const KMS_KEY = 'arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+const kmsKey = (i: number) => `books/${i}/cover.jpg`;
+
+async function putKms(bucket: string, key: string, body: string): Promise<void> {
+  await testS3Client().send(
+    new PutObjectCommand({ Bucket: bucket, Key: key, Body: Buffer.from(body), ContentType: 'image/jpeg', ServerSideEncryption: 'aws:kms', SSEKMSKeyId: KMS_KEY }),
+  );
+}
+
+let sourceBucket: string;
+
+beforeAll(async () => {
+  sourceBucket = await newBucket(
+    'prod-kms',
+    Array.from({ length: PLAIN_OBJECTS }, (_, i) => ({ key: `plain/${i}.txt`, body: `plain object ${i}`, contentType: 'text/plain' })),
+  );
+  await Promise.all(Array.from({ length: KMS_OBJECTS }, (_, i) => putKms(sourceBucket, kmsKey(i), `cover ${String(i).padStart(3, '0')} `.repeat(40))));
+});
+
+const refresh = (target: string, copyMethod: string) =>
+  runAction(
+    { mode: 'images-only', 'source-bucket': sourceBucket, 'target-bucket': target, 's3-endpoint': s3Endpoint(), confirm: 'staging', 'copy-method': copyMethod },
+    { env: S3_ENV },
+  );
+
+it('the harness answers like S3 for SSE-KMS objects: the header, and an ETag that is not the MD5', async () => {
+  const head = await testS3Client().send(new HeadObjectCommand({ Bucket: sourceBucket, Key: kmsKey(0) }));
+  expect(head.ServerSideEncryption).toBe('aws:kms');
+  expect(head.ETag).toMatch(/^"[0-9a-f]{32}"$/);
+  expect(head.ETag).not.toBe(`"${createHash('md5').update(`cover 000 `.repeat(40)).digest('hex')}"`);
+});
+
+for (const copyMethod of ['server-side', 'stream']) {
+  describe(`SSE-KMS objects, copy-method ${copyMethod}`, () => {
+    it('a second run copies none of the unchanged ones, and a changed one is still copied', async () => {
+      const target = await newBucket('stage-kms');
+      const first = await refresh(target, copyMethod);
+      expect(first.exitCode, first.log).toBe(0);
+      expect(first.outputs['objects-copied']).toBe(String(KMS_OBJECTS + PLAIN_OBJECTS));
+      expect(await bucketSnapshot(target)).toEqual(await bucketSnapshot(sourceBucket));
+
+      const second = await refresh(target, copyMethod);
+      expect(second.exitCode, second.log).toBe(0);
+      expect(second.outputs['objects-copied']).toBe('0');
+      expect(second.outputs['objects-skipped']).toBe(String(KMS_OBJECTS + PLAIN_OBJECTS));
+      // Only the objects whose ETags differ are HEADed, on both sides; plain MD5s that match are not.
+      expect(second.log).toContain(`${KMS_OBJECTS} objects had the same size and different ETags: ${KMS_OBJECTS * 2} HEAD requests`);
+
+      // Production changes one cover (same size, other bytes) a second later.
+      await new Promise((resolve) => setTimeout(resolve, 1100));
+      const changed = `COVER 007 `.repeat(40);
+      await putKms(sourceBucket, kmsKey(7), changed);
+      try {
+        const third = await refresh(target, copyMethod);
+        expect(third.exitCode, third.log).toBe(0);
+        expect(third.outputs['objects-copied']).toBe('1');
+        const staging = await bucketSnapshot(target);
+        expect(Buffer.from(staging[kmsKey(7)]!, 'base64').toString()).toBe(changed);
+        expect(staging).toEqual(await bucketSnapshot(sourceBucket));
+      } finally {
+        await putKms(sourceBucket, kmsKey(7), `cover 007 `.repeat(40));
+      }
+    });
+  });
+}
