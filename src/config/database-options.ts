@@ -1,5 +1,7 @@
 import { parseTableName, type TableName } from './config.js';
+import { randomBytes } from 'node:crypto';
 import type { InputSource } from './inputs.js';
+import { parseMaskRules, type MaskRule } from '../masking/rules.js';
 
 /** How the database is refreshed. Keep every choice here: the parser, docs and tests read this list. */
 export const DB_METHODS = ['copy', 'dump', 'lambda'] as const;
@@ -53,6 +55,18 @@ export interface DatabaseOptions {
   lockTimeoutMs: number;
   /** SQL run in staging inside the refresh transaction, before the checks. */
   postSyncSql: string;
+  masking: MaskingOptions;
+}
+
+export const ON_UNMASKED_PII = ['warn', 'fail'] as const;
+
+export interface MaskingOptions {
+  rules: MaskRule[];
+  /** The key of the keyed rules: `masking-salt`, or a random one per run. */
+  salt: string;
+  /** False when the salt is random: masked values then differ from run to run. */
+  saltGiven: boolean;
+  onUnmaskedPii: (typeof ON_UNMASKED_PII)[number];
 }
 
 export function parseDatabaseOptions(inputs: InputSource): DatabaseOptions {
@@ -72,7 +86,21 @@ export function parseDatabaseOptions(inputs: InputSource): DatabaseOptions {
   // Transaction control in it is refused by the server itself when it runs (src/db/user-sql.ts):
   // no text check can tell a COMMIT from the word in a string or a comment.
   const postSyncSql = inputs.value('post-sync-sql');
-  return { method, schemas, tables, excludeTables, lockTimeoutMs, postSyncSql };
+  return { method, schemas, tables, excludeTables, lockTimeoutMs, postSyncSql, masking: parseMaskingOptions(inputs, method) };
+}
+
+function parseMaskingOptions(inputs: InputSource, method: DbMethod): MaskingOptions {
+  const { rules, problems } = parseMaskRules(inputs.value('masking'));
+  inputs.problems.push(...problems);
+  for (const rule of rules.filter((r) => isSystemSchema(r.schema))) inputs.problems.push(systemSchemaProblem('masking', rule.text));
+  if (rules.length > 0 && method !== 'copy') {
+    inputs.problems.push(`\`masking\` needs \`db-method: copy\`: it masks values inside production's own query, which \`db-method: ${method}\` cannot do. Use \`db-method: copy\`.`);
+  }
+  const given = inputs.value('masking-salt');
+  const salt = given || randomBytes(32).toString('hex');
+  inputs.secret(salt);
+  const onUnmaskedPii = inputs.choice('on-unmasked-pii', ON_UNMASKED_PII, 'warn');
+  return { rules, salt, saltGiven: given !== '', onUnmaskedPii };
 }
 
 /**

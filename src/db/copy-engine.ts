@@ -9,6 +9,7 @@ import type { TableReport } from '../report/model.js';
 import type { Catalog, CatalogTable } from './catalog.js';
 import { qualifiedName, quoteIdent } from './connect.js';
 import { CopyMeter } from './copy-meter.js';
+import { maskExpression } from '../masking/rules.js';
 import { planFromServers, planProblemsMessage } from './read-plan.js';
 import { COMMIT_UNKNOWN, RefreshError, ROLLED_BACK } from './refresh-error.js';
 import { takeRefreshLock } from './refresh-lock.js';
@@ -23,7 +24,7 @@ export interface CopyEngineInput {
   source: pg.Client;
   /** Connected to staging with write access; the whole refresh is one transaction on it. */
   target: pg.Client;
-  options: Pick<DatabaseOptions, 'schemas' | 'tables' | 'excludeTables' | 'lockTimeoutMs' | 'postSyncSql'>;
+  options: Pick<DatabaseOptions, 'schemas' | 'tables' | 'excludeTables' | 'lockTimeoutMs' | 'postSyncSql'> & Partial<Pick<DatabaseOptions, 'masking'>>;
   names: Names;
   countTable?: TableName;
   log?: (line: string) => void;
@@ -413,7 +414,7 @@ async function copyTable(
   const columns = table.columns.map(quoteIdent).join(', ');
   const format = table.format === 'binary' ? ' (FORMAT binary)' : '';
   const from = table.source!;
-  const select = `SELECT ${columns} FROM ${from.kind === 'p' ? '' : 'ONLY '}${qualifiedName(from)}`;
+  const select = `SELECT ${selectList(table)} FROM ${from.kind === 'p' ? '' : 'ONLY '}${qualifiedName(from)}`;
   const started = performance.now();
   const meter = new CopyMeter(table.format);
   const timer = setInterval(() => {
@@ -447,6 +448,18 @@ async function copyTable(
   return { report: tableReport(table, rows, meter.bytes, started), sourceRows: () => done.rowCount };
 }
 
+/** The copied columns, masked ones replaced by their rule's expression (of production's type, so COPY's format holds). */
+function selectList(table: TablePlan): string {
+  return table.columns
+    .map((name) => {
+      const rule = table.masks.find((m) => m.column === name);
+      if (!rule || rule.rule === 'keep') return quoteIdent(name);
+      const type = table.source!.columns.find((c) => c.name === name)!.type;
+      return `(${maskExpression(rule, quoteIdent(name))})::${type} AS ${quoteIdent(name)}`;
+    })
+    .join(', ');
+}
+
 function tableReport(table: TablePlan, rows: number, bytes: number, started: number): TableReport {
   return {
     table: table.key,
@@ -456,6 +469,7 @@ function tableReport(table: TablePlan, rows: number, bytes: number, started: num
     seconds: Math.round(performance.now() - started) / 1000,
     format: table.format,
     ...(table.columnDifferences.length ? { columnDifferences: table.columnDifferences } : {}),
+    ...(table.masks.length ? { masked: table.masks.map((m) => `\`${m.column}\`: ${m.rule}`) } : {}),
   };
 }
 

@@ -44,6 +44,7 @@ export async function describeRefresh(ctx: RunContext, source: pg.Client, target
       ...(t.target ? { targetRowsBefore: await count(target, t.target) } : {}),
       ...(t.action === 'copy' ? { format: t.format } : {}),
       ...(t.columnDifferences.length ? { columnDifferences: t.columnDifferences } : {}),
+      ...(t.masks.length ? { masked: t.masks.map((m) => `\`${m.column}\`: ${m.rule}`) } : {}),
     });
   }
   const copied = tables.filter((t) => t.action === 'copy');

@@ -36,6 +36,10 @@ export async function inspectDatabases(ctx: RunContext): Promise<string> {
       if (targetCount === undefined) ctx.note('info', `${target.name} has no table \`${tableName}\` yet.`);
       const headline = `${tableName}: ${source.name} ${formatCount(sourceCount)}, ${target.name} ${formatCount(targetCount)}`;
       // On a dry run, say table by table what the refresh would do (the connections are read-only).
+      const masking = ctx.config.database.masking;
+      if (masking.rules.length > 0 && !masking.saltGiven) {
+        ctx.note('info', 'No `masking-salt`: masked values come from a random key of this run, so they differ from run to run. Set `masking-salt` (a secret) to keep them stable.');
+      }
       if (ctx.config.dryRun) return `${headline}; ${await describeRefresh(ctx, src.client, tgt.client)}`;
       if (ctx.config.database.method === 'copy') {
         // Refuse now, before any step writes to either store (images are copied before the database).

@@ -1,5 +1,6 @@
 import { matchesPattern, MIGRATION_TABLES, type DatabaseOptions } from '../config/database-options.js';
 import type { Catalog, CatalogColumn, CatalogTable } from './catalog.js';
+import { looksPersonal, ruleTypeProblem, type MaskRule } from '../masking/rules.js';
 
 /** What happens to one table. Pure data, derived from the two catalogs and the options. */
 export interface TablePlan {
@@ -13,6 +14,8 @@ export interface TablePlan {
   format: 'binary' | 'text';
   /** Column differences in words, e.g. "`legacy_code` only in production: not copied". */
   columnDifferences: string[];
+  /** Copied columns whose values production masks before they leave it, with their rule. */
+  masks: MaskRule[];
 }
 
 export interface RefreshPlan {
@@ -24,6 +27,8 @@ export interface RefreshPlan {
   /** When loading in dependency order is impossible: the tables in a cycle of non-deferrable keys. */
   cycle?: string[];
   warnings: string[];
+  /** Copied columns that look personal by their name and no masking rule covers (`schema.table.column`). */
+  unmaskedPersonal: string[];
 }
 
 export interface Names {
@@ -33,7 +38,12 @@ export interface Names {
 
 const MIGRATION_TABLE_NAMES = new Set<string>(MIGRATION_TABLES);
 
-export function planRefresh(source: Catalog, target: Catalog, options: Pick<DatabaseOptions, 'tables' | 'excludeTables'>, names: Names): RefreshPlan {
+export function planRefresh(
+  source: Catalog,
+  target: Catalog,
+  options: Pick<DatabaseOptions, 'tables' | 'excludeTables'> & { masking?: Pick<DatabaseOptions['masking'], 'rules'> },
+  names: Names,
+): RefreshPlan {
   const problems: string[] = [];
   const warnings: string[] = [];
   for (const { schema, extension } of [...source.extensionSchemas, ...target.extensionSchemas]) {
@@ -46,7 +56,7 @@ export function planRefresh(source: Catalog, target: Catalog, options: Pick<Data
     const src = source.tables.get(key);
     const tgt = target.tables.get(key);
     const table = (src ?? tgt)!;
-    const base = { key, source: src, target: tgt, columns: [], format: 'text' as const, columnDifferences: [] };
+    const base = { key, source: src, target: tgt, columns: [], format: 'text' as const, columnDifferences: [], masks: [] };
     const excluded = options.excludeTables.find((p) => matchesPattern(table, p));
     const listed = options.tables.length === 0 || options.tables.some((p) => matchesPattern(table, p));
     const explicitlyListed = options.tables.some((p) => matchesPattern(table, p) && !p.text.includes('*'));
@@ -84,8 +94,33 @@ export function planRefresh(source: Catalog, target: Catalog, options: Pick<Data
       warnings.push(`\`${fk.child}\` references \`${fk.parent}\`, which is not refreshed: ids in \`${fk.child}\` come from ${names.source} and may point at rows ${names.target} does not have.`);
     }
   }
+  const rules = options.masking?.rules ?? [];
+  const unmaskedPersonal: string[] = [];
+  for (const rule of rules) {
+    const key = `${rule.schema}.${rule.table}`;
+    const where = `\`${key}.${rule.column}\``;
+    // A typo must not leave personal data unmasked: every rule names something production has.
+    const table = source.tables.get(key);
+    if (!table) problems.push(`\`masking\` names ${where}, and ${names.source} has no table \`${key}\`: fix the rule.`);
+    else if (!table.columns.some((c) => c.name === rule.column)) problems.push(`\`masking\` names ${where}, and ${names.source}'s \`${key}\` has no column \`${rule.column}\`: fix the rule.`);
+    const generated = target.tables.get(key)?.columns.find((c) => c.name === rule.column && c.generated);
+    if (generated) problems.push(ruleTypeProblem(rule, generated)!);
+  }
+  for (const table of copied.values()) {
+    for (const column of table.columns) {
+      const rule = rules.find((r) => `${r.schema}.${r.table}` === table.key && r.column === column);
+      if (rule) {
+        const problem = ruleTypeProblem(rule, table.target!.columns.find((c) => c.name === column)!);
+        if (problem) problems.push(problem);
+        else table.masks.push(rule);
+      } else if (looksPersonal(column)) {
+        unmaskedPersonal.push(`${table.key}.${column}`);
+      }
+    }
+    // The masked value is of production's type; binary COPY stays possible where the types match.
+  }
   const { order, cycle } = dependencyOrder([...copied.values()], target);
-  return { tables, loadOrder: order, problems, cycle, warnings };
+  return { tables, loadOrder: order, problems, cycle, warnings, unmaskedPersonal };
 }
 
 interface ColumnPlan {

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { SALT_SETTING } from '../masking/rules.js';
 
 /**
  * Settings that make both sessions read and write values the same way whatever the servers'
@@ -18,9 +19,10 @@ const VALUE_FORMAT = {
  * printed schema-qualified (empty search_path), and no server-side timeout that would end the
  * snapshot while staging rebuilds indexes or waits for locks.
  */
-export async function beginSourceSnapshot(source: pg.Client, lockTimeout: string): Promise<void> {
+export async function beginSourceSnapshot(source: pg.Client, lockTimeout: string, maskingSalt = ''): Promise<void> {
   await source.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
   await setLocal(source, {
+    [SALT_SETTING]: maskingSalt,
     ...VALUE_FORMAT,
     TimeZone: 'UTC',
     search_path: '',

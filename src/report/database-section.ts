@@ -22,6 +22,12 @@ export function databaseSection(report: RunReport): string[] {
   }
   if (facts.length > 0) lines.push(facts.join(' · '), '');
   if (db.foreignKeys) lines.push(`Foreign keys: ${db.foreignKeys}.`, '');
+  const masked = (db.tables ?? []).filter((t) => t.masked?.length);
+  if (masked.length > 0) {
+    lines.push(`**${report.dryRun ? 'Would be masked' : 'Masked'} in ${report.sourceName}'s query** (values never left it):`, '');
+    for (const t of masked) lines.push(`- \`${t.table}\`: ${t.masked!.join(', ')}`);
+    lines.push('');
+  }
   for (const warning of db.warnings ?? []) lines.push(`- ⚠️ ${warning}`);
   if (db.warnings?.length) lines.push('');
   if (db.tables?.length) lines.push(...tableDetails(report, db.tables), '');

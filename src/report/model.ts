@@ -72,6 +72,8 @@ export interface TableReport {
   reason?: string;
   sourceRows?: number;
   targetRowsBefore?: number;
+  /** Columns production masked before the values left it, with the rule (e.g. "`email`: email"). */
+  masked?: string[];
   rowsCopied?: number;
   bytes?: number;
   seconds?: number;
