@@ -1,5 +1,4 @@
 import { parseTableName, type TableName } from './config.js';
-import { randomBytes } from 'node:crypto';
 import type { InputSource } from './inputs.js';
 import { parseMaskRules, type MaskRule } from '../masking/rules.js';
 
@@ -62,10 +61,8 @@ export const ON_UNMASKED_PII = ['warn', 'fail'] as const;
 
 export interface MaskingOptions {
   rules: MaskRule[];
-  /** The key of the keyed rules: `masking-salt`, or a random one per run. */
-  salt: string;
-  /** False when the salt is random: masked values then differ from run to run. */
-  saltGiven: boolean;
+  /** The key of the keyed rules (`masking-salt`); without it each refresh draws a random one, so values differ from run to run. */
+  salt?: string;
   onUnmaskedPii: (typeof ON_UNMASKED_PII)[number];
 }
 
@@ -96,11 +93,10 @@ function parseMaskingOptions(inputs: InputSource, method: DbMethod): MaskingOpti
   if (rules.length > 0 && method !== 'copy') {
     inputs.problems.push(`\`masking\` needs \`db-method: copy\`: it masks values inside production's own query, which \`db-method: ${method}\` cannot do. Use \`db-method: copy\`.`);
   }
-  const given = inputs.value('masking-salt');
-  const salt = given || randomBytes(32).toString('hex');
+  const salt = inputs.value('masking-salt');
   inputs.secret(salt);
   const onUnmaskedPii = inputs.choice('on-unmasked-pii', ON_UNMASKED_PII, 'warn');
-  return { rules, salt, saltGiven: given !== '', onUnmaskedPii };
+  return { rules, ...(salt ? { salt } : {}), onUnmaskedPii };
 }
 
 /**

@@ -37,7 +37,7 @@ export async function inspectDatabases(ctx: RunContext): Promise<string> {
       const headline = `${tableName}: ${source.name} ${formatCount(sourceCount)}, ${target.name} ${formatCount(targetCount)}`;
       // On a dry run, say table by table what the refresh would do (the connections are read-only).
       const masking = ctx.config.database.masking;
-      if (masking.rules.length > 0 && !masking.saltGiven) {
+      if (masking.rules.length > 0 && masking.salt === undefined) {
         ctx.note('info', 'No `masking-salt`: masked values come from a random key of this run, so they differ from run to run. Set `masking-salt` (a secret) to keep them stable.');
       }
       if (ctx.config.dryRun) return `${headline}; ${await describeRefresh(ctx, src.client, tgt.client)}`;

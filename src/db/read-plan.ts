@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
 import type { DatabaseOptions } from '../config/database-options.js';
 import { readCatalog, type Catalog } from './catalog.js';
@@ -18,7 +19,7 @@ export async function planFromServers(
   names: Names,
 ): Promise<{ plan: RefreshPlan; problems: string[]; targetCatalog: Catalog }> {
   const lockTimeout = `${Math.max(1, Math.round(options.lockTimeoutMs))}ms`;
-  await beginSourceSnapshot(source, lockTimeout, options.masking?.salt);
+  await beginSourceSnapshot(source, lockTimeout, options.masking?.salt ?? randomBytes(32).toString('hex'));
   await beginTargetTransaction(target, lockTimeout);
   const [sourceCatalog, targetCatalog] = await Promise.all([readCatalog(source, options.schemas), readCatalog(target, options.schemas)]);
   await restoreTargetSearchPath(target);

@@ -172,7 +172,7 @@ describe('database options', () => {
   };
 
   it('defaults to copy, public, 30 s, nothing excluded', () => {
-    expect(parse({}).options).toEqual({ method: 'copy', schemas: ['public'], tables: [], excludeTables: [], lockTimeoutMs: 30_000, postSyncSql: '' });
+    expect(parse({}).options).toEqual({ method: 'copy', schemas: ['public'], tables: [], excludeTables: [], lockTimeoutMs: 30_000, postSyncSql: '', masking: { rules: [], onUnmaskedPii: 'warn' } });
     expect(DB_METHODS).toContain('dump');
   });
 
