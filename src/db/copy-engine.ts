@@ -30,6 +30,12 @@ export interface CopyEngineInput {
   log?: (line: string) => void;
   /** Seconds between progress lines while one table is being copied. */
   progressSeconds?: number;
+  /**
+   * Work of other capabilities inside the refresh transaction, after the load and before
+   * `post-sync-sql` and the row-count checks (e.g. re-pointing users at staging's identity pool).
+   * A throw rolls the whole refresh back.
+   */
+  inTransaction?: (target: pg.Client, log: (line: string) => void) => Promise<void>;
 }
 
 export interface CopyEngineResult {
@@ -134,8 +140,9 @@ async function refreshLocked(input: CopyEngineInput, log: (line: string) => void
   const sequences = await sequencePositions(target, load, sourceSequences);
   const lateSequences = await restartSequences(target, sequences);
 
+  await restoreTargetValueFormat(target);
+  if (input.inTransaction) await input.inTransaction(target, log);
   if (options.postSyncSql) {
-    await restoreTargetValueFormat(target);
     await run('`post-sync-sql` failed', () => runUserSql(target, options.postSyncSql));
     log('Ran `post-sync-sql`.');
   }
