@@ -42,6 +42,11 @@ export interface DatabaseReport {
   sourceCount?: number;
   targetCountBefore?: number;
   targetCountAfter?: number;
+  /**
+   * Whether `count-table` was among the tables replaced. When false, staging's copy was left as
+   * it was: `sourceCount` / `targetCountAfter` are not a refresh's figures and nothing compares them.
+   */
+  countTableRefreshed?: boolean;
   tablesCopied?: number;
   rowsCopied?: number;
   /** `copy`, `dump`, … (the `db-method` input). */
