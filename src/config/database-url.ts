@@ -117,8 +117,9 @@ export function fallsBack(error: unknown): boolean {
   const e = error as { message?: string; code?: unknown; library?: unknown };
   if (/server does not support SSL/i.test(e.message ?? '')) return true;
   if (typeof e.library === 'string' || (typeof e.code === 'string' && /^(ERR_SSL_|ERR_TLS_|EPROTO$)/.test(e.code))) return true;
-  // SQLSTATE class 28: invalid authorization specification (pg_hba.conf rejected this way of connecting).
-  return typeof e.code === 'string' && /^28[0-9A-Z]{3}$/.test(e.code);
+  // SQLSTATE class 28: pg_hba.conf rejected this way of connecting. A wrong password (28P01)
+  // stays wrong the other way: no second try, which would send it again, maybe unencrypted.
+  return typeof e.code === 'string' && /^28[0-9A-Z]{3}$/.test(e.code) && e.code !== '28P01';
 }
 
 /** Connection settings for node-postgres; `readOnly` makes every transaction read-only server-side. */
