@@ -277,9 +277,26 @@ interface Finished {
 function finished(child: ReturnType<typeof spawn>, tool: string): Promise<Finished> {
   return new Promise((resolve) => {
     let stderr = '';
+    let insideCutMessage = false;
     child.stderr?.on('data', (d: Buffer) => {
-      // Keep the tail only: a failing restore can print a lot.
-      stderr = (stderr + d.toString()).slice(-8000);
+      let text = d.toString();
+      if (insideCutMessage) {
+        // Drop the rest of a message whose start was cut off, up to the tool's next message.
+        const start = text.indexOf(`\n${tool}:`);
+        if (start < 0) return;
+        text = text.slice(start + 1);
+        insideCutMessage = false;
+      }
+      stderr += text;
+      // Keep the tail only (a failing restore can print a lot), from the start of one of the
+      // tool's messages: a cut inside a message could leave a row value without the words that
+      // mark it as one, and hideRowValues would miss it.
+      if (stderr.length > 16_000) {
+        const tail = stderr.slice(-8000);
+        const start = tail.indexOf(`\n${tool}:`);
+        stderr = start < 0 ? '' : tail.slice(start + 1);
+        insideCutMessage = start < 0;
+      }
     });
     child.on('error', (error) => resolve({ tool, code: -1, stderr: error.message }));
     child.on('close', (code) => resolve({ tool, code: code ?? -1, stderr }));
