@@ -22,7 +22,7 @@ const NODE_ERRORS = [
   { message: 'invalid input syntax for type integer: "secret-x"' },
 ];
 
-describe('hideRowValues', () => {
+describe('hideRowValues on captured pg_restore, psql and node-postgres messages', () => {
   it("hides pg_restore's failing row and COPY line, keeping table and constraint names", () => {
     const text = hideRowValues(RESTORE_STDERR);
     expect(text).not.toContain('alice');
