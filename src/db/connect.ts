@@ -1,5 +1,6 @@
 import pg from 'pg';
-import { toClientConfig, type DatabaseUrl } from '../config/database-url.js';
+import { readFile } from 'node:fs/promises';
+import { fallsBack, tlsAttempts, toClientConfig, type DatabaseUrl } from '../config/database-url.js';
 import type { TableName } from '../config/config.js';
 
 export interface Connected {
@@ -8,22 +9,41 @@ export interface Connected {
   label: string;
 }
 
+/**
+ * Opens a connection the way libpq would for the URL's `sslmode` (absent: `prefer`): e.g.
+ * `prefer` tries TLS first and connects plain only when the server turns TLS down, so that
+ * `db-method: copy` and `dump` (libpq) connect alike.
+ */
 export async function connectDatabase(
   db: DatabaseUrl,
   environment: string,
   opts: { readOnly: boolean },
 ): Promise<Connected> {
   const label = `${environment}'s database (${db.host}:${db.port}/${db.database})`;
-  const client = new pg.Client(toClientConfig(db, { readOnly: opts.readOnly }));
-  // An idle client's socket errors must not crash the process; the next query reports them.
-  client.on('error', () => {});
-  try {
-    await client.connect();
-  } catch (error) {
-    await client.end().catch(() => {});
-    throw new Error(`could not connect to ${label}: ${(error as Error).message}`);
+  let rootCertificates: string | undefined;
+  if (db.sslrootcert) {
+    try {
+      rootCertificates = await readFile(db.sslrootcert, 'utf8');
+    } catch (error) {
+      throw new Error(`could not read the sslrootcert file \`${db.sslrootcert}\` of ${label}: ${(error as Error).message}. Give the path of a PEM file of CA certificates.`);
+    }
   }
-  return { client, label };
+  const attempts = tlsAttempts(db);
+  const failures: string[] = [];
+  for (const [i, attempt] of attempts.entries()) {
+    const client = new pg.Client(toClientConfig(db, { readOnly: opts.readOnly, attempt, rootCertificates }));
+    // An idle client's socket errors must not crash the process; the next query reports them.
+    client.on('error', () => {});
+    try {
+      await client.connect();
+      return { client, label };
+    } catch (error) {
+      await client.end().catch(() => {});
+      failures.push(attempts.length > 1 ? `${attempt.tls ? 'with TLS' : 'without TLS'}: ${(error as Error).message}` : (error as Error).message);
+      if (i === attempts.length - 1 || !fallsBack(error)) break;
+    }
+  }
+  throw new Error(`could not connect to ${label}: ${failures.join('; ')}`);
 }
 
 /**
