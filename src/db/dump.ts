@@ -232,12 +232,7 @@ async function runPostSyncSql(client: pg.Client, ctx: RunContext, restored: stri
     await runUserSql(client, options.postSyncSql);
   } catch (error) {
     await client.query('ROLLBACK').catch(() => {});
-    const why =
-      error instanceof UserSqlError && /transaction control/.test(error.message)
-        ? 'it contains a transaction control statement (COMMIT, ROLLBACK, END, SAVEPOINT, PREPARE TRANSACTION, …), which is refused: it runs in one transaction so that it applies entirely or not at all. Remove those statements'
-        : error instanceof UserSqlError
-          ? error.message
-          : dbMessage(error);
+    const why = error instanceof UserSqlError ? error.message.replace(/\.$/, '') : dbMessage(error);
     throw new StepError(`\`post-sync-sql\` failed after the restore: ${why}.`, rolledBack);
   }
   try {

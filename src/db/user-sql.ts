@@ -22,7 +22,7 @@ export async function runUserSql(client: pg.Client, sql: string, what = '`post-s
     const e = error as { code?: string; message?: string };
     if (e.code === '0A000' && /transaction commands/.test(e.message ?? '')) {
       throw new UserSqlError(
-        `${what} contains a transaction control statement (COMMIT, ROLLBACK, END, SAVEPOINT, PREPARE TRANSACTION, …), which the refresh refuses: it runs inside the refresh's one transaction, so that a failure leaves staging as it was. Remove those statements.`,
+        `${what} contains a transaction control statement (COMMIT, ROLLBACK, END, SAVEPOINT, PREPARE TRANSACTION, …), which is refused: it runs inside one transaction, so that it applies entirely or not at all. Remove those statements.`,
       );
     }
     if (e.code === '42704' && /language "plpgsql"/.test(e.message ?? '')) {

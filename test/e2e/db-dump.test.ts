@@ -130,7 +130,7 @@ describe('db-method dump', () => {
       'post-sync-sql': "UPDATE authors SET name = 'Masked';\n/* the masking is done */ COMMIT;\nUPDATE books SET title = 'Masked'",
     });
     expect(result.exitCode).toBe(1);
-    expect(result.log).toContain('`post-sync-sql` failed after the restore: it contains a transaction control statement');
+    expect(result.log).toContain('`post-sync-sql` failed after the restore: `post-sync-sql` contains a transaction control statement');
     expect(result.summary).toContain("**staging is refreshed from production (pg_restore committed) before `post-sync-sql` ran, but `post-sync-sql` failed and was rolled back: staging holds production's data as restored, unmasked.**");
     expect(report?.failure?.targetState).toContain('was rolled back');
     // What the report says is what a reader finds: production's rows, no masking at all.
