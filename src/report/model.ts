@@ -39,6 +39,11 @@ export interface Note {
 
 export interface DatabaseReport {
   countTable: string;
+  /**
+   * False when the refresh left `count-table` alone (e.g. `db-method: lambda` and the function did
+   * not sync it): then `sourceCount` is not a figure of copied data and nothing is to match it.
+   */
+  countTableRefreshed?: boolean;
   sourceCount?: number;
   targetCountBefore?: number;
   targetCountAfter?: number;
