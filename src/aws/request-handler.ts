@@ -1,5 +1,4 @@
-import { Agent as HttpAgent, type AgentOptions } from 'node:http';
-import { Agent as HttpsAgent } from 'node:https';
+import type { AgentOptions } from 'node:http';
 import { describeDuration } from '../config/network-options.js';
 
 /** The bounds of one SDK client's requests. */
@@ -14,15 +13,16 @@ export interface SdkTimeouts {
 /**
  * The SDK's Node HTTP handler options with every wait bounded. `throwOnRequestTimeout` is what
  * makes `requestTimeout` fail the request: without it @smithy/node-http-handler (4.x) only logs a
- * warning and keeps waiting.
+ * warning and keeps waiting. Agent options, not agents: the handler then builds its own and keeps
+ * its `Expect: 100-continue` handling (which it skips for agents given to it).
  */
 export function boundedRequestHandler(timeouts: SdkTimeouts, agent: AgentOptions = {}) {
   return {
     connectionTimeout: timeouts.connectTimeoutMs,
     ...(timeouts.answerTimeoutMs ? { requestTimeout: timeouts.answerTimeoutMs, throwOnRequestTimeout: true } : {}),
     socketTimeout: timeouts.idleTimeoutMs,
-    httpAgent: new HttpAgent({ keepAlive: true, ...agent }),
-    httpsAgent: new HttpsAgent({ keepAlive: true, ...agent }),
+    httpAgent: { keepAlive: true, ...agent },
+    httpsAgent: { keepAlive: true, ...agent },
   };
 }
 
