@@ -1,4 +1,4 @@
-import type { InputSource } from './inputs.js';
+import { parseDuration, type InputSource } from './inputs.js';
 
 /** How long each network call may wait, for every client (AWS SDK clients, the HTTP client). */
 export interface NetworkOptions {
@@ -20,9 +20,11 @@ export const DEFAULT_NETWORK_TIMEOUT = '30s';
 export const S3_IDLE_FACTOR = 4;
 
 export function parseNetworkOptions(inputs: InputSource): NetworkOptions {
-  const requestTimeoutMs = inputs.duration('network-timeout', DEFAULT_NETWORK_TIMEOUT);
+  let requestTimeoutMs = inputs.duration('network-timeout', DEFAULT_NETWORK_TIMEOUT);
   if (requestTimeoutMs < 100 || requestTimeoutMs > 600_000) {
     inputs.problems.push(`\`network-timeout\` must be from 100ms to 10m, got \`${inputs.value('network-timeout')}\`.`);
+    // The comment trigger answers before the problems are reported: it still needs a sane bound.
+    requestTimeoutMs = parseDuration(DEFAULT_NETWORK_TIMEOUT)!;
   }
   return { connectTimeoutMs: CONNECT_TIMEOUT_MS, requestTimeoutMs, s3IdleTimeoutMs: S3_IDLE_FACTOR * requestTimeoutMs };
 }

@@ -124,3 +124,26 @@ function describe(error: Error & { code?: string }): string {
   if (error.code === 'ECONNRESET') return 'connection reset';
   return error.message || error.code || 'network error';
 }
+
+/** Statuses whose answers have no body (a Response must be built without one). */
+const NO_BODY = new Set([101, 204, 205, 304]);
+
+/**
+ * A `fetch` for clients built on it (Octokit) with the same bound as `httpRequest`: the whole
+ * answer, body included, must arrive within `totalTimeoutMs`, or it fails naming `what` and the
+ * limit. The body is read here, under the timer (GitHub's answers are small).
+ */
+export function boundedFetch(totalTimeoutMs: number, what: string): typeof fetch {
+  return async (input, init) => {
+    const timer = AbortSignal.timeout(totalTimeoutMs);
+    const signal = init?.signal ? AbortSignal.any([init.signal, timer]) : timer;
+    try {
+      const response = await fetch(input, { ...init, signal });
+      const body = NO_BODY.has(response.status) ? null : await response.arrayBuffer();
+      return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
+    } catch (error) {
+      if (!timer.aborted) throw error;
+      throw new NetworkError(`${what} did not answer within ${totalTimeoutMs / 1000} s (\`network-timeout\`)`);
+    }
+  };
+}
