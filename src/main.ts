@@ -12,6 +12,7 @@ import { writeJsonReport } from './report/json-report.js';
 import { toOutputs } from './report/outputs.js';
 import { Redactor } from './report/redact.js';
 import { renderSummary } from './report/summary.js';
+import { useNetworkTimeout } from './health/http.js';
 import { createS3Client } from './s3/client.js';
 import { STEP_HANDLERS } from './steps.js';
 import { startTrigger, type CommentEvent } from './trigger/start.js';
@@ -47,6 +48,7 @@ export async function run(): Promise<void> {
     report.failure = { step: 'check inputs', message, targetState: 'unchanged (nothing was touched)' };
   } else {
     const { config } = built;
+    useNetworkTimeout(config.network.requestTimeoutMs);
     report = newReport(built.labels, startedAt);
     const ctx = createContext(config, report, maskSecret);
     core.info(`${config.dryRun ? 'Dry run: planning' : 'Refreshing'} ${config.target.name} from ${config.source.name} (mode ${config.mode}).`);
@@ -66,7 +68,13 @@ function createContext(config: SyncConfig, report: RunReport, maskSecret: (secre
     s3Client(side) {
       let client = clients.get(side);
       if (!client) {
-        client = createS3Client({ region: config.awsRegion, endpoint: config.s3Endpoint, credentials: aws.credentials(side) });
+        client = createS3Client({
+          region: config.awsRegion,
+          endpoint: config.s3Endpoint,
+          credentials: aws.credentials(side),
+          connectTimeoutMs: config.network.connectTimeoutMs,
+          idleTimeoutMs: config.network.s3IdleTimeoutMs,
+        });
         clients.set(side, client);
       }
       return client;

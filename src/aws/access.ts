@@ -4,6 +4,7 @@ import { sharesCredentials, type AwsSide } from '../config/aws-options.js';
 import type { SyncConfig } from '../config/config.js';
 import type { RetryPolicy } from '../retry.js';
 import { assumeRoleWithOidc, callerIdentity, type AssumedRole, type CallerIdentity } from './assume-role.js';
+import type { SdkTimeouts } from './request-handler.js';
 import { readDatabaseSecret } from './secrets.js';
 
 /** Re-assume this long before the credentials expire, so no request is signed with expiring keys. */
@@ -23,6 +24,12 @@ export class AwsAccess {
     private readonly mask: (secret: string) => void,
     private readonly retry?: RetryPolicy,
   ) {}
+
+  /** Bounds of every STS and Secrets Manager request (`network-timeout`). */
+  private get timeouts(): SdkTimeouts {
+    const { connectTimeoutMs, requestTimeoutMs } = this.config.network;
+    return { connectTimeoutMs, answerTimeoutMs: requestTimeoutMs, idleTimeoutMs: requestTimeoutMs };
+  }
 
   /** True when both sides use the same credentials, so server-side copies between the buckets work. */
   get sharedCredentials(): boolean {
@@ -62,7 +69,8 @@ export class AwsAccess {
         const first = await this.assume(role);
         const provider = this.refreshingProvider(role, first);
         this.providers.set(role, provider);
-        identity = await callerIdentity(awsRegion, provider).catch((error: Error) => {
+        identity = await callerIdentity(awsRegion, this.timeouts, provider).catch((error: Error) => {
+          if (error.name === 'TimeoutError') throw new Error(`assumed \`${role}\`, but ${error.message}`);
           throw new Error(`assumed \`${role}\`, but STS GetCallerIdentity failed with those credentials: ${error.name}: ${error.message}`);
         });
         assumed.set(role, identity);
@@ -82,7 +90,7 @@ export class AwsAccess {
 
     if (aws.targetAccountId) {
       // Without a target role the guard still applies, to whatever the default chain resolves to.
-      const identity = this.identities.target ?? (await callerIdentity(awsRegion));
+      const identity = this.identities.target ?? (await callerIdentity(awsRegion, this.timeouts));
       this.identities.target = identity;
       if (identity.account !== aws.targetAccountId) {
         throw new Error(
@@ -103,6 +111,7 @@ export class AwsAccess {
         region: awsRegion,
         credentials: this.credentials(side),
         mask: this.mask,
+        timeouts: this.timeouts,
         what: `${env.name}'s database, read with ${this.describe(side)}`,
       });
       // Every value of the secret is masked (host and database name too), so there is nothing useful to print.
@@ -116,7 +125,7 @@ export class AwsAccess {
   private assume(role: string): Promise<AssumedRole> {
     const { aws, awsRegion } = this.config;
     return assumeRoleWithOidc(
-      { roleArn: role, sessionName: aws.roleSessionName, durationSeconds: aws.roleDurationSeconds, audience: aws.audience, region: awsRegion },
+      { roleArn: role, sessionName: aws.roleSessionName, durationSeconds: aws.roleDurationSeconds, audience: aws.audience, region: awsRegion, timeouts: this.timeouts },
       this.mask,
       this.retry,
     );

@@ -2,6 +2,7 @@ import { AssumeRoleWithWebIdentityCommand, GetCallerIdentityCommand, STSClient }
 import type { AwsCredentialIdentity } from '@aws-sdk/types';
 import { withRetry, type RetryPolicy } from '../retry.js';
 import { fetchIdToken, tokenClaims } from './oidc.js';
+import { boundedRequestHandler, describeTimeout, isNetworkFailure, type SdkTimeouts } from './request-handler.js';
 
 export interface AssumeRoleRequest {
   roleArn: string;
@@ -9,6 +10,7 @@ export interface AssumeRoleRequest {
   durationSeconds: number;
   audience: string;
   region: string;
+  timeouts: SdkTimeouts;
 }
 
 // STS throttles bursts of role assumptions (many jobs starting at once): be patient, with jitter.
@@ -19,7 +21,7 @@ const RETRYABLE = new Set(['Throttling', 'ThrottlingException', 'RequestLimitExc
 function isRetryable(error: unknown): boolean {
   const e = error as { name?: string; Code?: string; $metadata?: { httpStatusCode?: number } };
   const status = e.$metadata?.httpStatusCode ?? 0;
-  return RETRYABLE.has(e.name ?? '') || RETRYABLE.has(e.Code ?? '') || status >= 500;
+  return RETRYABLE.has(e.name ?? '') || RETRYABLE.has(e.Code ?? '') || status >= 500 || isNetworkFailure(error);
 }
 
 export interface AssumedRole {
@@ -39,7 +41,7 @@ export async function assumeRoleWithOidc(
   retry: RetryPolicy = STS_RETRY,
 ): Promise<AssumedRole> {
   // Our own retries, not the SDK's: each attempt needs a new token.
-  const sts = new STSClient({ region: request.region, maxAttempts: 1 });
+  const sts = new STSClient({ region: request.region, maxAttempts: 1, requestHandler: boundedRequestHandler(request.timeouts) });
   // Empty while a token is being fetched: a failed fetch explains itself and is not retried here.
   let token = '';
   let attempts = 0;
@@ -110,6 +112,13 @@ export function describeAssumeRoleError(error: unknown, request: AssumeRoleReque
         `Likely cause: the account has no IAM OIDC provider for \`https://token.actions.githubusercontent.com\`, or its audience list does not contain \`${aud}\` (input \`audience\`). Token sub: ${sub}.`,
     );
   }
+  const timeout = describeTimeout(error, request.timeouts);
+  if (timeout) {
+    return new Error(
+      `STS did not answer AssumeRoleWithWebIdentity for \`${request.roleArn}\` (${timeout}, ${attempts} attempts with backoff). ` +
+        'Check that the runner reaches STS in `aws-region` (a proxy or firewall may hold the connection); raise `network-timeout` if STS is just slow.',
+    );
+  }
   if (isRetryable(error)) {
     return new Error(`STS kept refusing to assume \`${request.roleArn}\` after ${attempts} attempts with backoff. ${stsSays}`);
   }
@@ -121,12 +130,27 @@ export interface CallerIdentity {
   arn: string;
 }
 
-/** Who these credentials are (undefined credentials: the default chain). */
-export async function callerIdentity(region: string, credentials?: AwsCredentialIdentity | (() => Promise<AwsCredentialIdentity>)): Promise<CallerIdentity> {
-  const sts = new STSClient({ region, ...(credentials ? { credentials } : {}) });
+/**
+ * Who these credentials are (undefined credentials: the default chain). The SDK retries
+ * timeouts itself (3 attempts); the last one is explained.
+ */
+export async function callerIdentity(
+  region: string,
+  timeouts: SdkTimeouts,
+  credentials?: AwsCredentialIdentity | (() => Promise<AwsCredentialIdentity>),
+): Promise<CallerIdentity> {
+  const sts = new STSClient({ region, requestHandler: boundedRequestHandler(timeouts), ...(credentials ? { credentials } : {}) });
   try {
     const out = await sts.send(new GetCallerIdentityCommand({}));
     return { account: out.Account ?? '', arn: out.Arn ?? '' };
+  } catch (error) {
+    const timeout = describeTimeout(error, timeouts);
+    if (!timeout) throw error;
+    const e = new Error(
+      `STS did not answer GetCallerIdentity (${timeout}, 3 attempts). Check that the runner reaches STS in \`aws-region\`; raise \`network-timeout\` if STS is just slow.`,
+    );
+    e.name = 'TimeoutError';
+    throw e;
   } finally {
     sts.destroy();
   }

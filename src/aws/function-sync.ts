@@ -1,10 +1,10 @@
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import type { AwsCredentialIdentityProvider } from '@aws-sdk/types';
-import { Agent as HttpAgent } from 'node:http';
-import { Agent as HttpsAgent } from 'node:https';
+import { describeDuration } from '../config/network-options.js';
+import { boundedRequestHandler, describeTimeout, type SdkTimeouts } from './request-handler.js';
 
-/** A function may run for 15 minutes; the read timeout leaves room for a cold start on top. */
-export const INVOKE_READ_TIMEOUT_MS = 16 * 60_000;
+/** The invoke was sent but no answer came in time: the function may be running, or have run. */
+export class InvocationTimedOut extends Error {}
 
 export interface Invocation {
   /** Set when the function itself failed (`Unhandled` / `Handled`). */
@@ -18,24 +18,20 @@ export interface Invocation {
 /**
  * Invokes `functionName` synchronously. Exactly one attempt: a retry after a timeout would run a
  * second refresh over the first. TCP keep-alive keeps the long-silent connection from being
- * dropped by NAT gateways (which close idle flows after 350 s).
+ * dropped by NAT gateways (which close idle flows after 350 s). The function is silent until it
+ * answers, so `timeoutMs` bounds both the wait for the answer and any silence after it.
  */
 export async function invokeFunction(
   functionName: string,
   payload: unknown,
-  opts: { region: string; credentials?: AwsCredentialIdentityProvider },
+  opts: { region: string; credentials?: AwsCredentialIdentityProvider; timeoutMs: number; connectTimeoutMs: number },
 ): Promise<Invocation> {
-  const agentOptions = { keepAlive: true, keepAliveMsecs: 30_000 };
+  const timeouts: SdkTimeouts = { connectTimeoutMs: opts.connectTimeoutMs, answerTimeoutMs: opts.timeoutMs, idleTimeoutMs: opts.timeoutMs };
   const client = new LambdaClient({
     region: opts.region,
     ...(opts.credentials ? { credentials: opts.credentials } : {}),
     maxAttempts: 1,
-    requestHandler: {
-      connectionTimeout: 10_000,
-      requestTimeout: INVOKE_READ_TIMEOUT_MS,
-      httpAgent: new HttpAgent(agentOptions),
-      httpsAgent: new HttpsAgent(agentOptions),
-    },
+    requestHandler: boundedRequestHandler(timeouts, { keepAliveMsecs: 30_000 }),
   });
   try {
     const out = await client.send(
@@ -60,6 +56,16 @@ export async function invokeFunction(
     };
   } catch (error) {
     const e = error as { name?: string; message?: string };
+    const timeout = describeTimeout(error, timeouts);
+    if (timeout?.startsWith('no connection')) {
+      throw new Error(`could not invoke \`${functionName}\`: ${timeout} to Lambda. Check that the runner can reach Lambda in \`aws-region\` ${opts.region}.`);
+    }
+    if (timeout) {
+      throw new InvocationTimedOut(
+        `\`${functionName}\` did not answer within ${describeDuration(opts.timeoutMs)} (\`db-sync-timeout\`)${timeout.startsWith('nothing received') ? ': its answer stopped arriving' : ''}. ` +
+          'The function may still be running: check its log before retrying, and raise `db-sync-timeout` above its configured timeout if it needs longer.',
+      );
+    }
     const hint =
       e.name === 'AccessDeniedException'
         ? ` Staging's credentials need \`lambda:InvokeFunction\` on this function.`

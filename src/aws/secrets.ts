@@ -1,6 +1,7 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { AwsCredentialIdentityProvider } from '@aws-sdk/types';
 import type { DatabaseUrl } from '../config/database-url.js';
+import { boundedRequestHandler, describeTimeout, type SdkTimeouts } from './request-handler.js';
 
 /**
  * Values of a secret that are never masked: masking `postgres` (RDS's default user and database
@@ -14,15 +15,27 @@ const TOO_GENERIC_TO_MASK = new Set(['postgres', 'postgresql']);
  */
 export async function readDatabaseSecret(
   secretId: string,
-  opts: { region: string; credentials?: AwsCredentialIdentityProvider; mask: (secret: string) => void; what: string },
+  opts: { region: string; credentials?: AwsCredentialIdentityProvider; mask: (secret: string) => void; what: string; timeouts: SdkTimeouts },
 ): Promise<DatabaseUrl> {
-  const client = new SecretsManagerClient({ region: opts.region, ...(opts.credentials ? { credentials: opts.credentials } : {}) });
+  // The SDK retries a timed-out request (3 attempts in all).
+  const client = new SecretsManagerClient({
+    region: opts.region,
+    requestHandler: boundedRequestHandler(opts.timeouts),
+    ...(opts.credentials ? { credentials: opts.credentials } : {}),
+  });
   let text: string | undefined;
   try {
     const out = await client.send(new GetSecretValueCommand({ SecretId: secretId }));
     text = out.SecretString ?? (out.SecretBinary ? Buffer.from(out.SecretBinary).toString('utf8') : undefined);
   } catch (error) {
     const e = error as { name?: string; message?: string };
+    const timeout = describeTimeout(error, opts.timeouts);
+    if (timeout) {
+      throw new Error(
+        `could not read secret \`${secretId}\` (${opts.what}): Secrets Manager did not answer (${timeout}, 3 attempts). ` +
+          'Check that the runner reaches Secrets Manager in `aws-region`; raise `network-timeout` if it is just slow.',
+      );
+    }
     const hint =
       e.name === 'AccessDeniedException'
         ? ` The credentials used for ${opts.what} need \`secretsmanager:GetSecretValue\` on this secret (and \`kms:Decrypt\` on its key when it uses a customer-managed key).`

@@ -18,7 +18,12 @@ export interface AwsOptions {
   dbSyncFunction?: string;
   /** JSON sent to that function. */
   dbSyncPayload: unknown;
+  /** How long to wait for the function's answer (`db-sync-timeout`). */
+  dbSyncTimeoutMs: number;
 }
+
+/** A function runs at most 15 minutes; the default wait leaves room for a cold start on top. */
+export const DEFAULT_DB_SYNC_TIMEOUT = '16m';
 
 const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
 // A function name, a partial ARN (123456789012:function:name) or a full ARN, with an optional version or alias.
@@ -62,6 +67,11 @@ export function parseAwsOptions(inputs: InputSource, runner: AwsRunnerFacts = {}
     problems.push(`\`db-sync-payload\` must be JSON (e.g. \`{"tables": ["books"]}\`): ${(error as Error).message}.`);
   }
 
+  const dbSyncTimeoutMs = inputs.duration('db-sync-timeout', DEFAULT_DB_SYNC_TIMEOUT);
+  if (dbSyncTimeoutMs < 1_000 || dbSyncTimeoutMs > 3_600_000) {
+    problems.push(`\`db-sync-timeout\` must be from 1s to 1h (a function runs at most 15 minutes), got \`${inputs.value('db-sync-timeout')}\`.`);
+  }
+
   return {
     roles: { source: sourceRole ?? targetRole, target: targetRole ?? sourceRole },
     roleSessionName: cleanSessionName(inputs.value('role-session-name', defaultSessionName(runner))),
@@ -74,6 +84,7 @@ export function parseAwsOptions(inputs: InputSource, runner: AwsRunnerFacts = {}
     },
     dbSyncFunction,
     dbSyncPayload,
+    dbSyncTimeoutMs,
   };
 }
 

@@ -4,6 +4,7 @@ import { parseTriggerOptions, type TriggerOptions } from './trigger-options.js';
 import { parseChecksOptions, type ChecksOptions, type RunnerFacts } from './checks-options.js';
 import { isSystemSchema, parseDatabaseOptions, systemSchemaProblem, type DatabaseOptions } from './database-options.js';
 import { parseImagesOptions, type ImagesOptions } from './images-options.js';
+import { parseNetworkOptions, type NetworkOptions } from './network-options.js';
 import { InputSource } from './inputs.js';
 import { compileExclusion, parseExclusions, type ExclusionRule } from '../s3/exclusions.js';
 
@@ -45,6 +46,8 @@ export interface SyncConfig {
   aws: AwsOptions;
   /** The pull-request comment command (issue: triggers). */
   trigger: TriggerOptions;
+  /** Timeouts of every network call. */
+  network: NetworkOptions;
 }
 
 export type InputReader = (name: string) => string;
@@ -175,6 +178,7 @@ export function buildConfig(readInput: InputReader, runner: RunnerFacts & AwsRun
   const aws = parseAwsOptions(inputs, runner);
   checkDatabaseInputs(aws, { mode, touchesDatabase: Boolean(mode && touchesDatabase(mode)), dbMethod: database.method, urlGiven: { source: Boolean(input('source-database-url')), target: Boolean(input('target-database-url')) } }, problems);
   const trigger = parseTriggerOptions(inputs);
+  const network = parseNetworkOptions(inputs);
 
   if (problems.length > 0 || !mode || dryRun === undefined || !countTable) {
     return { ok: false, problems, secrets, inputsRead: inputs.namesRead, labels };
@@ -184,7 +188,7 @@ export function buildConfig(readInput: InputReader, runner: RunnerFacts & AwsRun
     labels,
     secrets,
     inputsRead: inputs.namesRead,
-    config: { mode, dryRun, source, target, exclusions, s3Endpoint, awsRegion, countTable, githubToken, database, images, checks, aws, trigger },
+    config: { mode, dryRun, source, target, exclusions, s3Endpoint, awsRegion, countTable, githubToken, database, images, checks, aws, trigger, network },
   };
 }
 

@@ -36,5 +36,7 @@ function hideInMessage(message: string): string {
       .replace(/((?:invalid input (?:syntax|value) for [^:\n]+|malformed (?:array|record|range|multirange) literal|value too long for type [^:\n]+)): "[\s\S]*$/g, `$1: "${HIDDEN}"`)
       // value "99999999999" is out of range for type integer
       .replace(/\bvalue "(?:[^"]|"")*" is out of range/g, `value "${HIDDEN}" is out of range`)
+      // JSON input: Token "…" is invalid.
+      .replace(/\bToken "[\s\S]*?" is invalid/g, `Token "${HIDDEN}" is invalid`)
   );
 }

@@ -31,6 +31,17 @@ export class NetworkError extends Error {}
 export const CONNECT_TIMEOUT_MS = 5_000;
 export const TOTAL_TIMEOUT_MS = 30_000;
 
+/** The run's `network-timeout`, for every request that does not set its own total timeout. */
+let runTotalTimeoutMs: number | undefined;
+
+/**
+ * Sets the total timeout of every request that does not set its own, from the run's config
+ * (`network-timeout`). Called once, by main, before any request.
+ */
+export function useNetworkTimeout(totalTimeoutMs: number): void {
+  runTotalTimeoutMs = totalTimeoutMs;
+}
+
 /**
  * One HTTP request with separate connect and total timeouts (the original script's `curl
  * --connect-timeout 5 --max-time 30`). Any HTTP status is an answer; only the absence of one
@@ -38,7 +49,9 @@ export const TOTAL_TIMEOUT_MS = 30_000;
  */
 export function httpRequest(url: string, opts: RequestOptions = {}): Promise<HttpResponse> {
   const connectTimeoutMs = opts.connectTimeoutMs ?? CONNECT_TIMEOUT_MS;
-  const totalTimeoutMs = opts.totalTimeoutMs ?? TOTAL_TIMEOUT_MS;
+  const totalTimeoutMs = opts.totalTimeoutMs ?? runTotalTimeoutMs ?? TOTAL_TIMEOUT_MS;
+  // Say which input sets the limit when it is the run's.
+  const setBy = opts.totalTimeoutMs === undefined && runTotalTimeoutMs !== undefined ? ' (`network-timeout`)' : '';
   return new Promise((resolve, reject) => {
     let target: URL;
     try {
@@ -52,7 +65,7 @@ export function httpRequest(url: string, opts: RequestOptions = {}): Promise<Htt
     if (opts.body !== undefined) headers['content-length'] = String(Buffer.byteLength(opts.body));
     const request = transport.request(target, { method: opts.method ?? 'GET', headers });
     const fail = (message: string) => request.destroy(new NetworkError(message));
-    const totalTimer = setTimeout(() => fail(`no complete answer within ${totalTimeoutMs / 1000} s`), totalTimeoutMs);
+    const totalTimer = setTimeout(() => fail(`no complete answer within ${totalTimeoutMs / 1000} s${setBy}`), totalTimeoutMs);
     request.on('socket', (socket) => {
       // A reused keep-alive socket is already connected; only a new one can hang in connect.
       if (!socket.connecting) return;
@@ -110,4 +123,27 @@ function describe(error: Error & { code?: string }): string {
   if (error.code === 'ENOTFOUND') return 'host not found (DNS)';
   if (error.code === 'ECONNRESET') return 'connection reset';
   return error.message || error.code || 'network error';
+}
+
+/** Statuses whose answers have no body (a Response must be built without one). */
+const NO_BODY = new Set([101, 204, 205, 304]);
+
+/**
+ * A `fetch` for clients built on it (Octokit) with the same bound as `httpRequest`: the whole
+ * answer, body included, must arrive within `totalTimeoutMs`, or it fails naming `what` and the
+ * limit. The body is read here, under the timer (GitHub's answers are small).
+ */
+export function boundedFetch(totalTimeoutMs: number, what: string): typeof fetch {
+  return async (input, init) => {
+    const timer = AbortSignal.timeout(totalTimeoutMs);
+    const signal = init?.signal ? AbortSignal.any([init.signal, timer]) : timer;
+    try {
+      const response = await fetch(input, { ...init, signal });
+      const body = NO_BODY.has(response.status) ? null : await response.arrayBuffer();
+      return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
+    } catch (error) {
+      if (!timer.aborted) throw error;
+      throw new NetworkError(`${what} did not answer within ${totalTimeoutMs / 1000} s (\`network-timeout\`)`);
+    }
+  };
 }

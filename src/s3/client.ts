@@ -1,17 +1,29 @@
 import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
+import { boundedRequestHandler, describeTimeout, type SdkTimeouts } from '../aws/request-handler.js';
+import { CONNECT_TIMEOUT_MS, DEFAULT_NETWORK_TIMEOUT, S3_IDLE_FACTOR } from '../config/network-options.js';
+import { parseDuration } from '../config/inputs.js';
 
 export interface S3ClientOptions {
   region: string;
   endpoint?: string;
   credentials?: S3ClientConfig['credentials'];
   maxSockets?: number;
+  /** Default: connect 10 s, idle 4 × the default `network-timeout`. */
+  connectTimeoutMs?: number;
+  /** The longest silence on a connection, sending or receiving; never a cap on a whole transfer. */
+  idleTimeoutMs?: number;
 }
 
 /** Enough for the largest `concurrency` plus a listing running alongside. */
 export const DEFAULT_MAX_SOCKETS = 600;
 
 export function createS3Client(opts: S3ClientOptions): S3Client {
-  return new S3Client({
+  const maxSockets = opts.maxSockets ?? DEFAULT_MAX_SOCKETS;
+  const timeouts: SdkTimeouts = {
+    connectTimeoutMs: opts.connectTimeoutMs ?? CONNECT_TIMEOUT_MS,
+    idleTimeoutMs: opts.idleTimeoutMs ?? S3_IDLE_FACTOR * parseDuration(DEFAULT_NETWORK_TIMEOUT)!,
+  };
+  const client = new S3Client({
     region: opts.region,
     ...(opts.endpoint ? { endpoint: opts.endpoint, forcePathStyle: true } : {}),
     ...(opts.credentials ? { credentials: opts.credentials } : {}),
@@ -19,11 +31,40 @@ export function createS3Client(opts: S3ClientOptions): S3Client {
     // aws-chunked framing, which several S3-compatible stores save as part of the object.
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
-    maxAttempts: 5,
-    // The SDK's default of 50 sockets would cap the copy concurrency below what the input allows.
-    requestHandler: {
-      httpAgent: { keepAlive: true, maxSockets: opts.maxSockets ?? DEFAULT_MAX_SOCKETS },
-      httpsAgent: { keepAlive: true, maxSockets: opts.maxSockets ?? DEFAULT_MAX_SOCKETS },
-    },
+    // A timed-out request is retried like a throttled one (the SDK counts TimeoutError as transient).
+    maxAttempts: MAX_ATTEMPTS,
+    // No bound on the time to an answer (an upload of a large object takes as long as it takes),
+    // only on silence. The SDK's default of 50 sockets would cap the copy concurrency below what
+    // the input allows.
+    requestHandler: boundedRequestHandler(timeouts, { maxSockets }),
   });
+  // Outermost (before the SDK's retries): the last timeout, told in our words.
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      try {
+        return await next(args);
+      } catch (error) {
+        throw explainTimeout(error, timeouts, context.commandName, (args.input as { Bucket?: string }).Bucket, opts.endpoint);
+      }
+    },
+    { step: 'initialize', name: 'explainS3Timeout' },
+  );
+  return client;
+}
+
+const MAX_ATTEMPTS = 5;
+
+/** A timeout becomes an error that says which call, which bound and what to do; anything else is unchanged. */
+function explainTimeout(error: unknown, timeouts: SdkTimeouts, command = 'request', bucket?: string, endpoint?: string): unknown {
+  const timeout = describeTimeout(error, timeouts);
+  if (!timeout) return error;
+  const operation = command.replace(/Command$/, '');
+  const where = endpoint ? ` at \`s3-endpoint\` ${endpoint}` : '';
+  const explained = new Error(
+    `S3 did not answer ${operation}${bucket ? ` on bucket \`${bucket}\`` : ''}${where} (${timeout}, ${MAX_ATTEMPTS} attempts). ` +
+      'Check that the runner reaches S3 (a proxy or firewall may hold the connection); raise `network-timeout` if S3 is just slow (S3 may stay silent 4 times that long).',
+  );
+  // Still a timeout for the copy engine's retries.
+  explained.name = 'TimeoutError';
+  return explained;
 }

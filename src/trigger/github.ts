@@ -1,4 +1,5 @@
 import { getOctokit } from '@actions/github';
+import { boundedFetch } from '../health/http.js';
 import type { CommentRef } from './event.js';
 
 export type Reaction = 'eyes' | 'rocket' | '-1';
@@ -11,9 +12,10 @@ export interface CommentApi {
   reply(body: string): Promise<void>;
 }
 
-export function createCommentApi(token: string, apiUrl: string, comment: CommentRef): CommentApi {
+export function createCommentApi(token: string, apiUrl: string, comment: CommentRef, timeoutMs: number): CommentApi {
   // baseUrl explicitly: GitHub Enterprise (and the tests) serve the API somewhere else.
-  const octokit = getOctokit(token, { baseUrl: apiUrl.replace(/\/+$/, '') });
+  const baseUrl = apiUrl.replace(/\/+$/, '');
+  const octokit = getOctokit(token, { baseUrl, request: { fetch: boundedFetch(timeoutMs, `GitHub's API at ${baseUrl}`) } });
   const { owner, repo } = comment;
   return {
     async permissionOf(username) {

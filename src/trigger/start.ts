@@ -1,10 +1,12 @@
 import * as core from '@actions/core';
 import { buildConfig, type InputReader, type RunLabels } from '../config/config.js';
 import { InputSource } from '../config/inputs.js';
+import { parseNetworkOptions } from '../config/network-options.js';
 import { parseTriggerOptions } from '../config/trigger-options.js';
 import { newReport, type RunReport } from '../report/model.js';
 import type { CommandSettings, RefreshRequest } from './command.js';
 import { decideComment, type IssueCommentPayload } from './event.js';
+import { NetworkError } from '../health/http.js';
 import { createCommentApi } from './github.js';
 import { permissionCheckFailedReply, refusalReply, resultReply, syntaxReply, type ReplyContext } from './reply.js';
 
@@ -57,7 +59,7 @@ export async function startTrigger(event: CommentEvent | undefined, readInput: I
     return { kind: 'refused', labels, failure: { step: 'check permission', message, targetState: 'unchanged (nothing was run)' }, finish: noFinish };
   }
   core.setSecret(token);
-  const api = createCommentApi(token, event.apiUrl, comment);
+  const api = createCommentApi(token, event.apiUrl, comment, parseNetworkOptions(new InputSource(readInput)).requestTimeoutMs);
   const ctx: ReplyContext = { settings, author: comment.author, runUrl: event.runUrl };
   const repository = `${comment.owner}/${comment.repo}`;
   const refuse = async (step: string, message: string, reply: string): Promise<TriggerStart> => {
@@ -123,6 +125,8 @@ async function bestEffort(what: string, call: () => Promise<void>): Promise<void
 }
 
 function errorText(error: unknown): string {
+  // Octokit reports a request that got no answer as status 500: say what happened instead.
+  if ((error as { cause?: unknown }).cause instanceof NetworkError) return ((error as { cause: Error }).cause).message;
   const status = (error as { status?: number }).status;
   const message = error instanceof Error ? error.message : String(error);
   return status ? `HTTP ${status}: ${message}` : message;

@@ -165,4 +165,99 @@ describe('db-method: lambda', () => {
     expect(stray.exitCode).toBe(1);
     expect(stray.log).toContain('`db-sync-function` is set but `db-method` is `copy`');
   });
+
+  it.each(['no-answer', 'mid-body'] as const)('a function that accepts the invoke and stalls (%s) fails the run within `db-sync-timeout`, saying what to do', async (mode) => {
+    fake.hang.lambda = mode;
+    try {
+      const started = Date.now();
+      const result = await runAction(inputs({ 'db-sync-timeout': '2s' }), { env: fake.env, timeoutMs: 60_000 });
+      const seconds = (Date.now() - started) / 1000;
+      expect(result.exitCode, result.log).toBe(1);
+      expect(seconds).toBeLessThan(20);
+      expect(result.outputs.status).toBe('failed');
+      expect(result.log).toContain(`\`${FUNCTION}\` did not answer within 2 s (\`db-sync-timeout\`)`);
+      expect(result.log).toContain("The function may still be running: check its log before retrying");
+      expect(result.summary).toContain('unknown state');
+    } finally {
+      delete fake.hang.lambda;
+    }
+  });
+
+  it("row values in the function's errors never reach the log, the summary or the outputs", async () => {
+    const values = ['alice@example.com', '078-05-1120', 'bob@example.com', 'carol@example.com'];
+    behaviour = () => ({
+      payload: {
+        statusCode: 200,
+        body: JSON.stringify({
+          results: {
+            tables_synced: [{ table: 'authors', rows: 12 }],
+            tables_failed: [
+              { table: 'users', error: 'duplicate key value violates unique constraint "users_email_key"\nDETAIL:  Key (email)=(bob@example.com) already exists.' },
+              { table: 'orders', error: 'null value in column "total" violates not-null constraint\nDETAIL:  Failing row contains (9, carol@example.com, null).' },
+            ],
+            total_rows: 12,
+            validation: { passed: false, issues: ['users: COPY users, line 2, column ssn: "078-05-1120"'] },
+          },
+        }),
+      },
+      log: 'new row for relation "users" violates check constraint "ssn_format"\nDETAIL:  Failing row contains (1, alice@example.com, 078-05-1120).',
+    });
+    const failed = await runAction(inputs(), { env: fake.env });
+    behaviour = () => ({
+      functionError: 'Unhandled',
+      payload: { errorType: 'CheckViolation', errorMessage: 'new row for relation "users" violates check constraint "ssn_format"\nDETAIL:  Failing row contains (1, alice@example.com, 078-05-1120).' },
+      log: 'Traceback (most recent call last):\npsycopg2.errors.UniqueViolation: duplicate key value violates unique constraint "users_email_key"\nDETAIL:  Key (email)=(bob@example.com) already exists.',
+    });
+    const crashed = await runAction(inputs(), { env: fake.env });
+    for (const result of [failed, crashed]) {
+      expect(result.exitCode).toBe(1);
+      for (const value of values) {
+        expect(result.log).not.toContain(value);
+        expect(result.summary).not.toContain(value);
+        expect(JSON.stringify(result.outputs)).not.toContain(value);
+      }
+      expect(result.log).toContain('(…)');
+    }
+    // The names that say what to fix stay.
+    expect(failed.log).toContain('table `users` failed: duplicate key value violates unique constraint "users_email_key"');
+    expect(failed.log).toContain('Key (email)=(…) already exists.');
+    expect(crashed.log).toContain('CheckViolation: new row for relation "users" violates check constraint "ssn_format"');
+    expect(crashed.log).toContain('Failing row contains (…).');
+  });
+
+  describe('count-table not among the tables the function refreshed', () => {
+    const onlyAuthors = (): FunctionAnswer => ({
+      payload: {
+        statusCode: 200,
+        body: JSON.stringify({ results: { tables_synced: [{ table: 'authors', rows: 12 }], tables_failed: [], total_rows: 12, validation: { passed: true, issues: [] } } }),
+      },
+    });
+
+    it('without database URLs: no after figure is claimed for it, and the summary says it was not refreshed', async () => {
+      behaviour = onlyAuthors;
+      const result = await runAction(inputs({ 'db-sync-payload': '{"tables": ["authors"]}' }), { env: fake.env });
+      expect(result.exitCode, result.log).toBe(0);
+      expect(result.outputs.status).toBe('synced');
+      expect(result.outputs['books-target-after']).toBe('');
+      expect(result.outputs['books-source']).toBe('');
+      expect(result.summary).toContain(`\`public.books\` (\`count-table\`) was not among the tables \`${FUNCTION}\` refreshed`);
+    });
+
+    it("with database URLs: the run succeeds and reports staging's real, untouched count", async () => {
+      const [prod, staging] = await Promise.all([newDatabase('fn_ct_prod'), newDatabase('fn_ct_staging')]);
+      await Promise.all([seedCatalogue(prod, { books: 208 }), seedCatalogue(staging, { books: 163, titlePrefix: 'Old ' })]);
+      behaviour = onlyAuthors;
+      const result = await runAction(
+        inputs({ 'db-sync-payload': '{"tables": ["authors"]}', 'source-database-url': prod, 'target-database-url': staging }),
+        { env: fake.env },
+      );
+      expect(result.exitCode, result.log).toBe(0);
+      expect(result.outputs.status).toBe('synced');
+      expect(result.outputs['books-target-before']).toBe('163');
+      expect(result.outputs['books-target-after']).toBe('163');
+      expect(result.summary).toContain(`\`public.books\` (\`count-table\`) was not among the tables \`${FUNCTION}\` refreshed`);
+      expect(result.summary).not.toContain('partly refreshed');
+      expect(await query(staging, 'SELECT count(*)::int AS n FROM books')).toEqual([{ n: 163 }]);
+    });
+  });
 });

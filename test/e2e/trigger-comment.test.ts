@@ -271,6 +271,28 @@ describe('the /refresh-staging pull-request comment', () => {
     expect(await snapshotTarget()).toEqual(before);
   });
 
+  it.each(['no-answer', 'mid-body'] as const)('a permission lookup that hangs (%s) refuses within `network-timeout`, naming GitHub', async (mode) => {
+    github.hangPath('/repos/acme/bookshelf/collaborators/maya/permission', mode);
+    const before = await snapshotTarget();
+    const started = Date.now();
+    const result = await runOnComment('/refresh-staging staging db-only', { user: 'maya' }, { 'network-timeout': '1s' });
+    expect(result.exitCode, result.log).toBe(1);
+    expect(Date.now() - started).toBeLessThan(20_000);
+    expect(result.log).toContain(`could not look up @maya's permission on acme/bookshelf: GitHub's API at ${github.url} did not answer within 1 s (\`network-timeout\`)`);
+    expect(github.comments[0]!.body).toContain('your permission on this repository could not be checked');
+    expect(await snapshotTarget()).toEqual(before);
+  });
+
+  it('a reply that hangs does not hold the run: it ends within `network-timeout` of the reply', async () => {
+    github.hangPath(`/repos/acme/bookshelf/issues/${PR}/comments`, 'no-answer');
+    const started = Date.now();
+    const result = await runOnComment('/refresh-staging images-only --dry-run', { user: 'maya' }, { 'network-timeout': '1s' });
+    expect(Date.now() - started).toBeLessThan(20_000);
+    expect(result.exitCode, result.log).toBe(0);
+    expect(result.outputs.status).toBe('dry-run');
+    expect(result.log).toContain(`did not answer within 1 s (\`network-timeout\`)`);
+  });
+
   it('without a token the permission cannot be checked, so nothing runs', async () => {
     const result = await runOnComment('/refresh-staging staging db-only', { user: 'maya' }, { 'github-token': '' });
     expect(result.exitCode).toBe(1);

@@ -22,7 +22,14 @@ interface Server {
   close(): Promise<void>;
 }
 
-type Handler = (req: RecordedRequest) => Promise<{ status: number; body?: unknown }> | { status: number; body?: unknown };
+/**
+ * How a server stalls: `no-answer` reads the request and never answers; `mid-body` sends the
+ * status, the headers and half the body, then nothing more.
+ */
+export type HangMode = 'no-answer' | 'mid-body';
+
+type Answer = { status: number; body?: unknown } | { hang: HangMode };
+type Handler = (req: RecordedRequest) => Promise<Answer> | Answer;
 
 async function serve(handler: Handler): Promise<Server> {
   const requests: RecordedRequest[] = [];
@@ -34,6 +41,11 @@ async function serve(handler: Handler): Promise<Server> {
       requests.push(recorded);
       try {
         const answer = await handler(recorded);
+        if ('hang' in answer) {
+          // The connection stays open until the client gives up (or the server closes).
+          if (answer.hang === 'mid-body') res.writeHead(200, { 'content-type': 'application/json', 'content-length': '64' }).write('{"status": "healthy", "checks":');
+          return;
+        }
         if (answer.status === 0) {
           // Drop the connection without an answer: a network error for the client.
           req.socket.destroy();
@@ -85,6 +97,8 @@ export interface AppState {
   /** Answer of the cache-flush endpoint (`POST /admin/cache/flush`). */
   cacheFlushStatus: number;
   cacheFlushToken?: string;
+  /** Requests (to `path`, or any) are accepted and then stall, until the test clears this. */
+  hang?: { mode: HangMode; path?: string };
 }
 
 export interface FakeApp extends Server {
@@ -106,6 +120,7 @@ export async function startFakeApp(init: Partial<AppState> & Pick<AppState, 'env
   };
   const server = await serve(async (req) => {
     const path = req.path.split('?')[0];
+    if (state.hang && (!state.hang.path || state.hang.path === path)) return { hang: state.hang.mode };
     if (state.failNext.count > 0 && (!state.failNext.path || state.failNext.path === path)) {
       state.failNext.count--;
       return { status: state.failNext.status, body: state.failNext.status ? { message: 'upstream unavailable' } : undefined };
@@ -187,6 +202,8 @@ export interface FakeComparison {
 export interface FakeGitHub extends Server {
   /** Set GITHUB_API_URL to this. */
   apiUrl: string;
+  /** Set to make every request stall (see HangMode), until cleared. */
+  hang?: HangMode;
 }
 
 /** One side of a comparison: a commit and what changed on its line since the merge base. */
@@ -204,7 +221,9 @@ interface Line {
  */
 export async function startFakeGitHub(opts: { repository: string; token: string; comparisons: FakeComparison[] }): Promise<FakeGitHub> {
   const full = (sha: string) => sha.padEnd(40, '0').slice(0, 40);
-  const server = await serve((req) => {
+  const server = await serve((req): Answer => {
+    // Requests come after `github` is set (it is the object the test holds).
+    if (github.hang) return { hang: github.hang };
     if (req.headers.authorization !== `Bearer ${opts.token}` && req.headers.authorization !== `token ${opts.token}`) {
       return { status: 401, body: { message: 'Bad credentials', documentation_url: 'https://docs.github.com/rest', status: '401' } };
     }
@@ -238,7 +257,8 @@ export async function startFakeGitHub(opts: { repository: string; token: string;
       },
     };
   });
-  return { ...server, apiUrl: server.url };
+  const github: FakeGitHub = { ...server, apiUrl: server.url };
+  return github;
 }
 
 /** The original log's environments: production `2026.01.11-d688bcd`, staging `2026.01.11-588327b`. */

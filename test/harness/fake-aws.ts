@@ -50,6 +50,13 @@ export interface FakeAwsOptions {
   s3Upstream?: string;
 }
 
+/**
+ * How a service stalls: `no-answer` reads the request and never answers (a hung endpoint, a
+ * black-holed connection); `mid-body` sends the status, the headers and half the body, then
+ * nothing more (a connection that dies during the transfer).
+ */
+export type HangMode = 'no-answer' | 'mid-body';
+
 export interface FakeCall {
   service: 'oidc' | 'sts' | 'secretsmanager' | 'lambda' | 's3';
   action: string;
@@ -67,6 +74,8 @@ export interface FakeAws {
   calls: FakeCall[];
   /** Every secret the fakes handed out (tokens, keys, secret values): none may reach the log. */
   issuedSecrets: string[];
+  /** Services that accept requests and then stall, until the test deletes the entry. */
+  hang: Partial<Record<FakeCall['service'], HangMode>>;
   close(): Promise<void>;
 }
 
@@ -82,6 +91,7 @@ export async function startFakeAws(opts: FakeAwsOptions): Promise<FakeAws> {
   let throttleLeft = opts.throttleFirst ?? 0;
   let idpLeft = opts.idpErrorsFirst ?? 0;
   const sub = opts.oidcSub ?? 'repo:acme/bookshelf:environment:staging';
+  const hang: FakeAws['hang'] = {};
 
   const callerOf = (req: IncomingMessage): string => {
     const token = req.headers['x-amz-security-token'];
@@ -93,6 +103,12 @@ export async function startFakeAws(opts: FakeAwsOptions): Promise<FakeAws> {
   const server = http.createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const body = await readBody(req);
+    const service = serviceOf(req, url);
+    const stall = service && hang[service];
+    if (stall) {
+      record({ service: service!, action: 'hang', caller: callerOf(req), params: { mode: stall }, status: 0 });
+      return stallAnswer(res, stall);
+    }
     try {
       if (req.method === 'GET' && url.pathname === '/oidc/token') return oidcToken(req, res, url);
       if (req.method === 'POST' && url.pathname.startsWith('/2015-03-31/functions/')) return await lambdaInvoke(req, res, url, body);
@@ -104,6 +120,14 @@ export async function startFakeAws(opts: FakeAwsOptions): Promise<FakeAws> {
       res.writeHead(500).end(String(error));
     }
   });
+
+  function serviceOf(req: IncomingMessage, url: URL): FakeCall['service'] | undefined {
+    if (url.pathname === '/oidc/token') return 'oidc';
+    if (url.pathname.startsWith('/2015-03-31/functions/')) return 'lambda';
+    if (String(req.headers['x-amz-target'] ?? '').startsWith('secretsmanager.')) return 'secretsmanager';
+    if (String(req.headers['content-type']).startsWith('application/x-www-form-urlencoded')) return 'sts';
+    return undefined;
+  }
 
   function oidcToken(req: IncomingMessage, res: ServerResponse, url: URL) {
     const audience = url.searchParams.get('audience') ?? 'https://github.com/acme';
@@ -239,6 +263,11 @@ export async function startFakeAws(opts: FakeAwsOptions): Promise<FakeAws> {
     const caller = callerOf(req);
     const bucket = decodeURIComponent((req.url ?? '/').split('?')[0]!.split('/')[1] ?? '');
     const write = !['GET', 'HEAD'].includes(req.method ?? 'GET');
+    if (hang.s3) {
+      record({ service: 's3', action: 'hang', caller, params: { mode: hang.s3, path: req.url ?? '' }, status: 0 });
+      req.resume();
+      return stallAnswer(res, hang.s3);
+    }
     const role = opts.roles.find((r) => r.arn === caller);
     const allowed = caller === 'default' || (role && (write ? role.writeBuckets : [...(role.readBuckets ?? []), ...(role.writeBuckets ?? [])])?.includes(bucket));
     record({ service: 's3', action: `${req.method} ${bucket}`, caller, params: { bucket, path: req.url ?? '' }, status: allowed ? 200 : 403 });
@@ -274,6 +303,7 @@ export async function startFakeAws(opts: FakeAwsOptions): Promise<FakeAws> {
     s3Endpoint,
     calls,
     issuedSecrets,
+    hang,
     async close() {
       server.closeAllConnections();
       gateway.closeAllConnections();
@@ -296,6 +326,14 @@ function readBody(req: IncomingMessage): Promise<string> {
     req.on('end', () => resolve(text));
     req.on('error', reject);
   });
+}
+
+/** Accepts and then stalls (see HangMode); the connection stays open until the client gives up. */
+function stallAnswer(res: ServerResponse, mode: HangMode) {
+  if (mode === 'no-answer') return;
+  const half = '<?xml version="1.0" encoding="UTF-8"?>\n<Stalled>'.padEnd(512, ' ');
+  res.writeHead(200, { 'content-type': 'text/xml', 'content-length': String(half.length * 2), 'x-amzn-requestid': requestId() });
+  res.write(half);
 }
 
 function json(res: ServerResponse, status: number, body: unknown) {

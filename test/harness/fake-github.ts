@@ -21,6 +21,11 @@ export interface FakeGitHub {
   setRole(user: string, role: string): void;
   /** Makes every request to `path` answer `status` (e.g. 500), to test API failures. */
   failPath(path: string, status: number): void;
+  /**
+   * Makes every request to `path` stall: `no-answer` reads it and never answers, `mid-body` sends
+   * the headers and half the body. The connection stays open until the client gives up.
+   */
+  hangPath(path: string, mode: 'no-answer' | 'mid-body'): void;
   reset(): void;
   close(): Promise<void>;
 }
@@ -35,6 +40,7 @@ const LEGACY_PERMISSION: Record<string, string> = { admin: 'admin', maintain: 'w
 export async function startFakeGitHub(): Promise<FakeGitHub> {
   const roles = new Map<string, string>();
   const failures = new Map<string, number>();
+  const hangs = new Map<string, 'no-answer' | 'mid-body'>();
   const requests: RecordedRequest[] = [];
   const comments: FakeGitHub['comments'] = [];
   const reactions: string[] = [];
@@ -50,6 +56,9 @@ export async function startFakeGitHub(): Promise<FakeGitHub> {
       res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
       res.end(JSON.stringify(payload));
     };
+    const hang = hangs.get(path);
+    if (hang === 'mid-body') res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': '64' }).write('{"permission": "admin",');
+    if (hang) return;
     const failure = failures.get(path);
     if (failure) return send(failure, { message: 'Server Error' });
 
@@ -81,13 +90,15 @@ export async function startFakeGitHub(): Promise<FakeGitHub> {
     reactions,
     setRole: (user, role) => void roles.set(user, role),
     failPath: (path, status) => void failures.set(path, status),
+    hangPath: (path, mode) => void hangs.set(path, mode),
     reset() {
       requests.length = 0;
       comments.length = 0;
       reactions.length = 0;
       failures.clear();
+      hangs.clear();
     },
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () => new Promise<void>((resolve) => (server.closeAllConnections(), server.close(() => resolve()))),
   };
 }
 
