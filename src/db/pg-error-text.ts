@@ -29,7 +29,8 @@ function hideInMessage(message: string): string {
         `$1${HIDDEN}`,
       )
       // Failing row contains (1, alice@…, 078-05-1120).
-      .replace(/(Failing row contains \()[\s\S]*\)/g, `$1${HIDDEN})`)
+      // (a value may hold a newline: the row ends at a `)` that ends a line)
+      .replace(/(Failing row contains \()[\s\S]*?\)(?=\.?[ \t]*(?:\n|$))/g, `$1${HIDDEN})`)
       // COPY users, line 3: "<row>"  /  COPY users, line 3, column email: "<value>"
       .replace(/(\bCOPY [^\n,]+, line \d+(?:, column [^:\n]+)?): [\s\S]*$/g, '$1')
       // invalid input syntax for type integer: "abc"; malformed array literal: "{…"
