@@ -81890,6 +81890,8 @@ var external_node_fs_ = __nccwpck_require__(3024);
 // EXTERNAL MODULE: external "node:os"
 var external_node_os_ = __nccwpck_require__(8161);
 ;// CONCATENATED MODULE: ./src/config/aws-options.ts
+/** A function runs at most 15 minutes; the default wait leaves room for a cold start on top. */
+const DEFAULT_DB_SYNC_TIMEOUT = '16m';
 const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
 // A function name, a partial ARN (123456789012:function:name) or a full ARN, with an optional version or alias.
 const FUNCTION_REF = /^((arn:aws[a-z-]*:lambda:[a-z0-9-]+:)?\d{12}:function:)?[\w-]{1,64}(:[\w$-]{1,128})?$/;
@@ -81923,6 +81925,10 @@ function parseAwsOptions(inputs, runner = {}) {
     catch (error) {
         problems.push(`\`db-sync-payload\` must be JSON (e.g. \`{"tables": ["books"]}\`): ${error.message}.`);
     }
+    const dbSyncTimeoutMs = inputs.duration('db-sync-timeout', DEFAULT_DB_SYNC_TIMEOUT);
+    if (dbSyncTimeoutMs < 1_000 || dbSyncTimeoutMs > 3_600_000) {
+        problems.push(`\`db-sync-timeout\` must be from 1s to 1h (a function runs at most 15 minutes), got \`${inputs.value('db-sync-timeout')}\`.`);
+    }
     return {
         roles: { source: sourceRole ?? targetRole, target: targetRole ?? sourceRole },
         roleSessionName: cleanSessionName(inputs.value('role-session-name', defaultSessionName(runner))),
@@ -81935,6 +81941,7 @@ function parseAwsOptions(inputs, runner = {}) {
         },
         dbSyncFunction,
         dbSyncPayload,
+        dbSyncTimeoutMs,
     };
 }
 /** `<owner>-<repo>-run-<run id>`: says in CloudTrail which workflow run acted. */
@@ -82063,7 +82070,152 @@ function tokenClaims(token) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/config/inputs.ts
+/**
+ * Reading raw inputs for the config parsers: trimmed values, defaults for empty inputs, and the
+ * shared lists of problems and secrets. Records which inputs were read, so a test can keep
+ * action.yml and the parsers in step.
+ */
+class InputSource {
+    read;
+    problems = [];
+    secrets = [];
+    namesRead = new Set();
+    constructor(read) {
+        this.read = read;
+    }
+    /** The trimmed value, or `fallback` when the input is empty. */
+    value(name, fallback = '') {
+        this.namesRead.add(name);
+        const value = this.read(name).trim();
+        return value === '' ? fallback : value;
+    }
+    /** A `true`/`false` input (also yes/no, on/off, 1/0); a problem when it is anything else. */
+    boolean(name, fallback) {
+        const text = this.value(name, String(fallback));
+        if (/^(true|yes|on|1)$/i.test(text))
+            return true;
+        if (/^(false|no|off|0)$/i.test(text))
+            return false;
+        this.problems.push(`\`${name}\` must be \`true\` or \`false\`, got \`${text}\`.`);
+        return undefined;
+    }
+    /** One of `choices`; a problem naming them when it is anything else. */
+    choice(name, choices, fallback) {
+        const text = this.value(name, fallback);
+        if (choices.includes(text))
+            return text;
+        this.problems.push(`\`${name}\` must be one of ${choices.join(', ')}, got \`${text}\`.`);
+        return fallback;
+    }
+    /** A whole number in [min, max]. */
+    integer(name, fallback, min, max) {
+        const text = this.value(name, String(fallback));
+        const n = Number(text);
+        if (/^\d+$/.test(text) && n >= min && n <= max)
+            return n;
+        this.problems.push(`\`${name}\` must be a whole number from ${min} to ${max}, got \`${text}\`.`);
+        return fallback;
+    }
+    /** A duration such as `30s`, `2m`, `1h30m` or `500ms`, in milliseconds. */
+    duration(name, fallback) {
+        const text = this.value(name, fallback);
+        const ms = parseDuration(text);
+        if (ms !== undefined)
+            return ms;
+        this.problems.push(`\`${name}\` must be a duration such as \`30s\`, \`2m\` or \`1h\`, got \`${text}\`.`);
+        return parseDuration(fallback);
+    }
+    /** One item per line (or comma-separated), without blanks and `#` comment lines. */
+    list(name, fallback = '') {
+        return this.value(name, fallback)
+            .split(/[\r\n,]+/)
+            .map((item) => item.trim())
+            .filter((item) => item !== '' && !item.startsWith('#'));
+    }
+    secret(value) {
+        if (value)
+            this.secrets.push(value);
+    }
+}
+const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+function parseDuration(text) {
+    const trimmed = text.trim();
+    if (/^\d+$/.test(trimmed))
+        return Number(trimmed) * 1000;
+    const parts = [...trimmed.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)];
+    if (parts.length === 0 || parts.map((p) => p[0]).join('') !== trimmed)
+        return undefined;
+    return parts.reduce((total, p) => total + Number(p[1]) * UNIT_MS[p[2]], 0);
+}
+
+;// CONCATENATED MODULE: ./src/config/network-options.ts
+
+const CONNECT_TIMEOUT_MS = 10_000;
+const DEFAULT_NETWORK_TIMEOUT = '30s';
+/** S3's idle timeout is this many `network-timeout`s (2 minutes by default). */
+const S3_IDLE_FACTOR = 4;
+function parseNetworkOptions(inputs) {
+    let requestTimeoutMs = inputs.duration('network-timeout', DEFAULT_NETWORK_TIMEOUT);
+    if (requestTimeoutMs < 100 || requestTimeoutMs > 600_000) {
+        inputs.problems.push(`\`network-timeout\` must be from 100ms to 10m, got \`${inputs.value('network-timeout')}\`.`);
+        // The comment trigger answers before the problems are reported: it still needs a sane bound.
+        requestTimeoutMs = parseDuration(DEFAULT_NETWORK_TIMEOUT);
+    }
+    return { connectTimeoutMs: CONNECT_TIMEOUT_MS, requestTimeoutMs, s3IdleTimeoutMs: S3_IDLE_FACTOR * requestTimeoutMs };
+}
+/** `2 s`, `0.5 s`, `16 min`: a timeout in a message. */
+function describeDuration(ms) {
+    if (ms >= 120_000 && ms % 60_000 === 0)
+        return `${ms / 60_000} min`;
+    return `${Math.round(ms) / 1000} s`;
+}
+
+;// CONCATENATED MODULE: ./src/aws/request-handler.ts
+
+/**
+ * The SDK's Node HTTP handler options with every wait bounded. `throwOnRequestTimeout` is what
+ * makes `requestTimeout` fail the request: without it @smithy/node-http-handler (4.x) only logs a
+ * warning and keeps waiting. Agent options, not agents: the handler then builds its own and keeps
+ * its `Expect: 100-continue` handling (which it skips for agents given to it).
+ */
+function boundedRequestHandler(timeouts, agent = {}) {
+    return {
+        connectionTimeout: timeouts.connectTimeoutMs,
+        ...(timeouts.answerTimeoutMs ? { requestTimeout: timeouts.answerTimeoutMs, throwOnRequestTimeout: true } : {}),
+        socketTimeout: timeouts.idleTimeoutMs,
+        httpAgent: { keepAlive: true, ...agent },
+        httpsAgent: { keepAlive: true, ...agent },
+    };
+}
+/**
+ * Which bound a failed SDK call hit, in words (`no answer within 30 s`), or undefined when the
+ * failure is not a timeout. The handler's own texts name its option names, not ours.
+ */
+function describeTimeout(error, timeouts) {
+    const e = error;
+    const message = e.message ?? '';
+    if (/did not establish a connection/.test(message))
+        return `no connection within ${describeDuration(timeouts.connectTimeoutMs)}`;
+    if (/exceeded the configured .* requestTimeout/.test(message))
+        return `no answer within ${describeDuration(timeouts.answerTimeoutMs ?? 0)}`;
+    if (/timed out after .* of inactivity/.test(message))
+        return `nothing received for ${describeDuration(timeouts.idleTimeoutMs)}`;
+    if (e.name === 'TimeoutError' || e.code === 'ETIMEDOUT')
+        return 'the connection timed out';
+    return undefined;
+}
+/** Network failures (no answer at all) worth another attempt, as opposed to refusals. */
+function isNetworkFailure(error) {
+    const e = error;
+    if (e.name === 'TimeoutError')
+        return true;
+    const codes = ['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH'];
+    return Boolean(e.code && codes.includes(e.code)) || /socket hang up/i.test(e.message ?? '');
+}
+
 ;// CONCATENATED MODULE: ./src/aws/assume-role.ts
+
 
 
 
@@ -82073,7 +82225,7 @@ const RETRYABLE = new Set(['Throttling', 'ThrottlingException', 'RequestLimitExc
 function isRetryable(error) {
     const e = error;
     const status = e.$metadata?.httpStatusCode ?? 0;
-    return RETRYABLE.has(e.name ?? '') || RETRYABLE.has(e.Code ?? '') || status >= 500;
+    return RETRYABLE.has(e.name ?? '') || RETRYABLE.has(e.Code ?? '') || status >= 500 || isNetworkFailure(error);
 }
 /**
  * Assumes `roleArn` with a GitHub OIDC token. Throttling and IdP communication errors are retried
@@ -82082,7 +82234,7 @@ function isRetryable(error) {
  */
 async function assumeRoleWithOidc(request, mask, retry = STS_RETRY) {
     // Our own retries, not the SDK's: each attempt needs a new token.
-    const sts = new dist_cjs/* STSClient */.iM({ region: request.region, maxAttempts: 1 });
+    const sts = new dist_cjs/* STSClient */.iM({ region: request.region, maxAttempts: 1, requestHandler: boundedRequestHandler(request.timeouts) });
     // Empty while a token is being fetched: a failed fetch explains itself and is not retried here.
     let token = '';
     let attempts = 0;
@@ -82145,17 +82297,33 @@ function describeAssumeRoleError(error, request, token, attempts) {
         return new Error(`AWS rejected the GitHub OIDC token for \`${request.roleArn}\`. ${stsSays}\n` +
             `Likely cause: the account has no IAM OIDC provider for \`https://token.actions.githubusercontent.com\`, or its audience list does not contain \`${aud}\` (input \`audience\`). Token sub: ${sub}.`);
     }
+    const timeout = describeTimeout(error, request.timeouts);
+    if (timeout) {
+        return new Error(`STS did not answer AssumeRoleWithWebIdentity for \`${request.roleArn}\` (${timeout}, ${attempts} attempts with backoff). ` +
+            'Check that the runner reaches STS in `aws-region` (a proxy or firewall may hold the connection); raise `network-timeout` if STS is just slow.');
+    }
     if (isRetryable(error)) {
         return new Error(`STS kept refusing to assume \`${request.roleArn}\` after ${attempts} attempts with backoff. ${stsSays}`);
     }
     return new Error(`could not assume \`${request.roleArn}\`: ${stsSays}`);
 }
-/** Who these credentials are (undefined credentials: the default chain). */
-async function callerIdentity(region, credentials) {
-    const sts = new dist_cjs/* STSClient */.iM({ region, ...(credentials ? { credentials } : {}) });
+/**
+ * Who these credentials are (undefined credentials: the default chain). The SDK retries
+ * timeouts itself (3 attempts); the last one is explained.
+ */
+async function callerIdentity(region, timeouts, credentials) {
+    const sts = new dist_cjs/* STSClient */.iM({ region, requestHandler: boundedRequestHandler(timeouts), ...(credentials ? { credentials } : {}) });
     try {
         const out = await sts.send(new dist_cjs/* GetCallerIdentityCommand */.zI({}));
         return { account: out.Account ?? '', arn: out.Arn ?? '' };
+    }
+    catch (error) {
+        const timeout = describeTimeout(error, timeouts);
+        if (!timeout)
+            throw error;
+        const e = new Error(`STS did not answer GetCallerIdentity (${timeout}, 3 attempts). Check that the runner reaches STS in \`aws-region\`; raise \`network-timeout\` if STS is just slow.`);
+        e.name = 'TimeoutError';
+        throw e;
     }
     finally {
         sts.destroy();
@@ -82165,6 +82333,7 @@ async function callerIdentity(region, credentials) {
 // EXTERNAL MODULE: ./node_modules/@aws-sdk/client-secrets-manager/dist-cjs/index.js
 var client_secrets_manager_dist_cjs = __nccwpck_require__(2994);
 ;// CONCATENATED MODULE: ./src/aws/secrets.ts
+
 
 /**
  * Values of a secret that are never masked: masking `postgres` (RDS's default user and database
@@ -82176,7 +82345,12 @@ const TOO_GENERIC_TO_MASK = new Set(['postgres', 'postgresql']);
  * and turns it into a connection. Every value is handed to `mask` before anything can print it.
  */
 async function readDatabaseSecret(secretId, opts) {
-    const client = new client_secrets_manager_dist_cjs/* SecretsManagerClient */._H({ region: opts.region, ...(opts.credentials ? { credentials: opts.credentials } : {}) });
+    // The SDK retries a timed-out request (3 attempts in all).
+    const client = new client_secrets_manager_dist_cjs/* SecretsManagerClient */._H({
+        region: opts.region,
+        requestHandler: boundedRequestHandler(opts.timeouts),
+        ...(opts.credentials ? { credentials: opts.credentials } : {}),
+    });
     let text;
     try {
         const out = await client.send(new client_secrets_manager_dist_cjs/* GetSecretValueCommand */.d2({ SecretId: secretId }));
@@ -82184,6 +82358,11 @@ async function readDatabaseSecret(secretId, opts) {
     }
     catch (error) {
         const e = error;
+        const timeout = describeTimeout(error, opts.timeouts);
+        if (timeout) {
+            throw new Error(`could not read secret \`${secretId}\` (${opts.what}): Secrets Manager did not answer (${timeout}, 3 attempts). ` +
+                'Check that the runner reaches Secrets Manager in `aws-region`; raise `network-timeout` if it is just slow.');
+        }
         const hint = e.name === 'AccessDeniedException'
             ? ` The credentials used for ${opts.what} need \`secretsmanager:GetSecretValue\` on this secret (and \`kms:Decrypt\` on its key when it uses a customer-managed key).`
             : e.name === 'ResourceNotFoundException'
@@ -82266,6 +82445,11 @@ class AwsAccess {
         this.mask = mask;
         this.retry = retry;
     }
+    /** Bounds of every STS and Secrets Manager request (`network-timeout`). */
+    get timeouts() {
+        const { connectTimeoutMs, requestTimeoutMs } = this.config.network;
+        return { connectTimeoutMs, answerTimeoutMs: requestTimeoutMs, idleTimeoutMs: requestTimeoutMs };
+    }
     /** True when both sides use the same credentials, so server-side copies between the buckets work. */
     get sharedCredentials() {
         return sharesCredentials(this.config.aws);
@@ -82304,7 +82488,9 @@ class AwsAccess {
                 const first = await this.assume(role);
                 const provider = this.refreshingProvider(role, first);
                 this.providers.set(role, provider);
-                identity = await callerIdentity(awsRegion, provider).catch((error) => {
+                identity = await callerIdentity(awsRegion, this.timeouts, provider).catch((error) => {
+                    if (error.name === 'TimeoutError')
+                        throw new Error(`assumed \`${role}\`, but ${error.message}`);
                     throw new Error(`assumed \`${role}\`, but STS GetCallerIdentity failed with those credentials: ${error.name}: ${error.message}`);
                 });
                 assumed.set(role, identity);
@@ -82322,7 +82508,7 @@ class AwsAccess {
         }
         if (aws.targetAccountId) {
             // Without a target role the guard still applies, to whatever the default chain resolves to.
-            const identity = this.identities.target ?? (await callerIdentity(awsRegion));
+            const identity = this.identities.target ?? (await callerIdentity(awsRegion, this.timeouts));
             this.identities.target = identity;
             if (identity.account !== aws.targetAccountId) {
                 throw new Error(`${this.config.target.name}'s credentials (${identity.arn}) belong to account ${identity.account}, not \`target-account-id\` ${aws.targetAccountId}. ` +
@@ -82341,6 +82527,7 @@ class AwsAccess {
                 region: awsRegion,
                 credentials: this.credentials(side),
                 mask: this.mask,
+                timeouts: this.timeouts,
                 what: `${env.name}'s database, read with ${this.describe(side)}`,
             });
             // Every value of the secret is masked (host and database name too), so there is nothing useful to print.
@@ -82353,7 +82540,7 @@ class AwsAccess {
     }
     assume(role) {
         const { aws, awsRegion } = this.config;
-        return assumeRoleWithOidc({ roleArn: role, sessionName: aws.roleSessionName, durationSeconds: aws.roleDurationSeconds, audience: aws.audience, region: awsRegion }, this.mask, this.retry);
+        return assumeRoleWithOidc({ roleArn: role, sessionName: aws.roleSessionName, durationSeconds: aws.roleDurationSeconds, audience: aws.audience, region: awsRegion, timeouts: this.timeouts }, this.mask, this.retry);
     }
     /** Long runs outlive `role-duration-seconds`: assume the role again shortly before expiry. */
     refreshingProvider(role, first) {
@@ -82422,6 +82609,11 @@ function parseDatabaseUrl(text) {
     if (sslmode !== undefined && !SSL_MODES.includes(sslmode)) {
         return { error: `its sslmode must be one of ${SSL_MODES.join(', ')}, got ${sslmode}` };
     }
+    const sslrootcert = options.sslrootcert || undefined;
+    delete options.sslrootcert;
+    if (sslrootcert === 'system') {
+        return { error: 'its sslrootcert=system is not supported: give the path of a CA bundle file (e.g. the RDS global bundle), or leave it out to verify against the CAs Node.js trusts' };
+    }
     if (options.user) {
         user = options.user;
         delete options.user;
@@ -82434,7 +82626,46 @@ function parseDatabaseUrl(text) {
     shown.searchParams.delete('password');
     if (shown.password)
         shown.password = '***';
-    return { host, port, database, user, password, options, sslmode, display: shown.href };
+    return { host, port, database, user, password, options, sslmode, ...(sslrootcert ? { sslrootcert } : {}), display: shown.href };
+}
+/**
+ * The attempts libpq makes for `sslmode`, in order; the next one is tried only when the server
+ * turned the previous one down (see `fallsBack`). Absent means `prefer`, libpq's default.
+ * `require` with an `sslrootcert` verifies the chain, as libpq does when a root certificate file exists.
+ */
+function tlsAttempts(db) {
+    const plain = { tls: false };
+    const encrypted = { tls: true, verify: 'none' };
+    switch (db.sslmode ?? 'prefer') {
+        case 'disable':
+            return [plain];
+        case 'allow':
+            return [plain, encrypted];
+        case 'prefer':
+            return [encrypted, plain];
+        case 'require':
+            return [db.sslrootcert ? { tls: true, verify: 'chain' } : encrypted];
+        case 'verify-ca':
+            return [{ tls: true, verify: 'chain' }];
+        default:
+            return [{ tls: true, verify: 'chain-and-host' }];
+    }
+}
+/**
+ * Whether a failed attempt lets libpq go on to the next one: the server does not speak TLS,
+ * the TLS handshake failed, or the server refused the session at startup (e.g. pg_hba.conf
+ * accepts only `hostssl` or only `hostnossl`). Unreachable hosts and timeouts do not: the
+ * other way would fail the same.
+ */
+function fallsBack(error) {
+    const e = error;
+    if (/server does not support SSL/i.test(e.message ?? ''))
+        return true;
+    if (typeof e.library === 'string' || (typeof e.code === 'string' && /^(ERR_SSL_|ERR_TLS_|EPROTO$)/.test(e.code)))
+        return true;
+    // SQLSTATE class 28: pg_hba.conf rejected this way of connecting. A wrong password (28P01)
+    // stays wrong the other way: no second try, which would send it again, maybe unencrypted.
+    return typeof e.code === 'string' && /^28[0-9A-Z]{3}$/.test(e.code) && e.code !== '28P01';
 }
 /** Connection settings for node-postgres; `readOnly` makes every transaction read-only server-side. */
 function toClientConfig(db, opts = {}) {
@@ -82447,23 +82678,25 @@ function toClientConfig(db, opts = {}) {
         database: db.database,
         user: db.user || undefined,
         password: db.password || undefined,
-        ssl: sslConfig(db.sslmode),
+        ssl: sslConfig(opts.attempt ?? tlsAttempts(db)[0], opts.rootCertificates),
         application_name: db.options.application_name ?? opts.applicationName ?? 'prod-to-staging-sync',
         connectionTimeoutMillis: db.options.connect_timeout ? Number(db.options.connect_timeout) * 1000 : 10_000,
         options: serverOptions || undefined,
     };
 }
-function sslConfig(mode) {
-    switch (mode) {
-        case undefined:
-        case 'disable':
-        case 'allow':
-        case 'prefer':
-            return false;
-        case 'require':
+/** Without `sslrootcert`, verification uses the CAs Node.js trusts (its bundled Mozilla list). */
+function sslConfig(attempt, rootCertificates) {
+    if (!attempt.tls)
+        return false;
+    const ca = rootCertificates ? { ca: rootCertificates } : {};
+    switch (attempt.verify) {
+        case 'none':
             return { rejectUnauthorized: false };
+        case 'chain':
+            // Any host name: the certificate only has to be signed by a trusted CA.
+            return { rejectUnauthorized: true, ...ca, checkServerIdentity: () => undefined };
         default:
-            return { rejectUnauthorized: true };
+            return { rejectUnauthorized: true, ...ca };
     }
 }
 
@@ -82540,7 +82773,121 @@ function httpUrl(text) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/masking/rules.ts
+/**
+ * Masking rules: what the `masking` input says, and the SQL expression each rule becomes. Pure:
+ * the expressions run inside production's `COPY (SELECT …)`, so real values never leave it.
+ */
+const MASK_RULES = ['email', 'email-keep-domain', 'name', 'phone', 'text', 'hash', 'uuid', 'null', 'keep'];
+/** The custom setting the keyed rules read the key from (set with a bound value, never spliced into SQL). */
+const SALT_SETTING = 'p2s.masking_salt';
+const IDENT = '[A-Za-z_][A-Za-z0-9_$]*';
+const LINE = new RegExp(`^(?:(${IDENT})\\.)?(${IDENT})\\.(${IDENT})\\s*:\\s*(.+)$`);
+/** Parses `schema.table.column: rule` lines (`#` comments, blank lines ignored); problems say what to write. */
+function parseMaskRules(text) {
+    const rules = [];
+    const problems = [];
+    const seen = new Set();
+    for (const raw of text.split(/\r?\n/)) {
+        const line = raw.trim();
+        if (line === '' || line.startsWith('#'))
+            continue;
+        const match = LINE.exec(line);
+        if (!match) {
+            problems.push(`\`masking\` line \`${line}\` is not \`schema.table.column: rule\` (e.g. \`public.users.email: email\`).`);
+            continue;
+        }
+        const [, schema = 'public', table, column, ruleText] = match;
+        const ruleName = ruleText.trim();
+        let rule;
+        let argument;
+        if (ruleName.startsWith('fixed:')) {
+            rule = 'fixed';
+            argument = ruleName.slice('fixed:'.length);
+        }
+        else if (ruleName.startsWith('sql:')) {
+            rule = 'sql';
+            argument = ruleName.slice('sql:'.length).trim();
+            if (!argument)
+                problems.push(`\`masking\` line \`${line}\`: \`sql:\` needs an expression (e.g. \`sql:'user' || id\`).`);
+        }
+        else if (MASK_RULES.includes(ruleName)) {
+            rule = ruleName;
+        }
+        else {
+            problems.push(`\`masking\` line \`${line}\`: unknown rule \`${ruleName}\`; rules are ${[...MASK_RULES, 'fixed:<value>', 'sql:<expression>'].map((r) => `\`${r}\``).join(', ')}.`);
+            continue;
+        }
+        const key = `${schema}.${table}.${column}`;
+        if (seen.has(key))
+            problems.push(`\`masking\` names \`${key}\` twice: keep one rule per column.`);
+        seen.add(key);
+        rules.push({ schema, table, column, rule, argument, text: line });
+    }
+    return { rules, problems };
+}
+/** Rules producing text: they fit string columns only. */
+const TEXT_RULES = new Set(['email', 'email-keep-domain', 'name', 'phone', 'text', 'hash']);
+/**
+ * Why `rule` cannot fill a column of this type (pg_type.typcategory: S string, U user, …), or
+ * undefined when it can. `fixed` and `sql` are checked by production's server itself.
+ */
+function ruleTypeProblem(rule, column) {
+    const where = `\`${rule.schema}.${rule.table}.${rule.column}\``;
+    if (column.generated)
+        return `\`masking\` names ${where}, a generated column (staging computes it): remove the rule.`;
+    if (TEXT_RULES.has(rule.rule) && column.category !== 'S')
+        return `\`masking\` rule \`${rule.rule}\` makes text, and ${where} is ${column.type}: use \`null\`, \`fixed:<value>\` or \`sql:<expression>\`.`;
+    if (rule.rule === 'uuid' && column.type !== 'uuid' && column.category !== 'S')
+        return `\`masking\` rule \`uuid\` makes a uuid, and ${where} is ${column.type}.`;
+    if (rule.rule === 'null' && column.notNull)
+        return `\`masking\` rule \`null\` on ${where}, which is NOT NULL: use another rule.`;
+    return undefined;
+}
+/**
+ * The SQL expression that replaces `column` (already quoted) in production's SELECT. Keyed rules
+ * hash the value with the salt (a setting of the session), so equal values stay equal and distinct
+ * values stay distinct: unique constraints and joins on a masked column keep working.
+ */
+function maskExpression(rule, column) {
+    const digest = `encode(sha256(convert_to(current_setting('${SALT_SETTING}') || ':' || ${column}::text, 'UTF8')), 'hex')`;
+    switch (rule.rule) {
+        case 'keep':
+            return column;
+        case 'null':
+            return 'NULL';
+        case 'email':
+            return `CASE WHEN ${column} IS NULL THEN NULL ELSE 'user_' || left(${digest}, 20) || '@example.com' END`;
+        case 'email-keep-domain':
+            return `CASE WHEN ${column} IS NULL THEN NULL ELSE 'user_' || left(${digest}, 20) || '@' || coalesce(substring(${column}::text from '@([^@]*)$'), 'example.com') END`;
+        case 'name':
+            return `CASE WHEN ${column} IS NULL THEN NULL ELSE 'Person ' || upper(left(${digest}, 8)) END`;
+        case 'phone':
+            return `CASE WHEN ${column} IS NULL THEN NULL ELSE '+1555' || lpad((('x' || left(${digest}, 8))::bit(32)::bigint % 10000000)::text, 7, '0') END`;
+        case 'text':
+            // Same length and word shapes; every other character becomes x.
+            return `regexp_replace(${column}::text, '\\S', 'x', 'g')`;
+        case 'hash':
+            return `CASE WHEN ${column} IS NULL THEN NULL ELSE ${digest} END`;
+        case 'uuid':
+            return `CASE WHEN ${column} IS NULL THEN NULL ELSE left(${digest}, 32)::uuid END`;
+        case 'fixed':
+            return quoteLiteral(rule.argument ?? '');
+        case 'sql':
+            return `(${rule.argument})`;
+    }
+}
+function quoteLiteral(value) {
+    return `'${value.replace(/'/g, "''")}'`;
+}
+/** Column names that usually hold personal data. */
+const PERSONAL_NAME = /(^|_)(e_?mail|phone|mobile|first_?name|last_?name|full_?name|surname|given_?name|address|street|postcode|zip_?code|ssn|social_security|birth|dob|ip_?address|ip|password|passwd|token|secret|iban|card_?number|tax_?id|national_?id)($|_)/i;
+function looksPersonal(column) {
+    return PERSONAL_NAME.test(column);
+}
+
 ;// CONCATENATED MODULE: ./src/config/database-options.ts
+
 
 /** How the database is refreshed. Keep every choice here: the parser, docs and tests read this list. */
 const DB_METHODS = ['copy', 'dump', 'lambda'];
@@ -82571,6 +82918,7 @@ const MIGRATION_TABLES = [
     'databasechangeloglock',
     '__EFMigrationsHistory',
 ];
+const ON_UNMASKED_PII = ['warn', 'fail'];
 function parseDatabaseOptions(inputs) {
     const method = inputs.choice('db-method', DB_METHODS, DEFAULT_DB_METHOD);
     const schemas = inputs.list('schemas', DEFAULT_SCHEMAS);
@@ -82579,6 +82927,8 @@ function parseDatabaseOptions(inputs) {
             inputs.problems.push(`\`schemas\` holds \`${schema}\`, which is not a schema name (one per line, e.g. \`public\`).`);
         }
     }
+    for (const schema of schemas.filter(isSystemSchema))
+        inputs.problems.push(systemSchemaProblem('schemas', schema));
     if (schemas.length === 0)
         inputs.problems.push('`schemas` is empty: name at least one schema (e.g. `public`).');
     const tables = parsePatterns(inputs, 'tables');
@@ -82586,15 +82936,34 @@ function parseDatabaseOptions(inputs) {
     const lockTimeoutMs = inputs.duration('lock-timeout', DEFAULT_LOCK_TIMEOUT);
     if (lockTimeoutMs < 1)
         inputs.problems.push('`lock-timeout` must be longer than 0 (e.g. `30s`): 0 would wait forever.');
+    // Transaction control in it is refused by the server itself when it runs (src/db/user-sql.ts):
+    // no text check can tell a COMMIT from the word in a string or a comment.
     const postSyncSql = inputs.value('post-sync-sql');
-    const control = TRANSACTION_CONTROL.exec(postSyncSql);
-    if (control) {
-        inputs.problems.push(`\`post-sync-sql\` contains \`${control[2].trim()}\`: it runs inside the refresh's own transaction (so a failure rolls everything back); remove the transaction control statements.`);
-    }
-    return { method, schemas, tables, excludeTables, lockTimeoutMs, postSyncSql };
+    return { method, schemas, tables, excludeTables, lockTimeoutMs, postSyncSql, masking: parseMaskingOptions(inputs, method) };
 }
-/** A statement that would end (or nest) the refresh transaction: at the start of a statement. */
-const TRANSACTION_CONTROL = /(^|;)\s*(COMMIT\b|ROLLBACK\b|ABORT\b|END\s*(;|$)|START\s+TRANSACTION\b|BEGIN\s*(;|$|TRANSACTION\b|WORK\b|ISOLATION\b))/i;
+function parseMaskingOptions(inputs, method) {
+    const { rules, problems } = parseMaskRules(inputs.value('masking'));
+    inputs.problems.push(...problems);
+    for (const rule of rules.filter((r) => isSystemSchema(r.schema)))
+        inputs.problems.push(systemSchemaProblem('masking', rule.text));
+    if (rules.length > 0 && method !== 'copy') {
+        inputs.problems.push(`\`masking\` needs \`db-method: copy\`: it masks values inside production's own query, which \`db-method: ${method}\` cannot do. Use \`db-method: copy\`.`);
+    }
+    const salt = inputs.value('masking-salt');
+    inputs.secret(salt);
+    const onUnmaskedPii = inputs.choice('on-unmasked-pii', ON_UNMASKED_PII, 'warn');
+    return { rules, ...(salt ? { salt } : {}), onUnmaskedPii };
+}
+/**
+ * PostgreSQL's own schemas (the `pg_` prefix is reserved for them, temporary and TOAST schemas
+ * included) are never refreshed, whatever the role: truncating a catalog breaks the server.
+ */
+function isSystemSchema(schema) {
+    return /^pg_/i.test(schema) || schema.toLowerCase() === 'information_schema';
+}
+function systemSchemaProblem(input, value) {
+    return `\`${input}\` names \`${value}\`, in one of PostgreSQL's own schemas (pg_catalog, information_schema, pg_toast, pg_temp…), which are never refreshed: name your application's schemas and tables (e.g. \`public\`).`;
+}
 function parsePatterns(inputs, name) {
     const patterns = [];
     for (const text of inputs.list(name)) {
@@ -82604,6 +82973,8 @@ function parsePatterns(inputs, name) {
             continue;
         }
         const parts = text.split('.');
+        if (parts.length === 2 && isSystemSchema(parts[0]))
+            inputs.problems.push(systemSchemaProblem(name, text));
         patterns.push(parts.length === 2 ? { schema: parts[0], name: parts[1], text } : { name: parts[0], text });
     }
     return patterns;
@@ -82633,85 +83004,6 @@ function parseImagesOptions(inputs) {
         delete: inputs.boolean('delete', false) ?? false,
         maxDelete: inputs.integer('max-delete', DEFAULT_MAX_DELETE, 0, 10_000_000),
     };
-}
-
-;// CONCATENATED MODULE: ./src/config/inputs.ts
-/**
- * Reading raw inputs for the config parsers: trimmed values, defaults for empty inputs, and the
- * shared lists of problems and secrets. Records which inputs were read, so a test can keep
- * action.yml and the parsers in step.
- */
-class InputSource {
-    read;
-    problems = [];
-    secrets = [];
-    namesRead = new Set();
-    constructor(read) {
-        this.read = read;
-    }
-    /** The trimmed value, or `fallback` when the input is empty. */
-    value(name, fallback = '') {
-        this.namesRead.add(name);
-        const value = this.read(name).trim();
-        return value === '' ? fallback : value;
-    }
-    /** A `true`/`false` input (also yes/no, on/off, 1/0); a problem when it is anything else. */
-    boolean(name, fallback) {
-        const text = this.value(name, String(fallback));
-        if (/^(true|yes|on|1)$/i.test(text))
-            return true;
-        if (/^(false|no|off|0)$/i.test(text))
-            return false;
-        this.problems.push(`\`${name}\` must be \`true\` or \`false\`, got \`${text}\`.`);
-        return undefined;
-    }
-    /** One of `choices`; a problem naming them when it is anything else. */
-    choice(name, choices, fallback) {
-        const text = this.value(name, fallback);
-        if (choices.includes(text))
-            return text;
-        this.problems.push(`\`${name}\` must be one of ${choices.join(', ')}, got \`${text}\`.`);
-        return fallback;
-    }
-    /** A whole number in [min, max]. */
-    integer(name, fallback, min, max) {
-        const text = this.value(name, String(fallback));
-        const n = Number(text);
-        if (/^\d+$/.test(text) && n >= min && n <= max)
-            return n;
-        this.problems.push(`\`${name}\` must be a whole number from ${min} to ${max}, got \`${text}\`.`);
-        return fallback;
-    }
-    /** A duration such as `30s`, `2m`, `1h30m` or `500ms`, in milliseconds. */
-    duration(name, fallback) {
-        const text = this.value(name, fallback);
-        const ms = parseDuration(text);
-        if (ms !== undefined)
-            return ms;
-        this.problems.push(`\`${name}\` must be a duration such as \`30s\`, \`2m\` or \`1h\`, got \`${text}\`.`);
-        return parseDuration(fallback);
-    }
-    /** One item per line (or comma-separated), without blanks and `#` comment lines. */
-    list(name, fallback = '') {
-        return this.value(name, fallback)
-            .split(/[\r\n,]+/)
-            .map((item) => item.trim())
-            .filter((item) => item !== '' && !item.startsWith('#'));
-    }
-    secret(value) {
-        if (value)
-            this.secrets.push(value);
-    }
-}
-const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-function parseDuration(text) {
-    const trimmed = text.trim();
-    if (/^\d+$/.test(trimmed))
-        return Number(trimmed) * 1000;
-    const parts = [...trimmed.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)];
-    if (parts.length === 0 || parts.map((p) => p[0]).join('') !== trimmed)
-        return undefined;
-    return parts.reduce((total, p) => total + Number(p[1]) * UNIT_MS[p[2]], 0);
 }
 
 ;// CONCATENATED MODULE: ./src/s3/exclusions.ts
@@ -82760,6 +83052,7 @@ function matchExclusion(rules, key) {
 }
 
 ;// CONCATENATED MODULE: ./src/config/config.ts
+
 
 
 
@@ -82853,6 +83146,9 @@ function buildConfig(readInput, runner = {}) {
     if (!countTable) {
         problems.push(`\`count-table\` must be a table name, optionally schema-qualified (e.g. \`books\` or \`public.books\`).`);
     }
+    else if (isSystemSchema(countTable.schema)) {
+        problems.push(systemSchemaProblem('count-table', `${countTable.schema}.${countTable.name}`));
+    }
     // The safety gate: a real run must name the environment it is about to overwrite.
     const confirm = input('confirm');
     if (dryRun === false) {
@@ -82870,6 +83166,7 @@ function buildConfig(readInput, runner = {}) {
     const aws = parseAwsOptions(inputs, runner);
     checkDatabaseInputs(aws, { mode, touchesDatabase: Boolean(mode && touchesDatabase(mode)), dbMethod: database.method, urlGiven: { source: Boolean(input('source-database-url')), target: Boolean(input('target-database-url')) } }, problems);
     const trigger = parseTriggerOptions(inputs);
+    const network = parseNetworkOptions(inputs);
     if (problems.length > 0 || !mode || dryRun === undefined || !countTable) {
         return { ok: false, problems, secrets, inputsRead: inputs.namesRead, labels };
     }
@@ -82878,7 +83175,7 @@ function buildConfig(readInput, runner = {}) {
         labels,
         secrets,
         inputsRead: inputs.namesRead,
-        config: { mode, dryRun, source, target, exclusions, s3Endpoint, awsRegion, countTable, githubToken, database, images, checks, aws, trigger },
+        config: { mode, dryRun, source, target, exclusions, s3Endpoint, awsRegion, countTable, githubToken, database, images, checks, aws, trigger, network },
     };
 }
 function parseHttpUrl(text) {
@@ -83129,6 +83426,10 @@ class Redactor {
 function formatCount(n) {
     return n === undefined ? '—' : n.toLocaleString('en-US');
 }
+/** `1 file`, `2 files`. */
+function plural(n, word) {
+    return `${formatCount(n)} ${word}${n === 1 ? '' : 's'}`;
+}
 function formatBytes(bytes) {
     if (bytes === undefined)
         return '—';
@@ -83149,6 +83450,56 @@ function formatSeconds(seconds) {
 /** Text safe inside a Markdown table cell: pipes escaped, line breaks as <br>. */
 function tableCell(text) {
     return text.replace(/\|/g, '\\|').replace(/\r?\n/g, '<br>');
+}
+
+;// CONCATENATED MODULE: ./src/report/code-difference.ts
+
+/**
+ * The commits between two versions in one sentence, each side's migrations listed apart ("only
+ * in production", "only in staging"): a migration only the target has matters as much as one
+ * only the source has. `markdown` adds emphasis and links to GitHub (the summary); without it the
+ * text suits the log and error messages.
+ */
+function describeCodeDifference(code, sourceName, targetName, markdown) {
+    if (!code.compared)
+        return `not compared: ${code.reason}`;
+    const sides = [
+        { name: sourceName, side: code.sourceSide },
+        { name: targetName, side: code.targetSide },
+    ].filter((s) => s.side !== undefined && s.side.commits > 0);
+    const bold = (text) => (markdown ? `**${text}:**` : `${text}:`);
+    const commits = commitsBetween(code, sourceName, targetName);
+    // A side that could not be listed has no count to give; its problem is said below.
+    const counted = sides.filter(({ side }) => !side.problem);
+    const files = counted.map(({ name, side }, i) => `${i === 0 ? `${plural(side.filesChanged, 'file')} changed` : formatCount(side.filesChanged)} in ${name}`);
+    if (sides.length === 0)
+        files.push('no files changed');
+    const perSide = sides.flatMap(({ name, side }) => {
+        if (side.problem)
+            return [`${name}'s changes could not be listed (${side.problem})`];
+        if (side.migrationFiles.length > 0)
+            return [`${bold(`migrations only in ${name}`)} ${side.migrationFiles.map((f) => `\`${f}\``).join(', ')}`];
+        if (side.filesIncomplete)
+            return [`no migrations among the first 300 files changed in ${name} (GitHub lists no more)`];
+        return [];
+    });
+    const migrations = perSide.length > 0 ? perSide.join('; ') : 'no migrations between them';
+    const links = markdown
+        ? sides.filter(({ side }) => side.url).map(({ name, side }) => `[${name}'s changes](${side.url})`)
+        : [];
+    return `${[commits, ...files].join(', ')}${markdown ? ' —' : ','} ${migrations}${links.length ? ` (${links.join(', ')})` : ''}`;
+}
+function commitsBetween(code, sourceName, targetName) {
+    const ahead = code.aheadBy ?? 0;
+    const behind = code.behindBy ?? 0;
+    if (ahead && behind) {
+        return `${sourceName} and ${targetName} diverged: ${sourceName} has ${plural(ahead, 'commit')} ${targetName} lacks, ${targetName} has ${plural(behind, 'commit')} ${sourceName} lacks`;
+    }
+    if (ahead)
+        return `${sourceName} is ${plural(ahead, 'commit')} ahead of ${targetName}`;
+    if (behind)
+        return `${targetName} is ${plural(behind, 'commit')} ahead of ${sourceName}`;
+    return 'the same commit';
 }
 
 ;// CONCATENATED MODULE: ./src/report/database-section.ts
@@ -83181,6 +83532,13 @@ function databaseSection(report) {
         lines.push(facts.join(' · '), '');
     if (db.foreignKeys)
         lines.push(`Foreign keys: ${db.foreignKeys}.`, '');
+    const masked = (db.tables ?? []).filter((t) => t.masked?.length);
+    if (masked.length > 0) {
+        lines.push(`**${report.dryRun ? 'Would be masked' : 'Masked'} in ${report.sourceName}'s query** (values never left it):`, '');
+        for (const t of masked)
+            lines.push(`- \`${t.table}\`: ${t.masked.join(', ')}`);
+        lines.push('');
+    }
     for (const warning of db.warnings ?? [])
         lines.push(`- ⚠️ ${warning}`);
     if (db.warnings?.length)
@@ -83277,6 +83635,7 @@ function code(key) {
 }
 
 ;// CONCATENATED MODULE: ./src/report/summary.ts
+
 
 
 
@@ -83413,23 +83772,7 @@ function versionSection(report) {
     ];
 }
 function codeLine(code, s, t) {
-    if (!code.compared)
-        return `not compared: ${code.reason}.`;
-    const commits = code.status === 'identical'
-        ? 'the same commit'
-        : [
-            code.aheadBy ? `${s} is ${plural(code.aheadBy, 'commit')} ahead of ${t}` : '',
-            code.behindBy ? `${s} is ${plural(code.behindBy, 'commit')} behind ${t}` : '',
-        ]
-            .filter(Boolean)
-            .join(' and ');
-    const link = code.url ? ` ([compare](${code.url}))` : '';
-    const migrations = code.migrationFiles?.length
-        ? `**migrations touched:** ${code.migrationFiles.map((f) => `\`${f}\``).join(', ')}`
-        : code.filesIncomplete
-            ? 'no migrations among the first 300 changed files (GitHub lists no more)'
-            : 'no migrations between them';
-    return `${commits}, ${plural(code.filesChanged ?? 0, 'file')} changed — ${migrations}${link}.`;
+    return `${describeCodeDifference(code, s, t, true)}.`;
 }
 function schemaLines(schema) {
     if (!schema)
@@ -83465,19 +83808,158 @@ function notesOf(report) {
     }
     return notes;
 }
-const plural = (n, word) => `${formatCount(n)} ${word}${n === 1 ? '' : 's'}`;
 function quoted(text) {
     return text.replace(/\r?\n/g, '\n> ');
+}
+
+// EXTERNAL MODULE: external "node:http"
+var external_node_http_ = __nccwpck_require__(7067);
+var external_node_http_default = /*#__PURE__*/__nccwpck_require__.n(external_node_http_);
+// EXTERNAL MODULE: external "node:https"
+var external_node_https_ = __nccwpck_require__(4708);
+var external_node_https_default = /*#__PURE__*/__nccwpck_require__.n(external_node_https_);
+;// CONCATENATED MODULE: ./src/health/http.ts
+
+
+
+/** The request never got an HTTP answer (refused, reset, DNS, timeout). */
+class NetworkError extends Error {
+}
+const http_CONNECT_TIMEOUT_MS = 5_000;
+const TOTAL_TIMEOUT_MS = 30_000;
+/** The run's `network-timeout`, for every request that does not set its own total timeout. */
+let runTotalTimeoutMs;
+/**
+ * Sets the total timeout of every request that does not set its own, from the run's config
+ * (`network-timeout`). Called once, by main, before any request.
+ */
+function useNetworkTimeout(totalTimeoutMs) {
+    runTotalTimeoutMs = totalTimeoutMs;
+}
+/**
+ * One HTTP request with separate connect and total timeouts (the original script's `curl
+ * --connect-timeout 5 --max-time 30`). Any HTTP status is an answer; only the absence of one
+ * throws, as a NetworkError.
+ */
+function httpRequest(url, opts = {}) {
+    const connectTimeoutMs = opts.connectTimeoutMs ?? http_CONNECT_TIMEOUT_MS;
+    const totalTimeoutMs = opts.totalTimeoutMs ?? runTotalTimeoutMs ?? TOTAL_TIMEOUT_MS;
+    // Say which input sets the limit when it is the run's.
+    const setBy = opts.totalTimeoutMs === undefined && runTotalTimeoutMs !== undefined ? ' (`network-timeout`)' : '';
+    return new Promise((resolve, reject) => {
+        let target;
+        try {
+            target = new URL(url);
+        }
+        catch {
+            reject(new NetworkError(`not a valid URL: ${url}`));
+            return;
+        }
+        const transport = target.protocol === 'https:' ? (external_node_https_default()) : (external_node_http_default());
+        const headers = { accept: 'application/json', 'user-agent': 'prod-to-staging-sync', ...opts.headers };
+        if (opts.body !== undefined)
+            headers['content-length'] = String(Buffer.byteLength(opts.body));
+        const request = transport.request(target, { method: opts.method ?? 'GET', headers });
+        const fail = (message) => request.destroy(new NetworkError(message));
+        const totalTimer = setTimeout(() => fail(`no complete answer within ${totalTimeoutMs / 1000} s${setBy}`), totalTimeoutMs);
+        request.on('socket', (socket) => {
+            // A reused keep-alive socket is already connected; only a new one can hang in connect.
+            if (!socket.connecting)
+                return;
+            const connectTimer = setTimeout(() => fail(`could not connect within ${connectTimeoutMs / 1000} s`), connectTimeoutMs);
+            socket.once('connect', () => clearTimeout(connectTimer));
+            socket.once('close', () => clearTimeout(connectTimer));
+        });
+        request.on('response', (response) => {
+            const chunks = [];
+            response.on('data', (chunk) => chunks.push(chunk));
+            response.on('end', () => {
+                clearTimeout(totalTimer);
+                resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') });
+            });
+            response.on('error', (error) => {
+                clearTimeout(totalTimer);
+                reject(error instanceof NetworkError ? error : new NetworkError(describe(error)));
+            });
+        });
+        request.on('error', (error) => {
+            clearTimeout(totalTimer);
+            reject(error instanceof NetworkError ? error : new NetworkError(describe(error)));
+        });
+        request.end(opts.body);
+    });
+}
+/** A 5xx answer before the last attempt, thrown only to be retried (the last one is returned). */
+class ServerErrorAnswer extends Error {
+}
+/**
+ * `httpRequest` retried on network errors and 5xx answers, with exponential backoff. Returns the
+ * last answer (a 5xx body may still say why, e.g. a health report with status "unhealthy");
+ * throws the last NetworkError when no attempt got an answer.
+ */
+function requestWithRetries(url, opts = {}, retry = {}) {
+    const attempts = (retry.retries ?? 2) + 1;
+    return withRetry(async (attempt) => {
+        const response = await httpRequest(url, opts);
+        if (response.status >= 500 && attempt < attempts)
+            throw new ServerErrorAnswer(`HTTP ${response.status}`);
+        return response;
+    }, 
+    // Fixed waits (1 s, 2 s): the log says how long, and there is one caller per environment.
+    { attempts, baseDelayMs: retry.backoffMs ?? 1_000, maxDelayMs: Number.POSITIVE_INFINITY, jitter: false }, {
+        retryOn: (error) => error instanceof NetworkError || error instanceof ServerErrorAnswer,
+        onRetry: (n, error, waitMs) => retry.onRetry?.(n, error.message, waitMs),
+    });
+}
+function describe(error) {
+    if (error.code === 'ECONNREFUSED')
+        return 'connection refused';
+    if (error.code === 'ENOTFOUND')
+        return 'host not found (DNS)';
+    if (error.code === 'ECONNRESET')
+        return 'connection reset';
+    return error.message || error.code || 'network error';
+}
+/** Statuses whose answers have no body (a Response must be built without one). */
+const NO_BODY = new Set([101, 204, 205, 304]);
+/**
+ * A `fetch` for clients built on it (Octokit) with the same bound as `httpRequest`: the whole
+ * answer, body included, must arrive within `totalTimeoutMs`, or it fails naming `what` and the
+ * limit. The body is read here, under the timer (GitHub's answers are small).
+ */
+function boundedFetch(totalTimeoutMs, what) {
+    return async (input, init) => {
+        const timer = AbortSignal.timeout(totalTimeoutMs);
+        const signal = init?.signal ? AbortSignal.any([init.signal, timer]) : timer;
+        try {
+            const response = await fetch(input, { ...init, signal });
+            const body = NO_BODY.has(response.status) ? null : await response.arrayBuffer();
+            return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
+        }
+        catch (error) {
+            if (!timer.aborted)
+                throw error;
+            throw new NetworkError(`${what} did not answer within ${totalTimeoutMs / 1000} s (\`network-timeout\`)`);
+        }
+    };
 }
 
 // EXTERNAL MODULE: ./node_modules/@aws-sdk/client-s3/dist-cjs/index.js
 var client_s3_dist_cjs = __nccwpck_require__(3711);
 ;// CONCATENATED MODULE: ./src/s3/client.ts
 
+
+
+
 /** Enough for the largest `concurrency` plus a listing running alongside. */
 const DEFAULT_MAX_SOCKETS = 600;
 function createS3Client(opts) {
-    return new client_s3_dist_cjs/* S3Client */.YxF({
+    const maxSockets = opts.maxSockets ?? DEFAULT_MAX_SOCKETS;
+    const timeouts = {
+        connectTimeoutMs: opts.connectTimeoutMs ?? CONNECT_TIMEOUT_MS,
+        idleTimeoutMs: opts.idleTimeoutMs ?? S3_IDLE_FACTOR * parseDuration(DEFAULT_NETWORK_TIMEOUT),
+    };
+    const client = new client_s3_dist_cjs/* S3Client */.YxF({
         region: opts.region,
         ...(opts.endpoint ? { endpoint: opts.endpoint, forcePathStyle: true } : {}),
         ...(opts.credentials ? { credentials: opts.credentials } : {}),
@@ -83485,46 +83967,99 @@ function createS3Client(opts) {
         // aws-chunked framing, which several S3-compatible stores save as part of the object.
         requestChecksumCalculation: 'WHEN_REQUIRED',
         responseChecksumValidation: 'WHEN_REQUIRED',
-        maxAttempts: 5,
-        // The SDK's default of 50 sockets would cap the copy concurrency below what the input allows.
-        requestHandler: {
-            httpAgent: { keepAlive: true, maxSockets: opts.maxSockets ?? DEFAULT_MAX_SOCKETS },
-            httpsAgent: { keepAlive: true, maxSockets: opts.maxSockets ?? DEFAULT_MAX_SOCKETS },
-        },
+        // A timed-out request is retried like a throttled one (the SDK counts TimeoutError as transient).
+        maxAttempts: MAX_ATTEMPTS,
+        // No bound on the time to an answer (an upload of a large object takes as long as it takes),
+        // only on silence. The SDK's default of 50 sockets would cap the copy concurrency below what
+        // the input allows.
+        requestHandler: boundedRequestHandler(timeouts, { maxSockets }),
     });
+    // Outermost (before the SDK's retries): the last timeout, told in our words.
+    client.middlewareStack.add((next, context) => async (args) => {
+        try {
+            return await next(args);
+        }
+        catch (error) {
+            throw explainTimeout(error, timeouts, context.commandName, args.input.Bucket, opts.endpoint);
+        }
+    }, { step: 'initialize', name: 'explainS3Timeout' });
+    return client;
+}
+const MAX_ATTEMPTS = 5;
+/** A timeout becomes an error that says which call, which bound and what to do; anything else is unchanged. */
+function explainTimeout(error, timeouts, command = 'request', bucket, endpoint) {
+    const timeout = describeTimeout(error, timeouts);
+    if (!timeout)
+        return error;
+    const operation = command.replace(/Command$/, '');
+    const where = endpoint ? ` at \`s3-endpoint\` ${endpoint}` : '';
+    const explained = new Error(`S3 did not answer ${operation}${bucket ? ` on bucket \`${bucket}\`` : ''}${where} (${timeout}, ${MAX_ATTEMPTS} attempts). ` +
+        'Check that the runner reaches S3 (a proxy or firewall may hold the connection); raise `network-timeout` if S3 is just slow (S3 may stay silent 4 times that long).');
+    // Still a timeout for the copy engine's retries.
+    explained.name = 'TimeoutError';
+    return explained;
+}
+
+;// CONCATENATED MODULE: ./src/db/pg-error-text.ts
+/**
+ * PostgreSQL messages quote row values: `DETAIL: Key (email)=(alice@example.com) already exists.`,
+ * `Failing row contains (1, alice@example.com, …).`, `CONTEXT: COPY users, line 3: "1\talice@…"`.
+ * Those are production's (or staging's) data and must never reach a log, summary or comment.
+ */
+/** A line that starts a new message (or field) in libpq / pg_dump / pg_restore output. */
+const MESSAGE_START = /^(?:pg_restore|pg_dump|psql)(?:\[\d+\])?:|^\s*(?:ERROR|FATAL|PANIC|DETAIL|CONTEXT|HINT|WARNING|NOTICE|STATEMENT|QUERY|LINE \d+|Command was):/;
+const HIDDEN = '…';
+/** The same text with every quoted row or key value replaced by `…`; names are kept. */
+function hideRowValues(text) {
+    const body = text.replace(/\n+$/, '');
+    const chunks = [];
+    for (const line of body.split('\n')) {
+        if (chunks.length === 0 || MESSAGE_START.test(line))
+            chunks.push(line);
+        else
+            chunks[chunks.length - 1] += `\n${line}`; // a value holding a newline continues its message
+    }
+    return chunks.map(hideInMessage).join('\n') + text.slice(body.length);
+}
+function hideInMessage(message) {
+    return (message
+        // Key (email)=(alice@…) already exists / is not present in table "t" / conflicts with existing key (id)=(3).
+        .replace(/(\b[Kk]ey \((?:[^()]|\([^()]*\))*\)=\()[\s\S]*?(?=\) already exists|\) is not present in table|\) is still referenced from table|\) conflicts with existing key|\)\.?\s*$)/g, `$1${HIDDEN}`)
+        // Failing row contains (1, alice@…, 078-05-1120).
+        // (a value may hold a newline: the row ends at a `)` that ends a line)
+        .replace(/(Failing row contains \()[\s\S]*?\)(?=\.?[ \t]*(?:\n|$))/g, `$1${HIDDEN})`)
+        // COPY users, line 3: "<row>"  /  COPY users, line 3, column email: "<value>"
+        .replace(/(\bCOPY [^\n,]+, line \d+(?:, column [^:\n]+)?): [\s\S]*$/g, '$1')
+        // invalid input syntax for type integer: "abc"; malformed array literal: "{…"
+        .replace(/((?:invalid input (?:syntax|value) for [^:\n]+|malformed (?:array|record|range|multirange) literal|value too long for type [^:\n]+)): "[\s\S]*$/g, `$1: "${HIDDEN}"`)
+        // value "99999999999" is out of range for type integer
+        .replace(/\bvalue "(?:[^"]|"")*" is out of range/g, `value "${HIDDEN}" is out of range`)
+        // JSON input: Token "…" is invalid.
+        .replace(/\bToken "[\s\S]*?" is invalid/g, `Token "${HIDDEN}" is invalid`));
 }
 
 // EXTERNAL MODULE: ./node_modules/@aws-sdk/client-lambda/dist-cjs/index.js
 var client_lambda_dist_cjs = __nccwpck_require__(1696);
-// EXTERNAL MODULE: external "node:http"
-var external_node_http_ = __nccwpck_require__(7067);
-var external_node_http_default = /*#__PURE__*/__nccwpck_require__.n(external_node_http_);
-// EXTERNAL MODULE: external "node:https"
-var external_node_https_ = __nccwpck_require__(4708);
-var external_node_https_default = /*#__PURE__*/__nccwpck_require__.n(external_node_https_);
 ;// CONCATENATED MODULE: ./src/aws/function-sync.ts
 
 
 
-/** A function may run for 15 minutes; the read timeout leaves room for a cold start on top. */
-const INVOKE_READ_TIMEOUT_MS = 16 * 60_000;
+/** The invoke was sent but no answer came in time: the function may be running, or have run. */
+class InvocationTimedOut extends Error {
+}
 /**
  * Invokes `functionName` synchronously. Exactly one attempt: a retry after a timeout would run a
  * second refresh over the first. TCP keep-alive keeps the long-silent connection from being
- * dropped by NAT gateways (which close idle flows after 350 s).
+ * dropped by NAT gateways (which close idle flows after 350 s). The function is silent until it
+ * answers, so `timeoutMs` bounds both the wait for the answer and any silence after it.
  */
 async function invokeFunction(functionName, payload, opts) {
-    const agentOptions = { keepAlive: true, keepAliveMsecs: 30_000 };
+    const timeouts = { connectTimeoutMs: opts.connectTimeoutMs, answerTimeoutMs: opts.timeoutMs, idleTimeoutMs: opts.timeoutMs };
     const client = new client_lambda_dist_cjs/* LambdaClient */.Nox({
         region: opts.region,
         ...(opts.credentials ? { credentials: opts.credentials } : {}),
         maxAttempts: 1,
-        requestHandler: {
-            connectionTimeout: 10_000,
-            requestTimeout: INVOKE_READ_TIMEOUT_MS,
-            httpAgent: new external_node_http_.Agent(agentOptions),
-            httpsAgent: new external_node_https_.Agent(agentOptions),
-        },
+        requestHandler: boundedRequestHandler(timeouts, { keepAliveMsecs: 30_000 }),
     });
     try {
         const out = await client.send(new client_lambda_dist_cjs/* InvokeCommand */.mdN({
@@ -83549,6 +84084,14 @@ async function invokeFunction(functionName, payload, opts) {
     }
     catch (error) {
         const e = error;
+        const timeout = describeTimeout(error, timeouts);
+        if (timeout?.startsWith('no connection')) {
+            throw new Error(`could not invoke \`${functionName}\`: ${timeout} to Lambda. Check that the runner can reach Lambda in \`aws-region\` ${opts.region}.`);
+        }
+        if (timeout) {
+            throw new InvocationTimedOut(`\`${functionName}\` did not answer within ${describeDuration(opts.timeoutMs)} (\`db-sync-timeout\`)${timeout.startsWith('nothing received') ? ': its answer stopped arriving' : ''}. ` +
+                'The function may still be running: check its log before retrying, and raise `db-sync-timeout` above its configured timeout if it needs longer.');
+        }
         const hint = e.name === 'AccessDeniedException'
             ? ` Staging's credentials need \`lambda:InvokeFunction\` on this function.`
             : e.name === 'ResourceNotFoundException'
@@ -83571,7 +84114,7 @@ async function invokeFunction(functionName, payload, opts) {
 function parseFunctionResult(payload) {
     const outer = asObject(payload);
     if (!outer)
-        return { error: `the function returned ${describe(payload)}, not a JSON object` };
+        return { error: `the function returned ${function_sync_describe(payload)}, not a JSON object` };
     const statusCode = typeof outer.statusCode === 'number' ? outer.statusCode : typeof outer.statusCode === 'string' ? Number(outer.statusCode) : undefined;
     let body = outer;
     if ('body' in outer) {
@@ -83580,7 +84123,7 @@ function parseFunctionResult(payload) {
         if (!body) {
             if (statusCode !== undefined && statusCode !== 200)
                 return { error: `the function answered statusCode ${statusCode}: ${String(outer.body)}` };
-            return { error: `the function's body is ${describe(outer.body)}, not a JSON object` };
+            return { error: `the function's body is ${function_sync_describe(outer.body)}, not a JSON object` };
         }
     }
     const results = asObject(body.results) ?? {};
@@ -83635,7 +84178,7 @@ function tryJson(text) {
         return text;
     }
 }
-function describe(value) {
+function function_sync_describe(value) {
     if (value === undefined || value === '')
         return 'nothing';
     const text = typeof value === 'string' ? value : JSON.stringify(value);
@@ -83643,6 +84186,8 @@ function describe(value) {
 }
 
 ;// CONCATENATED MODULE: ./src/aws/steps.ts
+
+
 
 
 
@@ -83661,21 +84206,28 @@ async function describeFunctionRefresh(ctx) {
 /**
  * `db-method: lambda`: the copy runs in a function inside staging's network (the databases are
  * private). Its result fills the database report; a function error, a non-200 status, a failed
- * table or a failed validation fails the run, naming them.
+ * table or a failed validation fails the run, naming them. Everything the function says passes
+ * through `hideRowValues`: its errors and log may quote production's rows (PostgreSQL's DETAIL).
  */
 async function refreshDatabaseThroughFunction(ctx) {
     const fn = ctx.config.aws.dbSyncFunction;
     const target = ctx.config.target.name;
-    info(`Invoking \`${fn}\` with ${target}'s credentials (${ctx.aws.describe('target')}), payload ${payloadText(ctx)}; waiting up to 16 minutes for it.`);
+    const { dbSyncTimeoutMs } = ctx.config.aws;
+    const unknownState = `in an unknown state: \`${fn}\` may have refreshed some tables before it failed (see its log)`;
+    info(`Invoking \`${fn}\` with ${target}'s credentials (${ctx.aws.describe('target')}), payload ${payloadText(ctx)}; waiting up to ${describeDuration(dbSyncTimeoutMs)} for it (\`db-sync-timeout\`).`);
     const started = performance.now();
     const invocation = await invokeFunction(fn, ctx.config.aws.dbSyncPayload, {
         region: ctx.config.awsRegion,
         credentials: ctx.aws.credentials('target'),
+        timeoutMs: dbSyncTimeoutMs,
+        connectTimeoutMs: ctx.config.network.connectTimeoutMs,
+    }).catch((error) => {
+        // The function may be running (or have run) without saying so: staging's state is unknown.
+        throw error instanceof InvocationTimedOut ? new StepError(error.message, unknownState) : error;
     });
     const seconds = Math.round(performance.now() - started) / 1000;
     const log = lastLogLines(invocation.logTail);
-    const withLog = (text) => (log ? `${text}\nLast lines of the function's log:\n${log}` : text);
-    const unknownState = `in an unknown state: \`${fn}\` may have refreshed some tables before it failed (see its log)`;
+    const withLog = (text) => hideRowValues(log ? `${text}\nLast lines of the function's log:\n${log}` : text);
     if (invocation.functionError) {
         const p = invocation.payload;
         const what = p && typeof p === 'object' ? `${p.errorType ?? invocation.functionError}: ${p.errorMessage ?? JSON.stringify(p)}` : String(invocation.payload ?? invocation.functionError);
@@ -83695,18 +84247,28 @@ async function refreshDatabaseThroughFunction(ctx) {
             : []),
     ];
     const done = `${formatCount(result.tablesSynced.length)} tables, ${formatCount(result.totalRows)} rows copied by \`${fn}\``;
+    const countTableNote = ctx.report.database?.countTableRefreshed === false ? `; ${countTableNotRefreshed(ctx)}` : '';
     if (problems.length > 0) {
         throw new StepError(withLog(`${done}, but ${problems.length === 1 ? 'one problem' : `${problems.length} problems`}:\n- ${problems.join('\n- ')}`), `partly refreshed: ${formatCount(result.tablesSynced.length)} tables were copied, ${formatCount(result.tablesFailed.length)} failed`);
     }
     const sequences = result.sequencesFixed.length > 0 ? `, ${result.sequencesFixed.length} sequences reset` : '';
     const validation = result.validation ? ', validation passed' : '';
-    return `${done}${sequences}${validation}`;
+    return `${done}${sequences}${validation}${countTableNote}`;
+}
+function countTableNotRefreshed(ctx) {
+    const { countTable } = ctx.config;
+    return `\`${countTable.schema}.${countTable.name}\` (\`count-table\`) was not among the tables \`${ctx.config.aws.dbSyncFunction}\` refreshed: ${ctx.config.target.name}'s copy of it is as it was, and no production figure is shown for it`;
 }
 function baseReport(ctx) {
     const { countTable } = ctx.config;
     return { countTable: `${countTable.schema}.${countTable.name}`, ...ctx.report.database };
 }
-/** The function's figures into the report (also when a table failed: partial results are shown). */
+/**
+ * The function's figures into the report (also when a table failed: partial results are shown).
+ * The headline figures are those of the data the function copied: its row count of `count-table`
+ * when it refreshed that table; when it did not, none (production's count would claim a refresh
+ * that did not happen).
+ */
 function recordResult(ctx, result, seconds) {
     const db = baseReport(ctx);
     const { countTable } = ctx.config;
@@ -83717,19 +84279,25 @@ function recordResult(ctx, result, seconds) {
     db.rowsCopied = result.totalRows;
     db.tables = [
         ...result.tablesSynced.map((t) => ({ table: qualify(t.table), action: 'copy', rowsCopied: t.rows })),
-        ...result.tablesFailed.map((t) => ({ table: qualify(t.table), action: 'skip', reason: `failed in the function: ${t.error}` })),
+        ...result.tablesFailed.map((t) => ({ table: qualify(t.table), action: 'skip', reason: hideRowValues(`failed in the function: ${t.error}`) })),
     ];
-    const warnings = (result.validation?.issues ?? []).map((issue) => `validation: ${issue}`);
+    const warnings = (result.validation?.issues ?? []).map((issue) => hideRowValues(`validation: ${issue}`));
+    const headline = result.tablesSynced.find((t) => qualify(t.table) === `${countTable.schema}.${countTable.name}`);
+    db.countTableRefreshed = Boolean(headline);
+    if (headline) {
+        // What was copied, not what the runner counted in production earlier (it may have changed since).
+        db.sourceCount = headline.rows;
+        // The runner may not reach the private databases: then the function's count is the best figure there is.
+        if (db.targetCountAfter === undefined && result.validation?.passed && result.tablesFailed.length === 0)
+            db.targetCountAfter = headline.rows;
+    }
+    else {
+        db.sourceCount = undefined;
+        db.targetCountAfter = undefined;
+        warnings.push(countTableNotRefreshed(ctx));
+    }
     if (warnings.length > 0)
         db.warnings = [...(db.warnings ?? []), ...warnings];
-    // The runner may not reach the private databases: the function's count of the headline table
-    // is the best figure there is (it copied that many rows from the source).
-    const headline = result.tablesSynced.find((t) => qualify(t.table) === `${countTable.schema}.${countTable.name}`);
-    if (headline && db.sourceCount === undefined)
-        db.sourceCount = headline.rows;
-    if (headline && db.targetCountAfter === undefined && result.validation?.passed && result.tablesFailed.length === 0) {
-        db.targetCountAfter = headline.rows;
-    }
     ctx.report.database = db;
 }
 
@@ -83760,19 +84328,41 @@ const defaults = lib.defaults
 ;// CONCATENATED MODULE: ./src/db/connect.ts
 
 
+
+/**
+ * Opens a connection the way libpq would for the URL's `sslmode` (absent: `prefer`): e.g.
+ * `prefer` tries TLS first and connects plain only when the server turns TLS down, so that
+ * `db-method: copy` and `dump` (libpq) connect alike.
+ */
 async function connectDatabase(db, environment, opts) {
     const label = `${environment}'s database (${db.host}:${db.port}/${db.database})`;
-    const client = new esm.Client(toClientConfig(db, { readOnly: opts.readOnly }));
-    // An idle client's socket errors must not crash the process; the next query reports them.
-    client.on('error', () => { });
-    try {
-        await client.connect();
+    let rootCertificates;
+    if (db.sslrootcert) {
+        try {
+            rootCertificates = await (0,promises_.readFile)(db.sslrootcert, 'utf8');
+        }
+        catch (error) {
+            throw new Error(`could not read the sslrootcert file \`${db.sslrootcert}\` of ${label}: ${error.message}. Give the path of a PEM file of CA certificates.`);
+        }
     }
-    catch (error) {
-        await client.end().catch(() => { });
-        throw new Error(`could not connect to ${label}: ${error.message}`);
+    const attempts = tlsAttempts(db);
+    const failures = [];
+    for (const [i, attempt] of attempts.entries()) {
+        const client = new esm.Client(toClientConfig(db, { readOnly: opts.readOnly, attempt, rootCertificates }));
+        // An idle client's socket errors must not crash the process; the next query reports them.
+        client.on('error', () => { });
+        try {
+            await client.connect();
+            return { client, label };
+        }
+        catch (error) {
+            await client.end().catch(() => { });
+            failures.push(attempts.length > 1 ? `${attempt.tls ? 'with TLS' : 'without TLS'}: ${error.message}` : error.message);
+            if (i === attempts.length - 1 || !fallsBack(error))
+                break;
+        }
     }
-    return { client, label };
+    throw new Error(`could not connect to ${label}: ${failures.join('; ')}`);
 }
 /**
  * What the server says it is. The same database reached through `localhost`, `127.0.0.1` or a
@@ -83805,80 +84395,6 @@ async function countRows(client, table) {
         return undefined;
     const { rows } = await client.query(`SELECT count(*)::text AS n FROM ${qualifiedName(table)}`);
     return Number(rows[0].n);
-}
-
-;// CONCATENATED MODULE: ./src/db/catalog.ts
-/** Types below this OID are built in, so their OIDs are the same in every database. */
-const FIRST_NORMAL_OBJECT_ID = 16384;
-async function readCatalog(client, schemas) {
-    const tables = new Map();
-    const byOid = new Map();
-    const tableRows = await client.query(`SELECT c.oid::int AS oid, n.nspname AS schema, c.relname AS name, c.relkind AS kind
-       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-      WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition AND n.nspname = ANY($1::text[])
-      ORDER BY n.nspname, c.relname`, [schemas]);
-    for (const row of tableRows.rows) {
-        const table = { key: `${row.schema}.${row.name}`, ...row, columns: [], sequences: new Map(), userTriggers: [], rebuildableIndexes: [] };
-        tables.set(table.key, table);
-        byOid.set(row.oid, table);
-    }
-    const oids = [...byOid.keys()];
-    const columns = await client.query(`SELECT a.attrelid::int AS rel, a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type,
-            a.atttypid::int AS type_oid, t.typcategory AS category, t.typtype AS typtype,
-            a.attnotnull AS not_null, a.atthasdef AS has_default, a.attgenerated AS generated, a.attidentity AS identity
-       FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
-      WHERE a.attrelid = ANY($1::oid[]) AND a.attnum > 0 AND NOT a.attisdropped
-      ORDER BY a.attrelid, a.attnum`, [oids]);
-    for (const c of columns.rows) {
-        byOid.get(c.rel)?.columns.push({
-            name: c.name,
-            type: c.type,
-            typeOid: c.type_oid,
-            category: c.category,
-            binarySafe: c.type_oid < FIRST_NORMAL_OBJECT_ID || c.typtype === 'e',
-            notNull: c.not_null,
-            hasDefault: c.has_default,
-            generated: c.generated !== '',
-            identity: c.identity !== '',
-        });
-    }
-    const sequences = await client.query(`SELECT d.refobjid::int AS rel, a.attname AS column, format('%I.%I', sn.nspname, s.relname) AS sequence
-       FROM pg_depend d
-       JOIN pg_class s ON s.oid = d.objid AND s.relkind = 'S'
-       JOIN pg_namespace sn ON sn.oid = s.relnamespace
-       JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
-      WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass
-        AND d.deptype IN ('a', 'i') AND d.refobjid = ANY($1::oid[])`, [oids]);
-    for (const s of sequences.rows)
-        byOid.get(s.rel)?.sequences.set(s.column, s.sequence);
-    const triggers = await client.query(`SELECT tgrelid::int AS rel, tgname AS name FROM pg_trigger
-      WHERE NOT tgisinternal AND tgenabled <> 'D' AND tgrelid = ANY($1::oid[]) ORDER BY tgname`, [oids]);
-    for (const t of triggers.rows)
-        byOid.get(t.rel)?.userTriggers.push(t.name);
-    const indexes = await client.query(`SELECT i.indrelid::int AS rel, format('%I.%I', n.nspname, c.relname) AS name, pg_get_indexdef(i.indexrelid) AS definition
-       FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-      WHERE i.indrelid = ANY($1::oid[]) AND c.relkind = 'i' AND i.indisvalid AND i.indisready AND i.indislive
-        AND NOT i.indisclustered AND NOT i.indisreplident AND c.reltablespace = 0
-        AND NOT EXISTS (SELECT 1 FROM pg_constraint con WHERE con.conindid = i.indexrelid)
-        AND NOT EXISTS (SELECT 1 FROM pg_inherits h WHERE h.inhrelid = i.indexrelid)
-        AND NOT EXISTS (SELECT 1 FROM pg_description d WHERE d.objoid = i.indexrelid)
-        AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = i.indexrelid AND d.deptype = 'x')
-        AND NOT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = i.indexrelid AND a.attstattarget > 0)
-      ORDER BY 2`, [oids]);
-    for (const i of indexes.rows)
-        byOid.get(i.rel)?.rebuildableIndexes.push({ name: i.name, definition: i.definition });
-    // Keys from or to any catalogued table; the other end may sit outside the refreshed set.
-    const keys = await client.query(`SELECT con.conname AS name, cn.nspname || '.' || cc.relname AS child, pn.nspname || '.' || pc.relname AS parent,
-            con.condeferrable AS deferrable
-       FROM pg_constraint con
-       JOIN pg_class cc ON cc.oid = con.conrelid JOIN pg_namespace cn ON cn.oid = cc.relnamespace
-       JOIN pg_class pc ON pc.oid = con.confrelid JOIN pg_namespace pn ON pn.oid = pc.relnamespace
-      WHERE con.contype = 'f' AND con.conparentid = 0 AND (con.conrelid = ANY($1::oid[]) OR con.confrelid = ANY($1::oid[]))
-      ORDER BY 1`, [oids]);
-    const views = await client.query(`SELECT n.nspname || '.' || c.relname AS key, format('%I.%I', n.nspname, c.relname) AS sql
-       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-      WHERE c.relkind = 'm' AND n.nspname = ANY($1::text[]) ORDER BY c.oid`, [schemas]);
-    return { tables, foreignKeys: keys.rows, materializedViews: views.rows };
 }
 
 // EXTERNAL MODULE: external "node:child_process"
@@ -83966,23 +84482,127 @@ class CopyMeter extends external_node_stream_.Transform {
     }
 }
 
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+;// CONCATENATED MODULE: ./src/db/catalog.ts
+/** Types below this OID are built in, so their OIDs are the same in every database. */
+const FIRST_NORMAL_OBJECT_ID = 16384;
+async function readCatalog(client, schemas) {
+    const tables = new Map();
+    const byOid = new Map();
+    const tableRows = await client.query(`SELECT c.oid::int AS oid, n.nspname AS schema, c.relname AS name, c.relkind AS kind
+       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition AND n.nspname = ANY($1::text[])
+      ORDER BY n.nspname, c.relname`, [schemas]);
+    for (const row of tableRows.rows) {
+        const table = { key: `${row.schema}.${row.name}`, ...row, columns: [], sequences: new Map(), userTriggers: [], rebuildableIndexes: [] };
+        tables.set(table.key, table);
+        byOid.set(row.oid, table);
+    }
+    const oids = [...byOid.keys()];
+    const columns = await client.query(`SELECT a.attrelid::int AS rel, a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type,
+            a.atttypid::int AS type_oid, t.typcategory AS category, t.typtype AS typtype,
+            (t.typnamespace = 'pg_catalog'::regnamespace AND t.typname ~ '^_?reg') AS holds_oid,
+            a.attnotnull AS not_null, a.atthasdef AS has_default, a.attgenerated AS generated, a.attidentity AS identity
+       FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
+      WHERE a.attrelid = ANY($1::oid[]) AND a.attnum > 0 AND NOT a.attisdropped
+      ORDER BY a.attrelid, a.attnum`, [oids]);
+    for (const c of columns.rows) {
+        byOid.get(c.rel)?.columns.push({
+            name: c.name,
+            type: c.type,
+            typeOid: c.type_oid,
+            category: c.category,
+            binarySafe: (c.type_oid < FIRST_NORMAL_OBJECT_ID && !c.holds_oid) || c.typtype === 'e',
+            notNull: c.not_null,
+            hasDefault: c.has_default,
+            generated: c.generated !== '',
+            identity: c.identity !== '',
+        });
+    }
+    const sequences = await client.query(`SELECT d.refobjid::int AS rel, a.attname AS column, format('%I.%I', sn.nspname, s.relname) AS sequence
+       FROM pg_depend d
+       JOIN pg_class s ON s.oid = d.objid AND s.relkind = 'S'
+       JOIN pg_namespace sn ON sn.oid = s.relnamespace
+       JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
+      WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass
+        AND d.deptype IN ('a', 'i') AND d.refobjid = ANY($1::oid[])`, [oids]);
+    for (const s of sequences.rows)
+        byOid.get(s.rel)?.sequences.set(s.column, s.sequence);
+    const triggers = await client.query(`SELECT tgrelid::int AS rel, tgname AS name FROM pg_trigger
+      WHERE NOT tgisinternal AND tgenabled <> 'D' AND tgrelid = ANY($1::oid[]) ORDER BY tgname`, [oids]);
+    for (const t of triggers.rows)
+        byOid.get(t.rel)?.userTriggers.push(t.name);
+    const indexes = await client.query(`SELECT i.indrelid::int AS rel, format('%I.%I', n.nspname, c.relname) AS name, pg_get_indexdef(i.indexrelid) AS definition
+       FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE i.indrelid = ANY($1::oid[]) AND c.relkind = 'i' AND i.indisvalid AND i.indisready AND i.indislive
+        AND NOT i.indisclustered AND NOT i.indisreplident AND c.reltablespace = 0
+        AND NOT EXISTS (SELECT 1 FROM pg_constraint con WHERE con.conindid = i.indexrelid)
+        AND NOT EXISTS (SELECT 1 FROM pg_inherits h WHERE h.inhrelid = i.indexrelid)
+        AND NOT EXISTS (SELECT 1 FROM pg_description d WHERE d.objoid = i.indexrelid)
+        AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = i.indexrelid AND d.deptype = 'x')
+        AND NOT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = i.indexrelid AND a.attstattarget > 0)
+      ORDER BY 2`, [oids]);
+    for (const i of indexes.rows)
+        byOid.get(i.rel)?.rebuildableIndexes.push({ name: i.name, definition: i.definition });
+    // Keys from or to any catalogued table; the other end may sit outside the refreshed set.
+    const keys = await client.query(`SELECT con.conname AS name, cn.nspname || '.' || cc.relname AS child, pn.nspname || '.' || pc.relname AS parent,
+            con.condeferrable AS deferrable, con.confmatchtype = 'f' AS "matchFull",
+            ARRAY(SELECT a.attname::text FROM unnest(con.conkey) WITH ORDINALITY k(num, i)
+                    JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.num ORDER BY k.i) AS "childColumns",
+            ARRAY(SELECT a.attname::text FROM unnest(con.confkey) WITH ORDINALITY k(num, i)
+                    JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.num ORDER BY k.i) AS "parentColumns"
+       FROM pg_constraint con
+       JOIN pg_class cc ON cc.oid = con.conrelid JOIN pg_namespace cn ON cn.oid = cc.relnamespace
+       JOIN pg_class pc ON pc.oid = con.confrelid JOIN pg_namespace pn ON pn.oid = pc.relnamespace
+      WHERE con.contype = 'f' AND con.conparentid = 0 AND (con.conrelid = ANY($1::oid[]) OR con.confrelid = ANY($1::oid[]))
+      ORDER BY 1`, [oids]);
+    const members = await client.query(`SELECT d.objid::int AS rel, e.extname AS extension FROM pg_depend d JOIN pg_extension e ON e.oid = d.refobjid
+      WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_extension'::regclass AND d.deptype = 'e' AND d.objid = ANY($1::oid[])`, [oids]);
+    for (const m of members.rows) {
+        const table = byOid.get(m.rel);
+        if (table)
+            table.extension = m.extension;
+    }
+    const extensionSchemas = await client.query(`SELECT n.nspname AS schema, e.extname AS extension FROM pg_namespace n
+       JOIN pg_depend d ON d.classid = 'pg_namespace'::regclass AND d.objid = n.oid AND d.deptype = 'e'
+       JOIN pg_extension e ON e.oid = d.refobjid
+      WHERE n.nspname = ANY($1::text[]) ORDER BY 1`, [schemas]);
+    const views = await client.query(`SELECT n.nspname || '.' || c.relname AS key, format('%I.%I', n.nspname, c.relname) AS sql
+       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE c.relkind = 'm' AND n.nspname = ANY($1::text[]) ORDER BY c.oid`, [schemas]);
+    return { tables, extensionSchemas: extensionSchemas.rows, foreignKeys: keys.rows, materializedViews: views.rows };
+}
+
 ;// CONCATENATED MODULE: ./src/db/refresh-plan.ts
+
 
 const MIGRATION_TABLE_NAMES = new Set(MIGRATION_TABLES);
 function planRefresh(source, target, options, names) {
     const problems = [];
     const warnings = [];
+    for (const { schema, extension } of [...source.extensionSchemas, ...target.extensionSchemas]) {
+        const problem = `\`schemas\` names \`${schema}\`, which extension \`${extension}\` created: its objects are the extension's, never refreshed. Remove it from \`schemas\`.`;
+        if (!problems.includes(problem))
+            problems.push(problem);
+    }
     const keys = [...new Set([...source.tables.keys(), ...target.tables.keys()])].sort();
     const tables = [];
     for (const key of keys) {
         const src = source.tables.get(key);
         const tgt = target.tables.get(key);
         const table = (src ?? tgt);
-        const base = { key, source: src, target: tgt, columns: [], format: 'text', columnDifferences: [] };
+        const base = { key, source: src, target: tgt, columns: [], format: 'text', columnDifferences: [], masks: [] };
         const excluded = options.excludeTables.find((p) => matchesPattern(table, p));
         const listed = options.tables.length === 0 || options.tables.some((p) => matchesPattern(table, p));
         const explicitlyListed = options.tables.some((p) => matchesPattern(table, p) && !p.text.includes('*'));
-        if (excluded) {
+        const extension = src?.extension ?? tgt?.extension;
+        if (extension) {
+            tables.push({ ...base, action: 'keep', reason: `belongs to extension \`${extension}\`: left as ${names.target} has it` });
+            if (explicitlyListed)
+                problems.push(`\`tables\` names \`${key}\`, which belongs to extension \`${extension}\`: an extension's tables are never refreshed. Remove it from \`tables\`.`);
+        }
+        else if (excluded) {
             tables.push({ ...base, action: 'keep', reason: `excluded by \`exclude-tables\` (\`${excluded.text}\`): left as ${names.target} has it` });
         }
         else if (!listed) {
@@ -84015,8 +84635,39 @@ function planRefresh(source, target, options, names) {
             warnings.push(`\`${fk.child}\` references \`${fk.parent}\`, which is not refreshed: ids in \`${fk.child}\` come from ${names.source} and may point at rows ${names.target} does not have.`);
         }
     }
+    const rules = options.masking?.rules ?? [];
+    const unmaskedPersonal = [];
+    for (const rule of rules) {
+        const key = `${rule.schema}.${rule.table}`;
+        const where = `\`${key}.${rule.column}\``;
+        // A typo must not leave personal data unmasked: every rule names something production has.
+        const table = source.tables.get(key);
+        if (!table)
+            problems.push(`\`masking\` names ${where}, and ${names.source} has no table \`${key}\`: fix the rule.`);
+        else if (!table.columns.some((c) => c.name === rule.column))
+            problems.push(`\`masking\` names ${where}, and ${names.source}'s \`${key}\` has no column \`${rule.column}\`: fix the rule.`);
+        const generated = target.tables.get(key)?.columns.find((c) => c.name === rule.column && c.generated);
+        if (generated)
+            problems.push(ruleTypeProblem(rule, generated));
+    }
+    for (const table of copied.values()) {
+        for (const column of table.columns) {
+            const rule = rules.find((r) => `${r.schema}.${r.table}` === table.key && r.column === column);
+            if (rule) {
+                const problem = ruleTypeProblem(rule, table.target.columns.find((c) => c.name === column));
+                if (problem)
+                    problems.push(problem);
+                else
+                    table.masks.push(rule);
+            }
+            else if (looksPersonal(column)) {
+                unmaskedPersonal.push(`${table.key}.${column}`);
+            }
+        }
+        // The masked value is of production's type; binary COPY stays possible where the types match.
+    }
     const { order, cycle } = dependencyOrder([...copied.values()], target);
-    return { tables, loadOrder: order, problems, cycle, warnings };
+    return { tables, loadOrder: order, problems, cycle, warnings, unmaskedPersonal };
 }
 /** Matches columns by name: what is copied, what is skipped, and what cannot work. */
 function planColumns(src, tgt, names) {
@@ -84108,6 +84759,288 @@ function dependencyOrder(tables, target) {
     return { order: [...order, ...rest], cycle: rest.map((t) => t.key) };
 }
 
+;// CONCATENATED MODULE: ./src/db/session.ts
+
+/**
+ * Settings that make both sessions read and write values the same way whatever the servers'
+ * (or roles') defaults are, as pg_dump does. Text-format COPY follows DateStyle, IntervalStyle
+ * and extra_float_digits; row_security = off makes a role that row-level security would filter
+ * fail instead of silently copying part of a table.
+ */
+const VALUE_FORMAT = {
+    DateStyle: 'ISO',
+    IntervalStyle: 'postgres',
+    extra_float_digits: '3',
+    row_security: 'off',
+};
+/**
+ * The source transaction: one snapshot, read-only, values in a fixed text form, reg* values
+ * printed schema-qualified (empty search_path), and no server-side timeout that would end the
+ * snapshot while staging rebuilds indexes or waits for locks.
+ */
+async function beginSourceSnapshot(source, lockTimeout, maskingSalt = '') {
+    await source.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    await setLocal(source, {
+        [SALT_SETTING]: maskingSalt,
+        ...VALUE_FORMAT,
+        TimeZone: 'UTC',
+        search_path: '',
+        lock_timeout: lockTimeout,
+        statement_timeout: '0',
+        idle_in_transaction_session_timeout: '0',
+    });
+}
+/**
+ * The target transaction: the same value formats, and an empty search_path while its catalog is
+ * read, so that type names and index definitions come out schema-qualified, as the source's do.
+ */
+async function beginTargetTransaction(target, lockTimeout) {
+    await target.query('BEGIN');
+    await setLocal(target, { ...VALUE_FORMAT, search_path: '', lock_timeout: lockTimeout, statement_timeout: '0', idle_in_transaction_session_timeout: '0' });
+}
+/** After the catalog is read: staging's own search_path again (functions in its indexes and views may rely on it). */
+async function restoreTargetSearchPath(target) {
+    await target.query('SET LOCAL search_path TO DEFAULT');
+}
+/** Gives `post-sync-sql` the session's own formats back (its casts and comparisons expect them). */
+async function restoreTargetValueFormat(target) {
+    for (const name of ['DateStyle', 'IntervalStyle', 'extra_float_digits', 'row_security'])
+        await target.query(`SET LOCAL ${name} TO DEFAULT`);
+}
+async function setLocal(client, settings) {
+    // set_config(…, true) is SET LOCAL with bound values: nothing is spliced into SQL text.
+    const names = Object.keys(settings);
+    await client.query(`SELECT ${names.map((_, i) => `set_config($${2 * i + 1}, $${2 * i + 2}, true)`).join(', ')}`, names.flatMap((n) => [n, settings[n]]));
+}
+
+;// CONCATENATED MODULE: ./src/db/personal-data.ts
+
+/** Rows sampled per table: enough to recognise a column of addresses, little load on production. */
+const SAMPLE_ROWS = 200;
+const EMAIL = '^[^@[:space:]]+@[^@[:space:]]+\\.[^@[:space:]]+$';
+/**
+ * Text columns that are copied unmasked and mostly hold e-mail addresses, found by sampling
+ * production read-only (inside the snapshot). Only counts come back: no value is read out.
+ */
+async function emailLikeColumns(source, plan) {
+    const found = [];
+    for (const table of plan.loadOrder) {
+        const candidates = table.columns.filter((name) => {
+            const column = table.source.columns.find((c) => c.name === name);
+            return column?.category === 'S' && !table.masks.some((m) => m.column === name) && !plan.unmaskedPersonal.includes(`${table.key}.${name}`);
+        });
+        if (candidates.length === 0)
+            continue;
+        const measures = candidates.map((c, i) => `count(*) FILTER (WHERE ${quoteIdent(c)}::text ~ '${EMAIL}') AS m${i}, count(${quoteIdent(c)}) AS n${i}`);
+        const from = table.source;
+        const { rows } = await source.query(`SELECT ${measures.join(', ')} FROM (SELECT ${candidates.map(quoteIdent).join(', ')} FROM ${from.kind === 'p' ? '' : 'ONLY '}${qualifiedName(from)} LIMIT ${SAMPLE_ROWS}) s`);
+        candidates.forEach((name, i) => {
+            const [matching, present] = [Number(rows[0][`m${i}`]), Number(rows[0][`n${i}`])];
+            if (matching > 0 && matching * 2 >= present)
+                found.push(`${table.key}.${name}`);
+        });
+    }
+    return found;
+}
+
+;// CONCATENATED MODULE: ./src/db/source-access.ts
+
+/**
+ * Reads nothing, but asks production's server whether the refresh could read everything it needs:
+ * each copied table whole (privileges, and row-level security, which `row_security = off` turns
+ * into an error instead of a silently partial copy) and each sequence's position. Run inside the
+ * source snapshot, before anything is written; returns every problem, each saying what to grant.
+ */
+async function sourceAccessProblems(source, plan, names) {
+    const problems = [];
+    const role = (await source.query('SELECT current_user AS role')).rows[0].role;
+    const probe = async (sql) => {
+        await source.query('SAVEPOINT p2s_probe');
+        try {
+            await source.query(sql);
+            await source.query('RELEASE SAVEPOINT p2s_probe');
+            return undefined;
+        }
+        catch (error) {
+            await source.query('ROLLBACK TO SAVEPOINT p2s_probe');
+            return error;
+        }
+    };
+    for (const table of plan.loadOrder) {
+        const from = table.source;
+        const columns = table.columns.length > 0 ? table.columns.map(quoteIdent).join(', ') : '1';
+        // LIMIT 0 still goes through the rewriter (row-level security) and the executor's privilege checks.
+        const error = await probe(`SELECT ${columns} FROM ${from.kind === 'p' ? '' : 'ONLY '}${qualifiedName(from)} LIMIT 0`);
+        if (!error)
+            continue;
+        if (error.code === '42501' && /row-level security/i.test(error.message)) {
+            problems.push(`${names.source}'s role \`${role}\` is subject to row-level security on \`${table.key}\`, so it would read only some of its rows: ` +
+                `give the role BYPASSRLS (\`ALTER ROLE ${role} BYPASSRLS\`), or use the table owner's role (without FORCE ROW LEVEL SECURITY), or add \`${table.key}\` to \`exclude-tables\`.`);
+        }
+        else if (error.code === '42501') {
+            problems.push(`${names.source}'s role \`${role}\` may not read \`${table.key}\`: \`GRANT SELECT ON ${qualifiedName(from)} TO ${role}\` (or on all tables of the schema), or add \`${table.key}\` to \`exclude-tables\`.`);
+        }
+        else {
+            problems.push(`${names.source}'s \`${table.key}\` cannot be read (SQLSTATE ${error.code ?? 'unknown'}).`);
+        }
+    }
+    for (const table of plan.loadOrder) {
+        for (const sequence of table.source.sequences.values()) {
+            const error = await probe(`SELECT last_value, is_called FROM ${sequence} LIMIT 0`);
+            if (error?.code === '42501') {
+                problems.push(`${names.source}'s role \`${role}\` may not read sequence \`${sequence}\` (of \`${table.key}\`), so ${names.target}'s ids could not continue after ${names.source}'s: ` +
+                    `\`GRANT SELECT ON SEQUENCE ${sequence} TO ${role}\` (or \`GRANT SELECT ON ALL SEQUENCES IN SCHEMA …\`).`);
+            }
+            else if (error) {
+                problems.push(`${names.source}'s sequence \`${sequence}\` cannot be read (SQLSTATE ${error.code ?? 'unknown'}).`);
+            }
+        }
+    }
+    return problems;
+}
+
+;// CONCATENATED MODULE: ./src/db/read-plan.ts
+
+
+
+
+
+
+/**
+ * Opens the source snapshot and the target transaction, and reads the refresh plan with every
+ * problem that would stop it (schema differences, privileges, row-level security) before anything
+ * is written. The refresh and the dry run both start here, so a dry run finds what a refresh would.
+ */
+async function planFromServers(source, target, options, names) {
+    const lockTimeout = `${Math.max(1, Math.round(options.lockTimeoutMs))}ms`;
+    await beginSourceSnapshot(source, lockTimeout, options.masking?.salt ?? (0,external_node_crypto_.randomBytes)(32).toString('hex'));
+    await beginTargetTransaction(target, lockTimeout);
+    const [sourceCatalog, targetCatalog] = await Promise.all([readCatalog(source, options.schemas), readCatalog(target, options.schemas)]);
+    await restoreTargetSearchPath(target);
+    const plan = planRefresh(sourceCatalog, targetCatalog, options, names);
+    const problems = [...plan.problems, ...(await sourceAccessProblems(source, plan, names))];
+    if (problems.length === 0)
+        plan.unmaskedPersonal.push(...(await emailLikeColumns(source, plan)));
+    if (plan.unmaskedPersonal.length > 0) {
+        const list = plan.unmaskedPersonal.map((c) => `\`${c}\``).join(', ');
+        const text = `column(s) ${list} look personal and no \`masking\` rule covers them: their values would reach ${names.target} as ${names.source} has them. Add rules (e.g. \`${plan.unmaskedPersonal[0]}: email\`), or \`keep\` to copy a column as it is.`;
+        if (options.masking?.onUnmaskedPii === 'fail')
+            problems.push(`${text} (\`on-unmasked-pii: fail\`)`);
+        else
+            plan.warnings.push(text);
+    }
+    return { plan, problems, targetCatalog };
+}
+/** The refusal both the inspection and the refresh give when the plan cannot run. */
+function planProblemsMessage(names, problems) {
+    return `${names.target} cannot take ${names.source}'s data (checked before anything was changed):\n- ${problems.join('\n- ')}`;
+}
+
+;// CONCATENATED MODULE: ./src/db/refresh-error.ts
+const ROLLED_BACK = 'unchanged (the transaction was rolled back)';
+const COMMIT_UNKNOWN = 'unknown: the connection dropped while COMMIT was under way, so the refresh may or may not have been committed; check staging (or run again, which replaces it as a whole)';
+/** A refresh failure: says which table and why, and the state staging is in (rolled back unless it says otherwise). */
+class RefreshError extends Error {
+    targetState;
+    constructor(message, targetState = ROLLED_BACK) {
+        super(message);
+        this.targetState = targetState;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/db/refresh-lock.ts
+
+/** One advisory lock key for every refresh; advisory locks are per database already. */
+const REFRESH_LOCK_KEY = '7062737923041977';
+/**
+ * Takes the session-level lock that keeps two refreshes of one staging database apart (the
+ * workflow's `concurrency` group is the first guard; runs from other workflows or repos are not in
+ * it). A second run waits up to `lock-timeout`, then fails saying who holds the lock.
+ */
+async function takeRefreshLock(target, names, lockTimeoutMs) {
+    await target.query(`SELECT set_config('lock_timeout', $1, false)`, [`${Math.max(1, Math.round(lockTimeoutMs))}ms`]);
+    try {
+        await target.query(`SELECT pg_advisory_lock(${REFRESH_LOCK_KEY})`);
+    }
+    catch (error) {
+        if (error.code !== '55P03')
+            throw error;
+        throw new RefreshError(`another refresh of ${names.target} is running${await lockHolder(target)}: waited \`lock-timeout\` (${lockTimeoutMs / 1000} s) for it. Nothing was changed; retry when it has finished.`);
+    }
+    finally {
+        await target.query('RESET lock_timeout').catch(() => { });
+    }
+    return async () => {
+        await target.query(`SELECT pg_advisory_unlock(${REFRESH_LOCK_KEY})`).catch(() => { });
+    };
+}
+async function lockHolder(target) {
+    const key = BigInt(REFRESH_LOCK_KEY);
+    try {
+        const { rows } = await target.query(`SELECT a.pid, to_char(a.backend_start AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS "UTC"') AS started,
+              coalesce(nullif(a.application_name, ''), 'unnamed') AS app
+         FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+        WHERE l.locktype = 'advisory' AND l.granted AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+          AND l.classid = $1 AND l.objid = $2 AND l.objsubid = 1`, [Number(key >> 32n), Number(key & 0xffffffffn)]);
+        const r = rows[0];
+        return r ? ` (pid ${r.pid}, application \`${r.app}\`, connected since ${r.started})` : '';
+    }
+    catch {
+        return '';
+    }
+}
+/**
+ * Before reading staging (inspection, dry run): wait for a refresh under way to end, up to
+ * `lock-timeout`, instead of queueing silently behind its table locks.
+ */
+async function waitForRunningRefresh(target, names, lockTimeoutMs) {
+    const release = await takeRefreshLock(target, names, lockTimeoutMs);
+    await release();
+}
+
+;// CONCATENATED MODULE: ./src/db/user-sql.ts
+
+/** `post-sync-sql` could not run as part of the refresh; the caller's transaction is aborted. */
+class UserSqlError extends Error {
+}
+/**
+ * Runs user SQL (any number of statements, comments included) inside the caller's open transaction,
+ * in a way the server itself keeps from ending that transaction: the SQL goes through PL/pgSQL's
+ * EXECUTE, where COMMIT, ROLLBACK, END, SAVEPOINT and PREPARE TRANSACTION are refused, whatever
+ * their spelling or the comments around them. Nothing is concatenated around the SQL as text:
+ * it travels inside dollar quotes whose tags are chosen so they cannot occur in it.
+ */
+async function runUserSql(client, sql, what = '`post-sync-sql`') {
+    const inner = unusedTag(sql, 'p2s_sql');
+    const outer = unusedTag(sql + inner, 'p2s_do');
+    const transaction = async () => (await client.query('SELECT txid_current()::text AS id')).rows[0].id;
+    const before = await transaction();
+    try {
+        await client.query(`DO ${outer} BEGIN EXECUTE ${inner}${sql}${inner}; END ${outer}`);
+    }
+    catch (error) {
+        const e = error;
+        if (e.code === '0A000' && /transaction commands/.test(e.message ?? '')) {
+            throw new UserSqlError(`${what} contains a transaction control statement (COMMIT, ROLLBACK, END, SAVEPOINT, PREPARE TRANSACTION, …), which is refused: it runs inside one transaction, so that it applies entirely or not at all. Remove those statements.`);
+        }
+        if (e.code === '42704' && /language "plpgsql"/.test(e.message ?? '')) {
+            throw new UserSqlError(`${what} runs through PL/pgSQL (to keep it inside the refresh's transaction), and the database has no plpgsql language: CREATE EXTENSION plpgsql.`);
+        }
+        throw error;
+    }
+    // Belt and braces: the transaction must still be the one the refresh opened.
+    if ((await transaction()) !== before) {
+        throw new UserSqlError(`${what} ended the refresh's transaction: remove transaction control statements from it.`);
+    }
+}
+function unusedTag(text, stem) {
+    for (;;) {
+        const tag = `$${stem}_${(0,external_node_crypto_.randomBytes)(6).toString('hex')}$`;
+        if (!text.includes(tag))
+            return tag;
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/db/copy-engine.ts
 
 
@@ -84117,28 +85050,61 @@ function dependencyOrder(tables, target) {
 
 
 
-const ROLLED_BACK = 'unchanged (the transaction was rolled back)';
-/** A refresh failure: says which table and why; the target's transaction is always rolled back. */
-class RefreshError extends Error {
-}
+
+
+
+
+
 /**
  * Replaces the data of every shared table in `target` with `source`'s, in one target transaction
  * read from one source snapshot. Commits only when every table loaded and every count matches;
  * on any error nothing is committed (the caller closes the connection, which rolls back).
  */
 async function copyDatabase(input) {
-    const { source, target, options, names } = input;
+    const dropped = watchConnections(input);
+    try {
+        return await refreshInOneTransaction(input);
+    }
+    catch (error) {
+        const side = await dropped();
+        if (!side)
+            throw error;
+        const message = error instanceof RefreshError ? error.message : describePgError(error);
+        throw new RefreshError(`the connection to ${side}'s database dropped (${message.replace(/\.$/, '')})`, error instanceof RefreshError ? error.targetState : ROLLED_BACK);
+    }
+}
+/**
+ * Which side's connection ended on its own, if one did: "terminating connection" or "Connection
+ * terminated" alone does not say whose. The socket closes just after the error arrives, so wait a moment.
+ */
+function watchConnections({ source, target, names }) {
+    let side;
+    let noticed = () => { };
+    const ended = new Promise((resolve) => (noticed = resolve));
+    source.once('end', () => ((side ??= names.source), noticed()));
+    target.once('end', () => ((side ??= names.target), noticed()));
+    return async () => {
+        await Promise.race([ended, new Promise((resolve) => setTimeout(resolve, 250))]);
+        return side;
+    };
+}
+async function refreshInOneTransaction(input) {
+    const { target, options, names } = input;
     const log = input.log ?? ((line) => info(line));
-    const lockTimeout = `${Math.max(1, Math.round(options.lockTimeoutMs))}ms`;
+    const releaseLock = await takeRefreshLock(target, names, options.lockTimeoutMs);
+    try {
+        return await refreshLocked(input, log);
+    }
+    finally {
+        await releaseLock();
+    }
+}
+async function refreshLocked(input, log) {
+    const { source, target, options, names } = input;
     // One snapshot for every table: the copy is of one moment of production.
-    await source.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-    await source.query(`SET LOCAL lock_timeout = '${lockTimeout}'`);
-    await target.query('BEGIN');
-    await target.query(`SET LOCAL lock_timeout = '${lockTimeout}'`);
-    const [sourceCatalog, targetCatalog] = await Promise.all([readCatalog(source, options.schemas), readCatalog(target, options.schemas)]);
-    const plan = planRefresh(sourceCatalog, targetCatalog, options, names);
-    if (plan.problems.length > 0) {
-        throw new RefreshError(`${names.target}'s schema cannot take ${names.source}'s data (checked before anything was changed):\n- ${plan.problems.join('\n- ')}`);
+    const { plan, problems, targetCatalog } = await planFromServers(source, target, options, names);
+    if (problems.length > 0) {
+        throw new RefreshError(planProblemsMessage(names, problems));
     }
     const load = plan.loadOrder;
     // Locks first, with the lock timeout: a busy app makes the run fail, not hang.
@@ -84157,48 +85123,29 @@ async function copyDatabase(input) {
         results.push(result.report);
         expected.set(table.key, result.sourceRows);
     }
-    // The last COPY's row count arrives with the server's final message: wait for it.
+    // The last COPY's row count arrives with the server's final message: wait for it. Then read the
+    // rest the snapshot is needed for and let it go, before the staging-only work that may take long.
     await source.query('SELECT 1');
+    const sourceSequences = await readSourceSequences(source, load);
+    await source.query('COMMIT');
     await rebuildIndexes(target, indexes, log);
     await foreignKeys.restore();
-    const sequences = await sequencePositions(source, target, load);
+    if (foreignKeys.unchecked)
+        await checkForeignKeys(target, targetCatalog, load, names, log);
+    const sequences = await sequencePositions(target, load, sourceSequences);
     const lateSequences = await restartSequences(target, sequences);
-    let viewsRefreshed = 0;
-    for (const { key: view, sql: viewSql } of targetCatalog.materializedViews) {
-        await target.query('SAVEPOINT p2s_view');
-        try {
-            await target.query(`REFRESH MATERIALIZED VIEW ${viewSql}`);
-            await target.query('RELEASE SAVEPOINT p2s_view');
-            viewsRefreshed++;
-        }
-        catch (error) {
-            const code = error.code;
-            // LOCK TABLE does not take materialized views, so a reader of one is only met here.
-            if (code === '55P03') {
-                throw new RefreshError(`${names.target}'s app holds a lock on materialized view \`${view}\`: it could not be refreshed within ${options.lockTimeoutMs / 1000} s (\`lock-timeout\`). Nothing was changed; retry when ${names.target} is idle, or raise \`lock-timeout\`.`);
-            }
-            if (code !== '42501')
-                throw new RefreshError(`refreshing materialized view \`${view}\` failed: ${describePgError(error)}.`);
-            // Only the owner may refresh a view: a stale view is worth a warning, not a failed refresh.
-            await target.query('ROLLBACK TO SAVEPOINT p2s_view');
-            const warning = `materialized view \`${view}\` was not refreshed (${error.message}): it still shows ${names.target}'s old data; refresh it as its owner.`;
-            plan.warnings.push(warning);
-            log(`warning: ${warning}`);
-        }
-    }
-    if (viewsRefreshed > 0)
-        log(`Refreshed ${viewsRefreshed} materialized view(s).`);
+    await restoreTargetValueFormat(target);
+    if (input.inTransaction)
+        await input.inTransaction(target, log);
     if (options.postSyncSql) {
-        const transaction = async () => (await target.query('SELECT txid_current()::text AS id')).rows[0].id;
-        const before = await transaction();
-        await run('`post-sync-sql` failed', () => target.query(options.postSyncSql));
-        if ((await transaction()) !== before) {
-            throw new RefreshError('`post-sync-sql` ended the refresh transaction (COMMIT or ROLLBACK inside it): remove transaction control statements from it.');
-        }
+        await run('`post-sync-sql` failed', () => runUserSql(target, options.postSyncSql));
         log('Ran `post-sync-sql`.');
     }
+    // After post-sync-sql, so views built on masked columns show masked values.
+    const viewsRefreshed = await refreshMaterializedViews(target, targetCatalog.materializedViews, plan, names, options.lockTimeoutMs, log);
     // Validation inside the transaction: a mismatch rolls everything back.
     let rowsCopied = 0;
+    const rowsAfter = new Map();
     const mismatches = [];
     for (const report of results) {
         const table = load.find((t) => t.key === report.table);
@@ -84207,6 +85154,7 @@ async function copyDatabase(input) {
         const have = Number(rows[0].n);
         const want = expected.get(table.key)();
         report.sourceRows = want;
+        rowsAfter.set(table.key, have);
         if (have !== want)
             mismatches.push(`\`${table.key}\`: ${names.source} had ${formatCount(want)} rows, ${names.target} now holds ${formatCount(have)}`);
         rowsCopied += report.rowsCopied ?? 0;
@@ -84214,19 +85162,19 @@ async function copyDatabase(input) {
     if (mismatches.length > 0) {
         throw new RefreshError(`row counts differ after the load${options.postSyncSql ? ' and `post-sync-sql`' : ''}: ${mismatches.join('; ')}.`);
     }
-    let countTableSource;
-    let countTableAfter;
-    if (input.countTable) {
-        const key = `${input.countTable.schema}.${input.countTable.name}`;
-        const report = results.find((r) => r.table === key);
-        if (report)
-            countTableSource = countTableAfter = report.sourceRows;
-    }
+    const countKey = input.countTable ? `${input.countTable.schema}.${input.countTable.name}` : undefined;
+    const countReport = results.find((r) => r.table === countKey);
     // Deferred keys are checked now, so the commit has nothing left to refuse after the setval below.
     await run('checking deferred foreign keys', () => target.query('SET CONSTRAINTS ALL IMMEDIATE'));
     await setvalSequences(target, lateSequences);
-    await run('commit', () => target.query('COMMIT'));
-    await source.query('COMMIT').catch(() => { });
+    try {
+        await target.query('COMMIT');
+    }
+    catch (error) {
+        // An answer from the server means it refused (rolled back); no answer means nobody knows.
+        const refused = error.code !== undefined;
+        throw new RefreshError(`commit: ${describePgError(error)}.`, refused ? ROLLED_BACK : COMMIT_UNKNOWN);
+    }
     const bytesCopied = results.reduce((sum, r) => sum + (r.bytes ?? 0), 0);
     const tables = plan.tables.map((t) => {
         const done = results.find((r) => r.table === t.key);
@@ -84241,9 +85189,72 @@ async function copyDatabase(input) {
         foreignKeys: foreignKeys.how,
         sequencesSet: sequences.length,
         materializedViews: viewsRefreshed,
-        countTableSource,
-        countTableAfter,
+        countTableRefreshed: countReport !== undefined,
+        ...(countReport ? { countTableSource: countReport.sourceRows, countTableAfter: rowsAfter.get(countReport.table) } : {}),
     };
+}
+async function refreshMaterializedViews(target, views, plan, names, lockTimeoutMs, log) {
+    let refreshed = 0;
+    for (const { key: view, sql: viewSql } of views) {
+        await target.query('SAVEPOINT p2s_view');
+        try {
+            await target.query(`REFRESH MATERIALIZED VIEW ${viewSql}`);
+            await target.query('RELEASE SAVEPOINT p2s_view');
+            refreshed++;
+        }
+        catch (error) {
+            const code = error.code;
+            // LOCK TABLE does not take materialized views, so a reader of one is only met here.
+            if (code === '55P03') {
+                throw new RefreshError(`${names.target}'s app holds a lock on materialized view \`${view}\`: it could not be refreshed within ${lockTimeoutMs / 1000} s (\`lock-timeout\`). Nothing was changed; retry when ${names.target} is idle, or raise \`lock-timeout\`.`);
+            }
+            if (code !== '42501')
+                throw new RefreshError(`refreshing materialized view \`${view}\` failed: ${describePgError(error)}.`);
+            // Only the owner may refresh a view: a stale view is worth a warning, not a failed refresh.
+            await target.query('ROLLBACK TO SAVEPOINT p2s_view');
+            const warning = `materialized view \`${view}\` was not refreshed (${describePgError(error)}): it still shows ${names.target}'s old data; refresh it as its owner.`;
+            plan.warnings.push(warning);
+            log(`warning: ${warning}`);
+        }
+    }
+    if (refreshed > 0)
+        log(`Refreshed ${refreshed} materialized view(s).`);
+    return refreshed;
+}
+/**
+ * With triggers off for the load, no foreign key was checked: a child refreshed while its parent
+ * was not (or a key production does not have) could point at nothing while the constraint stays
+ * marked valid. Every key touching a refreshed table is checked here, before the commit.
+ */
+async function checkForeignKeys(target, catalog, load, names, log) {
+    const loaded = new Set(load.map((t) => t.key));
+    const keys = catalog.foreignKeys.filter((fk) => loaded.has(fk.child) || loaded.has(fk.parent));
+    if (keys.length === 0)
+        return;
+    const started = performance.now();
+    const broken = [];
+    for (const fk of keys) {
+        const child = catalog.tables.get(fk.child);
+        const parent = catalog.tables.get(fk.parent);
+        if (!child || !parent || !fk.childColumns?.length)
+            continue;
+        const from = (t) => `${t.kind === 'p' ? '' : 'ONLY '}${qualifiedName(t)}`;
+        const childCols = fk.childColumns.map((c) => `c.${quoteIdent(c)}`);
+        const matches = fk.childColumns.map((c, i) => `p.${quoteIdent(fk.parentColumns[i])} = c.${quoteIdent(c)}`).join(' AND ');
+        const complete = childCols.map((c) => `${c} IS NOT NULL`).join(' AND ');
+        const missing = `(${complete} AND NOT EXISTS (SELECT 1 FROM ${from(parent)} p WHERE ${matches}))`;
+        const partlyNull = fk.matchFull && childCols.length > 1 ? ` OR (num_nulls(${childCols.join(', ')}) BETWEEN 1 AND ${childCols.length - 1})` : '';
+        const { rows } = await run(`checking foreign key \`${fk.name}\``, () => target.query(`SELECT count(*)::text AS n FROM ${from(child)} c WHERE ${missing}${partlyNull}`));
+        const n = Number(rows[0].n);
+        if (n > 0) {
+            const why = loaded.has(fk.parent) ? '' : ` (\`${fk.parent}\` was not refreshed)`;
+            broken.push(`foreign key \`${fk.name}\`: ${formatCount(n)} row(s) of \`${fk.child}\` reference rows \`${fk.parent}\` does not hold${why}`);
+        }
+    }
+    if (broken.length > 0) {
+        throw new RefreshError(`${names.target}'s foreign keys would be broken by the refresh: ${broken.join('; ')}. Refresh the referenced table too (\`tables\`/\`exclude-tables\`), or fix the data in ${names.source}.`);
+    }
+    log(`Checked ${keys.length} foreign key(s) in ${((performance.now() - started) / 1000).toFixed(1)} s.`);
 }
 /**
  * Maintaining a secondary index row by row during a load costs more than building it once from
@@ -84320,9 +85331,10 @@ async function keepForeignKeysOutOfTheWay(target, plan, names, log) {
     try {
         await target.query('SET LOCAL session_replication_role = replica');
         await target.query('RELEASE SAVEPOINT p2s_replica');
-        const how = 'triggers off for the load (session_replication_role = replica): load order does not matter';
+        const how = 'triggers off for the load (session_replication_role = replica), keys checked before the commit: load order does not matter';
         log(`Foreign keys: ${how}.`);
-        return { how, restore: async () => { } };
+        // Back on before anything else writes (post-sync-sql): its changes fire triggers and keys.
+        return { how, restore: async () => void (await target.query('SET LOCAL session_replication_role = origin')), unchecked: true };
     }
     catch (error) {
         await target.query('ROLLBACK TO SAVEPOINT p2s_replica');
@@ -84362,13 +85374,13 @@ async function keepForeignKeysOutOfTheWay(target, plan, names, log) {
             await target.query(`ALTER TABLE ${qualifiedName(table.target)} ENABLE TRIGGER ${quoteIdent(trigger)}`);
         }
     };
-    return { how, restore };
+    return { how, restore, unchecked: false };
 }
 async function copyTable(source, target, names, table, progressMs, log) {
     const columns = table.columns.map(quoteIdent).join(', ');
     const format = table.format === 'binary' ? ' (FORMAT binary)' : '';
     const from = table.source;
-    const select = `SELECT ${columns} FROM ${from.kind === 'p' ? '' : 'ONLY '}${qualifiedName(from)}`;
+    const select = `SELECT ${selectList(table)} FROM ${from.kind === 'p' ? '' : 'ONLY '}${qualifiedName(from)}`;
     const started = performance.now();
     const meter = new CopyMeter(table.format);
     const timer = setInterval(() => {
@@ -84404,6 +85416,18 @@ async function copyTable(source, target, names, table, progressMs, log) {
     const done = reading;
     return { report: tableReport(table, rows, meter.bytes, started), sourceRows: () => done.rowCount };
 }
+/** The copied columns, masked ones replaced by their rule's expression (of production's type, so COPY's format holds). */
+function selectList(table) {
+    return table.columns
+        .map((name) => {
+        const rule = table.masks.find((m) => m.column === name);
+        if (!rule || rule.rule === 'keep')
+            return quoteIdent(name);
+        const type = table.source.columns.find((c) => c.name === name).type;
+        return `(${maskExpression(rule, quoteIdent(name))})::${type} AS ${quoteIdent(name)}`;
+    })
+        .join(', ');
+}
 function tableReport(table, rows, bytes, started) {
     return {
         table: table.key,
@@ -84413,24 +85437,33 @@ function tableReport(table, rows, bytes, started) {
         seconds: Math.round(performance.now() - started) / 1000,
         format: table.format,
         ...(table.columnDifferences.length ? { columnDifferences: table.columnDifferences } : {}),
+        ...(table.masks.length ? { masked: table.masks.map((m) => `\`${m.column}\`: ${m.rule}`) } : {}),
     };
+}
+/** Production's position of each refreshed table's serial and identity sequences, by target sequence. */
+async function readSourceSequences(source, load) {
+    const positions = new Map();
+    for (const table of load) {
+        for (const [column, sequence] of table.target.sequences) {
+            const sourceSequence = table.source.sequences.get(column);
+            if (!sourceSequence)
+                continue;
+            const { rows } = await source.query(`SELECT last_value::text, is_called FROM ${sourceSequence}`);
+            positions.set(sequence, { value: BigInt(rows[0].last_value), called: rows[0].is_called });
+        }
+    }
+    return positions;
 }
 /**
  * Serial and identity sequences end at production's value — and never below the column's
  * maximum, so the next row inserted in staging gets a fresh id.
  */
-async function sequencePositions(source, target, load) {
+async function sequencePositions(target, load, source) {
     const positions = [];
     for (const table of load) {
         for (const [column, sequence] of table.target.sequences) {
-            const sourceSequence = table.source.sequences.get(column);
-            let value;
-            let called = true;
-            if (sourceSequence) {
-                const { rows } = await source.query(`SELECT last_value::text, is_called FROM ${sourceSequence}`);
-                value = BigInt(rows[0].last_value);
-                called = rows[0].is_called;
-            }
+            let value = source.get(sequence)?.value;
+            let called = source.get(sequence)?.called ?? true;
             const { rows } = await target.query(`SELECT max(${quoteIdent(column)})::text AS max FROM ${qualifiedName(table.target)}`);
             const max = rows[0].max === null ? undefined : BigInt(rows[0].max);
             if (max !== undefined && (value === undefined || max > value || (max === value && !called))) {
@@ -84475,23 +85508,41 @@ async function run(what, action) {
     catch (error) {
         if (error instanceof RefreshError)
             throw error;
+        if (error instanceof UserSqlError)
+            throw new RefreshError(error.message);
         throw new RefreshError(`${what}: ${describePgError(error)}.`);
     }
 }
-/** PostgreSQL's message with the parts that locate the problem (constraint, column, detail). */
+/**
+ * PostgreSQL's message with the parts that locate the problem (table, column, constraint, COPY
+ * line) and never a value from the data: DETAIL ("Failing row contains …", "Key (…)=(…)") is left
+ * out, quoted values in data errors are hidden, and a COPY context keeps its line number only.
+ */
 function describePgError(error) {
     const e = error;
-    const parts = [e.message ?? String(error)];
-    if (e.constraint && !parts[0].includes(e.constraint))
+    let message = e.message ?? String(error);
+    // Class 22 (data exceptions) quote the offending value; P0001 is text a trigger or function composed.
+    if (e.code?.startsWith('22'))
+        message = message.replace(/"(?:[^"]|"")*"/g, '(value hidden)').replace(/: [^:]*$/, (tail) => (/value hidden/.test(tail) ? tail : ''));
+    if (e.code === 'P0001')
+        message = 'an exception raised by a trigger or function (its text is not shown: it may hold row values)';
+    const parts = [message];
+    if (e.table && !message.includes(`"${e.table}"`))
+        parts.push(`table \`${e.table}\``);
+    if (e.column && !message.includes(`"${e.column}"`))
+        parts.push(`column \`${e.column}\``);
+    if (e.constraint && !message.includes(e.constraint))
         parts.push(`constraint \`${e.constraint}\``);
-    if (e.detail)
-        parts.push(e.detail);
-    if (e.where && /COPY/.test(e.where))
-        parts.push(`at ${e.where.split('\n')[0]}`);
+    const copyLine = /^COPY [^,]+, line \d+(?:, column [^:]+)?/.exec(e.where ?? '');
+    if (copyLine)
+        parts.push(`at ${copyLine[0]}`);
+    else if (e.where && e.code === 'P0001')
+        parts.push(`in ${e.where.split('\n')[0]}`);
     return parts.join('; ').replace(/\.;/g, ';').replace(/\.$/, '');
 }
 
 ;// CONCATENATED MODULE: ./src/db/dump.ts
+
 
 
 
@@ -84552,38 +85603,174 @@ function connectionArgs(db) {
 /** Passwords and TLS settings go through the environment: never on the command line. */
 function connectionEnv(db, extra = {}) {
     const env = { ...process.env, ...extra };
-    delete env.PGPASSWORD;
-    delete env.PGSERVICE;
+    for (const name of ['PGPASSWORD', 'PGSERVICE', 'PGSSLROOTCERT'])
+        delete env[name];
     if (db.password)
         env.PGPASSWORD = db.password;
+    // The same sslmode (libpq's default `prefer` when absent) and CA file as the node connections.
     env.PGSSLMODE = db.sslmode ?? 'prefer';
+    if (db.sslrootcert)
+        env.PGSSLROOTCERT = db.sslrootcert;
     env.PGAPPNAME = 'prod-to-staging-sync';
     return env;
 }
 /**
+ * The tables whose data `pg_dump` dumps, as the snapshot sees them: every plain or partitioned
+ * table (partitions are counted through their parent) outside the system schemas, except the
+ * ones that belong to an extension.
+ */
+async function dumpedTables(client) {
+    const { rows } = await client.query(`SELECT n.nspname AS schema, c.relname AS name
+       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition
+        AND n.nspname <> 'information_schema' AND n.nspname !~ '^pg_'
+        AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.deptype = 'e'
+                          AND ((d.classid = 'pg_class'::regclass AND d.objid = c.oid)
+                            OR (d.classid = 'pg_namespace'::regclass AND d.objid = n.oid)))
+      ORDER BY 1, 2`);
+    return rows;
+}
+const tableKey = (table) => `${table.schema}.${table.name}`;
+/** pg_dump / pg_restore print rows (a failing row, a duplicate key): keep names, hide values. */
+const toolMessage = (stderr) => hideRowValues(stderr);
+const dbMessage = (error) => hideRowValues(describePgError(error));
+/**
  * `pg_dump -Fc` of production piped into `pg_restore --single-transaction` in staging. The two
  * processes are joined by an OS pipe (node holds none of the data), so memory stays flat.
+ * pg_dump reads a snapshot this run exported and holds open, so the figures recorded for the
+ * run (the tables and `count-table`'s rows) are those of the data restored.
  */
 async function refreshByDump(ctx) {
     const { source, target, database: options } = ctx.config;
     const started = performance.now();
-    let versionNum;
+    const nothingWritten = 'unchanged (nothing was written)';
+    let src;
     try {
-        const src = await connectDatabase(source.database, source.name, { readOnly: true });
-        try {
-            const { rows } = await src.client.query("SELECT current_setting('server_version_num') AS v");
-            versionNum = Number(rows[0].v);
-        }
-        finally {
-            await src.client.end().catch(() => { });
-        }
+        src = await connectDatabase(source.database, source.name, { readOnly: true });
     }
     catch (error) {
-        throw new StepError(describePgError(error), 'unchanged (nothing was written)');
+        throw new StepError(dbMessage(error), nothingWritten);
     }
-    info(`Client tools: ${await checkDumpTools(versionNum, source.name)}.`);
+    let snapshot;
+    let pipeline;
+    try {
+        try {
+            const { rows } = await src.client.query("SELECT current_setting('server_version_num') AS v");
+            info(`Client tools: ${await checkDumpTools(Number(rows[0].v), source.name)}.`);
+            // The transaction sits idle while pg_dump reads through its snapshot: production's timeouts must not end it.
+            await src.client.query('SET idle_in_transaction_session_timeout = 0');
+            await src.client.query('SET statement_timeout = 0');
+            await src.client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+            const id = (await src.client.query('SELECT pg_export_snapshot() AS id')).rows[0].id;
+            const tables = await dumpedTables(src.client);
+            const countTableRows = tables.some((t) => tableKey(t) === tableKey(ctx.config.countTable))
+                ? await countRows(src.client, ctx.config.countTable)
+                : undefined;
+            snapshot = { id, tables, countTableRows };
+        }
+        catch (error) {
+            if (error instanceof StepError)
+                throw error;
+            throw new StepError(`reading ${source.name}'s snapshot: ${dbMessage(error)}`, nothingWritten);
+        }
+        pipeline = await dumpAndRestore(ctx, snapshot.id);
+    }
+    finally {
+        // Ends the snapshot (it must outlive pg_dump, which has ended by now).
+        await src.client.end().catch(() => { });
+    }
+    const [dumpResult, restoreResult] = pipeline;
+    if (restoreResult.code !== 0) {
+        const failed = [dumpResult, restoreResult].filter((r) => r.code !== 0);
+        const lockHint = /lock timeout/i.test(restoreResult.stderr) ? ` ${target.name}'s app holds a lock (waited \`lock-timeout\`).` : '';
+        throw new StepError(`${failed.map((r) => `${r.tool} exited with ${r.code}: ${lastLines(toolMessage(r.stderr))}`).join('; ')}.${lockHint}`, 'unchanged (pg_restore --single-transaction rolled back)');
+    }
+    const restored = `refreshed from ${source.name} (pg_restore committed)`;
+    if (dumpResult.code !== 0) {
+        // pg_restore read an archive to its end and committed it, yet pg_dump failed: say both.
+        throw new StepError(`pg_dump exited with ${dumpResult.code} after pg_restore had committed: ${lastLines(toolMessage(dumpResult.stderr))}.`, `${restored}, but pg_dump reported an error, so the data may be incomplete${options.postSyncSql ? '; `post-sync-sql` did not run' : ''}`);
+    }
+    for (const line of toolMessage(dumpResult.stderr + restoreResult.stderr).split('\n').filter(Boolean))
+        core_warning(line);
+    const notYetMasked = options.postSyncSql ? `${restored}; \`post-sync-sql\` did not run` : restored;
+    let tgt;
+    try {
+        tgt = await connectDatabase(target.database, target.name, { readOnly: false });
+    }
+    catch (error) {
+        throw new StepError(dbMessage(error), notYetMasked);
+    }
+    try {
+        // The restore says nothing about rows: count what staging holds of the restored tables.
+        const tables = [];
+        let rows = 0;
+        let countTableAfter;
+        try {
+            for (const table of snapshot.tables) {
+                const n = (await countRows(tgt.client, table)) ?? 0;
+                rows += n;
+                tables.push({ table: tableKey(table), action: 'copy', rowsCopied: n, reason: 'restored from the dump' });
+                if (tableKey(table) === tableKey(ctx.config.countTable))
+                    countTableAfter = n;
+            }
+        }
+        catch (error) {
+            throw new StepError(`counting the restored rows in ${target.name}: ${dbMessage(error)}`, notYetMasked);
+        }
+        const countTableRefreshed = snapshot.tables.some((t) => tableKey(t) === tableKey(ctx.config.countTable));
+        ctx.report.database = {
+            countTable: tableKey(ctx.config.countTable),
+            ...ctx.report.database,
+            method: 'dump',
+            tablesCopied: tables.length,
+            rowsCopied: rows,
+            tables,
+            foreignKeys: 'pg_restore: schema and constraints recreated from the dump',
+            countTableRefreshed,
+            // Production's count in the snapshot pg_dump read, and what staging holds of it after the restore.
+            ...(countTableRefreshed ? { sourceCount: snapshot.countTableRows, targetCountAfter: countTableAfter } : {}),
+        };
+        if (options.postSyncSql)
+            await runPostSyncSql(tgt.client, ctx, restored);
+        const seconds = Math.round(performance.now() - started) / 1000;
+        ctx.report.database.seconds = seconds;
+        return `${source.name}'s database restored into ${target.name} (pg_dump | pg_restore) in ${seconds.toFixed(1)} s: ${formatCount(tables.length)} tables, ${formatCount(rows)} rows${options.postSyncSql ? '; `post-sync-sql` committed' : ''}`;
+    }
+    finally {
+        await tgt.client.end().catch(() => { });
+    }
+}
+/**
+ * `post-sync-sql` in a transaction of its own, after the restore has committed: BEGIN and COMMIT
+ * are separate queries and the user SQL runs where the server refuses transaction control, so
+ * the SQL can neither end the transaction early nor hide the COMMIT (e.g. in a trailing comment).
+ */
+async function runPostSyncSql(client, ctx, restored) {
+    const { source, target, database: options } = ctx.config;
+    const rolledBack = `${restored} before \`post-sync-sql\` ran, but \`post-sync-sql\` failed and was rolled back: ${target.name} holds ${source.name}'s data as restored, unmasked`;
+    try {
+        await client.query('BEGIN');
+        await runUserSql(client, options.postSyncSql);
+    }
+    catch (error) {
+        await client.query('ROLLBACK').catch(() => { });
+        const why = error instanceof UserSqlError ? error.message.replace(/\.$/, '') : dbMessage(error);
+        throw new StepError(`\`post-sync-sql\` failed after the restore: ${why}.`, rolledBack);
+    }
+    try {
+        await client.query('COMMIT');
+    }
+    catch (error) {
+        // A server's answer (it has a SQLSTATE) means the COMMIT did not happen; a dropped connection leaves it unknown.
+        const answered = typeof error.code === 'string' && /^[0-9A-Z]{5}$/.test(error.code);
+        throw new StepError(`\`post-sync-sql\`'s COMMIT failed: ${dbMessage(error)}.`, answered ? rolledBack : `${restored}; whether \`post-sync-sql\` was committed is unknown (the connection dropped during COMMIT): check ${target.name}`);
+    }
+}
+/** Runs the two tools joined by a pipe; pg_dump reads the exported snapshot `snapshotId`. */
+async function dumpAndRestore(ctx, snapshotId) {
+    const { source, target, database: options } = ctx.config;
     const restoreArgs = ['--clean', '--if-exists', '--no-owner', '--no-privileges', '--single-transaction', '--exit-on-error', ...connectionArgs(target.database)];
-    const dumpArgs = ['--format=custom', ...connectionArgs(source.database)];
+    const dumpArgs = ['--format=custom', `--snapshot=${snapshotId}`, ...connectionArgs(source.database)];
     info(`pg_dump ${dumpArgs.join(' ')} | pg_restore ${restoreArgs.join(' ')}`);
     const restore = (0,external_node_child_process_.spawn)('pg_restore', restoreArgs, {
         env: connectionEnv(target.database, { PGOPTIONS: `-c lock_timeout=${Math.round(options.lockTimeoutMs)}` }),
@@ -84592,58 +85779,32 @@ async function refreshByDump(ctx) {
     const dump = (0,external_node_child_process_.spawn)('pg_dump', dumpArgs, { env: connectionEnv(source.database), stdio: ['ignore', restore.stdin, 'pipe'] });
     // The pipe now belongs to the two children; our end would keep pg_restore waiting for more input.
     restore.stdin.destroy();
-    const [dumpResult, restoreResult] = await Promise.all([finished(dump, 'pg_dump'), finished(restore, 'pg_restore')]);
-    if (dumpResult.code !== 0 || restoreResult.code !== 0) {
-        const failed = [dumpResult, restoreResult].filter((r) => r.code !== 0);
-        const lockHint = /lock timeout/i.test(restoreResult.stderr) ? ` ${target.name}'s app holds a lock (waited \`lock-timeout\`).` : '';
-        throw new StepError(`${failed.map((r) => `${r.tool} exited with ${r.code}: ${lastLines(r.stderr)}`).join('; ')}.${lockHint}`, 'unchanged (pg_restore --single-transaction rolled back)');
-    }
-    for (const line of (dumpResult.stderr + restoreResult.stderr).split('\n').filter(Boolean))
-        core_warning(line);
-    // The restore says nothing about rows: count what staging now holds.
-    const tgt = await connectDatabase(target.database, target.name, { readOnly: false });
-    try {
-        if (options.postSyncSql) {
-            try {
-                await tgt.client.query(`BEGIN; ${options.postSyncSql}; COMMIT`);
-            }
-            catch (error) {
-                throw new StepError(`\`post-sync-sql\` failed after the restore: ${describePgError(error)}.`, `refreshed from ${source.name}, but \`post-sync-sql\` did not run (its transaction was rolled back)`);
-            }
-        }
-        const catalog = await readCatalog(tgt.client, options.schemas);
-        const tables = [];
-        let rows = 0;
-        for (const table of catalog.tables.values()) {
-            const res = await tgt.client.query(`SELECT count(*)::text AS n FROM ${qualifiedName(table)}`);
-            const n = Number(res.rows[0].n);
-            rows += n;
-            tables.push({ table: table.key, action: 'copy', rowsCopied: n, reason: 'restored from the dump' });
-        }
-        const seconds = Math.round(performance.now() - started) / 1000;
-        const countKey = `${ctx.config.countTable.schema}.${ctx.config.countTable.name}`;
-        ctx.report.database = {
-            countTable: countKey,
-            ...ctx.report.database,
-            method: 'dump',
-            tablesCopied: tables.length,
-            rowsCopied: rows,
-            seconds,
-            tables,
-            foreignKeys: 'pg_restore: schema and constraints recreated from the dump',
-        };
-        return `${source.name}'s database restored into ${target.name} (pg_dump | pg_restore) in ${seconds.toFixed(1)} s: ${formatCount(tables.length)} tables, ${formatCount(rows)} rows in ${options.schemas.join(', ')}`;
-    }
-    finally {
-        await tgt.client.end().catch(() => { });
-    }
+    return Promise.all([finished(dump, 'pg_dump'), finished(restore, 'pg_restore')]);
 }
 function finished(child, tool) {
     return new Promise((resolve) => {
         let stderr = '';
+        let insideCutMessage = false;
         child.stderr?.on('data', (d) => {
-            // Keep the tail only: a failing restore can print a lot.
-            stderr = (stderr + d.toString()).slice(-8000);
+            let text = d.toString();
+            if (insideCutMessage) {
+                // Drop the rest of a message whose start was cut off, up to the tool's next message.
+                const start = text.indexOf(`\n${tool}:`);
+                if (start < 0)
+                    return;
+                text = text.slice(start + 1);
+                insideCutMessage = false;
+            }
+            stderr += text;
+            // Keep the tail only (a failing restore can print a lot), from the start of one of the
+            // tool's messages: a cut inside a message could leave a row value without the words that
+            // mark it as one, and hideRowValues would miss it.
+            if (stderr.length > 16_000) {
+                const tail = stderr.slice(-8000);
+                const start = tail.indexOf(`\n${tool}:`);
+                stderr = start < 0 ? '' : tail.slice(start + 1);
+                insideCutMessage = start < 0;
+            }
         });
         child.on('error', (error) => resolve({ tool, code: -1, stderr: error.message }));
         child.on('close', (code) => resolve({ tool, code: code ?? -1, stderr }));
@@ -84655,7 +85816,6 @@ function lastLines(text) {
 }
 
 ;// CONCATENATED MODULE: ./src/db/dry-run.ts
-
 
 
 
@@ -84675,11 +85835,19 @@ async function describeRefresh(ctx, source, target) {
         ctx.report.database = { countTable: '', ...ctx.report.database, method: 'dump' };
         return `would replace ${tgt.name}'s schema and data with ${src.name}'s (pg_dump | pg_restore --single-transaction; ${tools})`;
     }
-    const [sourceCatalog, targetCatalog] = await Promise.all([readCatalog(source, options.schemas), readCatalog(target, options.schemas)]);
-    const plan = planRefresh(sourceCatalog, targetCatalog, options, names);
+    const { plan, problems } = await planFromServers(source, target, options, names);
+    // A table the role may not read whole (privileges, row-level security) is a problem listed above, not a count.
     const count = async (client, t) => {
-        const { rows } = await client.query(`SELECT count(*)::text AS n FROM ${t.kind === 'p' ? '' : 'ONLY '}${qualifiedName(t)}`);
-        return Number(rows[0].n);
+        await client.query('SAVEPOINT p2s_count');
+        try {
+            const { rows } = await client.query(`SELECT count(*)::text AS n FROM ${t.kind === 'p' ? '' : 'ONLY '}${qualifiedName(t)}`);
+            await client.query('RELEASE SAVEPOINT p2s_count');
+            return Number(rows[0].n);
+        }
+        catch {
+            await client.query('ROLLBACK TO SAVEPOINT p2s_count');
+            return undefined;
+        }
     };
     const tables = [];
     for (const t of plan.tables) {
@@ -84691,6 +85859,7 @@ async function describeRefresh(ctx, source, target) {
             ...(t.target ? { targetRowsBefore: await count(target, t.target) } : {}),
             ...(t.action === 'copy' ? { format: t.format } : {}),
             ...(t.columnDifferences.length ? { columnDifferences: t.columnDifferences } : {}),
+            ...(t.masks.length ? { masked: t.masks.map((m) => `\`${m.column}\`: ${m.rule}`) } : {}),
         });
     }
     const copied = tables.filter((t) => t.action === 'copy');
@@ -84705,13 +85874,16 @@ async function describeRefresh(ctx, source, target) {
     };
     for (const warning of plan.warnings)
         core_warning(warning); // an annotation; the Database section of the summary lists it
-    for (const problem of plan.problems)
+    for (const problem of problems)
         ctx.note('error', `A real run would stop before changing anything: ${problem}`);
-    const blocked = plan.problems.length > 0 ? `; ${plan.problems.length} problem(s) would stop a real run` : '';
+    const blocked = problems.length > 0 ? `; ${problems.length} problem(s) would stop a real run` : '';
     return `would replace ${copied.length} tables (${rows.toLocaleString('en-US')} rows from ${src.name}); ${tables.length - copied.length} left as they are${blocked}`;
 }
 
 ;// CONCATENATED MODULE: ./src/db/inspect.ts
+
+
+
 
 
 
@@ -84726,6 +85898,11 @@ async function inspectDatabases(ctx) {
     try {
         const tgt = await connectDatabase(target.database, target.name, { readOnly: true });
         try {
+            await waitForRunningRefresh(tgt.client, { source: source.name, target: target.name }, ctx.config.database.lockTimeoutMs);
+            // Counting waits for table locks (staging's app, a migration): at most `lock-timeout`.
+            const lockTimeout = `${Math.max(1, Math.round(ctx.config.database.lockTimeoutMs))}ms`;
+            for (const client of [src.client, tgt.client])
+                await client.query(`SELECT set_config('lock_timeout', $1, false)`, [lockTimeout]);
             const [sourceId, targetId] = await Promise.all([serverIdentity(src.client), serverIdentity(tgt.client)]);
             if (sourceId === targetId) {
                 throw new Error(`\`source-database-url\` and \`target-database-url\` reach the same database (the server reports the same identity for ${src.label} and ${tgt.label}); refusing to copy a database onto itself. Point \`target-database-url\` at ${target.name}'s database.`);
@@ -84741,8 +85918,19 @@ async function inspectDatabases(ctx) {
                 ctx.note('info', `${target.name} has no table \`${tableName}\` yet.`);
             const headline = `${tableName}: ${source.name} ${formatCount(sourceCount)}, ${target.name} ${formatCount(targetCount)}`;
             // On a dry run, say table by table what the refresh would do (the connections are read-only).
+            const masking = ctx.config.database.masking;
+            if (masking.rules.length > 0 && masking.salt === undefined) {
+                ctx.note('info', 'No `masking-salt`: masked values come from a random key of this run, so they differ from run to run. Set `masking-salt` (a secret) to keep them stable.');
+            }
             if (ctx.config.dryRun)
                 return `${headline}; ${await describeRefresh(ctx, src.client, tgt.client)}`;
+            if (ctx.config.database.method === 'copy') {
+                // Refuse now, before any step writes to either store (images are copied before the database).
+                const names = { source: source.name, target: target.name };
+                const { problems } = await planFromServers(src.client, tgt.client, ctx.config.database, names);
+                if (problems.length > 0)
+                    throw new StepError(planProblemsMessage(names, problems), 'unchanged (nothing was written)');
+            }
             return headline;
         }
         finally {
@@ -84753,18 +85941,32 @@ async function inspectDatabases(ctx) {
         await src.client.end().catch(() => { });
     }
 }
-/** Records the headline count in the target after the refresh. */
+/**
+ * Reads the headline count in the target after the refresh. The refresh step's own figures (what
+ * the committed transaction held) are what the run reports; this reading only confirms them.
+ */
 async function countTargetAfter(ctx) {
-    const { target, countTable } = ctx.config;
+    const { target, source, countTable } = ctx.config;
     const tgt = await connectDatabase(target.database, target.name, { readOnly: true });
     try {
         const count = await countRows(tgt.client, countTable);
-        ctx.report.database = { countTable: `${countTable.schema}.${countTable.name}`, ...ctx.report.database, targetCountAfter: count };
-        const expected = ctx.report.database.sourceCount;
-        if (count !== expected) {
-            throw new Error(`${target.name} holds ${formatCount(count)} rows in \`${countTable.name}\` after the refresh, ${ctx.config.source.name} held ${formatCount(expected)}.`);
+        const db = (ctx.report.database = { countTable: `${countTable.schema}.${countTable.name}`, ...ctx.report.database });
+        if (db.countTableRefreshed === false) {
+            db.targetCountAfter = count;
+            return `\`${db.countTable}\` (\`count-table\`) was not among the tables refreshed: ${target.name} keeps its own ${formatCount(count)} rows`;
         }
-        return `${countTable.name}: ${formatCount(count)} in ${target.name}, as in ${ctx.config.source.name}`;
+        if (db.targetCountAfter !== undefined) {
+            // Figures from inside the committed transaction: staging's app may have written since.
+            if (count !== db.targetCountAfter) {
+                ctx.note('info', `${target.name}'s \`${db.countTable}\` held ${formatCount(db.targetCountAfter)} rows at the commit and ${formatCount(count)} now: ${target.name}'s app has changed it since.`);
+            }
+            return `${countTable.name}: ${formatCount(db.targetCountAfter)} in ${target.name} at the commit, as in ${source.name}'s snapshot`;
+        }
+        db.targetCountAfter = count;
+        if (count !== db.sourceCount) {
+            throw new Error(`${target.name} holds ${formatCount(count)} rows in \`${countTable.name}\` after the refresh, ${source.name} held ${formatCount(db.sourceCount)}.`);
+        }
+        return `${countTable.name}: ${formatCount(count)} in ${target.name}, as in ${source.name}`;
     }
     finally {
         await tgt.client.end().catch(() => { });
@@ -84817,7 +86019,8 @@ async function refreshByCopy(ctx) {
             tables: result.tables,
             warnings: result.plan.warnings,
             // The snapshot's count is the one the copy must match (production may have moved since inspection).
-            ...(result.countTableSource !== undefined ? { sourceCount: result.countTableSource, targetCountAfter: result.countTableAfter } : {}),
+            countTableRefreshed: result.countTableRefreshed,
+            ...(result.countTableRefreshed ? { sourceCount: result.countTableSource, targetCountAfter: result.countTableAfter } : {}),
         };
         for (const warning of result.plan.warnings)
             core_warning(warning); // an annotation; the Database section of the summary lists it
@@ -84829,7 +86032,7 @@ async function refreshByCopy(ctx) {
         // Closing the connection without COMMIT is what rolls back; do it before reporting.
         await tgt?.client.end().catch(() => { });
         tgt = undefined;
-        throw new StepError(message || errorMessage(error), ROLLED_BACK);
+        throw new StepError(message || errorMessage(error), error instanceof RefreshError ? error.targetState : ROLLED_BACK);
     }
     finally {
         await tgt?.client.end().catch(() => { });
@@ -84839,7 +86042,11 @@ async function refreshByCopy(ctx) {
 
 ;// CONCATENATED MODULE: ./src/s3/diff.ts
 
-/** A plain ETag is the MD5 of the bytes; multipart (`…-N`) and SSE-KMS ETags are not comparable. */
+/**
+ * An ETag that looks like the MD5 of the bytes: 32 hex digits. Multipart ETags (`…-N`) are not;
+ * SSE-KMS and SSE-C ETags look like one but are not MD5s either, which only a HEAD tells
+ * (`etagIsContentMd5`).
+ */
 function isPlainMd5Etag(etag) {
     return /^"?[0-9a-fA-F]{32}"?$/.test(etag);
 }
@@ -84869,9 +86076,10 @@ function diffBuckets(source, target, exclusions) {
             diff.excluded.push(object);
             continue;
         }
-        const reason = copyReason(object, targetByKey.get(object.key));
+        const targetObject = targetByKey.get(object.key);
+        const reason = copyReason(object, targetObject);
         if (reason)
-            diff.toCopy.push({ source: object, reason });
+            diff.toCopy.push({ source: object, target: targetObject, reason });
         else
             diff.toSkip.push(object);
     }
@@ -84884,6 +86092,47 @@ function diffBuckets(source, target, exclusions) {
             diff.targetOnly.push(object);
     }
     return diff;
+}
+const CHECKSUM_ALGORITHMS = ['CRC64NVME', 'CRC32C', 'CRC32', 'SHA256', 'SHA1'];
+/** S3 sets the ETag to the MD5 of the bytes only for objects not encrypted with KMS or a customer key. */
+function etagIsContentMd5(facts) {
+    return !facts.customerKey && !(facts.encryption ?? '').startsWith('aws:kms');
+}
+/**
+ * A checksum of the whole content both objects carry with the same algorithm: equal checksums
+ * mean equal bytes. Composite checksums (`…-N`) depend on the part sizes, so they are not used.
+ */
+function sameChecksum(source, target) {
+    const whole = (facts, algorithm) => {
+        const value = facts.checksums?.[algorithm];
+        return value && facts.checksumType !== 'COMPOSITE' && !/-\d+$/.test(value) ? value : undefined;
+    };
+    for (const algorithm of CHECKSUM_ALGORITHMS) {
+        const [a, b] = [whole(source, algorithm), whole(target, algorithm)];
+        if (a && b)
+            return a === b;
+    }
+    return undefined;
+}
+/**
+ * The verdict on an object the listings say differs in content (same size, different 32-hex
+ * ETags), once both sides' HEADs are known (undefined: the HEAD failed). Equal checksums settle
+ * it either way; two MD5 ETags do too; an SSE-KMS or SSE-C ETag says nothing about the bytes, so
+ * the object is copied only when the source's is newer, as for multipart ETags.
+ */
+function recheckedReason(item, source, target) {
+    if (!source || !target)
+        return item.reason;
+    const checksum = sameChecksum(source, target);
+    if (checksum !== undefined)
+        return checksum ? undefined : 'content differs';
+    if (etagIsContentMd5(source) && etagIsContentMd5(target))
+        return 'content differs';
+    return item.source.lastModified > item.target.lastModified ? 'newer in source' : undefined;
+}
+/** Objects whose ETags differ while both look like MD5s: the ones a HEAD may show to be identical. */
+function needsRecheck(item) {
+    return item.reason === 'content differs' && item.target !== undefined;
 }
 const totalBytes = (objects) => objects.reduce((sum, o) => sum + o.size, 0);
 
@@ -84984,7 +86233,99 @@ function describeBucketError(error, bucket, environment, role) {
     return new Error(`could not read ${environment}'s bucket \`${bucket}\`: ${message}`);
 }
 
+;// CONCATENATED MODULE: ./src/s3/retry.ts
+
+/** Throttling and transient failures worth another try; anything else fails the object at once. */
+function isTransient(error) {
+    const e = error;
+    const status = e.$metadata?.httpStatusCode;
+    if (status !== undefined && [408, 429, 500, 502, 503, 504].includes(status))
+        return true;
+    if (e.$retryable)
+        return true;
+    const names = ['SlowDown', 'ServiceUnavailable', 'InternalError', 'RequestTimeout', 'Throttling', 'ThrottlingException', 'TooManyRequestsException', 'TimeoutError', 'RequestTimeTooSkewed'];
+    if (e.name && names.includes(e.name))
+        return true;
+    const codes = ['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'ERR_STREAM_PREMATURE_CLOSE'];
+    if (e.code && codes.includes(e.code))
+        return true;
+    return /socket hang up|aborted|premature close/i.test(e.message ?? '');
+}
+// The SDK already retries each request; these attempts redo a whole object (a stream cannot be replayed).
+const S3_RETRY = { attempts: 3, baseDelayMs: 200 };
+/** Runs `fn` again after a transient S3 or network failure (throttling, 5xx, dropped connections). */
+function withS3Retry(fn, policy = S3_RETRY) {
+    return withRetry(fn, policy, { retryOn: isTransient });
+}
+
+;// CONCATENATED MODULE: ./src/s3/recheck.ts
+
+
+
+
+/**
+ * A listing cannot tell an SSE-KMS or SSE-C ETag from an MD5: both are 32 hex digits, so every
+ * such object would be copied again on every run. Only the objects the listings say differ in
+ * content are HEADed (source and target, with checksums), and moved to the skipped ones when the
+ * HEADs show they are the same. Changes `diff` in place.
+ */
+async function recheckDifferingEtags(diff, from, to, concurrency) {
+    const candidates = diff.toCopy.filter(needsRecheck);
+    const outcome = { checked: candidates.length, requests: candidates.length * 2, identical: 0, notMd5: 0 };
+    if (candidates.length === 0)
+        return outcome;
+    const verdicts = new Map();
+    await mapLimit(candidates, concurrency, async (item) => {
+        const [source, target] = await Promise.all([headFacts(from, item.source.key), headFacts(to, item.target.key)]);
+        if ([source, target].some((facts) => facts && !etagIsContentMd5(facts)))
+            outcome.notMd5++;
+        verdicts.set(item, recheckedReason(item, source, target));
+    });
+    const stillToCopy = [];
+    for (const item of diff.toCopy) {
+        if (!verdicts.has(item)) {
+            stillToCopy.push(item);
+            continue;
+        }
+        const reason = verdicts.get(item);
+        if (reason)
+            stillToCopy.push({ ...item, reason });
+        else {
+            diff.toSkip.push(item.source);
+            outcome.identical++;
+        }
+    }
+    diff.toCopy = stillToCopy;
+    return outcome;
+}
+/** One object's encryption and checksums; undefined when the HEAD failed (the listing's verdict stands). */
+async function headFacts(bucket, key) {
+    let head;
+    try {
+        head = await withS3Retry(() => bucket.client.send(new client_s3_dist_cjs/* HeadObjectCommand */.l81({ Bucket: bucket.bucket, Key: key, ChecksumMode: 'ENABLED' })));
+    }
+    catch (error) {
+        // S3 answers a HEAD without the customer key of an SSE-C object with 400 Bad Request.
+        if (error.$metadata?.httpStatusCode === 400)
+            return { customerKey: true };
+        return undefined;
+    }
+    const checksums = {};
+    for (const algorithm of CHECKSUM_ALGORITHMS) {
+        const value = head[`Checksum${algorithm}`];
+        if (value)
+            checksums[algorithm] = value;
+    }
+    return {
+        encryption: head.ServerSideEncryption,
+        customerKey: head.SSECustomerAlgorithm !== undefined,
+        checksums,
+        checksumType: head.ChecksumType,
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/s3/inspect.ts
+
 
 
 
@@ -85017,6 +86358,12 @@ async function inspectBuckets(ctx) {
     };
     const [sourceObjects, targetObjects] = await Promise.all([list('source'), list('target')]);
     const diff = diffBuckets(sourceObjects, targetObjects, exclusions);
+    const recheck = await recheckDifferingEtags(diff, { client: ctx.s3Client('source'), bucket: source.bucket }, { client: ctx.s3Client('target'), bucket: target.bucket }, options.concurrency);
+    if (recheck.checked > 0) {
+        info(`${formatCount(recheck.checked)} objects had the same size and different ETags: ${formatCount(recheck.requests)} HEAD requests found ` +
+            `${formatCount(recheck.notMd5)} with an ETag that is not an MD5 (SSE-KMS or SSE-C); ${formatCount(recheck.identical)} are skipped as unchanged, ` +
+            `${formatCount(recheck.checked - recheck.identical)} still copied.`);
+    }
     diffs.set(ctx, diff);
     const plan = {
         copy: sample(diff.toCopy.map((item) => item.source)),
@@ -85226,31 +86573,6 @@ function startProgress(state, log, everyMs = 5000) {
     const timer = setInterval(() => log(progressLine(state, performance.now() - started)), everyMs);
     timer.unref();
     return () => clearInterval(timer);
-}
-
-;// CONCATENATED MODULE: ./src/s3/retry.ts
-
-/** Throttling and transient failures worth another try; anything else fails the object at once. */
-function isTransient(error) {
-    const e = error;
-    const status = e.$metadata?.httpStatusCode;
-    if (status !== undefined && [408, 429, 500, 502, 503, 504].includes(status))
-        return true;
-    if (e.$retryable)
-        return true;
-    const names = ['SlowDown', 'ServiceUnavailable', 'InternalError', 'RequestTimeout', 'Throttling', 'ThrottlingException', 'TooManyRequestsException', 'TimeoutError', 'RequestTimeTooSkewed'];
-    if (e.name && names.includes(e.name))
-        return true;
-    const codes = ['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'ERR_STREAM_PREMATURE_CLOSE'];
-    if (e.code && codes.includes(e.code))
-        return true;
-    return /socket hang up|aborted|premature close/i.test(e.message ?? '');
-}
-// The SDK already retries each request; these attempts redo a whole object (a stream cannot be replayed).
-const S3_RETRY = { attempts: 3, baseDelayMs: 200 };
-/** Runs `fn` again after a transient S3 or network failure (throttling, 5xx, dropped connections). */
-function withS3Retry(fn, policy = S3_RETRY) {
-    return withRetry(fn, policy, { retryOn: isTransient });
 }
 
 ;// CONCATENATED MODULE: ./src/s3/engine.ts
@@ -85569,107 +86891,18 @@ async function compareDatabaseSchemas(source, target) {
     return { tablesCompared, differences: diffSchemas(s, t, { source: source.name, target: target.name }) };
 }
 
-;// CONCATENATED MODULE: ./src/health/http.ts
-
-
-
-/** The request never got an HTTP answer (refused, reset, DNS, timeout). */
-class NetworkError extends Error {
-}
-const CONNECT_TIMEOUT_MS = 5_000;
-const TOTAL_TIMEOUT_MS = 30_000;
-/**
- * One HTTP request with separate connect and total timeouts (the original script's `curl
- * --connect-timeout 5 --max-time 30`). Any HTTP status is an answer; only the absence of one
- * throws, as a NetworkError.
- */
-function httpRequest(url, opts = {}) {
-    const connectTimeoutMs = opts.connectTimeoutMs ?? CONNECT_TIMEOUT_MS;
-    const totalTimeoutMs = opts.totalTimeoutMs ?? TOTAL_TIMEOUT_MS;
-    return new Promise((resolve, reject) => {
-        let target;
-        try {
-            target = new URL(url);
-        }
-        catch {
-            reject(new NetworkError(`not a valid URL: ${url}`));
-            return;
-        }
-        const transport = target.protocol === 'https:' ? (external_node_https_default()) : (external_node_http_default());
-        const headers = { accept: 'application/json', 'user-agent': 'prod-to-staging-sync', ...opts.headers };
-        if (opts.body !== undefined)
-            headers['content-length'] = String(Buffer.byteLength(opts.body));
-        const request = transport.request(target, { method: opts.method ?? 'GET', headers });
-        const fail = (message) => request.destroy(new NetworkError(message));
-        const totalTimer = setTimeout(() => fail(`no complete answer within ${totalTimeoutMs / 1000} s`), totalTimeoutMs);
-        request.on('socket', (socket) => {
-            // A reused keep-alive socket is already connected; only a new one can hang in connect.
-            if (!socket.connecting)
-                return;
-            const connectTimer = setTimeout(() => fail(`could not connect within ${connectTimeoutMs / 1000} s`), connectTimeoutMs);
-            socket.once('connect', () => clearTimeout(connectTimer));
-            socket.once('close', () => clearTimeout(connectTimer));
-        });
-        request.on('response', (response) => {
-            const chunks = [];
-            response.on('data', (chunk) => chunks.push(chunk));
-            response.on('end', () => {
-                clearTimeout(totalTimer);
-                resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') });
-            });
-            response.on('error', (error) => {
-                clearTimeout(totalTimer);
-                reject(error instanceof NetworkError ? error : new NetworkError(http_describe(error)));
-            });
-        });
-        request.on('error', (error) => {
-            clearTimeout(totalTimer);
-            reject(error instanceof NetworkError ? error : new NetworkError(http_describe(error)));
-        });
-        request.end(opts.body);
-    });
-}
-/** A 5xx answer before the last attempt, thrown only to be retried (the last one is returned). */
-class ServerErrorAnswer extends Error {
-}
-/**
- * `httpRequest` retried on network errors and 5xx answers, with exponential backoff. Returns the
- * last answer (a 5xx body may still say why, e.g. a health report with status "unhealthy");
- * throws the last NetworkError when no attempt got an answer.
- */
-function requestWithRetries(url, opts = {}, retry = {}) {
-    const attempts = (retry.retries ?? 2) + 1;
-    return withRetry(async (attempt) => {
-        const response = await httpRequest(url, opts);
-        if (response.status >= 500 && attempt < attempts)
-            throw new ServerErrorAnswer(`HTTP ${response.status}`);
-        return response;
-    }, 
-    // Fixed waits (1 s, 2 s): the log says how long, and there is one caller per environment.
-    { attempts, baseDelayMs: retry.backoffMs ?? 1_000, maxDelayMs: Number.POSITIVE_INFINITY, jitter: false }, {
-        retryOn: (error) => error instanceof NetworkError || error instanceof ServerErrorAnswer,
-        onRetry: (n, error, waitMs) => retry.onRetry?.(n, error.message, waitMs),
-    });
-}
-function http_describe(error) {
-    if (error.code === 'ECONNREFUSED')
-        return 'connection refused';
-    if (error.code === 'ENOTFOUND')
-        return 'host not found (DNS)';
-    if (error.code === 'ECONNRESET')
-        return 'connection reset';
-    return error.message || error.code || 'network error';
-}
-
 ;// CONCATENATED MODULE: ./src/github/compare.ts
 
 
 /** GitHub lists at most this many files in a comparison. */
 const MAX_FILES_LISTED = 300;
 /**
- * Compares the target's commit with the source's through the GitHub REST API and picks out the
- * changed files that are migrations. Never throws: when the comparison is impossible, the result
- * says why in words a user can act on.
+ * Compares the target's commit with the source's through the GitHub REST API and picks out, on
+ * each side, the changed files that are migrations. GitHub's `base...head` lists only what head
+ * changed since the merge base (nothing at all when head is behind), so the target's own side
+ * needs a second comparison, `head...base`, made only when the target has commits the source
+ * lacks. Never throws: when the comparison is impossible, the result says why in words a user
+ * can act on.
  */
 async function compareCommits(req, retry = {}) {
     const notCompared = (reason) => ({ compared: false, reason, repository: req.repository || undefined });
@@ -85677,7 +86910,38 @@ async function compareCommits(req, retry = {}) {
         return notCompared('no `github-token` was given, so the commits between the versions could not be listed');
     if (!req.repository)
         return notCompared('the repository is unknown (set `repository` to `owner/name`)');
-    const url = `${req.apiUrl}/repos/${req.repository}/compare/${encodeURIComponent(req.base)}...${encodeURIComponent(req.head)}`;
+    const sourceAnswer = await fetchComparison(req, req.base, req.head, retry);
+    if (typeof sourceAnswer === 'string')
+        return notCompared(sourceAnswer);
+    const aheadBy = sourceAnswer.ahead_by ?? 0;
+    const behindBy = sourceAnswer.behind_by ?? 0;
+    const sourceSide = sideOf(sourceAnswer, aheadBy, req.migrationPaths);
+    let targetSide = { commits: 0, filesChanged: 0, migrationFiles: [], filesIncomplete: false };
+    if (behindBy > 0) {
+        const targetAnswer = await fetchComparison(req, req.head, req.base, retry);
+        targetSide =
+            typeof targetAnswer === 'string'
+                ? { commits: behindBy, filesChanged: 0, migrationFiles: [], filesIncomplete: true, problem: targetAnswer }
+                : sideOf(targetAnswer, behindBy, req.migrationPaths);
+    }
+    return {
+        compared: true,
+        repository: req.repository,
+        status: sourceAnswer.status,
+        aheadBy,
+        behindBy,
+        mergeBase: sourceAnswer.merge_base_commit?.sha,
+        sourceSide,
+        targetSide,
+        migrationFiles: [...new Set([...sourceSide.migrationFiles, ...targetSide.migrationFiles])],
+        filesChanged: sourceSide.filesChanged + targetSide.filesChanged,
+        filesIncomplete: sourceSide.filesIncomplete || targetSide.filesIncomplete,
+        url: sourceSide.url,
+    };
+}
+/** `base...head`: GitHub's answer, or why there is none. */
+async function fetchComparison(req, base, head, retry) {
+    const url = `${req.apiUrl}/repos/${req.repository}/compare/${encodeURIComponent(base)}...${encodeURIComponent(head)}`;
     let status;
     let answer;
     try {
@@ -85692,28 +86956,27 @@ async function compareCommits(req, retry = {}) {
         answer = parseJson(response.body);
     }
     catch (error) {
-        return notCompared(`the GitHub API at ${req.apiUrl} could not be reached (${error.message})`);
+        return `the GitHub API at ${req.apiUrl} could not be reached (${error.message})`;
     }
     const said = answer.message ? `: ${answer.message}` : '';
     if (status === 404) {
-        return notCompared(`GitHub does not know commit ${req.base} or ${req.head} in ${req.repository}, or the token cannot read that repository (HTTP 404${said})`);
+        return `GitHub does not know commit ${base} or ${head} in ${req.repository}, or the token cannot read that repository (HTTP 404${said})`;
     }
     if (status === 401)
-        return notCompared(`GitHub refused the token (HTTP 401${said})`);
+        return `GitHub refused the token (HTTP 401${said})`;
     if (status === 403)
-        return notCompared(`the token may not read ${req.repository} or hit a rate limit (HTTP 403${said})`);
+        return `the token may not read ${req.repository} or hit a rate limit (HTTP 403${said})`;
     if (status !== 200)
-        return notCompared(`GitHub answered HTTP ${status}${said}`);
+        return `GitHub answered HTTP ${status}${said}`;
+    return answer;
+}
+/** Head's side of `base...head`: the files its commits changed since the merge base. */
+function sideOf(answer, commits, migrationPaths) {
     const files = answer.files ?? [];
-    const migrationFiles = matchMigrationFiles(files.flatMap((f) => (f.previous_filename ? [f.filename, f.previous_filename] : [f.filename])), req.migrationPaths);
     return {
-        compared: true,
-        repository: req.repository,
-        status: answer.status,
-        aheadBy: answer.ahead_by ?? 0,
-        behindBy: answer.behind_by ?? 0,
+        commits,
         filesChanged: files.length,
-        migrationFiles,
+        migrationFiles: matchMigrationFiles(files.flatMap((f) => (f.previous_filename ? [f.filename, f.previous_filename] : [f.filename])), migrationPaths),
         filesIncomplete: files.length >= MAX_FILES_LISTED,
         url: answer.html_url,
     };
@@ -85821,6 +87084,7 @@ async function answerOf(url, request) {
 
 
 
+
 const UNCHANGED = 'unchanged (the run stopped before writing anything)';
 const retryLog = (what) => ({
     onRetry: (attempt, reason, waitMs) => info(`${what}: ${reason}; retry ${attempt} in ${waitMs / 1000} s`),
@@ -85905,6 +87169,7 @@ async function checkVersions(ctx) {
     }, retryLog('GitHub compare'));
     versions.schema = await compareSchemas(ctx);
     const facts = [describeCode(versions.code, source.name, target.name), describeSchema(versions.schema)].join('; ');
+    // Migrations on either side count: one only the target has changes the schema just as much.
     const schemaChanged = (versions.code.migrationFiles?.length ?? 0) > 0 || (versions.schema.differences?.length ?? 0) > 0;
     const knowsCode = versions.code.compared && !versions.code.filesIncomplete;
     const knowsSchema = versions.schema.compared;
@@ -85947,22 +87212,7 @@ function sameCommit(a, b) {
     return x.length >= 7 && y.length >= 7 ? x.startsWith(y) || y.startsWith(x) : x === y;
 }
 function describeCode(code, sourceName, targetName) {
-    if (!code.compared)
-        return `code not compared: ${code.reason}`;
-    const direction = code.status === 'identical'
-        ? 'same commit'
-        : [
-            code.aheadBy ? `${sourceName} is ${steps_plural(code.aheadBy, 'commit')} ahead of ${targetName}` : '',
-            code.behindBy ? `${steps_plural(code.behindBy, 'commit')} behind` : '',
-        ]
-            .filter(Boolean)
-            .join(', ');
-    const migrations = code.migrationFiles?.length
-        ? `migrations touched: ${code.migrationFiles.map((f) => `\`${f}\``).join(', ')}`
-        : code.filesIncomplete
-            ? 'no migrations among the first 300 files listed (GitHub lists no more)'
-            : 'no migrations between them';
-    return `${direction}, ${steps_plural(code.filesChanged ?? 0, 'file')} changed, ${migrations}`;
+    return code.compared ? describeCodeDifference(code, sourceName, targetName, false) : `code not compared: ${code.reason}`;
 }
 function describeSchema(schema) {
     if (!schema.compared)
@@ -86074,16 +87324,24 @@ const STEP_HANDLERS = {
 ;// CONCATENATED MODULE: ./src/trigger/command.ts
 
 const FLAGS = ['--dry-run'];
+/**
+ * Everything that can end a line when a comment is shown: CRLF, LF, CR, and the Unicode line
+ * breaks (VT, FF, NEL, LINE and PARAGRAPH SEPARATOR). Word splitting (`\s`) treats most of them as
+ * spaces, so a target named on what a reader sees as the second line would otherwise confirm.
+ */
+const LINE_BREAK = /\r\n|[\n\r\v\f\u0085\u2028\u2029]/;
+const LINE_BREAKS = new RegExp(LINE_BREAK.source, 'g');
 /** `/refresh-staging [target-name] [mode] [--dry-run]`, for replies and README. */
 function commandSyntax(settings) {
     return `${settings.command} [${settings.targetName}] [${MODES.join('|')}] [--dry-run]`;
 }
 /**
  * Reads a comment's first line as a refresh command. Only the first line counts, so a command
- * quoted further down a discussion never triggers anything. Words may come in any order.
+ * quoted further down a discussion never triggers anything, and a line ends at any line break a
+ * reader would see (`LINE_BREAK`). Words may come in any order.
  */
 function parseCommand(body, settings) {
-    const firstLine = body.split(/\r?\n/, 1)[0] ?? '';
+    const firstLine = body.split(LINE_BREAK, 1)[0] ?? '';
     const [word, ...args] = firstLine.trim().split(/\s+/);
     if (word !== settings.command)
         return { kind: 'not-a-command' };
@@ -86128,7 +87386,7 @@ function parseCommand(body, settings) {
  * breaks, and short, so a reply can never be made to render or mention anything.
  */
 function quote(text) {
-    const clean = text.replace(/[`\r\n]/g, '').slice(0, 40);
+    const clean = text.replace(LINE_BREAKS, '').replace(/`/g, '').slice(0, 40);
     return `\`${clean}${text.length > 40 ? '…' : ''}\``;
 }
 
@@ -91164,9 +92422,11 @@ function getOctokit(token, options, ...additionalPlugins) {
 //# sourceMappingURL=github.js.map
 ;// CONCATENATED MODULE: ./src/trigger/github.ts
 
-function createCommentApi(token, apiUrl, comment) {
+
+function createCommentApi(token, apiUrl, comment, timeoutMs) {
     // baseUrl explicitly: GitHub Enterprise (and the tests) serve the API somewhere else.
-    const octokit = getOctokit(token, { baseUrl: apiUrl.replace(/\/+$/, '') });
+    const baseUrl = apiUrl.replace(/\/+$/, '');
+    const octokit = getOctokit(token, { baseUrl, request: { fetch: boundedFetch(timeoutMs, `GitHub's API at ${baseUrl}`) } });
     const { owner, repo } = comment;
     return {
         async permissionOf(username) {
@@ -91297,6 +92557,8 @@ function orList(items) {
 
 
 
+
+
 const noFinish = async () => { };
 /**
  * Decides whether and how to run. Outside `issue_comment` events the inputs are used as given.
@@ -91323,7 +92585,7 @@ async function startTrigger(event, readInput) {
         return { kind: 'refused', labels, failure: { step: 'check permission', message, targetState: 'unchanged (nothing was run)' }, finish: noFinish };
     }
     setSecret(token);
-    const api = createCommentApi(token, event.apiUrl, comment);
+    const api = createCommentApi(token, event.apiUrl, comment, parseNetworkOptions(new InputSource(readInput)).requestTimeoutMs);
     const ctx = { settings, author: comment.author, runUrl: event.runUrl };
     const repository = `${comment.owner}/${comment.repo}`;
     const refuse = async (step, message, reply) => {
@@ -91382,12 +92644,16 @@ async function bestEffort(what, call) {
     }
 }
 function errorText(error) {
+    // Octokit reports a request that got no answer as status 500: say what happened instead.
+    if (error.cause instanceof NetworkError)
+        return (error.cause).message;
     const status = error.status;
     const message = error instanceof Error ? error.message : String(error);
     return status ? `HTTP ${status}: ${message}` : message;
 }
 
 ;// CONCATENATED MODULE: ./src/main.ts
+
 
 
 
@@ -91437,6 +92703,7 @@ async function main_run() {
     }
     else {
         const { config } = built;
+        useNetworkTimeout(config.network.requestTimeoutMs);
         report = newReport(built.labels, startedAt);
         const ctx = createContext(config, report, maskSecret);
         info(`${config.dryRun ? 'Dry run: planning' : 'Refreshing'} ${config.target.name} from ${config.source.name} (mode ${config.mode}).`);
@@ -91455,7 +92722,13 @@ function createContext(config, report, maskSecret) {
         s3Client(side) {
             let client = clients.get(side);
             if (!client) {
-                client = createS3Client({ region: config.awsRegion, endpoint: config.s3Endpoint, credentials: aws.credentials(side) });
+                client = createS3Client({
+                    region: config.awsRegion,
+                    endpoint: config.s3Endpoint,
+                    credentials: aws.credentials(side),
+                    connectTimeoutMs: config.network.connectTimeoutMs,
+                    idleTimeoutMs: config.network.s3IdleTimeoutMs,
+                });
                 clients.set(side, client);
             }
             return client;
