@@ -19,7 +19,9 @@ export function identityRemapLine(remap: IdentityRemapReport, targetName: string
   const unmatched = remap.rowsUnmatched ?? 0;
   parts.push(`${plural(unmatched, 'row')} without a pool user${unmatched > 0 ? `: ${UNMATCHED_WORDS[remap.unmatchedPolicy]}` : ''} (\`identity-unmatched: ${remap.unmatchedPolicy}\`)`);
   parts.push(`${plural(remap.poolUsersWithoutRow ?? 0, 'pool user')} without a row`);
-  if (remap.ambiguousEmails) parts.push(`${formatCount(remap.ambiguousEmails)} e-mail address(es) shared by several pool users (their rows count as without a pool user)`);
+  if (remap.ambiguousEmails) {
+    parts.push(`${formatCount(remap.ambiguousEmails)} e-mail ${remap.ambiguousEmails === 1 ? 'address' : 'addresses'} shared by several pool users (their rows count as without a pool user)`);
+  }
   if (remap.poolUsersWithoutEmail) parts.push(`${plural(remap.poolUsersWithoutEmail, 'pool user')} without an e-mail`);
   if (remap.rowsWithoutIdentity) parts.push(`${plural(remap.rowsWithoutIdentity, 'row')} with neither a subject nor a pool user left as they are`);
   return `${head}: ${parts.join('; ')}.`;

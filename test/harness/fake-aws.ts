@@ -67,6 +67,8 @@ export interface FakeAws {
   calls: FakeCall[];
   /** Every secret the fakes handed out (tokens, keys, secret values): none may reach the log. */
   issuedSecrets: string[];
+  /** Who signed a request (role ARN, `default` or `anonymous`), for other fakes that check permissions. */
+  callerOf(req: IncomingMessage): string;
   close(): Promise<void>;
 }
 
@@ -274,6 +276,7 @@ export async function startFakeAws(opts: FakeAwsOptions): Promise<FakeAws> {
     s3Endpoint,
     calls,
     issuedSecrets,
+    callerOf,
     async close() {
       server.closeAllConnections();
       gateway.closeAllConnections();
