@@ -12,7 +12,7 @@ export interface RemapTarget {
 
 /** The statements of the remap, each taking $1 = the pool's e-mails (text[]) and $2 = their subs (text[]), in the same order. */
 export interface RemapStatements {
-  /** One row: rows_matched, rows_unmatched, rows_without_identity, ambiguous_emails, pool_users_without_row. */
+  /** One row: rows_unmatched, rows_without_identity, ambiguous_emails, pool_users_without_row. */
   counts: string;
   /** Clears the subject of rows no pool user has the e-mail of (`identity-unmatched: null`). */
   clearUnmatched: string;
@@ -37,8 +37,7 @@ export function remapStatements(target: RemapTarget): RemapStatements {
   const matchedBy = (alias: string) => `p.users = 1 AND p.email_key = lower(${alias}.${email}::text)`;
   return {
     counts: `${pool}
-    SELECT count(*) FILTER (WHERE p.users = 1)::text AS rows_matched,
-           count(*) FILTER (WHERE p.users IS DISTINCT FROM 1 AND t.${subject} IS NOT NULL)::text AS rows_unmatched,
+    SELECT count(*) FILTER (WHERE p.users IS DISTINCT FROM 1 AND t.${subject} IS NOT NULL)::text AS rows_unmatched,
            count(*) FILTER (WHERE p.users IS DISTINCT FROM 1 AND t.${subject} IS NULL)::text AS rows_without_identity,
            (SELECT count(*) FROM pool WHERE users > 1)::text AS ambiguous_emails,
            (SELECT count(*) FROM pool q

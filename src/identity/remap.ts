@@ -75,14 +75,14 @@ export async function prepareIdentityRemap(opts: {
     const key = `\`${report.table}\``;
     if (unmatched > 0 && options.unmatched === 'fail') {
       throw new RefreshError(
-        `${plural(unmatched, 'row')} of ${key} hold a \`${options.subjectColumn}\` but no user of ${names.target}'s Cognito pool \`${options.userPoolId}\` has their \`${options.emailColumn}\` ` +
+        `${plural(unmatched, 'row')} of ${key} ${unmatched === 1 ? 'holds' : 'hold'} a \`${options.subjectColumn}\` but no user of ${names.target}'s Cognito pool \`${options.userPoolId}\` has ${unmatched === 1 ? 'its' : 'their'} \`${options.emailColumn}\` ` +
           `(\`identity-unmatched: fail\`)${report.ambiguousEmails ? `; ${report.ambiguousEmails} of the pool's e-mail addresses belong to several users and match nobody` : ''}. ` +
           `Create those users in the pool, or set \`identity-unmatched\` to \`null\` (clear their subject) or \`keep\`.`,
       );
     }
     if (unmatched > 0 && options.unmatched === 'null' && target.subjectNotNull) {
       throw new RefreshError(
-        `${plural(unmatched, 'row')} of ${key} have no user in ${names.target}'s Cognito pool, and \`identity-unmatched: null\` cannot clear their subject: \`${options.subjectColumn}\` is NOT NULL in ${names.target}. ` +
+        `${plural(unmatched, 'row')} of ${key} ${unmatched === 1 ? 'has' : 'have'} no user in ${names.target}'s Cognito pool, and \`identity-unmatched: null\` cannot clear ${unmatched === 1 ? 'its' : 'their'} subject: \`${options.subjectColumn}\` is NOT NULL in ${names.target}. ` +
           'Set `identity-unmatched` to `keep` or `fail`, or allow NULL in that column.',
       );
     }

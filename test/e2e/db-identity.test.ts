@@ -231,6 +231,22 @@ describe('identity remap failures leave staging as it was', () => {
     expect(await stagingState(staging)).toEqual(before);
   });
 
+  it('`identity-unmatched: null` on a NOT NULL subject column rolls back and says what to choose; a varchar subject column takes the sub', async () => {
+    const schema = `CREATE TABLE users (id serial PRIMARY KEY, email varchar(200) NOT NULL, full_name text NOT NULL, cognito_sub varchar(64) NOT NULL);`;
+    const [production, staging] = await Promise.all([newDatabase('id_prod'), newDatabase('id_staging')]);
+    await query(production, schema + `INSERT INTO users (email, full_name, cognito_sub) VALUES ('person1@corp.example', 'Person 1', 'p-1'), ('person8@corp.example', 'Person 8', 'p-8');`);
+    await query(staging, schema);
+    const before = await stagingState(staging);
+    const run = await refresh(production, staging, await cognito());
+    expect(run.exitCode, run.log).toBe(1);
+    expect(run.visibleLog).toContain('1 row of `public.users` has no user in staging\'s Cognito pool, and `identity-unmatched: null` cannot clear its subject: `cognito_sub` is NOT NULL in staging.');
+    expect(await stagingState(staging)).toEqual(before);
+
+    const kept = await refresh(production, staging, await cognito(), { 'identity-unmatched': 'keep' });
+    expect(kept.exitCode, kept.log).toBe(0);
+    expect(await subjects(staging)).toEqual({ 'Person 1': poolSub(1), 'Person 8': 'p-8' });
+  });
+
   it('a subject column staging does not have fails before the pool is listed or anything is written', async () => {
     const { production, staging } = await newPair();
     const before = await stagingState(staging);
