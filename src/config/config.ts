@@ -3,6 +3,7 @@ import { checkDatabaseInputs, parseAwsOptions, type AwsOptions, type AwsRunnerFa
 import { parseTriggerOptions, type TriggerOptions } from './trigger-options.js';
 import { parseChecksOptions, type ChecksOptions, type RunnerFacts } from './checks-options.js';
 import { isSystemSchema, parseDatabaseOptions, systemSchemaProblem, type DatabaseOptions } from './database-options.js';
+import { parseIdentityOptions, type IdentityOptions } from './identity-options.js';
 import { parseImagesOptions, type ImagesOptions } from './images-options.js';
 import { parseNetworkOptions, type NetworkOptions } from './network-options.js';
 import { InputSource } from './inputs.js';
@@ -38,6 +39,8 @@ export interface SyncConfig {
   githubToken: string;
   /** Options of the database engine (issue: database refresh). */
   database: DatabaseOptions;
+  /** Re-pointing users at staging's Cognito pool after the load; absent when not asked for (issue 12). */
+  identity?: IdentityOptions;
   /** Options of the images engine (issue: images refresh). */
   images: ImagesOptions;
   /** Pre-/post-flight checks, version notes, cache (issue: checks). */
@@ -173,6 +176,7 @@ export function buildConfig(readInput: InputReader, runner: RunnerFacts & AwsRun
 
   const labels: RunLabels = { mode: modeText, dryRun: dryRun ?? false, sourceName, targetName };
   const database = parseDatabaseOptions(inputs);
+  const identity = parseIdentityOptions(inputs, database, { touchesDatabase: Boolean(mode && touchesDatabase(mode)) });
   const images = parseImagesOptions(inputs);
   const checks = parseChecksOptions(inputs, runner);
   const aws = parseAwsOptions(inputs, runner);
@@ -188,7 +192,7 @@ export function buildConfig(readInput: InputReader, runner: RunnerFacts & AwsRun
     labels,
     secrets,
     inputsRead: inputs.namesRead,
-    config: { mode, dryRun, source, target, exclusions, s3Endpoint, awsRegion, countTable, githubToken, database, images, checks, aws, trigger, network },
+    config: { mode, dryRun, source, target, exclusions, s3Endpoint, awsRegion, countTable, githubToken, database, ...(identity ? { identity } : {}), images, checks, aws, trigger, network },
   };
 }
 

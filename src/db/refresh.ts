@@ -6,6 +6,7 @@ import { formatBytes, formatCount } from '../report/format.js';
 import { connectDatabase, type Connected } from './connect.js';
 import { copyDatabase, describePgError, RefreshError, ROLLED_BACK } from './copy-engine.js';
 import { refreshByDump } from './dump.js';
+import { prepareIdentityRemap } from '../identity/remap.js';
 
 /** The 'refresh-database' step: replaces staging's data with production's by the chosen method. */
 export async function refreshDatabase(ctx: RunContext): Promise<string> {
@@ -26,12 +27,18 @@ async function refreshByCopy(ctx: RunContext): Promise<string> {
   try {
     src = await connectDatabase(source.database!, source.name, { readOnly: true });
     tgt = await connectDatabase(target.database!, target.name, { readOnly: false });
+    const names = { source: source.name, target: target.name };
+    // Staging's pool is listed before the transaction opens; the rows are re-pointed inside it.
+    const identity = ctx.config.identity
+      ? await prepareIdentityRemap({ options: ctx.config.identity, target: tgt.client, names, credentials: ctx.aws.credentials('target'), who: ctx.aws.describe('target'), log: core.info })
+      : undefined;
     const result = await copyDatabase({
       source: src.client,
       target: tgt.client,
       options,
-      names: { source: source.name, target: target.name },
+      names,
       countTable: ctx.config.countTable,
+      ...(identity ? { inTransaction: identity.apply } : {}),
     });
     const seconds = Math.round(performance.now() - started) / 1000;
     const db = ctx.report.database!;
@@ -47,11 +54,13 @@ async function refreshByCopy(ctx: RunContext): Promise<string> {
       // The snapshot's count is the one the copy must match (production may have moved since inspection).
       countTableRefreshed: result.countTableRefreshed,
       ...(result.countTableRefreshed ? { sourceCount: result.countTableSource, targetCountAfter: result.countTableAfter } : {}),
+      ...(identity ? { identity: identity.report } : {}),
     };
     for (const warning of result.plan.warnings) core.warning(warning); // an annotation; the Database section of the summary lists it
     return (
       `${formatCount(result.tablesCopied)} tables, ${formatCount(result.rowsCopied)} rows (${formatBytes(result.bytesCopied)}) copied in ${seconds.toFixed(1)} s; ` +
-      `${result.sequencesSet} sequence(s) set, ${result.materializedViews} materialized view(s) refreshed`
+      `${result.sequencesSet} sequence(s) set, ${result.materializedViews} materialized view(s) refreshed` +
+      (identity ? `; ${formatCount(identity.report.rowsUpdated)} user(s) re-pointed at ${target.name}'s Cognito pool` : '')
     );
   } catch (error) {
     const message = error instanceof RefreshError ? error.message : describePgError(error);

@@ -1,4 +1,5 @@
 import { formatBytes, formatCount, formatSeconds, tableCell } from './format.js';
+import { identityRemapLine } from './identity-remap.js';
 import type { RunReport, TableReport } from './model.js';
 
 const ACTION_WORDS = {
@@ -28,6 +29,7 @@ export function databaseSection(report: RunReport): string[] {
     for (const t of masked) lines.push(`- \`${t.table}\`: ${t.masked!.join(', ')}`);
     lines.push('');
   }
+  if (db.identity) lines.push(`**Identity remap:** ${identityRemapLine(db.identity, report.targetName)}`, '');
   for (const warning of db.warnings ?? []) lines.push(`- ⚠️ ${warning}`);
   if (db.warnings?.length) lines.push('');
   if (db.tables?.length) lines.push(...tableDetails(report, db.tables), '');

@@ -61,6 +61,33 @@ export interface DatabaseReport {
   tables?: TableReport[];
   /** Things a reader must know: skipped columns, tables only on one side, … */
   warnings?: string[];
+  /** Users re-pointed at staging's Cognito pool after the load (`cognito-user-pool-id`). Counts only: e-mails and subs are personal data. */
+  identity?: IdentityRemapReport;
+}
+
+export interface IdentityRemapReport {
+  userPoolId: string;
+  /** `schema.table`. */
+  table: string;
+  emailColumn: string;
+  subjectColumn: string;
+  /** The `identity-unmatched` policy. */
+  unmatchedPolicy: 'null' | 'keep' | 'fail';
+  /** Users ListUsers returned, and in how many pages. */
+  poolUsers: number;
+  pages: number;
+  /** Rows given the `sub` of the pool user with their e-mail. */
+  rowsUpdated?: number;
+  /** Rows holding a subject but no pool user with their e-mail (cleared, kept, or the reason the run failed). */
+  rowsUnmatched?: number;
+  /** Rows with neither a subject nor a pool user: left as they are. */
+  rowsWithoutIdentity?: number;
+  /** Pool users whose e-mail no row has. */
+  poolUsersWithoutRow?: number;
+  /** Pool users without an `email` (or `sub`) attribute. */
+  poolUsersWithoutEmail: number;
+  /** E-mail addresses several pool users share (case-insensitively): their rows count as unmatched. */
+  ambiguousEmails?: number;
 }
 
 export interface TableReport {

@@ -76,6 +76,8 @@ export interface FakeAws {
   issuedSecrets: string[];
   /** Services that accept requests and then stall, until the test deletes the entry. */
   hang: Partial<Record<FakeCall['service'], HangMode>>;
+  /** Who signed a request (role ARN, `default` or `anonymous`), for other fakes that check permissions. */
+  callerOf(req: IncomingMessage): string;
   close(): Promise<void>;
 }
 
@@ -304,6 +306,7 @@ export async function startFakeAws(opts: FakeAwsOptions): Promise<FakeAws> {
     calls,
     issuedSecrets,
     hang,
+    callerOf,
     async close() {
       server.closeAllConnections();
       gateway.closeAllConnections();
