@@ -1,0 +1,508 @@
+/**
+ * The one glob engine of the action (S3 `exclusions`, `migration-paths`, `tables`/`exclude-tables`).
+ * Pure: no I/O.
+ *
+ * Syntax, matched against the whole text (an S3 key, a file path, a table or schema name):
+ *   `*`          any run of characters except `/`
+ *   `**`         any run of characters, `/` included; `**\/` also matches nothing, so `**\/x`
+ *                matches `x` and `a/**\/b` matches `a/b`
+ *   `?`          one character except `/`
+ *   `[abc]` `[a-z0-9]` `[!x]` `[^x]`   one character (not `/`) in / not in the set
+ *   `{jpg,png}`  one of the comma-separated choices; choices may hold globs and nested sets
+ *   `\x`         the character x itself (`\*`, `\?`, `\[`, `\{`, `\,`, `\\`)
+ *   anything else stands for itself.
+ * With `prefix: true` the glob also matches everything under what it matches (a pattern ending
+ * in `/`: `lambda/` is `lambda/**`).
+ *
+ * Matching simulates the glob as a non-deterministic automaton over the text's characters, one
+ * set of states per character: O(pattern × text) at worst, whatever the pattern. A JavaScript
+ * RegExp built from a glob backtracks instead, exponentially on patterns like `*a*a*a*a*b`.
+ */
+
+/** A pattern that is not a valid glob; `message` says what is wrong and how to write it. */
+export class GlobSyntaxError extends Error {}
+
+export interface GlobOptions {
+  /** Also match everything under a match (the pattern ended in `/`). */
+  prefix?: boolean;
+}
+
+export interface Glob {
+  readonly pattern: string;
+  /** Whether `text` as a whole matches. */
+  test(text: string): boolean;
+  /** The pattern has no wildcard, class or brace set: it names one text. */
+  readonly isLiteral: boolean;
+  /** Every character the pattern takes literally (outside wildcards), e.g. to check they may occur at all. */
+  readonly literalCharacters: string;
+}
+
+/** Longest pattern accepted: the automaton has about one state per character. */
+export const MAX_GLOB_LENGTH = 1000;
+const MAX_BRACE_DEPTH = 10;
+
+type Node =
+  | { kind: 'char'; code: number }
+  | { kind: 'any' }
+  | { kind: 'class'; ranges: number[]; negated: boolean }
+  | { kind: 'star' }
+  | { kind: 'globstar' }
+  | { kind: 'globstarSlash' }
+  | { kind: 'alt'; branches: Node[][] };
+
+const SLASH = 0x2f;
+
+/** Compiles `pattern`; throws GlobSyntaxError when it is not a valid glob. */
+export function compileGlob(pattern: string, options: GlobOptions = {}): Glob {
+  if (pattern.length > MAX_GLOB_LENGTH) throw new GlobSyntaxError(`it is longer than ${MAX_GLOB_LENGTH} characters; split it into shorter patterns`);
+  const nodes = new Parser(pattern).parse();
+  if (options.prefix && nodes.at(-1)?.kind !== 'globstar') nodes.push({ kind: 'globstar' });
+  const literalCharacters = collectLiterals(nodes);
+  const isLiteral = !options.prefix && nodes.every((n) => n.kind === 'char');
+  return { pattern, isLiteral, literalCharacters, test: buildMatcher(nodes) };
+}
+
+/** Why `pattern` is not a valid glob, or undefined when it is. */
+export function globProblem(pattern: string, options: GlobOptions = {}): string | undefined {
+  try {
+    compileGlob(pattern, options);
+    return undefined;
+  } catch (error) {
+    if (error instanceof GlobSyntaxError) return error.message;
+    throw error;
+  }
+}
+
+class Parser {
+  private i = 0;
+  private depth = 0;
+
+  constructor(private readonly pattern: string) {}
+
+  parse(): Node[] {
+    return this.sequence(false);
+  }
+
+  /** Nodes up to the end, or (inside braces) up to the `,` or `}` that ends this choice. */
+  private sequence(inBraces: boolean): Node[] {
+    const p = this.pattern;
+    const nodes: Node[] = [];
+    while (this.i < p.length) {
+      const ch = p[this.i]!;
+      if (ch === '}' || (ch === ',' && inBraces)) {
+        if (inBraces) return nodes;
+        throw new GlobSyntaxError(`the \`}\` at character ${this.i + 1} closes no \`{\`; write \`\\}\` to match a brace`);
+      }
+      if (ch === '\\') {
+        const code = p.codePointAt(this.i + 1);
+        if (code === undefined) throw new GlobSyntaxError('it ends with a lone `\\`; write `\\\\` to match a backslash');
+        nodes.push({ kind: 'char', code });
+        this.i += code > 0xffff ? 3 : 2;
+      } else if (ch === '*') {
+        let stars = 0;
+        while (p[this.i] === '*') {
+          stars++;
+          this.i++;
+        }
+        if (stars === 1) nodes.push({ kind: 'star' });
+        else if (p[this.i] === '/') {
+          nodes.push({ kind: 'globstarSlash' });
+          this.i++;
+        } else nodes.push({ kind: 'globstar' });
+      } else if (ch === '?') {
+        nodes.push({ kind: 'any' });
+        this.i++;
+      } else if (ch === '[') {
+        nodes.push(this.characterClass());
+      } else if (ch === ']') {
+        throw new GlobSyntaxError(`the \`]\` at character ${this.i + 1} closes no \`[\`; write \`\\]\` to match a bracket`);
+      } else if (ch === '{') {
+        nodes.push(this.braces());
+      } else {
+        const code = p.codePointAt(this.i)!;
+        nodes.push({ kind: 'char', code });
+        this.i += code > 0xffff ? 2 : 1;
+      }
+    }
+    return nodes;
+  }
+
+  private braces(): Node {
+    const start = this.i;
+    if (++this.depth > MAX_BRACE_DEPTH) throw new GlobSyntaxError(`its brace sets are nested more than ${MAX_BRACE_DEPTH} deep`);
+    this.i++;
+    const branches: Node[][] = [this.sequence(true)];
+    while (this.pattern[this.i] === ',') {
+      this.i++;
+      branches.push(this.sequence(true));
+    }
+    if (this.pattern[this.i] !== '}') {
+      throw new GlobSyntaxError(`the \`{\` at character ${start + 1} is never closed; close it (\`{jpg,png}\`) or write \`\\{\` to match a brace`);
+    }
+    this.i++;
+    this.depth--;
+    if (branches.length < 2) {
+      throw new GlobSyntaxError(
+        `the brace set at character ${start + 1} has one choice only; list two or more separated by commas (\`{jpg,png}\`) or write \`\\{\` to match a brace`,
+      );
+    }
+    return { kind: 'alt', branches };
+  }
+
+  private characterClass(): Node {
+    const p = this.pattern;
+    const start = this.i;
+    const unclosed = () =>
+      new GlobSyntaxError(`the \`[\` at character ${start + 1} is never closed; close it (\`[0-9]\`) or write \`\\[\` to match a bracket`);
+    this.i++;
+    let negated = false;
+    if (p[this.i] === '!' || p[this.i] === '^') {
+      negated = true;
+      this.i++;
+    }
+    const ranges: number[] = [];
+    let first = true;
+    const next = (): number => {
+      if (this.i >= p.length) throw unclosed();
+      if (p[this.i] === '\\') {
+        this.i++;
+        if (this.i >= p.length) throw unclosed();
+      }
+      const code = p.codePointAt(this.i)!;
+      this.i += code > 0xffff ? 2 : 1;
+      return code;
+    };
+    for (;;) {
+      if (this.i >= p.length) throw unclosed();
+      if (p[this.i] === ']' && !first) break;
+      if (p[this.i] === '[' && p[this.i + 1] === ':') {
+        throw new GlobSyntaxError(`POSIX classes such as \`[:alpha:]\` (at character ${this.i + 1}) are not supported; list the characters (\`[a-zA-Z]\`)`);
+      }
+      first = false;
+      const low = next();
+      let high = low;
+      if (p[this.i] === '-' && this.i + 1 < p.length && p[this.i + 1] !== ']') {
+        this.i++;
+        high = next();
+        if (high < low) {
+          throw new GlobSyntaxError(
+            `the range \`${String.fromCodePoint(low)}-${String.fromCodePoint(high)}\` in the class at character ${start + 1} runs backwards; write \`${String.fromCodePoint(high)}-${String.fromCodePoint(low)}\``,
+          );
+        }
+      }
+      if (low <= SLASH && SLASH <= high) {
+        throw new GlobSyntaxError(`the class at character ${start + 1} holds \`/\`, which a class never matches (it stays within one path segment)`);
+      }
+      ranges.push(low, high);
+    }
+    this.i++;
+    return { kind: 'class', ranges, negated };
+  }
+}
+
+function collectLiterals(nodes: readonly Node[]): string {
+  let text = '';
+  for (const node of nodes) {
+    if (node.kind === 'char') text += String.fromCodePoint(node.code);
+    else if (node.kind === 'alt') for (const branch of node.branches) text += collectLiterals(branch);
+  }
+  return text;
+}
+
+/**
+ * The test function: literal head and tail are compared as strings (most patterns are `prefix/`,
+ * `**\/*.ext` or plain names, so most texts are decided there), the rest by the automaton.
+ */
+function buildMatcher(nodes: Node[]): (text: string) => boolean {
+  let head = 0;
+  while (head < nodes.length && nodes[head]!.kind === 'char') head++;
+  let tail = nodes.length;
+  while (tail > head && nodes[tail - 1]!.kind === 'char') tail--;
+  const prefix = charsOf(nodes.slice(0, head));
+  const suffix = charsOf(nodes.slice(tail));
+  const middle = nodes.slice(head, tail);
+  const fixed = prefix.length + suffix.length;
+  const ends = (text: string) => text.length >= fixed && text.startsWith(prefix) && text.endsWith(suffix);
+
+  if (middle.length === 0) {
+    const literal = prefix + suffix;
+    return (text) => text === literal;
+  }
+  if (middle.length === 1 && middle[0]!.kind === 'globstar') return ends;
+  const automaton = new Automaton(middle);
+  return (text) => ends(text) && automaton.matches(text, prefix.length, text.length - suffix.length);
+}
+
+function charsOf(nodes: readonly Node[]): string {
+  return nodes.map((n) => String.fromCodePoint((n as { code: number }).code)).join('');
+}
+
+// What a consuming state accepts.
+const LITERAL = 0;
+const ANY_BUT_SLASH = 1;
+const ANY = 2;
+const CLASS = 3;
+
+/**
+ * A Thompson automaton: states that consume one character, joined by empty moves. The empty
+ * moves are resolved at compile time, so each consuming state knows the consuming states (and
+ * whether the end) it leads to after its character.
+ */
+class Automaton {
+  private readonly kind: number[] = [];
+  private readonly arg: number[] = [];
+  private readonly classes: { ranges: number[]; negated: boolean }[] = [];
+  /** For each consuming state: the consuming states reached after its character. */
+  private follow: Int32Array[] = [];
+  private followAccepts: boolean[] = [];
+  private start!: Int32Array;
+  private startAccepts = false;
+  private readonly mark: Uint32Array;
+  private generation = 0;
+  private current: Int32Array;
+  private next: Int32Array;
+
+  constructor(nodes: Node[]) {
+    // Graph under construction: consuming states have `out`; empty states have `to` (several).
+    const graph: ({ consume: true; out: number } | { consume: false; to: number[] })[] = [];
+    const ACCEPT = -1;
+    const addEmpty = (to: number[]) => graph.push({ consume: false, to }) - 1;
+    const addConsume = (kind: number, arg: number, out: number) => {
+      graph.push({ consume: true, out });
+      this.kind[graph.length - 1] = kind;
+      this.arg[graph.length - 1] = arg;
+      return graph.length - 1;
+    };
+    // Built back to front: each node gets the state its match continues with.
+    const build = (seq: readonly Node[], out: number): number => {
+      let next = out;
+      for (let k = seq.length - 1; k >= 0; k--) next = buildNode(seq[k]!, next);
+      return next;
+    };
+    const loop = (kind: number, out: number) => {
+      const split = addEmpty([]);
+      const consume = addConsume(kind, 0, split);
+      (graph[split] as { to: number[] }).to.push(consume, out);
+      return split;
+    };
+    const buildNode = (node: Node, out: number): number => {
+      switch (node.kind) {
+        case 'char':
+          return addConsume(LITERAL, node.code, out);
+        case 'any':
+          return addConsume(ANY_BUT_SLASH, 0, out);
+        case 'class':
+          this.classes.push({ ranges: node.ranges, negated: node.negated });
+          return addConsume(CLASS, this.classes.length - 1, out);
+        case 'star':
+          return loop(ANY_BUT_SLASH, out);
+        case 'globstar':
+          return loop(ANY, out);
+        case 'globstarSlash': {
+          // Nothing, or anything that ends in `/`.
+          const slash = addConsume(LITERAL, SLASH, out);
+          return addEmpty([out, loop(ANY, slash)]);
+        }
+        case 'alt':
+          return addEmpty(node.branches.map((branch) => build(branch, out)));
+      }
+    };
+    const start = build(nodes, ACCEPT);
+
+    // Empty-move closure of a state: consuming states reached, and whether the end is.
+    const closure = (from: number): { states: number[]; accepts: boolean } => {
+      const states: number[] = [];
+      const seen = new Set<number>();
+      let accepts = false;
+      const stack = [from];
+      while (stack.length > 0) {
+        const s = stack.pop()!;
+        if (s === ACCEPT) {
+          accepts = true;
+          continue;
+        }
+        if (seen.has(s)) continue;
+        seen.add(s);
+        const state = graph[s]!;
+        if (state.consume) states.push(s);
+        else for (let k = state.to.length - 1; k >= 0; k--) stack.push(state.to[k]!);
+      }
+      return { states, accepts };
+    };
+    const first = closure(start);
+    this.start = Int32Array.from(first.states);
+    this.startAccepts = first.accepts;
+    for (let s = 0; s < graph.length; s++) {
+      const state = graph[s]!;
+      if (!state.consume) continue;
+      const after = closure(state.out);
+      this.follow[s] = Int32Array.from(after.states);
+      this.followAccepts[s] = after.accepts;
+    }
+    this.mark = new Uint32Array(graph.length);
+    this.current = new Int32Array(graph.length);
+    this.next = new Int32Array(graph.length);
+  }
+
+  /** Whether text[from, to) matches, as a whole. */
+  matches(text: string, from: number, to: number): boolean {
+    let current = this.current;
+    let next = this.next;
+    let count = this.start.length;
+    current.set(this.start);
+    let accepts = this.startAccepts;
+    for (let i = from; i < to; ) {
+      const code = text.codePointAt(i)!;
+      i += code > 0xffff ? 2 : 1;
+      if (++this.generation === 0xffffffff) {
+        this.mark.fill(0);
+        this.generation = 1;
+      }
+      const generation = this.generation;
+      let nextCount = 0;
+      accepts = false;
+      for (let k = 0; k < count; k++) {
+        const s = current[k]!;
+        if (!this.accepts(s, code)) continue;
+        if (this.followAccepts[s]) accepts = true;
+        const follow = this.follow[s]!;
+        for (let f = 0; f < follow.length; f++) {
+          const t = follow[f]!;
+          if (this.mark[t] !== generation) {
+            this.mark[t] = generation;
+            next[nextCount++] = t;
+          }
+        }
+      }
+      if (nextCount === 0 && !accepts) return false;
+      [current, next] = [next, current];
+      count = nextCount;
+    }
+    return accepts;
+  }
+
+  private accepts(state: number, code: number): boolean {
+    switch (this.kind[state]) {
+      case LITERAL:
+        return code === this.arg[state];
+      case ANY_BUT_SLASH:
+        return code !== SLASH;
+      case ANY:
+        return true;
+      default: {
+        if (code === SLASH) return false;
+        const { ranges, negated } = this.classes[this.arg[state]!]!;
+        let inside = false;
+        for (let r = 0; r < ranges.length; r += 2) {
+          if (code >= ranges[r]! && code <= ranges[r + 1]!) {
+            inside = true;
+            break;
+          }
+        }
+        return inside !== negated;
+      }
+    }
+  }
+}
+
+/** One pattern of a list: `!` in front re-includes what an earlier pattern selected. */
+export interface GlobRule {
+  /** As written, `!` included. */
+  readonly pattern: string;
+  readonly negated: boolean;
+  readonly glob: Glob;
+}
+
+export interface GlobListOptions {
+  /** Whether `!pattern` is allowed (else it is an error). */
+  negation: boolean;
+  /** A pattern ending in `/` matches everything under it. */
+  trailingSlashIsPrefix: boolean;
+}
+
+/** A pattern that cannot be used, and why (in words that say how to write it). */
+export interface GlobListProblem {
+  pattern: string;
+  reason: string;
+}
+
+/**
+ * Compiles a list of patterns in order. Problems (one per bad pattern, without the input's
+ * name: the caller adds it) are returned, not thrown, so a user sees every one at once.
+ */
+export function compileGlobList(patterns: readonly string[], options: GlobListOptions): { rules: GlobRule[]; problems: GlobListProblem[] } {
+  const rules: GlobRule[] = [];
+  const problems: GlobListProblem[] = [];
+  for (const pattern of patterns) {
+    const negated = pattern.startsWith('!');
+    const body = negated ? pattern.slice(1) : pattern;
+    const problem = (reason: string) => problems.push({ pattern, reason });
+    if (negated && !options.negation) {
+      problem('a leading `!` (negation) is not supported here; write `\\!` to match a `!`');
+      continue;
+    }
+    if (negated && body === '') {
+      problem('a `!` must be followed by the pattern to re-include');
+      continue;
+    }
+    if (negated && !rules.some((r) => !r.negated)) {
+      problem('a `!` pattern re-includes what an earlier pattern selected, and no pattern comes before it; move it after the pattern it makes an exception to');
+      continue;
+    }
+    try {
+      const prefix = options.trailingSlashIsPrefix && body.endsWith('/') && !body.endsWith('\\/');
+      rules.push({ pattern, negated, glob: compileGlob(body, { prefix }) });
+    } catch (error) {
+      if (!(error instanceof GlobSyntaxError)) throw error;
+      problem(error.message);
+    }
+  }
+  return { rules, problems };
+}
+
+/**
+ * The rule that selects `text`: as in .gitignore, the last matching pattern decides, and when
+ * it is a `!` pattern the text is not selected (undefined).
+ */
+export function selectingRule<R extends { readonly negated: boolean; test(text: string): boolean }>(rules: readonly R[], text: string): R | undefined {
+  for (let k = rules.length - 1; k >= 0; k--) {
+    const rule = rules[k]!;
+    if (rule.test(text)) return rule.negated ? undefined : rule;
+  }
+  return undefined;
+}
+
+/**
+ * Splits an input into patterns: one per line and, with `commas`, also at commas outside brace
+ * sets and classes (so `db/**\/*.{sql,py}` stays one pattern). Trims each; drops blanks and lines
+ * starting with `#` (write `\#` for a pattern starting with `#`).
+ */
+export function splitPatterns(text: string, options: { commas: boolean }): string[] {
+  const items: string[] = [];
+  for (const line of text.split(/\r?\n/)) {
+    if (line.trim().startsWith('#')) continue;
+    if (!options.commas) {
+      items.push(line);
+      continue;
+    }
+    let depth = 0;
+    /** Where the set of the open class begins (a `]` there is a member), or -1 outside a class. */
+    let classSet = -1;
+    let start = 0;
+    for (let i = 0; i < line.length; i++) {
+      const ch = line[i];
+      if (ch === '\\') i++;
+      else if (classSet >= 0) {
+        if (ch === ']' && i > classSet) classSet = -1;
+      } else if (ch === '[') classSet = line[i + 1] === '!' || line[i + 1] === '^' ? i + 2 : i + 1;
+      else if (ch === '{') depth++;
+      else if (ch === '}') depth = Math.max(0, depth - 1);
+      else if (ch === ',' && depth === 0) {
+        items.push(line.slice(start, i));
+        start = i + 1;
+      }
+    }
+    items.push(line.slice(start));
+  }
+  return items.map((item) => item.trim()).filter((item) => item !== '' && !item.startsWith('#'));
+}
