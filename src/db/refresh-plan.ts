@@ -1,4 +1,4 @@
-import { matchesPattern, MIGRATION_TABLES, type DatabaseOptions } from '../config/database-options.js';
+import { matchesPattern, MIGRATION_TABLES, namesTablesOutright, type DatabaseOptions } from '../config/database-options.js';
 import type { Catalog, CatalogColumn, CatalogTable } from './catalog.js';
 
 /** What happens to one table. Pure data, derived from the two catalogs and the options. */
@@ -49,7 +49,7 @@ export function planRefresh(source: Catalog, target: Catalog, options: Pick<Data
     const base = { key, source: src, target: tgt, columns: [], format: 'text' as const, columnDifferences: [] };
     const excluded = options.excludeTables.find((p) => matchesPattern(table, p));
     const listed = options.tables.length === 0 || options.tables.some((p) => matchesPattern(table, p));
-    const explicitlyListed = options.tables.some((p) => matchesPattern(table, p) && !p.text.includes('*'));
+    const explicitlyListed = options.tables.some((p) => matchesPattern(table, p) && namesTablesOutright(p));
     const extension = src?.extension ?? tgt?.extension;
     if (extension) {
       tables.push({ ...base, action: 'keep', reason: `belongs to extension \`${extension}\`: left as ${names.target} has it` });

@@ -35,11 +35,17 @@ export interface Glob {
   readonly isLiteral: boolean;
   /** Every character the pattern takes literally (outside wildcards), e.g. to check they may occur at all. */
   readonly literalCharacters: string;
+  /**
+   * When the pattern is only literals and brace sets (`{books,authors}`): every text it matches
+   * (at most MAX_FINITE_MATCHES); otherwise undefined.
+   */
+  readonly finiteMatches?: readonly string[];
 }
 
 /** Longest pattern accepted: the automaton has about one state per character. */
 export const MAX_GLOB_LENGTH = 1000;
 const MAX_BRACE_DEPTH = 10;
+const MAX_FINITE_MATCHES = 256;
 
 type Node =
   | { kind: 'char'; code: number }
@@ -59,7 +65,7 @@ export function compileGlob(pattern: string, options: GlobOptions = {}): Glob {
   if (options.prefix && nodes.at(-1)?.kind !== 'globstar') nodes.push({ kind: 'globstar' });
   const literalCharacters = collectLiterals(nodes);
   const isLiteral = !options.prefix && nodes.every((n) => n.kind === 'char');
-  return { pattern, isLiteral, literalCharacters, test: buildMatcher(nodes) };
+  return { pattern, isLiteral, literalCharacters, finiteMatches: expand(nodes), test: buildMatcher(nodes) };
 }
 
 /** Why `pattern` is not a valid glob, or undefined when it is. */
@@ -198,6 +204,22 @@ class Parser {
     this.i++;
     return { kind: 'class', ranges, negated };
   }
+}
+
+/** Every text `nodes` match, when they are only literals and brace sets and not too many. */
+function expand(nodes: readonly Node[]): string[] | undefined {
+  let texts = [''];
+  for (const node of nodes) {
+    let choices: string[] | undefined;
+    if (node.kind === 'char') choices = [String.fromCodePoint(node.code)];
+    else if (node.kind === 'alt') {
+      const branches = node.branches.map(expand);
+      choices = branches.every((b) => b !== undefined) ? branches.flat() : undefined;
+    }
+    if (!choices || texts.length * choices.length > MAX_FINITE_MATCHES) return undefined;
+    texts = texts.flatMap((text) => choices.map((choice) => text + choice));
+  }
+  return [...new Set(texts)];
 }
 
 function collectLiterals(nodes: readonly Node[]): string {
@@ -411,6 +433,8 @@ export interface GlobRule {
   readonly pattern: string;
   readonly negated: boolean;
   readonly glob: Glob;
+  /** The glob's test (not the list's: see selectingRule). */
+  readonly test: (text: string) => boolean;
 }
 
 export interface GlobListOptions {
@@ -418,6 +442,8 @@ export interface GlobListOptions {
   negation: boolean;
   /** A pattern ending in `/` matches everything under it. */
   trailingSlashIsPrefix: boolean;
+  /** When the texts never start with `/`, what they are (`S3 keys`): a pattern starting with `/` is then an error. */
+  textsNeverStartWithSlash?: string;
 }
 
 /** A pattern that cannot be used, and why (in words that say how to write it). */
@@ -445,13 +471,18 @@ export function compileGlobList(patterns: readonly string[], options: GlobListOp
       problem('a `!` must be followed by the pattern to re-include');
       continue;
     }
+    if (options.textsNeverStartWithSlash && body.startsWith('/')) {
+      problem(`${options.textsNeverStartWithSlash} do not start with \`/\`; write \`${negated ? '!' : ''}${body.replace(/^\/+/, '')}\``);
+      continue;
+    }
     if (negated && !rules.some((r) => !r.negated)) {
       problem('a `!` pattern re-includes what an earlier pattern selected, and no pattern comes before it; move it after the pattern it makes an exception to');
       continue;
     }
     try {
       const prefix = options.trailingSlashIsPrefix && body.endsWith('/') && !body.endsWith('\\/');
-      rules.push({ pattern, negated, glob: compileGlob(body, { prefix }) });
+      const glob = compileGlob(body, { prefix });
+      rules.push({ pattern, negated, glob, test: glob.test });
     } catch (error) {
       if (!(error instanceof GlobSyntaxError)) throw error;
       problem(error.message);
@@ -481,28 +512,31 @@ export function splitPatterns(text: string, options: { commas: boolean }): strin
   const items: string[] = [];
   for (const line of text.split(/\r?\n/)) {
     if (line.trim().startsWith('#')) continue;
-    if (!options.commas) {
-      items.push(line);
-      continue;
-    }
-    let depth = 0;
-    /** Where the set of the open class begins (a `]` there is a member), or -1 outside a class. */
-    let classSet = -1;
-    let start = 0;
-    for (let i = 0; i < line.length; i++) {
-      const ch = line[i];
-      if (ch === '\\') i++;
-      else if (classSet >= 0) {
-        if (ch === ']' && i > classSet) classSet = -1;
-      } else if (ch === '[') classSet = line[i + 1] === '!' || line[i + 1] === '^' ? i + 2 : i + 1;
-      else if (ch === '{') depth++;
-      else if (ch === '}') depth = Math.max(0, depth - 1);
-      else if (ch === ',' && depth === 0) {
-        items.push(line.slice(start, i));
-        start = i + 1;
-      }
-    }
-    items.push(line.slice(start));
+    items.push(...(options.commas ? splitOutsideSets(line, ',') : [line]));
   }
   return items.map((item) => item.trim()).filter((item) => item !== '' && !item.startsWith('#'));
+}
+
+/** Splits `text` at each `separator` that is outside brace sets and classes and not escaped. */
+export function splitOutsideSets(text: string, separator: string): string[] {
+  const parts: string[] = [];
+  let depth = 0;
+  /** Where the members of the open class begin (a `]` there is a member), or -1 outside a class. */
+  let classMembers = -1;
+  let start = 0;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (ch === '\\') i++;
+    else if (classMembers >= 0) {
+      if (ch === ']' && i > classMembers) classMembers = -1;
+    } else if (ch === '[') classMembers = text[i + 1] === '!' || text[i + 1] === '^' ? i + 2 : i + 1;
+    else if (ch === '{') depth++;
+    else if (ch === '}') depth = Math.max(0, depth - 1);
+    else if (ch === separator && depth === 0) {
+      parts.push(text.slice(start, i));
+      start = i + 1;
+    }
+  }
+  parts.push(text.slice(start));
+  return parts;
 }
