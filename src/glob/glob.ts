@@ -250,9 +250,25 @@ function buildMatcher(nodes: Node[]): (text: string) => boolean {
     const literal = prefix + suffix;
     return (text) => text === literal;
   }
-  if (middle.length === 1 && middle[0]!.kind === 'globstar') return ends;
+  if (middle.length === 1 && middle[0]!.kind === 'globstar') return suffix === '' ? (text) => text.startsWith(prefix) : ends;
   const automaton = new Automaton(middle);
+  // A run of literal characters every match holds (`/thumbs/` in `**/thumbs/**`): a quick no.
+  const needed = longestLiteralRun(middle);
+  if (needed.length >= 2) {
+    return (text) => ends(text) && text.includes(needed, prefix.length) && automaton.matches(text, prefix.length, text.length - suffix.length);
+  }
   return (text) => ends(text) && automaton.matches(text, prefix.length, text.length - suffix.length);
+}
+
+/** The longest run of consecutive literal characters at the top level of `nodes`. */
+function longestLiteralRun(nodes: readonly Node[]): string {
+  let best = '';
+  let run = '';
+  for (const node of nodes) {
+    run = node.kind === 'char' ? run + String.fromCodePoint(node.code) : '';
+    if (run.length > best.length) best = run;
+  }
+  return best;
 }
 
 function charsOf(nodes: readonly Node[]): string {
@@ -264,6 +280,12 @@ const LITERAL = 0;
 const ANY_BUT_SLASH = 1;
 const ANY = 2;
 const CLASS = 3;
+/** The deterministic state from which nothing matches. */
+const DEAD = 0;
+/** Deterministic states kept per glob (each holds a 128-entry table). */
+const MAX_DFA_STATES = 256;
+/** After this many refills of the cache, a glob runs its automaton directly. */
+const MAX_DFA_RESETS = 8;
 
 /**
  * A Thompson automaton: states that consume one character, joined by empty moves. The empty
@@ -281,8 +303,16 @@ class Automaton {
   private startAccepts = false;
   private readonly mark: Uint32Array;
   private generation = 0;
-  private current: Int32Array;
-  private next: Int32Array;
+  private dfaSets: Int32Array[] = [];
+  private dfaAccepts: boolean[] = [];
+  /** Deterministic states from which any rest of the text matches (after a final `**`). */
+  private dfaAcceptsAll: boolean[] = [];
+  /** Next deterministic state by ASCII code: entry `d * 128 + code`, -1 while unknown. */
+  private dfaAscii = new Int32Array(0);
+  private dfaOther: Map<number, number>[] = [];
+  private readonly dfaIndex = new Map<string, number>();
+  private dfaStart = 0;
+  private dfaResets = 0;
 
   constructor(nodes: Node[]) {
     // Graph under construction: consuming states have `out`; empty states have `to` (several).
@@ -352,7 +382,7 @@ class Automaton {
       return { states, accepts };
     };
     const first = closure(start);
-    this.start = Int32Array.from(first.states);
+    this.start = Int32Array.from(first.states).sort();
     this.startAccepts = first.accepts;
     for (let s = 0; s < graph.length; s++) {
       const state = graph[s]!;
@@ -362,16 +392,76 @@ class Automaton {
       this.followAccepts[s] = after.accepts;
     }
     this.mark = new Uint32Array(graph.length);
-    this.current = new Int32Array(graph.length);
-    this.next = new Int32Array(graph.length);
   }
 
-  /** Whether text[from, to) matches, as a whole. */
+  /**
+   * Whether text[from, to) matches, as a whole. The sets of states met so far are kept as a
+   * small deterministic automaton built on first need (a table per set for ASCII characters),
+   * so an ordinary key costs one table look-up per character; at most MAX_DFA_STATES sets are
+   * kept (then they are dropped and built again), so memory stays bounded on any pattern.
+   */
   matches(text: string, from: number, to: number): boolean {
-    let current = this.current;
-    let next = this.next;
-    let count = this.start.length;
-    current.set(this.start);
+    if (this.dfaResets > MAX_DFA_RESETS) return this.simulate(text, from, to);
+    if (this.dfaSets.length === 0) this.resetDfa();
+    let d = this.dfaStart;
+    for (let i = from; i < to; ) {
+      let code = text.charCodeAt(i);
+      let next: number;
+      if (code < 128) {
+        i++;
+        next = this.dfaAscii[d * 128 + code]!;
+        if (next < 0) next = this.transition(d, code);
+      } else {
+        code = text.codePointAt(i)!;
+        i += code > 0xffff ? 2 : 1;
+        next = this.dfaOther[d]!.get(code) ?? this.transition(d, code);
+      }
+      if (next === DEAD) return false;
+      if (this.dfaAcceptsAll[next]) return true;
+      d = next;
+    }
+    return this.dfaAccepts[d]!;
+  }
+
+  private resetDfa(): void {
+    this.dfaResets++;
+    this.dfaSets = [];
+    this.dfaAccepts = [];
+    this.dfaAcceptsAll = [];
+    if (this.dfaAscii.length === 0) this.dfaAscii = new Int32Array(128 * 16);
+    this.dfaAscii.fill(-1);
+    this.dfaOther = [];
+    this.dfaIndex.clear();
+    this.dfaState(new Int32Array(0), false); // DEAD: nothing more can match
+    this.dfaStart = this.dfaState(this.start, this.startAccepts);
+  }
+
+  /** The deterministic state for a sorted set of automaton states. */
+  private dfaState(set: Int32Array, accepts: boolean): number {
+    const key = `${accepts ? '+' : '-'}${set.join(',')}`;
+    let id = this.dfaIndex.get(key);
+    if (id === undefined) {
+      id = this.dfaSets.length;
+      this.dfaIndex.set(key, id);
+      this.dfaSets.push(set);
+      this.dfaAccepts.push(accepts);
+      this.dfaAcceptsAll.push([...set].some((s) => this.kind[s] === ANY && this.followAccepts[s] && this.follow[s]!.includes(s)));
+      this.dfaOther.push(new Map());
+      if (this.dfaAscii.length < this.dfaSets.length * 128) {
+        const grown = new Int32Array(this.dfaAscii.length * 2).fill(-1);
+        grown.set(this.dfaAscii);
+        this.dfaAscii = grown;
+      }
+    }
+    return id;
+  }
+
+  /**
+   * The automaton run directly, one set of states per character, nothing cached: for patterns
+   * whose sets outgrow the deterministic cache again and again (e.g. `*a??????????b`).
+   */
+  private simulate(text: string, from: number, to: number): boolean {
+    let current = Array.from(this.start);
     let accepts = this.startAccepts;
     for (let i = from; i < to; ) {
       const code = text.codePointAt(i)!;
@@ -381,26 +471,53 @@ class Automaton {
         this.generation = 1;
       }
       const generation = this.generation;
-      let nextCount = 0;
+      const next: number[] = [];
       accepts = false;
-      for (let k = 0; k < count; k++) {
-        const s = current[k]!;
+      for (const s of current) {
         if (!this.accepts(s, code)) continue;
         if (this.followAccepts[s]) accepts = true;
-        const follow = this.follow[s]!;
-        for (let f = 0; f < follow.length; f++) {
-          const t = follow[f]!;
+        for (const t of this.follow[s]!) {
           if (this.mark[t] !== generation) {
             this.mark[t] = generation;
-            next[nextCount++] = t;
+            next.push(t);
           }
         }
       }
-      if (nextCount === 0 && !accepts) return false;
-      [current, next] = [next, current];
-      count = nextCount;
+      if (next.length === 0 && !accepts) return false;
+      current = next;
     }
     return accepts;
+  }
+
+  /** Follows `code` from deterministic state `d` through the automaton, and remembers where it led. */
+  private transition(d: number, code: number): number {
+    let from = d;
+    if (this.dfaSets.length >= MAX_DFA_STATES) {
+      const [set, accepts] = [this.dfaSets[d]!, this.dfaAccepts[d]!];
+      this.resetDfa();
+      from = this.dfaState(set, accepts);
+    }
+    if (++this.generation === 0xffffffff) {
+      this.mark.fill(0);
+      this.generation = 1;
+    }
+    const generation = this.generation;
+    const reached: number[] = [];
+    let accepts = false;
+    for (const s of this.dfaSets[from]!) {
+      if (!this.accepts(s, code)) continue;
+      if (this.followAccepts[s]) accepts = true;
+      for (const t of this.follow[s]!) {
+        if (this.mark[t] !== generation) {
+          this.mark[t] = generation;
+          reached.push(t);
+        }
+      }
+    }
+    const next = reached.length === 0 && !accepts ? DEAD : this.dfaState(Int32Array.from(reached).sort(), accepts);
+    if (code < 128) this.dfaAscii[from * 128 + code] = next;
+    else this.dfaOther[from]!.set(code, next);
+    return next;
   }
 
   private accepts(state: number, code: number): boolean {

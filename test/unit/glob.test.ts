@@ -187,3 +187,42 @@ describe('matching time is linear in the key', () => {
     expect(performance.now() - started).toBeLessThan(1000);
   });
 });
+
+describe('the engine agrees with a plain RegExp translation (small random patterns and texts)', () => {
+  // Backtracking is harmless at these sizes, so a RegExp is a fine reference.
+  const PIECES = ['a', 'b', '/', '*', '**', '**/', '?', '[ab]', '[!a]', '{a,b*}', '{,a/}', '\\*'];
+  const REGEX: Record<string, string> = {
+    a: 'a', b: 'b', '/': '/', '*': '[^/]*', '**': '.*', '**/': '(?:.*/)?', '?': '[^/]', '[ab]': '[ab]', '[!a]': '[^a/]', '{a,b*}': '(?:a|b[^/]*)', '{,a/}': '(?:|a/)', '\\*': '\\*',
+  };
+  let seed = 42;
+  const random = (n: number) => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return Math.floor(seed / 65536) % n;
+  };
+  it('on 3,000 pattern × text pairs', () => {
+    for (let p = 0; p < 300; p++) {
+      const pieces = Array.from({ length: 1 + random(6) }, () => PIECES[random(PIECES.length)]!);
+      // `*` then `*` reads as `**`, and `**` then `/` as `**/`: not what the pieces say apart.
+      if (pieces.some((piece, k) => (piece === '*' || piece === '**') && (pieces[k + 1]?.startsWith('*') || (piece === '**' && pieces[k + 1]?.startsWith('/'))))) continue;
+      const pattern = pieces.join('');
+      const reference = new RegExp(`^${pieces.map((piece) => REGEX[piece]).join('')}$`, 's');
+      const glob = compileGlob(pattern);
+      for (let t = 0; t < 10; t++) {
+        const text = Array.from({ length: random(9) }, () => 'ab/*'[random(4)]).join('');
+        expect(glob.test(text), `${pattern} on ${text}`).toBe(reference.test(text));
+      }
+    }
+  });
+
+  it('keeps memory bounded on patterns with many state sets, and matches non-ASCII keys', () => {
+    // Up to 2^10 sets of states: more than are kept, so they are dropped and built again.
+    const glob = compileGlob('*a??????????b');
+    const reference = /^[^/]*a[^/]{10}b$/;
+    for (let n = 0; n < 50; n++) {
+      const text = Array.from({ length: 3000 }, () => 'ab'[random(2)]).join('');
+      expect(glob.test(text)).toBe(reference.test(text));
+    }
+    expect(compileGlob('**/表紙-?.{jpg,png}').test('books/8/表紙-😀.png')).toBe(true);
+    expect(compileGlob('**/表紙-?.{jpg,png}').test('books/8/表紙-😀😀.png')).toBe(false);
+  });
+});
