@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { buildConfig } from '../../src/config/config.js';
 import { matchesPattern, parseDatabaseOptions } from '../../src/config/database-options.js';
 import { InputSource } from '../../src/config/inputs.js';
+import type { Catalog, CatalogTable } from '../../src/db/catalog.js';
+import { planRefresh } from '../../src/db/refresh-plan.js';
 import { matchMigrationFiles } from '../../src/github/compare.js';
 import { matchExclusion } from '../../src/s3/exclusions.js';
 
@@ -107,5 +109,32 @@ describe('tables and exclude-tables inputs', () => {
     expect(parse({ tables: '{public,pg_catalog}.pg_authid' }).problems).toEqual([
       expect.stringContaining("`tables` names `{public,pg_catalog}.pg_authid`, in one of PostgreSQL's own schemas"),
     ]);
+  });
+});
+
+describe('table patterns in the refresh plan', () => {
+  const table = (name: string): CatalogTable => ({
+    key: `public.${name}`, schema: 'public', name, oid: 1, kind: 'r', sequences: new Map(), userTriggers: [], rebuildableIndexes: [],
+    columns: [{ name: 'id', type: 'integer', typeOid: 23, category: 'N', binarySafe: true, notNull: false, hasDefault: false, generated: false, identity: false }],
+  });
+  const side = (): Catalog => ({ tables: new Map(['books', 'authors', 'alembic_version', 'log_1', 'log_x'].map((n) => [`public.${n}`, table(n)])), extensionSchemas: [], foreignKeys: [], materializedViews: [] });
+  const plan = (inputs: Record<string, string>) => {
+    const source = new InputSource((name) => inputs[name] ?? '');
+    const options = parseDatabaseOptions(source);
+    expect(source.problems).toEqual([]);
+    return Object.fromEntries(planRefresh(side(), side(), options, { source: 'production', target: 'staging' }).tables.map((t) => [t.key, t.action]));
+  };
+
+  it('a brace set of names names a migration table (copied); a wildcard does not', () => {
+    expect(plan({ tables: '{books,alembic_version}' })).toEqual({
+      'public.alembic_version': 'copy', 'public.authors': 'keep', 'public.books': 'copy', 'public.log_1': 'keep', 'public.log_x': 'keep',
+    });
+    expect(plan({ tables: '*_version, books' })['public.alembic_version']).toBe('keep');
+  });
+
+  it('exclude-tables with a class and a brace set', () => {
+    expect(plan({ 'exclude-tables': 'log_[0-9], {authors,nobody}' })).toEqual({
+      'public.alembic_version': 'keep', 'public.authors': 'keep', 'public.books': 'copy', 'public.log_1': 'keep', 'public.log_x': 'copy',
+    });
   });
 });
