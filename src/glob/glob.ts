@@ -14,9 +14,10 @@
  * With `prefix: true` the glob also matches everything under what it matches (a pattern ending
  * in `/`: `lambda/` is `lambda/**`).
  *
- * Matching simulates the glob as a non-deterministic automaton over the text's characters, one
- * set of states per character: O(pattern × text) at worst, whatever the pattern. A JavaScript
- * RegExp built from a glob backtracks instead, exponentially on patterns like `*a*a*a*a*b`.
+ * Matching runs the glob as an automaton over the text's characters, one set of states per
+ * character (cached as a small deterministic automaton): O(pattern × text) at worst, whatever the
+ * pattern. A JavaScript RegExp built from a glob backtracks instead, exponentially on patterns
+ * like `*a*a*a*a*b`.
  */
 
 /** A pattern that is not a valid glob; `message` says what is wrong and how to write it. */
@@ -42,8 +43,13 @@ export interface Glob {
   readonly finiteMatches?: readonly string[];
 }
 
-/** Longest pattern accepted: the automaton has about one state per character. */
-export const MAX_GLOB_LENGTH = 1000;
+/** Longest pattern accepted (S3 keys have at most 1,024 bytes). */
+export const MAX_GLOB_LENGTH = 1024;
+/**
+ * Largest automaton accepted: matching costs at most this many steps per character of the text
+ * (literal heads and tails, which cost nothing, do not count).
+ */
+export const MAX_AUTOMATON_STATES = 256;
 const MAX_BRACE_DEPTH = 10;
 const MAX_FINITE_MATCHES = 256;
 
@@ -280,6 +286,9 @@ const LITERAL = 0;
 const ANY_BUT_SLASH = 1;
 const ANY = 2;
 const CLASS = 3;
+const EMPTY = 4;
+/** Where a match is complete. */
+const ACCEPT = -1;
 /** The deterministic state from which nothing matches. */
 const DEAD = 0;
 /** Deterministic states kept per glob (each holds a 128-entry table). */
@@ -288,19 +297,21 @@ const MAX_DFA_STATES = 256;
 const MAX_DFA_RESETS = 8;
 
 /**
- * A Thompson automaton: states that consume one character, joined by empty moves. The empty
- * moves are resolved at compile time, so each consuming state knows the consuming states (and
- * whether the end) it leads to after its character.
+ * A Thompson automaton: states that consume one character (`out`: where they lead), joined by
+ * empty states (`to`: several). A step from a set of states visits each state at most once, so
+ * it costs O(pattern) per character, whatever the pattern.
  */
 class Automaton {
+  /** Per state: LITERAL…CLASS for a consuming state, EMPTY for an empty one. */
   private readonly kind: number[] = [];
   private readonly arg: number[] = [];
+  private readonly out: number[] = [];
+  private readonly to: number[][] = [];
   private readonly classes: { ranges: number[]; negated: boolean }[] = [];
-  /** For each consuming state: the consuming states reached after its character. */
-  private follow: Int32Array[] = [];
-  private followAccepts: boolean[] = [];
-  private start!: Int32Array;
-  private startAccepts = false;
+  /** Consuming states that loop on any character and reach the end: from them, any rest matches. */
+  private readonly endlessAny: boolean[] = [];
+  private readonly start: Int32Array;
+  private readonly startAccepts: boolean;
   private readonly mark: Uint32Array;
   private generation = 0;
   private dfaSets: Int32Array[] = [];
@@ -313,17 +324,22 @@ class Automaton {
   private readonly dfaIndex = new Map<string, number>();
   private dfaStart = 0;
   private dfaResets = 0;
+  /** The two sets of `simulate`, allocated on first use. */
+  private current?: Int32Array;
+  private next?: Int32Array;
 
   constructor(nodes: Node[]) {
-    // Graph under construction: consuming states have `out`; empty states have `to` (several).
-    const graph: ({ consume: true; out: number } | { consume: false; to: number[] })[] = [];
-    const ACCEPT = -1;
-    const addEmpty = (to: number[]) => graph.push({ consume: false, to }) - 1;
+    const addEmpty = (to: number[]) => {
+      this.kind.push(EMPTY);
+      this.arg.push(0);
+      this.out.push(ACCEPT);
+      return this.to.push(to) - 1;
+    };
     const addConsume = (kind: number, arg: number, out: number) => {
-      graph.push({ consume: true, out });
-      this.kind[graph.length - 1] = kind;
-      this.arg[graph.length - 1] = arg;
-      return graph.length - 1;
+      this.kind.push(kind);
+      this.arg.push(arg);
+      this.out.push(out);
+      return this.to.push([]) - 1;
     };
     // Built back to front: each node gets the state its match continues with.
     const build = (seq: readonly Node[], out: number): number => {
@@ -334,7 +350,7 @@ class Automaton {
     const loop = (kind: number, out: number) => {
       const split = addEmpty([]);
       const consume = addConsume(kind, 0, split);
-      (graph[split] as { to: number[] }).to.push(consume, out);
+      this.to[split]!.push(consume, out);
       return split;
     };
     const buildNode = (node: Node, out: number): number => {
@@ -360,38 +376,52 @@ class Automaton {
       }
     };
     const start = build(nodes, ACCEPT);
-
-    // Empty-move closure of a state: consuming states reached, and whether the end is.
-    const closure = (from: number): { states: number[]; accepts: boolean } => {
-      const states: number[] = [];
-      const seen = new Set<number>();
-      let accepts = false;
-      const stack = [from];
-      while (stack.length > 0) {
-        const s = stack.pop()!;
-        if (s === ACCEPT) {
-          accepts = true;
-          continue;
-        }
-        if (seen.has(s)) continue;
-        seen.add(s);
-        const state = graph[s]!;
-        if (state.consume) states.push(s);
-        else for (let k = state.to.length - 1; k >= 0; k--) stack.push(state.to[k]!);
-      }
-      return { states, accepts };
-    };
-    const first = closure(start);
-    this.start = Int32Array.from(first.states).sort();
-    this.startAccepts = first.accepts;
-    for (let s = 0; s < graph.length; s++) {
-      const state = graph[s]!;
-      if (!state.consume) continue;
-      const after = closure(state.out);
-      this.follow[s] = Int32Array.from(after.states);
-      this.followAccepts[s] = after.accepts;
+    if (this.kind.length > MAX_AUTOMATON_STATES) {
+      throw new GlobSyntaxError(
+        `it has too many wildcards, classes and brace choices to be matched quickly (${this.kind.length} steps, at most ${MAX_AUTOMATON_STATES}); split it into simpler patterns`,
+      );
     }
-    this.mark = new Uint32Array(graph.length);
+    this.mark = new Uint32Array(this.kind.length);
+
+    const first = this.closure([start]);
+    this.start = first.states;
+    this.startAccepts = first.accepts;
+    for (let s = 0; s < this.kind.length; s++) {
+      if (this.kind[s] !== ANY) continue;
+      const after = this.closure([this.out[s]!]);
+      this.endlessAny[s] = after.accepts && after.states.includes(s);
+    }
+  }
+
+  /** The consuming states reached from `from` by empty moves (sorted), and whether the end is. */
+  private closure(from: readonly number[]): { states: Int32Array; accepts: boolean } {
+    if (++this.generation === 0xffffffff) {
+      this.mark.fill(0);
+      this.generation = 1;
+    }
+    const generation = this.generation;
+    const states: number[] = [];
+    let accepts = false;
+    const stack = [...from];
+    while (stack.length > 0) {
+      const s = stack.pop()!;
+      if (s === ACCEPT) {
+        accepts = true;
+        continue;
+      }
+      if (this.mark[s] === generation) continue;
+      this.mark[s] = generation;
+      if (this.kind[s] === EMPTY) stack.push(...this.to[s]!);
+      else states.push(s);
+    }
+    return { states: Int32Array.from(states).sort(), accepts };
+  }
+
+  /** One character from a set of consuming states: each state visited at most once. */
+  private step(set: Int32Array, code: number): { states: Int32Array; accepts: boolean } {
+    const outs: number[] = [];
+    for (const s of set) if (this.accepts(s, code)) outs.push(this.out[s]!);
+    return this.closure(outs);
   }
 
   /**
@@ -423,6 +453,47 @@ class Automaton {
     return this.dfaAccepts[d]!;
   }
 
+  /**
+   * The automaton run directly, one set of states per character, nothing cached: for patterns
+   * whose sets outgrow the deterministic cache again and again (e.g. `*a??????????b`).
+   */
+  private simulate(text: string, from: number, to: number): boolean {
+    const size = this.kind.length;
+    this.current ??= new Int32Array(size);
+    this.next ??= new Int32Array(size);
+    let current = this.current;
+    let next = this.next;
+    const stack: number[] = [];
+    current.set(this.start);
+    let count = this.start.length;
+    let accepts = this.startAccepts;
+    for (let i = from; i < to; ) {
+      const code = text.codePointAt(i)!;
+      i += code > 0xffff ? 2 : 1;
+      if (++this.generation === 0xffffffff) {
+        this.mark.fill(0);
+        this.generation = 1;
+      }
+      const generation = this.generation;
+      for (let k = 0; k < count; k++) if (this.accepts(current[k]!, code)) stack.push(this.out[current[k]!]!);
+      let nextCount = 0;
+      accepts = false;
+      while (stack.length > 0) {
+        const s = stack.pop()!;
+        if (s === ACCEPT) accepts = true;
+        else if (this.mark[s] !== generation) {
+          this.mark[s] = generation;
+          if (this.kind[s] === EMPTY) for (const t of this.to[s]!) stack.push(t);
+          else next[nextCount++] = s;
+        }
+      }
+      if (nextCount === 0 && !accepts) return false;
+      [current, next] = [next, current];
+      count = nextCount;
+    }
+    return accepts;
+  }
+
   private resetDfa(): void {
     this.dfaResets++;
     this.dfaSets = [];
@@ -445,7 +516,7 @@ class Automaton {
       this.dfaIndex.set(key, id);
       this.dfaSets.push(set);
       this.dfaAccepts.push(accepts);
-      this.dfaAcceptsAll.push([...set].some((s) => this.kind[s] === ANY && this.followAccepts[s] && this.follow[s]!.includes(s)));
+      this.dfaAcceptsAll.push(set.some((s) => this.endlessAny[s] === true));
       this.dfaOther.push(new Map());
       if (this.dfaAscii.length < this.dfaSets.length * 128) {
         const grown = new Int32Array(this.dfaAscii.length * 2).fill(-1);
@@ -456,39 +527,6 @@ class Automaton {
     return id;
   }
 
-  /**
-   * The automaton run directly, one set of states per character, nothing cached: for patterns
-   * whose sets outgrow the deterministic cache again and again (e.g. `*a??????????b`).
-   */
-  private simulate(text: string, from: number, to: number): boolean {
-    let current = Array.from(this.start);
-    let accepts = this.startAccepts;
-    for (let i = from; i < to; ) {
-      const code = text.codePointAt(i)!;
-      i += code > 0xffff ? 2 : 1;
-      if (++this.generation === 0xffffffff) {
-        this.mark.fill(0);
-        this.generation = 1;
-      }
-      const generation = this.generation;
-      const next: number[] = [];
-      accepts = false;
-      for (const s of current) {
-        if (!this.accepts(s, code)) continue;
-        if (this.followAccepts[s]) accepts = true;
-        for (const t of this.follow[s]!) {
-          if (this.mark[t] !== generation) {
-            this.mark[t] = generation;
-            next.push(t);
-          }
-        }
-      }
-      if (next.length === 0 && !accepts) return false;
-      current = next;
-    }
-    return accepts;
-  }
-
   /** Follows `code` from deterministic state `d` through the automaton, and remembers where it led. */
   private transition(d: number, code: number): number {
     let from = d;
@@ -497,24 +535,8 @@ class Automaton {
       this.resetDfa();
       from = this.dfaState(set, accepts);
     }
-    if (++this.generation === 0xffffffff) {
-      this.mark.fill(0);
-      this.generation = 1;
-    }
-    const generation = this.generation;
-    const reached: number[] = [];
-    let accepts = false;
-    for (const s of this.dfaSets[from]!) {
-      if (!this.accepts(s, code)) continue;
-      if (this.followAccepts[s]) accepts = true;
-      for (const t of this.follow[s]!) {
-        if (this.mark[t] !== generation) {
-          this.mark[t] = generation;
-          reached.push(t);
-        }
-      }
-    }
-    const next = reached.length === 0 && !accepts ? DEAD : this.dfaState(Int32Array.from(reached).sort(), accepts);
+    const after = this.step(this.dfaSets[from]!, code);
+    const next = after.states.length === 0 && !after.accepts ? DEAD : this.dfaState(after.states, after.accepts);
     if (code < 128) this.dfaAscii[from * 128 + code] = next;
     else this.dfaOther[from]!.set(code, next);
     return next;
