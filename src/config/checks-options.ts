@@ -1,3 +1,4 @@
+import { compileGlobList, splitPatterns } from '../glob/glob.js';
 import type { InputSource } from './inputs.js';
 
 export const VERSION_MISMATCH_POLICIES = ['warn', 'fail', 'fail-on-schema-change'] as const;
@@ -37,7 +38,7 @@ export function parseChecksOptions(inputs: InputSource, runner: RunnerFacts = {}
   if (repository && !/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(repository)) {
     inputs.problems.push(`\`repository\` must be \`owner/name\` (e.g. \`acme/bookshelf\`), got \`${repository}\`.`);
   }
-  const migrationPaths = inputs.list('migration-paths', DEFAULT_MIGRATION_PATHS);
+  const migrationPaths = parseMigrationPaths(inputs);
   const onVersionMismatch = inputs.choice('on-version-mismatch', VERSION_MISMATCH_POLICIES, 'warn');
   const postCheckTimeoutMs = inputs.duration('post-check-timeout', '120s');
 
@@ -66,6 +67,18 @@ export function parseChecksOptions(inputs: InputSource, runner: RunnerFacts = {}
     cacheFlushToken,
     cacheTtl,
   };
+}
+
+/**
+ * `migration-paths`: globs (src/glob/glob.ts), one per line or comma-separated — but a comma
+ * inside a brace set belongs to it (`db/**\/*.{sql,py}`). `!pattern` makes an exception to an
+ * earlier pattern; a pattern ending in `/` is a folder. Each bad pattern goes to `inputs.problems`.
+ */
+export function parseMigrationPaths(inputs: InputSource): string[] {
+  const patterns = splitPatterns(inputs.value('migration-paths', DEFAULT_MIGRATION_PATHS), { commas: true });
+  const { rules, problems } = compileGlobList(patterns, { negation: true, trailingSlashIsPrefix: true, textsNeverStartWithSlash: 'paths in a repository' });
+  for (const { pattern, reason } of problems) inputs.problems.push(`\`migration-paths\` holds \`${pattern}\`, which is not a valid pattern: ${reason}.`);
+  return rules.map((rule) => rule.pattern);
 }
 
 function httpUrl(text: string): string | undefined {

@@ -4,15 +4,13 @@ import { parseTriggerOptions, type TriggerOptions } from './trigger-options.js';
 import { parseChecksOptions, type ChecksOptions, type RunnerFacts } from './checks-options.js';
 import { isSystemSchema, parseDatabaseOptions, systemSchemaProblem, type DatabaseOptions } from './database-options.js';
 import { parseIdentityOptions, type IdentityOptions } from './identity-options.js';
-import { parseImagesOptions, type ImagesOptions } from './images-options.js';
+import { parseExclusionsInput, parseImagesOptions, type ImagesOptions } from './images-options.js';
 import { parseNetworkOptions, type NetworkOptions } from './network-options.js';
 import { InputSource } from './inputs.js';
-import { compileExclusion, parseExclusions, type ExclusionRule } from '../s3/exclusions.js';
+import type { ExclusionRule } from '../s3/exclusions.js';
 
 export const MODES = ['full', 'db-only', 'images-only'] as const;
 export type Mode = (typeof MODES)[number];
-
-export const DEFAULT_EXCLUSIONS = 'lambda/\ndeploy/\ndata-import/\nlistings/';
 
 export interface TableName {
   schema: string;
@@ -147,7 +145,7 @@ export function buildConfig(readInput: InputReader, runner: RunnerFacts & AwsRun
     );
   }
 
-  const exclusions = parseExclusions(input('exclusions', DEFAULT_EXCLUSIONS)).map(compileExclusion);
+  const exclusions = parseExclusionsInput(inputs);
 
   const awsRegion = input('aws-region', 'us-east-1');
   if (!/^[a-z]{2}(-[a-z]+)+-\d+$/.test(awsRegion)) {

@@ -1,4 +1,5 @@
-import { parseTableName, type TableName } from './config.js';
+import { compileGlob, GlobSyntaxError, splitOutsideSets, splitPatterns, type Glob } from '../glob/glob.js';
+import type { TableName } from './config.js';
 import type { InputSource } from './inputs.js';
 import { parseMaskRules, type MaskRule } from '../masking/rules.js';
 
@@ -35,7 +36,7 @@ export const MIGRATION_TABLES = [
   '__EFMigrationsHistory',
 ] as const;
 
-/** A table pattern from `tables` / `exclude-tables`: `name`, `schema.name`, `*` globs allowed. */
+/** A table pattern from `tables` / `exclude-tables`: `name` or `schema.name`, each part a glob (src/glob/glob.ts). */
 export interface TablePattern {
   schema?: string;
   name: string;
@@ -111,28 +112,68 @@ export function systemSchemaProblem(input: string, value: string): string {
   return `\`${input}\` names \`${value}\`, in one of PostgreSQL's own schemas (pg_catalog, information_schema, pg_toast, pg_temp…), which are never refreshed: name your application's schemas and tables (e.g. \`public\`).`;
 }
 
+/**
+ * `tables` / `exclude-tables`: one pattern per line or comma-separated (a comma inside a brace set
+ * belongs to it). The schema and the name are split at the dot outside brace sets; either may be
+ * a glob. A leading `!` is refused: `exclude-tables` says what to leave out.
+ */
 function parsePatterns(inputs: InputSource, name: string): TablePattern[] {
   const patterns: TablePattern[] = [];
-  for (const text of inputs.list(name)) {
-    const parsed = parseTableName(text.replace(/\*/g, 'x'));
-    if (!parsed) {
-      inputs.problems.push(`\`${name}\` holds \`${text}\`, which is not a table name (\`books\`, \`public.books\` or a glob such as \`audit_*\`).`);
+  const notTableName = (text: string) =>
+    `\`${name}\` holds \`${text}\`, which is not a table name (\`books\`, \`public.books\` or a glob such as \`audit_*\`${text.includes('{') ? '; put the schema before the braces: `{public,audit}.books`' : ''}).`;
+  for (const text of splitPatterns(inputs.value(name), { commas: true })) {
+    if (text.startsWith('!')) {
+      inputs.problems.push(
+        `\`${name}\` holds \`${text}\`, which is not a valid pattern: a leading \`!\` (negation) is not supported here; list the tables to leave out in \`exclude-tables\`.`,
+      );
       continue;
     }
-    const parts = text.split('.');
-    if (parts.length === 2 && isSystemSchema(parts[0]!)) inputs.problems.push(systemSchemaProblem(name, text));
+    const parts = splitOutsideSets(text, '.');
+    if (parts.length > 2 || parts.some((part) => part === '')) {
+      inputs.problems.push(notTableName(text));
+      continue;
+    }
+    let globs: Glob[];
+    try {
+      globs = parts.map(tableGlob);
+    } catch (error) {
+      if (!(error instanceof GlobSyntaxError)) throw error;
+      inputs.problems.push(`\`${name}\` holds \`${text}\`, which is not a valid pattern: ${error.message}.`);
+      continue;
+    }
+    if (globs.some((glob) => !/^[A-Za-z0-9_$]*$/.test(glob.literalCharacters))) {
+      inputs.problems.push(notTableName(text));
+      continue;
+    }
+    // A schema named outright (or in a brace set of names) that is PostgreSQL's own.
+    const schemaNames = parts.length === 2 ? (globs[0]!.finiteMatches ?? []) : [];
+    if (schemaNames.some(isSystemSchema) || (parts.length === 2 && isSystemSchema(parts[0]!))) inputs.problems.push(systemSchemaProblem(name, text));
     patterns.push(parts.length === 2 ? { schema: parts[0]!, name: parts[1]!, text } : { name: parts[0]!, text });
   }
   return patterns;
 }
 
-/** Whether `table` matches `pattern` (`*` matches any run of characters). */
-export function matchesPattern(table: TableName, pattern: TablePattern): boolean {
-  if (pattern.schema !== undefined && !globMatch(pattern.schema, table.schema)) return false;
-  return globMatch(pattern.name, table.name);
+/** Compiled table globs by text: the plan matches every table against every pattern. */
+const tableGlobs = new Map<string, Glob>();
+function tableGlob(text: string): Glob {
+  let glob = tableGlobs.get(text);
+  if (!glob) {
+    glob = compileGlob(text);
+    tableGlobs.set(text, glob);
+  }
+  return glob;
 }
 
-function globMatch(glob: string, text: string): boolean {
-  const source = glob.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*');
-  return new RegExp(`^${source}$`).test(text);
+/** Whether `table` matches `pattern` (globs on either part; no schema: any schema). */
+export function matchesPattern(table: TableName, pattern: TablePattern): boolean {
+  if (pattern.schema !== undefined && !tableGlob(pattern.schema).test(table.schema)) return false;
+  return tableGlob(pattern.name).test(table.name);
+}
+
+/**
+ * Whether the pattern names its tables outright (`alembic_version`, `public.{books,authors}`),
+ * rather than matching whatever fits (`*_version`): naming a migration table copies it.
+ */
+export function namesTablesOutright(pattern: TablePattern): boolean {
+  return tableGlob(pattern.name).finiteMatches !== undefined && (pattern.schema === undefined || tableGlob(pattern.schema).finiteMatches !== undefined);
 }

@@ -1,3 +1,4 @@
+import { compileExclusions, parseExclusions, type ExclusionRule } from '../s3/exclusions.js';
 import type { InputSource } from './inputs.js';
 
 /** How objects get from the source bucket into the target bucket. */
@@ -27,4 +28,24 @@ export function parseImagesOptions(inputs: InputSource): ImagesOptions {
     delete: inputs.boolean('delete', false) ?? false,
     maxDelete: inputs.integer('max-delete', DEFAULT_MAX_DELETE, 0, 10_000_000),
   };
+}
+
+/** What an empty `exclusions` input means: deployment packages, import files, the scraper's area. */
+export const DEFAULT_EXCLUSIONS = 'lambda/\ndeploy/\ndata-import/\nlistings/';
+/** `exclusions: none`: nothing excluded (an empty input means the defaults). */
+export const NO_EXCLUSIONS = 'none';
+
+/** The `exclusions` input, compiled; each bad pattern goes to `inputs.problems`. */
+export function parseExclusionsInput(inputs: InputSource): ExclusionRule[] {
+  const patterns = parseExclusions(inputs.value('exclusions', DEFAULT_EXCLUSIONS));
+  const isNone = (pattern: string) => pattern.toLowerCase() === NO_EXCLUSIONS;
+  if (patterns.length === 1 && isNone(patterns[0]!)) return [];
+  if (patterns.some(isNone)) {
+    inputs.problems.push(
+      `\`exclusions\` holds \`${NO_EXCLUSIONS}\` among other patterns: \`${NO_EXCLUSIONS}\` alone means nothing is excluded; remove it, or write \`\\${NO_EXCLUSIONS}\` for a key named \`${NO_EXCLUSIONS}\`.`,
+    );
+  }
+  const { rules, problems } = compileExclusions(patterns.filter((pattern) => !isNone(pattern)));
+  for (const { pattern, reason } of problems) inputs.problems.push(`\`exclusions\` holds \`${pattern}\`, which is not a valid pattern: ${reason}.`);
+  return rules;
 }

@@ -1,4 +1,4 @@
-import { matchesPattern, MIGRATION_TABLES, type DatabaseOptions } from '../config/database-options.js';
+import { matchesPattern, MIGRATION_TABLES, namesTablesOutright, type DatabaseOptions } from '../config/database-options.js';
 import type { Catalog, CatalogColumn, CatalogTable } from './catalog.js';
 import { looksPersonal, ruleTypeProblem, type MaskRule } from '../masking/rules.js';
 
@@ -59,7 +59,7 @@ export function planRefresh(
     const base = { key, source: src, target: tgt, columns: [], format: 'text' as const, columnDifferences: [], masks: [] };
     const excluded = options.excludeTables.find((p) => matchesPattern(table, p));
     const listed = options.tables.length === 0 || options.tables.some((p) => matchesPattern(table, p));
-    const explicitlyListed = options.tables.some((p) => matchesPattern(table, p) && !p.text.includes('*'));
+    const explicitlyListed = options.tables.some((p) => matchesPattern(table, p) && namesTablesOutright(p));
     const extension = src?.extension ?? tgt?.extension;
     if (extension) {
       tables.push({ ...base, action: 'keep', reason: `belongs to extension \`${extension}\`: left as ${names.target} has it` });

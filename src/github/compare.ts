@@ -1,6 +1,6 @@
 import { requestWithRetries, type RetryOptions } from '../health/http.js';
 import type { CodeDifference, CodeSide } from '../report/model.js';
-import { globToRegExp } from '../s3/exclusions.js';
+import { compileGlobList, selectingRule } from '../glob/glob.js';
 
 export interface CompareRequest {
   /** Base URL of the REST API (GITHUB_API_URL), without trailing slash. */
@@ -118,10 +118,13 @@ function sideOf(answer: CompareAnswer, commits: number, migrationPaths: readonly
   };
 }
 
-/** The paths matching any of the `migration-paths` globs (a pattern ending in `/` is a folder). */
+/**
+ * The paths the `migration-paths` globs select (a pattern ending in `/` is a folder; `!pattern`
+ * makes an exception to an earlier one). The config has refused invalid patterns already.
+ */
 export function matchMigrationFiles(paths: readonly string[], globs: readonly string[]): string[] {
-  const patterns = globs.map((glob) => globToRegExp(glob.endsWith('/') ? `${glob}**` : glob));
-  return [...new Set(paths.filter((p) => patterns.some((re) => re.test(p))))];
+  const { rules } = compileGlobList(globs, { negation: true, trailingSlashIsPrefix: true });
+  return [...new Set(paths.filter((p) => selectingRule(rules, p)))];
 }
 
 function parseJson(text: string): CompareAnswer {

@@ -32,6 +32,7 @@ export function imagesSection(report: RunReport): string[] {
     if (images.failedObjects) lines.push(row('**failed**', images.failedObjects, undefined));
   }
   lines.push('');
+  if (images.exclusions) lines.push(exclusionsLine(images.exclusions), '');
 
   if (!dryRun && images.seconds !== undefined) {
     const seconds = Math.max(images.seconds, 0.001);
@@ -59,6 +60,15 @@ export function imagesSection(report: RunReport): string[] {
     lines.push(...block(plan.deleteEnabled ? 'Would delete' : `Only in ${targetName} (kept)`, plan.delete));
   }
   return lines;
+}
+
+/** Which exclusion patterns applied: an empty input silently meaning the defaults surprised people. */
+export function exclusionsLine(exclusions: { patterns: string[]; defaults: boolean }): string {
+  if (exclusions.patterns.length === 0) return 'Exclusions: none (`exclusions: none`): every object is copied.';
+  const list = exclusions.patterns.map(code).join(' · ');
+  return exclusions.defaults
+    ? `Exclusions (the defaults): ${list} — \`exclusions: none\` copies everything.`
+    : `Exclusions: ${list}`;
 }
 
 function details(summary: string, items: string[], total: number): string[] {

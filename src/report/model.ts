@@ -114,6 +114,8 @@ export interface ImagesReport {
   sourceBytes: number;
   targetObjects: number;
   targetBytes: number;
+  /** The exclusion patterns that applied, as written (empty: nothing excluded); `defaults`: the input was empty. */
+  exclusions?: { patterns: string[]; defaults: boolean };
   /** Source objects matched by `exclusions`. */
   excludedObjects: number;
   excludedBytes: number;

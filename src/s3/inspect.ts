@@ -2,6 +2,9 @@ import * as core from '@actions/core';
 import type { RunContext } from '../context.js';
 import type { ImagesPlan, KeySample } from '../report/model.js';
 import { formatBytes, formatCount } from '../report/format.js';
+import { exclusionsLine } from '../report/images-section.js';
+import { DEFAULT_EXCLUSIONS } from '../config/images-options.js';
+import { parseExclusions } from './exclusions.js';
 import { diffBuckets, totalBytes, type ImagesDiff } from './diff.js';
 import { describeBucketError, listBucket, type ObjectEntry } from './list.js';
 import { recheckDifferingEtags } from './recheck.js';
@@ -36,6 +39,9 @@ export async function inspectBuckets(ctx: RunContext): Promise<string> {
     core.info(`Listed ${env.name}'s bucket ${env.bucket}: ${formatCount(listed.objects.length)} objects in ${seconds} s (${listed.how}).`);
     return listed.objects;
   };
+  const patterns = exclusions.map((rule) => rule.pattern);
+  const applied = { patterns, defaults: patterns.join('\n') === parseExclusions(DEFAULT_EXCLUSIONS).join('\n') };
+  core.info(exclusionsLine(applied).replace(/`/g, ''));
   const [sourceObjects, targetObjects] = await Promise.all([list('source'), list('target')]);
   const diff = diffBuckets(sourceObjects, targetObjects, exclusions);
   const recheck = await recheckDifferingEtags(
@@ -65,6 +71,7 @@ export async function inspectBuckets(ctx: RunContext): Promise<string> {
     sourceBytes: totalBytes(sourceObjects),
     targetObjects: targetObjects.length,
     targetBytes: totalBytes(targetObjects),
+    exclusions: applied,
     excludedObjects: diff.excluded.length,
     excludedBytes: totalBytes(diff.excluded),
     candidateObjects: sourceObjects.length - diff.excluded.length,

@@ -31,3 +31,14 @@ describe('exclusions', () => {
     expect(parseExclusions('# deployment packages\nlambda/\n\n  deploy/  \n#listings/\n')).toEqual(['lambda/', 'deploy/']);
   });
 });
+
+describe('a pathological exclusion pattern', () => {
+  // Compiled to a backtracking RegExp, this pattern spun at 100 % CPU for minutes on a few hundred keys.
+  it('is matched against 500 long keys within a second', () => {
+    const keys = Array.from({ length: 500 }, (_, n) => `${'a/'.repeat(20)}${'a'.repeat(400 + n)}`);
+    const started = performance.now();
+    const matched = keys.filter((key) => excluded('**/**/**/**/**/*a*a*a*a*a*b', key)).length;
+    expect(performance.now() - started).toBeLessThan(1000);
+    expect(matched).toBe(0);
+  });
+});
