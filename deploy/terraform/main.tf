@@ -17,8 +17,8 @@ locals {
       TARGET_SECRET_ARN = var.target_secret_arn
       SOURCE_NAME       = var.source_name
       TARGET_NAME       = var.target_name
-      DB_SSLMODE        = var.db_sslmode
     },
+    var.db_sslmode != null ? { DB_SSLMODE = var.db_sslmode } : {},
     local.ca_bundle_path != null ? { DB_CA_BUNDLE = local.ca_bundle_path } : {},
   )
 }

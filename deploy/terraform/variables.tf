@@ -62,13 +62,13 @@ variable "source_name" {
 }
 
 variable "db_sslmode" {
-  description = "TLS mode for both connections (DB_SSLMODE): require encrypts; verify-ca / verify-full also check the certificate against the CA bundle."
+  description = "TLS mode for both connections (DB_SSLMODE). Null: the function's default, require (encrypted), or verify-full when a CA bundle is given."
   type        = string
-  default     = "require"
+  default     = null
 
   validation {
-    condition     = contains(["disable", "allow", "prefer", "require", "verify-ca", "verify-full"], var.db_sslmode)
-    error_message = "db_sslmode must be one of disable, allow, prefer, require, verify-ca, verify-full."
+    condition     = var.db_sslmode == null || contains(["disable", "allow", "prefer", "require", "verify-ca", "verify-full"], coalesce(var.db_sslmode, "require"))
+    error_message = "db_sslmode must be one of disable, allow, prefer, require, verify-ca, verify-full (or null for the function's default)."
   }
 }
 
