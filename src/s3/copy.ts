@@ -11,7 +11,7 @@ import {
   type CompletedPart,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { pipeline, Transform, type Readable } from 'node:stream';
+import { Transform, type Readable } from 'node:stream';
 import { mapLimit } from './list.js';
 
 export interface BucketRef {
@@ -217,7 +217,8 @@ export class IncompleteBodyError extends Error {
 
 /**
  * The download's bytes, passed on only if they are all there: a body that ends short errors
- * instead of ending, so the upload it feeds never completes a short object.
+ * instead of ending, so the upload it feeds never completes a short object. A download that
+ * breaks off errors with how far it got (same name and code, so it is retried as before).
  */
 function checkedLength(source: Readable, expected: number, key: string): Readable {
   let received = 0;
@@ -230,8 +231,11 @@ function checkedLength(source: Readable, expected: number, key: string): Readabl
       done(received === expected ? null : new IncompleteBodyError(key, received, expected));
     },
   });
-  // pipeline, not pipe: an error of the download reaches the checked stream (and the upload).
-  pipeline(source, counted, () => {});
+  source.once('error', (error: Error & { code?: string }) => {
+    const reason = error.name === 'TimeoutError' ? 'nothing received for the S3 idle timeout, 4 × `network-timeout`' : error.message;
+    counted.destroy(Object.assign(new Error(`the download broke off after ${received} of ${expected} bytes (${reason})`), { name: error.name, code: error.code }));
+  });
+  source.pipe(counted);
   return counted;
 }
 
