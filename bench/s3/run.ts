@@ -23,7 +23,7 @@ import { createS3Client } from '../../src/s3/client.js';
 import { diffBuckets } from '../../src/s3/diff.js';
 import { compileExclusion, parseExclusions } from '../../src/s3/exclusions.js';
 import { listAllObjects, mapLimit } from '../../src/s3/list.js';
-import { startProxy } from './proxy.js';
+import { startProxy } from '../../test/harness/s3-fault-proxy.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const argValue = (flag: string) => {

@@ -37,6 +37,9 @@ export function createS3Client(opts: S3ClientOptions): S3Client {
     // only on silence. The SDK's default of 50 sockets would cap the copy concurrency below what
     // the input allows.
     requestHandler: boundedRequestHandler(timeouts, { maxSockets }),
+    // Silent like the SDK's default logger, which would otherwise print "An error was encountered
+    // in a non-retryable streaming request" for each streamed upload the copy engine retries whole.
+    logger: SILENT_LOGGER,
   });
   // Outermost (before the SDK's retries): the last timeout, told in our words.
   client.middlewareStack.add(
@@ -53,6 +56,7 @@ export function createS3Client(opts: S3ClientOptions): S3Client {
 }
 
 const MAX_ATTEMPTS = 5;
+const SILENT_LOGGER = { debug() {}, info() {}, warn() {}, error() {} };
 
 /** A timeout becomes an error that says which call, which bound and what to do; anything else is unchanged. */
 function explainTimeout(error: unknown, timeouts: SdkTimeouts, command = 'request', bucket?: string, endpoint?: string): unknown {

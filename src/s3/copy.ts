@@ -11,7 +11,7 @@ import {
   type CompletedPart,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import type { Readable } from 'node:stream';
+import { Transform, type Readable } from 'node:stream';
 import { mapLimit } from './list.js';
 
 export interface BucketRef {
@@ -99,8 +99,14 @@ export async function copyServerSide(from: BucketRef, to: BucketRef, key: string
 
 /**
  * Streamed copy: the source's bytes flow from a GetObject (source credentials) into an upload
- * (target credentials) without touching the disk. Small objects are one PutObject fed by the
- * download; large ones are cut into parts, at most two parts of one object in memory at a time.
+ * (target credentials) without touching the disk. Small objects are read whole, then put (the
+ * SDK can then retry the put by itself); middle-sized ones are one PutObject fed by the download;
+ * large ones are cut into parts, at most two parts of one object in memory at a time.
+ *
+ * Both sides are bounded: the S3 clients drop a connection silent for their idle timeout (a
+ * download that stops mid-way, an upload nobody answers), and a download that fails or ends
+ * short aborts the upload it feeds at once, so it never waits for bytes that will not come nor
+ * completes a short object. The caller retries the whole object from the start.
  */
 export async function copyByStream(
   from: BucketRef,
@@ -109,14 +115,28 @@ export async function copyByStream(
   limits: CopyLimits,
   onBytes: (n: number) => void = () => {},
 ): Promise<number> {
+  const upload = new AbortController();
   const got = await from.client.send(new GetObjectCommand({ Bucket: from.bucket, Key: key }));
-  const body = got.Body as Readable;
+  const source = got.Body as Readable;
   const size = got.ContentLength ?? 0;
+  const body = checkedLength(source, size, key);
+  // The first failure of the download is the reason; the upload's abort that follows is not.
+  let downloadError: unknown;
+  body.once('error', (error) => {
+    downloadError ??= error;
+    upload.abort(error);
+  });
+  const sent = { abortSignal: upload.signal };
   try {
+    if (size <= BUFFERED_PUT_BYTES) {
+      const bytes = await readAll(body);
+      await to.client.send(new PutObjectCommand({ Bucket: to.bucket, Key: key, Body: bytes, ContentLength: size, ...headersOf(got) }), sent);
+      onBytes(size);
+      return size;
+    }
     if (size <= limits.streamMultipartThreshold) {
-      await to.client.send(
-        new PutObjectCommand({ Bucket: to.bucket, Key: key, Body: body, ContentLength: size, ...headersOf(got) }),
-      );
+      await to.client.send(new PutObjectCommand({ Bucket: to.bucket, Key: key, Body: body, ContentLength: size, ...headersOf(got) }), sent);
+      if (downloadError) throw downloadError;
       onBytes(size);
       return size;
     }
@@ -125,27 +145,37 @@ export async function copyByStream(
       const parts: Promise<CompletedPart>[] = [];
       let inFlight: Promise<unknown>[] = [];
       let number = 0;
-      for await (const chunk of fixedSizeChunks(body, partSize)) {
-        const partNumber = ++number;
-        const upload = to.client
-          .send(new UploadPartCommand({ Bucket: to.bucket, Key: key, UploadId: uploadId, PartNumber: partNumber, Body: chunk, ContentLength: chunk.length }))
-          .then((r) => {
-            onBytes(chunk.length);
-            return { PartNumber: partNumber, ETag: r.ETag };
-          });
-        upload.catch(() => {}); // observed below through Promise.all; this only silences an early rejection
-        parts.push(upload);
-        inFlight.push(upload);
-        // Backpressure: stop reading the download while two parts are still uploading.
-        if (inFlight.length >= 2) {
-          await inFlight[0];
-          inFlight = inFlight.slice(1);
+      try {
+        for await (const chunk of fixedSizeChunks(body, partSize)) {
+          const partNumber = ++number;
+          const part = to.client
+            .send(new UploadPartCommand({ Bucket: to.bucket, Key: key, UploadId: uploadId, PartNumber: partNumber, Body: chunk, ContentLength: chunk.length }), sent)
+            .then((r) => {
+              onBytes(chunk.length);
+              return { PartNumber: partNumber, ETag: r.ETag };
+            });
+          part.catch(() => {}); // observed below through Promise.all; this only silences an early rejection
+          parts.push(part);
+          inFlight.push(part);
+          // Backpressure: stop reading the download while two parts are still uploading.
+          if (inFlight.length >= 2) {
+            await inFlight[0];
+            inFlight = inFlight.slice(1);
+          }
         }
+        return await Promise.all(parts);
+      } catch (error) {
+        // No part may land after the abort (S3 would keep it): stop them and wait until they are settled.
+        upload.abort(error);
+        await Promise.allSettled(parts);
+        throw error;
       }
-      return Promise.all(parts);
     });
     return size;
+  } catch (error) {
+    throw downloadError ?? error;
   } finally {
+    if (!source.readableEnded) source.destroy();
     if (!body.readableEnded) body.destroy();
   }
 }
@@ -165,9 +195,54 @@ async function multipart(
     );
   } catch (error) {
     // An abandoned upload keeps its parts (and their cost) until someone aborts it.
-    await to.client.send(new AbortMultipartUploadCommand({ Bucket: to.bucket, Key: key, UploadId: uploadId })).catch(() => {});
+    await to.client.send(new AbortMultipartUploadCommand({ Bucket: to.bucket, Key: key, UploadId: uploadId })).catch((abortError: unknown) => {
+      const e = error as { message?: string };
+      e.message = `${e.message ?? String(error)}; its unfinished multipart upload ${uploadId} could not be aborted either ` +
+        `(${(abortError as Error).message}): abort it, or let a lifecycle rule (AbortIncompleteMultipartUpload) remove it`;
+    });
     throw error;
   }
+}
+
+/** Objects up to this size are read whole before they are put: a few of them per worker cost little memory. */
+const BUFFERED_PUT_BYTES = 256 * 1024;
+
+/** A download that ends before its Content-Length (a proxy or a cut connection that closes cleanly). */
+export class IncompleteBodyError extends Error {
+  override name = 'IncompleteBody';
+  constructor(key: string, received: number, expected: number) {
+    super(`the download of \`${key}\` ended after ${received} of ${expected} bytes`);
+  }
+}
+
+/**
+ * The download's bytes, passed on only if they are all there: a body that ends short errors
+ * instead of ending, so the upload it feeds never completes a short object. A download that
+ * breaks off errors with how far it got (same name and code, so it is retried as before).
+ */
+function checkedLength(source: Readable, expected: number, key: string): Readable {
+  let received = 0;
+  const counted = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      received += chunk.length;
+      done(null, chunk);
+    },
+    flush(done) {
+      done(received === expected ? null : new IncompleteBodyError(key, received, expected));
+    },
+  });
+  source.once('error', (error: Error & { code?: string }) => {
+    const reason = error.name === 'TimeoutError' ? 'nothing received for the S3 idle timeout, 4 × `network-timeout`' : error.message;
+    counted.destroy(Object.assign(new Error(`the download broke off after ${received} of ${expected} bytes (${reason})`), { name: error.name, code: error.code }));
+  });
+  source.pipe(counted);
+  return counted;
+}
+
+async function readAll(stream: Readable): Promise<Buffer> {
+  const pieces: Buffer[] = [];
+  for await (const piece of stream) pieces.push(piece as Buffer);
+  return Buffer.concat(pieces);
 }
 
 /** Re-chunks a byte stream into buffers of exactly `size` bytes (the last one may be shorter). */

@@ -6,7 +6,7 @@ export function isTransient(error: unknown): boolean {
   const status = e.$metadata?.httpStatusCode;
   if (status !== undefined && [408, 429, 500, 502, 503, 504].includes(status)) return true;
   if (e.$retryable) return true;
-  const names = ['SlowDown', 'ServiceUnavailable', 'InternalError', 'RequestTimeout', 'Throttling', 'ThrottlingException', 'TooManyRequestsException', 'TimeoutError', 'RequestTimeTooSkewed'];
+  const names = ['SlowDown', 'ServiceUnavailable', 'InternalError', 'RequestTimeout', 'Throttling', 'ThrottlingException', 'TooManyRequestsException', 'TimeoutError', 'RequestTimeTooSkewed', 'IncompleteBody'];
   if (e.name && names.includes(e.name)) return true;
   const codes = ['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'ERR_STREAM_PREMATURE_CLOSE'];
   if (e.code && codes.includes(e.code)) return true;

@@ -8,7 +8,7 @@ import {
   type PutObjectCommandInput,
 } from '@aws-sdk/client-s3';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { startProxy } from '../../bench/s3/proxy.js';
+import { startProxy } from '../harness/s3-fault-proxy.js';
 import type { SeedObject } from '../harness/fixtures.js';
 import { runAction } from '../harness/run-action.js';
 import { bucketSnapshot, newBucket, S3_ENV, s3Endpoint, testS3Client } from '../harness/servers.js';
