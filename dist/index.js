@@ -91602,6 +91602,9 @@ function createS3Client(opts) {
         // only on silence. The SDK's default of 50 sockets would cap the copy concurrency below what
         // the input allows.
         requestHandler: boundedRequestHandler(timeouts, { maxSockets }),
+        // Silent like the SDK's default logger, which would otherwise print "An error was encountered
+        // in a non-retryable streaming request" for each streamed upload the copy engine retries whole.
+        logger: SILENT_LOGGER,
     });
     // Outermost (before the SDK's retries): the last timeout, told in our words.
     client.middlewareStack.add((next, context) => async (args) => {
@@ -91615,6 +91618,7 @@ function createS3Client(opts) {
     return client;
 }
 const MAX_ATTEMPTS = 5;
+const SILENT_LOGGER = { debug() { }, info() { }, warn() { }, error() { } };
 /** A timeout becomes an error that says which call, which bound and what to do; anything else is unchanged. */
 function explainTimeout(error, timeouts, command = 'request', bucket, endpoint) {
     const timeout = describeTimeout(error, timeouts);
@@ -94088,7 +94092,7 @@ function isTransient(error) {
         return true;
     if (e.$retryable)
         return true;
-    const names = ['SlowDown', 'ServiceUnavailable', 'InternalError', 'RequestTimeout', 'Throttling', 'ThrottlingException', 'TooManyRequestsException', 'TimeoutError', 'RequestTimeTooSkewed'];
+    const names = ['SlowDown', 'ServiceUnavailable', 'InternalError', 'RequestTimeout', 'Throttling', 'ThrottlingException', 'TooManyRequestsException', 'TimeoutError', 'RequestTimeTooSkewed', 'IncompleteBody'];
     if (e.name && names.includes(e.name))
         return true;
     const codes = ['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'ERR_STREAM_PREMATURE_CLOSE'];
@@ -94265,6 +94269,7 @@ function deleteGuardProblem(diff, options) {
 ;// CONCATENATED MODULE: ./src/s3/copy.ts
 
 
+
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
 const S3_LIMITS = {
@@ -94315,16 +94320,39 @@ async function copyServerSide(from, to, key, size, limits) {
 }
 /**
  * Streamed copy: the source's bytes flow from a GetObject (source credentials) into an upload
- * (target credentials) without touching the disk. Small objects are one PutObject fed by the
- * download; large ones are cut into parts, at most two parts of one object in memory at a time.
+ * (target credentials) without touching the disk. Small objects are read whole, then put (the
+ * SDK can then retry the put by itself); middle-sized ones are one PutObject fed by the download;
+ * large ones are cut into parts, at most two parts of one object in memory at a time.
+ *
+ * Both sides are bounded: the S3 clients drop a connection silent for their idle timeout (a
+ * download that stops mid-way, an upload nobody answers), and a download that fails or ends
+ * short aborts the upload it feeds at once, so it never waits for bytes that will not come nor
+ * completes a short object. The caller retries the whole object from the start.
  */
 async function copyByStream(from, to, key, limits, onBytes = () => { }) {
+    const upload = new AbortController();
     const got = await from.client.send(new client_s3_dist_cjs/* GetObjectCommand */.jLs({ Bucket: from.bucket, Key: key }));
-    const body = got.Body;
+    const source = got.Body;
     const size = got.ContentLength ?? 0;
+    const body = checkedLength(source, size, key);
+    // The first failure of the download is the reason; the upload's abort that follows is not.
+    let downloadError;
+    body.once('error', (error) => {
+        downloadError ??= error;
+        upload.abort(error);
+    });
+    const sent = { abortSignal: upload.signal };
     try {
+        if (size <= BUFFERED_PUT_BYTES) {
+            const bytes = await readAll(body);
+            await to.client.send(new client_s3_dist_cjs/* PutObjectCommand */.wKZ({ Bucket: to.bucket, Key: key, Body: bytes, ContentLength: size, ...headersOf(got) }), sent);
+            onBytes(size);
+            return size;
+        }
         if (size <= limits.streamMultipartThreshold) {
-            await to.client.send(new client_s3_dist_cjs/* PutObjectCommand */.wKZ({ Bucket: to.bucket, Key: key, Body: body, ContentLength: size, ...headersOf(got) }));
+            await to.client.send(new client_s3_dist_cjs/* PutObjectCommand */.wKZ({ Bucket: to.bucket, Key: key, Body: body, ContentLength: size, ...headersOf(got) }), sent);
+            if (downloadError)
+                throw downloadError;
             onBytes(size);
             return size;
         }
@@ -94333,28 +94361,41 @@ async function copyByStream(from, to, key, limits, onBytes = () => { }) {
             const parts = [];
             let inFlight = [];
             let number = 0;
-            for await (const chunk of fixedSizeChunks(body, partSize)) {
-                const partNumber = ++number;
-                const upload = to.client
-                    .send(new client_s3_dist_cjs/* UploadPartCommand */.iVK({ Bucket: to.bucket, Key: key, UploadId: uploadId, PartNumber: partNumber, Body: chunk, ContentLength: chunk.length }))
-                    .then((r) => {
-                    onBytes(chunk.length);
-                    return { PartNumber: partNumber, ETag: r.ETag };
-                });
-                upload.catch(() => { }); // observed below through Promise.all; this only silences an early rejection
-                parts.push(upload);
-                inFlight.push(upload);
-                // Backpressure: stop reading the download while two parts are still uploading.
-                if (inFlight.length >= 2) {
-                    await inFlight[0];
-                    inFlight = inFlight.slice(1);
+            try {
+                for await (const chunk of fixedSizeChunks(body, partSize)) {
+                    const partNumber = ++number;
+                    const part = to.client
+                        .send(new client_s3_dist_cjs/* UploadPartCommand */.iVK({ Bucket: to.bucket, Key: key, UploadId: uploadId, PartNumber: partNumber, Body: chunk, ContentLength: chunk.length }), sent)
+                        .then((r) => {
+                        onBytes(chunk.length);
+                        return { PartNumber: partNumber, ETag: r.ETag };
+                    });
+                    part.catch(() => { }); // observed below through Promise.all; this only silences an early rejection
+                    parts.push(part);
+                    inFlight.push(part);
+                    // Backpressure: stop reading the download while two parts are still uploading.
+                    if (inFlight.length >= 2) {
+                        await inFlight[0];
+                        inFlight = inFlight.slice(1);
+                    }
                 }
+                return await Promise.all(parts);
             }
-            return Promise.all(parts);
+            catch (error) {
+                // No part may land after the abort (S3 would keep it): stop them and wait until they are settled.
+                upload.abort(error);
+                await Promise.allSettled(parts);
+                throw error;
+            }
         });
         return size;
     }
+    catch (error) {
+        throw downloadError ?? error;
+    }
     finally {
+        if (!source.readableEnded)
+            source.destroy();
         if (!body.readableEnded)
             body.destroy();
     }
@@ -94368,9 +94409,51 @@ async function multipart(to, key, headers, uploadParts) {
     }
     catch (error) {
         // An abandoned upload keeps its parts (and their cost) until someone aborts it.
-        await to.client.send(new client_s3_dist_cjs/* AbortMultipartUploadCommand */.tfP({ Bucket: to.bucket, Key: key, UploadId: uploadId })).catch(() => { });
+        await to.client.send(new client_s3_dist_cjs/* AbortMultipartUploadCommand */.tfP({ Bucket: to.bucket, Key: key, UploadId: uploadId })).catch((abortError) => {
+            const e = error;
+            e.message = `${e.message ?? String(error)}; its unfinished multipart upload ${uploadId} could not be aborted either ` +
+                `(${abortError.message}): abort it, or let a lifecycle rule (AbortIncompleteMultipartUpload) remove it`;
+        });
         throw error;
     }
+}
+/** Objects up to this size are read whole before they are put: a few of them per worker cost little memory. */
+const BUFFERED_PUT_BYTES = 256 * 1024;
+/** A download that ends before its Content-Length (a proxy or a cut connection that closes cleanly). */
+class IncompleteBodyError extends Error {
+    name = 'IncompleteBody';
+    constructor(key, received, expected) {
+        super(`the download of \`${key}\` ended after ${received} of ${expected} bytes`);
+    }
+}
+/**
+ * The download's bytes, passed on only if they are all there: a body that ends short errors
+ * instead of ending, so the upload it feeds never completes a short object. A download that
+ * breaks off errors with how far it got (same name and code, so it is retried as before).
+ */
+function checkedLength(source, expected, key) {
+    let received = 0;
+    const counted = new external_node_stream_.Transform({
+        transform(chunk, _encoding, done) {
+            received += chunk.length;
+            done(null, chunk);
+        },
+        flush(done) {
+            done(received === expected ? null : new IncompleteBodyError(key, received, expected));
+        },
+    });
+    source.once('error', (error) => {
+        const reason = error.name === 'TimeoutError' ? 'nothing received for the S3 idle timeout, 4 × `network-timeout`' : error.message;
+        counted.destroy(Object.assign(new Error(`the download broke off after ${received} of ${expected} bytes (${reason})`), { name: error.name, code: error.code }));
+    });
+    source.pipe(counted);
+    return counted;
+}
+async function readAll(stream) {
+    const pieces = [];
+    for await (const piece of stream)
+        pieces.push(piece);
+    return Buffer.concat(pieces);
 }
 /** Re-chunks a byte stream into buffers of exactly `size` bytes (the last one may be shorter). */
 async function* fixedSizeChunks(stream, size) {
