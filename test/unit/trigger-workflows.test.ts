@@ -136,7 +136,7 @@ describe('the reusable workflow', () => {
     const outputs: Record<string, string> = {};
     const core = {
       // What @actions/core throws when the runner gave the job no token URL.
-      getIDToken: async () => {
+      getIDToken: async (): Promise<string> => {
         throw new Error('Unable to get ACTIONS_ID_TOKEN_REQUEST_URL env variable');
       },
       setFailed: (message: string) => failures.push(message),
