@@ -61,7 +61,7 @@ function release(bump: string, push: boolean): void {
   run('npm', ['version', version, '--no-git-tag-version', '--allow-same-version'], true);
   run('git', ['add', 'CHANGELOG.md', 'package.json', 'package-lock.json']);
   run('git', ['commit', '-q', '-m', `Release ${tag}`]);
-  run('git', ['tag', '-a', tag, '-m', `${tag}\n\n${releaseNotes(changelog, version)}`]);
+  run('git', ['tag', '-a', tag, '--cleanup=whitespace', '-m', `${tag}\n\n${releaseNotes(changelog, version)}`]);
   console.log(`release: committed and tagged ${tag}.`);
   if (push) {
     run('git', ['push', 'origin', 'HEAD', tag]);

@@ -8,6 +8,8 @@ import { PROJECT_ROOT } from '../harness/run-action.js';
 
 interface Step {
   uses?: string;
+  env?: Record<string, string>;
+  'continue-on-error'?: boolean;
   run?: string;
   id?: string;
   with?: Record<string, unknown>;
@@ -37,7 +39,7 @@ const workflowFiles = [
   ...readdirSync(path.join(PROJECT_ROOT, '.github/workflows/examples')).map((f) => `.github/workflows/examples/${f}`),
 ];
 const reusable = load<Workflow>('.github/workflows/refresh-staging.yml');
-const isThisAction = (uses = '') => uses === './.prod-to-staging-sync' || /prod-to-staging-sync@/.test(uses);
+const isThisAction = (uses = '') => uses === './' || uses === './.prod-to-staging-sync' || /prod-to-staging-sync@/.test(uses);
 
 describe('workflow files', () => {
   it('pass the workflow validator (action-validator, offline)', () => {
@@ -160,6 +162,37 @@ describe('the reusable workflow', () => {
     const { inputs, secrets } = reusable.on.workflow_call;
     expect(Object.keys(secrets)).toEqual(expect.arrayContaining(['SOURCE_DATABASE_URL', 'TARGET_DATABASE_URL', 'CACHE_FLUSH_TOKEN']));
     expect(Object.keys(inputs).filter((n) => /database-url|token/.test(n))).toEqual([]);
+  });
+});
+
+describe('CI', () => {
+  it('runs the action itself (uses: ./): a run that must fail, checked by the next step, and a dry run', () => {
+    const steps = load<Workflow>('.github/workflows/ci.yml').jobs.action!.steps!;
+    const runs = steps.filter((s) => s.uses === './');
+    expect(runs.map((s) => s.with?.['dry-run'])).toEqual([false, true]);
+    const failing = runs[0]!;
+    expect(failing['continue-on-error']).toBe(true);
+    const check = steps[steps.indexOf(failing) + 1]!;
+    expect(check.env).toMatchObject({ OUTCOME: `\${{ steps.${failing.id}.outcome }}`, STATUS: `\${{ steps.${failing.id}.outputs.status }}` });
+    expect(check.run).toContain('test "$OUTCOME" = failure');
+  });
+
+  it('uses the current major of every action it runs', () => {
+    const CURRENT: Record<string, string> = {
+      'actions/checkout': 'v7',
+      'actions/setup-node': 'v7',
+      'actions/github-script': 'v9',
+      'github/codeql-action/init': 'v4',
+      'github/codeql-action/analyze': 'v4',
+    };
+    for (const file of workflowFiles) {
+      for (const job of Object.values(load<Workflow>(file).jobs)) {
+        for (const step of job.steps ?? []) {
+          const [name, ref] = (step.uses ?? '').split('@');
+          if (name && name in CURRENT) expect(`${name}@${ref}`, file).toBe(`${name}@${CURRENT[name]}`);
+        }
+      }
+    }
   });
 });
 
