@@ -212,7 +212,7 @@ describe('one concurrency group per target, everywhere', () => {
 
   it('README names no other group', () => {
     const readme = readFileSync(path.join(PROJECT_ROOT, 'README.md'), 'utf8');
-    const groups = [...readme.matchAll(/^\s*(?:concurrency|group):\s*([^\s#]+)/gm)].map((m) => m[1]!);
+    const groups = [...readme.matchAll(/^[ \t]*(?:concurrency|group):[ \t]*([^\s#]+)/gm)].map((m) => m[1]!);
     expect(groups.length).toBeGreaterThan(0);
     for (const group of groups) expect(group).toMatch(GROUP);
   });
