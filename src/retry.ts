@@ -48,3 +48,16 @@ export async function withRetry<T>(fn: (attempt: number) => Promise<T>, policy: 
     }
   }
 }
+
+/**
+ * `GET https://api.example.com/health/deep`: the request a retry log line names, so a reader
+ * knows which endpoint failed. Credentials, query and fragment are left out (they may hold tokens).
+ */
+export function describeEndpoint(method: string, url: string): string {
+  try {
+    const { protocol, host, pathname } = new URL(url);
+    return `${method.toUpperCase()} ${protocol}//${host}${pathname}`;
+  } catch {
+    return `${method.toUpperCase()} (an unparsable URL)`;
+  }
+}

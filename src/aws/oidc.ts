@@ -12,9 +12,12 @@ export async function fetchIdToken(audience: string, forRole: string): Promise<s
   } catch (error) {
     const text = (error as Error).message ?? String(error);
     if (/ACTIONS_ID_TOKEN_REQUEST_(URL|TOKEN)/.test(text)) {
+      // The runner sets ACTIONS_ID_TOKEN_REQUEST_URL only for jobs granted id-token: write; in a
+      // reusable workflow that grant must come from the calling job, which is easy to miss.
       throw new Error(
-        `this job cannot request a GitHub OIDC token, which assuming ${forRole} needs: the job lacks the \`id-token: write\` permission. ` +
-          `Add this to the workflow (or to the job):\n\n${PERMISSIONS_BLOCK}\n\n` +
+        `this job cannot request a GitHub OIDC token, which assuming ${forRole} needs: grant \`permissions: id-token: write\` to the calling job ` +
+          `(the job that runs this action, or the job that calls the reusable workflow: a called workflow never gets more permissions than its caller grants). ` +
+          `Add this to that job (or to its workflow):\n\n${PERMISSIONS_BLOCK}\n\n` +
           `Workflows triggered by pull requests from forks never get OIDC tokens; without roles, the action uses the default AWS credential chain instead (e.g. aws-actions/configure-aws-credentials in an earlier step).`,
       );
     }

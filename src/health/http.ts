@@ -1,6 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
-import { withRetry } from '../retry.js';
+import { describeEndpoint, withRetry } from '../retry.js';
 
 export interface HttpResponse {
   status: number;
@@ -22,7 +22,8 @@ export interface RetryOptions {
   retries?: number;
   /** Wait before retry n (1-based) is `backoffMs * 2^(n-1)`. */
   backoffMs?: number;
-  onRetry?: (attempt: number, reason: string, waitMs: number) => void;
+  /** `endpoint` names the request that failed, e.g. `GET https://api.example.com/health/deep`. */
+  onRetry?: (attempt: number, reason: string, waitMs: number, endpoint: string) => void;
 }
 
 /** The request never got an HTTP answer (refused, reset, DNS, timeout). */
@@ -113,7 +114,7 @@ export function requestWithRetries(url: string, opts: RequestOptions = {}, retry
     { attempts, baseDelayMs: retry.backoffMs ?? 1_000, maxDelayMs: Number.POSITIVE_INFINITY, jitter: false },
     {
       retryOn: (error) => error instanceof NetworkError || error instanceof ServerErrorAnswer,
-      onRetry: (n, error, waitMs) => retry.onRetry?.(n, (error as Error).message, waitMs),
+      onRetry: (n, error, waitMs) => retry.onRetry?.(n, (error as Error).message, waitMs, describeEndpoint(opts.method ?? 'GET', url)),
     },
   );
 }

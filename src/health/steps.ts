@@ -11,7 +11,7 @@ import { requestWithRetries, type RetryOptions } from './http.js';
 const UNCHANGED = 'unchanged (the run stopped before writing anything)';
 
 const retryLog = (what: string): RetryOptions => ({
-  onRetry: (attempt, reason, waitMs) => core.info(`${what}: ${reason}; retry ${attempt} in ${waitMs / 1000} s`),
+  onRetry: (attempt, reason, waitMs, endpoint) => core.info(`${what}: ${reason}; retry ${attempt} in ${waitMs / 1000} s (${endpoint})`),
 });
 
 /** `status=healthy schema_validated=true books=208`, as the original script printed it. */

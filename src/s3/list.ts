@@ -87,17 +87,28 @@ async function listTopLevel(client: S3Client, bucket: string) {
   return { prefixes: [...prefixes], directObjects, direct: new Set(directObjects.map((o) => o.key)) };
 }
 
-/** `fn` over `items`, at most `limit` at a time, results in input order. */
+/**
+ * `fn` over `items`, at most `limit` at a time, results in input order. After the first failure
+ * no new item is started (the rest is pointless: e.g. parts of an upload about to be aborted),
+ * and the failure is thrown once the items already running have ended, so the caller's cleanup
+ * (aborting the upload) comes after them.
+ */
 export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
   const results = new Array<R>(items.length);
   let next = 0;
+  let failure: { error: unknown } | undefined;
   const worker = async () => {
-    while (next < items.length) {
+    while (!failure && next < items.length) {
       const i = next++;
-      results[i] = await fn(items[i]!, i);
+      try {
+        results[i] = await fn(items[i]!, i);
+      } catch (error) {
+        failure ??= { error };
+      }
     }
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  if (failure) throw failure.error;
   return results;
 }
 

@@ -259,7 +259,8 @@ describe('errors that say what to do', () => {
     );
     expect(result.exitCode).toBe(1);
     expect(result.outputs.status).toBe('failed');
-    expect(result.log).toContain('lacks the `id-token: write` permission');
+    expect(result.log).toContain('grant `permissions: id-token: write` to the calling job');
+    expect(result.log).toContain('the job that calls the reusable workflow');
     expect(result.log).toMatch(/permissions:%0A {2}id-token: write/);
     expect(result.summary).toContain('id-token: write');
     expect(result.summary).toContain('unchanged');

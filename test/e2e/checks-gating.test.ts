@@ -115,6 +115,9 @@ describe('retries', () => {
     expect(result.exitCode, result.log).toBe(0);
     expect(result.log).toContain('production health: HTTP 503; retry 1 in 1 s');
     expect(result.log).toContain('production health: HTTP 503; retry 2 in 2 s');
+    // The line names the endpoint that failed: health reads two (/health/info and /health/deep).
+    expect(result.log).toContain(`production health: HTTP 503; retry 1 in 1 s (GET ${production.url}/health/deep)`);
+    expect(result.log).not.toMatch(/retry \d in \d s \(GET [^)]*\/health\/info\)/);
     expect(production.count('/health/deep')).toBe(3);
     expect(result.summary).toMatch(/\| production \| source \| `2026.01.11-d688bcd` \| `d688bcd` \| ✅ healthy \|/);
   });
