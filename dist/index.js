@@ -88832,6 +88832,19 @@ async function withRetry(fn, policy, hooks) {
         }
     }
 }
+/**
+ * `GET https://api.example.com/health/deep`: the request a retry log line names, so a reader
+ * knows which endpoint failed. Credentials, query and fragment are left out (they may hold tokens).
+ */
+function describeEndpoint(method, url) {
+    try {
+        const { protocol, host, pathname } = new URL(url);
+        return `${method.toUpperCase()} ${protocol}//${host}${pathname}`;
+    }
+    catch {
+        return `${method.toUpperCase()} (an unparsable URL)`;
+    }
+}
 
 ;// CONCATENATED MODULE: ./src/aws/oidc.ts
 
@@ -88847,8 +88860,11 @@ async function fetchIdToken(audience, forRole) {
     catch (error) {
         const text = error.message ?? String(error);
         if (/ACTIONS_ID_TOKEN_REQUEST_(URL|TOKEN)/.test(text)) {
-            throw new Error(`this job cannot request a GitHub OIDC token, which assuming ${forRole} needs: the job lacks the \`id-token: write\` permission. ` +
-                `Add this to the workflow (or to the job):\n\n${PERMISSIONS_BLOCK}\n\n` +
+            // The runner sets ACTIONS_ID_TOKEN_REQUEST_URL only for jobs granted id-token: write; in a
+            // reusable workflow that grant must come from the calling job, which is easy to miss.
+            throw new Error(`this job cannot request a GitHub OIDC token, which assuming ${forRole} needs: grant \`permissions: id-token: write\` to the calling job ` +
+                `(the job that runs this action, or the job that calls the reusable workflow: a called workflow never gets more permissions than its caller grants). ` +
+                `Add this to that job (or to its workflow):\n\n${PERMISSIONS_BLOCK}\n\n` +
                 `Workflows triggered by pull requests from forks never get OIDC tokens; without roles, the action uses the default AWS credential chain instead (e.g. aws-actions/configure-aws-credentials in an earlier step).`);
         }
         throw new Error(`could not get a GitHub OIDC token (audience ${audience}): ${text.replace(/^Error message: /, '')}`);
@@ -91537,7 +91553,7 @@ function requestWithRetries(url, opts = {}, retry = {}) {
     // Fixed waits (1 s, 2 s): the log says how long, and there is one caller per environment.
     { attempts, baseDelayMs: retry.backoffMs ?? 1_000, maxDelayMs: Number.POSITIVE_INFINITY, jitter: false }, {
         retryOn: (error) => error instanceof NetworkError || error instanceof ServerErrorAnswer,
-        onRetry: (n, error, waitMs) => retry.onRetry?.(n, error.message, waitMs),
+        onRetry: (n, error, waitMs) => retry.onRetry?.(n, error.message, waitMs, describeEndpoint(opts.method ?? 'GET', url)),
     });
 }
 function describe(error) {
@@ -94056,17 +94072,30 @@ async function listTopLevel(client, bucket) {
     } while (token);
     return { prefixes: [...prefixes], directObjects, direct: new Set(directObjects.map((o) => o.key)) };
 }
-/** `fn` over `items`, at most `limit` at a time, results in input order. */
+/**
+ * `fn` over `items`, at most `limit` at a time, results in input order. After the first failure
+ * no new item is started (the rest is pointless: e.g. parts of an upload about to be aborted),
+ * and the failure is thrown once the items already running have ended, so the caller's cleanup
+ * (aborting the upload) comes after them.
+ */
 async function mapLimit(items, limit, fn) {
     const results = new Array(items.length);
     let next = 0;
+    let failure;
     const worker = async () => {
-        while (next < items.length) {
+        while (!failure && next < items.length) {
             const i = next++;
-            results[i] = await fn(items[i], i);
+            try {
+                results[i] = await fn(items[i], i);
+            }
+            catch (error) {
+                failure ??= { error };
+            }
         }
     };
     await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+    if (failure)
+        throw failure.error;
     return results;
 }
 /** Turns SDK errors about a bucket into a sentence that says what to check. */
@@ -95025,7 +95054,7 @@ async function answerOf(url, request) {
 
 const UNCHANGED = 'unchanged (the run stopped before writing anything)';
 const retryLog = (what) => ({
-    onRetry: (attempt, reason, waitMs) => info(`${what}: ${reason}; retry ${attempt} in ${waitMs / 1000} s`),
+    onRetry: (attempt, reason, waitMs, endpoint) => info(`${what}: ${reason}; retry ${attempt} in ${waitMs / 1000} s (${endpoint})`),
 });
 /** `status=healthy schema_validated=true books=208`, as the original script printed it. */
 function describeHealth(h) {
