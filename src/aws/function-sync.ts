@@ -49,7 +49,7 @@ export async function invokeFunction(functionName: string, payload: unknown, opt
     } catch (error) {
       if (!refusedBeforeRunning(error)) throw error;
     }
-    return await invokeBuffered(client, functionName, payload, abort.signal);
+    return await invokeBuffered(client, functionName, payload, abort.signal, opts.onProgress);
   } catch (error) {
     throw describeInvokeError(error, functionName, opts, timeouts, abort.signal.aborted);
   } finally {
@@ -68,14 +68,18 @@ function refusedBeforeRunning(error: unknown): boolean {
   return status >= 400 && status < 500 && !['AccessDeniedException', 'ResourceNotFoundException', 'TooManyRequestsException'].includes(e.name ?? '');
 }
 
-async function invokeBuffered(client: LambdaClient, functionName: string, payload: unknown, abortSignal: AbortSignal): Promise<Invocation> {
+async function invokeBuffered(client: LambdaClient, functionName: string, payload: unknown, abortSignal: AbortSignal, onProgress?: (line: string) => void): Promise<Invocation> {
   const out = await client.send(
     new InvokeCommand({ FunctionName: functionName, InvocationType: 'RequestResponse', LogType: 'Tail', Payload: Buffer.from(JSON.stringify(payload)) }),
     { abortSignal },
   );
+  const text = out.Payload ? Buffer.from(out.Payload).toString('utf8') : '';
+  // A streaming function invoked without streaming answers with its whole stream: its lines, at the end.
+  const lines = new StreamLines(onProgress);
+  for (const line of text.split('\n')) if (text.includes('\n') && line.trim()) lines.take(line);
   return {
     functionError: out.FunctionError || undefined,
-    payload: parsePayload(out.Payload ? Buffer.from(out.Payload).toString('utf8') : ''),
+    payload: lines.streamed ? lines.result : parsePayload(text),
     logTail: out.LogResult ? Buffer.from(out.LogResult, 'base64').toString('utf8') : '',
   };
 }
@@ -92,31 +96,18 @@ async function invokeStreaming(client: LambdaClient, functionName: string, paylo
   );
   let text = '';
   let pending = '';
-  let result: unknown;
-  let streamed = false;
+  const lines = new StreamLines(opts.onProgress);
   let functionError: string | undefined;
   let errorDetails: string | undefined;
   let logTail = '';
-  const takeLine = (line: string) => {
-    const item = tryJson(line) as { type?: unknown; line?: unknown } | string;
-    if (item && typeof item === 'object' && item.type === 'progress' && typeof item.line === 'string') {
-      streamed = true;
-      opts.onProgress?.(item.line);
-    } else if (item && typeof item === 'object' && item.type === 'result') {
-      streamed = true;
-      const rest: Record<string, unknown> = { ...(item as Record<string, unknown>) };
-      delete rest.type;
-      result = rest;
-    }
-  };
   for await (const event of out.EventStream ?? []) {
     if (event.PayloadChunk?.Payload) {
       const chunk = Buffer.from(event.PayloadChunk.Payload).toString('utf8');
       text += chunk;
       pending += chunk;
-      const lines = pending.split('\n');
-      pending = lines.pop() ?? '';
-      for (const line of lines) if (line.trim()) takeLine(line);
+      const complete = pending.split('\n');
+      pending = complete.pop() ?? '';
+      for (const line of complete) if (line.trim()) lines.take(line);
     }
     if (event.InvokeComplete) {
       functionError = event.InvokeComplete.ErrorCode || undefined;
@@ -124,10 +115,30 @@ async function invokeStreaming(client: LambdaClient, functionName: string, paylo
       logTail = event.InvokeComplete.LogResult ? Buffer.from(event.InvokeComplete.LogResult, 'base64').toString('utf8') : '';
     }
   }
-  if (pending.trim()) takeLine(pending);
-  let answer: unknown = streamed ? result : parsePayload(text);
+  if (pending.trim()) lines.take(pending);
+  let answer: unknown = lines.streamed ? lines.result : parsePayload(text);
   if (functionError && (answer === undefined || typeof answer === 'string')) answer = { errorType: functionError, errorMessage: errorDetails ?? answer ?? '' };
   return { functionError, payload: answer, logTail };
+}
+
+/** The protocol's newline-delimited stream: progress lines handed on as they come, and the result. */
+class StreamLines {
+  streamed = false;
+  result: unknown;
+  constructor(private readonly onProgress?: (line: string) => void) {}
+  take(line: string): void {
+    const item = tryJson(line) as { type?: unknown; line?: unknown } | string;
+    if (!item || typeof item !== 'object') return;
+    if (item.type === 'progress' && typeof item.line === 'string') {
+      this.streamed = true;
+      this.onProgress?.(item.line);
+    } else if (item.type === 'result') {
+      this.streamed = true;
+      const rest: Record<string, unknown> = { ...(item as Record<string, unknown>) };
+      delete rest.type;
+      this.result = rest;
+    }
+  }
 }
 
 function parsePayload(text: string): unknown {

@@ -43,12 +43,16 @@ function eventText(event: Record<string, unknown>): string {
 async function invoke(ctx: RunContext, event: Record<string, unknown>, unknownState: string) {
   const fn = ctx.config.aws.dbSyncFunction!;
   const started = performance.now();
+  let progressed = false;
   const invocation = await invokeFunction(fn, event, {
     region: ctx.config.awsRegion,
     credentials: ctx.aws.credentials('target'),
     timeoutMs: ctx.config.aws.dbSyncTimeoutMs,
     connectTimeoutMs: ctx.config.network.connectTimeoutMs,
-    onProgress: (line) => core.info(`  [${fn} +${((performance.now() - started) / 1000).toFixed(1)} s] ${hideRowValues(line)}`),
+    onProgress: (line) => {
+      progressed = true;
+      core.info(`  [${fn} +${((performance.now() - started) / 1000).toFixed(1)} s] ${hideRowValues(line)}`);
+    },
   }).catch((error: unknown) => {
     // The function may be running (or have run) without saying so: staging's state is unknown.
     throw error instanceof InvocationTimedOut ? new StepError(error.message, unknownState) : error;
@@ -59,7 +63,9 @@ async function invoke(ctx: RunContext, event: Record<string, unknown>, unknownSt
   if (invocation.functionError) {
     const p = invocation.payload as { errorType?: string; errorMessage?: string } | undefined;
     const what = p && typeof p === 'object' ? `${p.errorType ?? invocation.functionError}: ${p.errorMessage ?? JSON.stringify(p)}` : String(invocation.payload ?? invocation.functionError);
-    throw new StepError(withLog(`\`${fn}\` failed (${invocation.functionError}): ${what}`), unknownState);
+    // This action's function refreshes in one transaction: stopped before its COMMIT, nothing of it is kept.
+    const state = progressed ? `unchanged unless \`${fn}\` was stopped during its final COMMIT (its refresh is one transaction; the lines above show how far it got)` : unknownState;
+    throw new StepError(withLog(`\`${fn}\` failed (${invocation.functionError}): ${what}`), state);
   }
   return { payload: invocation.payload, seconds, withLog };
 }
