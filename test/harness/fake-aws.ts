@@ -265,7 +265,8 @@ export async function startFakeAws(opts: FakeAwsOptions): Promise<FakeAws> {
       headers['x-amz-log-result'] = Buffer.from(Buffer.from(answer.log ?? '').subarray(-4096)).toString('base64');
     }
     res.writeHead(200, headers);
-    res.end(answer.payload === undefined ? 'null' : JSON.stringify(answer.payload));
+    // A streamed body is sent as it was written (newline-delimited JSON), not as a JSON string.
+    res.end(answer.streamed && typeof answer.payload === 'string' ? answer.payload : answer.payload === undefined ? 'null' : JSON.stringify(answer.payload));
   }
 
   /** A closure's answer, or the bundle run in a child process; its time limit answers as Lambda's does. */
