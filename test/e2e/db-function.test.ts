@@ -123,6 +123,20 @@ describe('db-method lambda with this action\'s function', () => {
     }
   });
 
+  it('masks through the function: staging never receives production\'s values of a masked column', async () => {
+    const staging = await newStaging();
+    configure(production, staging);
+    const result = await runAction(inputs({ masking: 'authors.name: name', 'masking-salt': 'function-salt-1' }), { env: fake.env });
+    expect(result.exitCode, result.log).toBe(0);
+    expect(result.visibleLog).not.toContain('function-salt-1');
+    expect(result.log).toContain('"salt":"***"');
+    expect(result.summary).toContain('- `public.authors`: `name`: name');
+    const names = (url: string) => query<{ name: string }>(url, 'SELECT name FROM authors ORDER BY id').then((rows) => rows.map((r) => r.name));
+    const [before, after] = await Promise.all([names(production), names(staging)]);
+    expect(after).toHaveLength(before.length);
+    expect(after.filter((name) => before.includes(name))).toEqual([]);
+  });
+
   it('a staging CHECK constraint fails the load: staging unchanged, the action fails naming the table', async () => {
     const staging = await newStaging({ priceCheck: true });
     configure(production, staging);
