@@ -9,6 +9,7 @@ import { startFakeAws, type FakeAws, type FakeFunction } from '../harness/fake-a
 import { FUNCTION_ENTRY, runBundle, type BundleFunction, type BundleRun } from '../harness/fake-lambda.js';
 import { runAction, type ActionRun } from '../harness/run-action.js';
 import { newDatabase, query } from '../harness/servers.js';
+import { startTlsPostgres } from '../harness/tls-postgres.js';
 
 const STAGING_ACCOUNT = '222222222222';
 const STAGING_ROLE = `arn:aws:iam::${STAGING_ACCOUNT}:role/staging-refresh`;
@@ -237,4 +238,20 @@ describe('the function refuses on its own (the bundle invoked directly)', () => 
     expect((answerOf(run) as { message: string }).message).toMatch(/needs about \d+ s, and the function has (2\d|30) s left\. Nothing was changed/);
     expect(await stagingState(staging)).toEqual(before);
   });
+
+  it('DB_CA_BUNDLE: certificates verified (verify-full refuses a certificate for another host; verify-ca accepts it)', async () => {
+    const server = await startTlsPostgres({ tlsOnlyDatabases: ['fn_tls_prod', 'fn_tls_staging'] });
+    try {
+      for (const db of ['fn_tls_prod', 'fn_tls_staging']) await query(`${server.url()}?sslmode=no-verify`, `CREATE DATABASE ${db}`);
+      const inspect = JSON.stringify({ protocol: 'prod-to-staging-sync/database', version: 1, action: 'inspect', target: 'staging', options: { schemas: ['public'] } });
+      configure(server.url('fn_tls_prod'), server.url('fn_tls_staging'), { DB_SSLMODE: '', DB_CA_BUNDLE: server.certificateFile });
+      // The test server's certificate is issued for db.internal, reached here as 127.0.0.1.
+      const full = answerOf(await runBundle(bundle, inspect));
+      expect(full).toMatchObject({ ok: false, message: expect.stringMatching(/could not connect to production's database .*(altname|host|IP)/i) });
+      configure(server.url('fn_tls_prod'), server.url('fn_tls_staging'), { DB_SSLMODE: 'verify-ca', DB_CA_BUNDLE: server.certificateFile });
+      expect(answerOf(await runBundle(bundle, inspect))).toMatchObject({ ok: true, action: 'inspect', description: { tables: [] } });
+    } finally {
+      await server.stop();
+    }
+  }, 120_000);
 });
