@@ -7,6 +7,9 @@
  *
  *   npm run demo                 # a dry run, then a confirmed refresh
  *   npm run demo -- --dry-run    # the dry run only
+ *   npm run demo -- --db-method lambda
+ *       # the database through this action's function (dist/function/index.js), run per call in a
+ *       # child process behind a local fake Lambda and Secrets Manager, as inside a VPC
  */
 import { S3Client } from '@aws-sdk/client-s3';
 import { LOG_VERSIONS, startFakeGitHub, startLogApps } from '../test/harness/fake-api.js';
@@ -14,8 +17,22 @@ import { createBucket, productionImages, seedCatalogue, stagingImages } from '..
 import { startLocalServers } from '../test/harness/local-servers.js';
 import { PostgresUnavailable } from '../test/harness/postgres.js';
 import { runAction, type ActionRun } from '../test/harness/run-action.js';
+import { startFakeAws } from '../test/harness/fake-aws.js';
+import { FUNCTION_ENTRY, type BundleFunction } from '../test/harness/fake-lambda.js';
 
 const dryRunOnly = process.argv.includes('--dry-run');
+const methodFlag = process.argv.indexOf('--db-method');
+const dbMethod = methodFlag > 0 ? process.argv[methodFlag + 1] : 'copy';
+if (dbMethod !== 'copy' && dbMethod !== 'lambda') {
+  console.error(`--db-method must be copy or lambda, got ${dbMethod}`);
+  process.exit(2);
+}
+
+/** An RDS-style secret (what the function reads from Secrets Manager) for a local database URL. */
+function rdsSecret(url: string): string {
+  const u = new URL(url);
+  return JSON.stringify({ username: decodeURIComponent(u.username), password: decodeURIComponent(u.password), host: u.hostname, port: Number(u.port), dbname: u.pathname.slice(1), engine: 'postgres' });
+}
 
 function show(title: string, result: ActionRun): void {
   const rule = '─'.repeat(78);
@@ -56,13 +73,38 @@ async function main(): Promise<void> {
         comparisons: [{ base: LOG_VERSIONS.staging.git_sha, head: LOG_VERSIONS.production.git_sha, aheadBy: 3, files: ['README.md', 'docs/sync.md'] }],
       }),
     ]);
+    // With --db-method lambda the databases are "private": only the function (a child process per call) reaches them.
+    const fn: BundleFunction = { entry: FUNCTION_ENTRY, timeoutMs: 900_000, env: {} };
+    const aws =
+      dbMethod === 'lambda'
+        ? await startFakeAws({
+            roles: [],
+            secrets: { 'production-db': { value: rdsSecret(production), readers: ['default'] }, 'staging-db': { value: rdsSecret(staging), readers: ['default'] } },
+            functions: { 'staging-db-sync': { invokers: ['default'], bundle: fn } },
+          })
+        : undefined;
+    if (aws) {
+      fn.env = {
+        SOURCE_SECRET_ARN: 'production-db',
+        TARGET_SECRET_ARN: 'staging-db',
+        TARGET_NAME: 'staging',
+        DB_SSLMODE: 'prefer',
+        AWS_REGION: 'us-east-1',
+        AWS_ACCESS_KEY_ID: 'AKIADEMOFUNCTION',
+        AWS_SECRET_ACCESS_KEY: 'demo-function-secret',
+        AWS_ENDPOINT_URL_SECRETS_MANAGER: aws.env.AWS_ENDPOINT_URL_SECRETS_MANAGER!,
+      };
+    }
     stopFakes = async () => {
-      await Promise.all([apps.close(), github.close()]);
+      await Promise.all([apps.close(), github.close(), aws?.close()]);
     };
 
+    const database: Record<string, string> =
+      dbMethod === 'lambda'
+        ? { 'db-method': 'lambda', 'db-sync-function': 'staging-db-sync' }
+        : { 'source-database-url': production, 'target-database-url': staging };
     const inputs = {
-      'source-database-url': production,
-      'target-database-url': staging,
+      ...database,
       'source-bucket': 'production-images',
       'target-bucket': 'staging-images',
       's3-endpoint': s3.endpoint,
@@ -77,6 +119,7 @@ async function main(): Promise<void> {
       AWS_SECRET_ACCESS_KEY: s3.secretAccessKey,
       GITHUB_API_URL: github.apiUrl,
       NODE_NO_WARNINGS: '1',
+      ...(aws ? { AWS_ENDPOINT_URL_LAMBDA: aws.env.AWS_ENDPOINT_URL_LAMBDA! } : {}),
     };
     const dry = await runAction({ ...inputs, 'dry-run': 'true' }, { env });
     show('Dry run', dry);

@@ -16,8 +16,13 @@ export interface AwsOptions {
   databaseSecretIds: Partial<Record<AwsSide, string>>;
   /** Function (name or ARN) that refreshes the database from inside staging's network (`db-method: lambda`). */
   dbSyncFunction?: string;
-  /** JSON sent to that function. */
+  /** JSON sent to that function (its fields are merged into the protocol's event). */
   dbSyncPayload: unknown;
+  /**
+   * Whether `db-sync-payload` was given: the mark of a function of the original shape, which would
+   * not know the protocol's read-only `inspect` (and might refresh): dry runs then invoke nothing.
+   */
+  dbSyncPayloadGiven: boolean;
   /** How long to wait for the function's answer (`db-sync-timeout`). */
   dbSyncTimeoutMs: number;
 }
@@ -84,6 +89,7 @@ export function parseAwsOptions(inputs: InputSource, runner: AwsRunnerFacts = {}
     },
     dbSyncFunction,
     dbSyncPayload,
+    dbSyncPayloadGiven: inputs.value('db-sync-payload') !== '',
     dbSyncTimeoutMs,
   };
 }

@@ -2,11 +2,12 @@ import * as core from '@actions/core';
 import { refreshDatabaseThroughFunction } from '../aws/steps.js';
 import type { RunContext } from '../context.js';
 import { StepError, errorMessage } from '../plan/runner.js';
-import { formatBytes, formatCount } from '../report/format.js';
+import { formatCount } from '../report/format.js';
 import { connectDatabase, type Connected } from './connect.js';
 import { copyDatabase, describePgError, RefreshError, ROLLED_BACK } from './copy-engine.js';
 import { refreshByDump } from './dump.js';
 import { prepareIdentityRemap } from '../identity/remap.js';
+import { recordRefresh, refreshFigures } from './copy-report.js';
 
 /** The 'refresh-database' step: replaces staging's data with production's by the chosen method. */
 export async function refreshDatabase(ctx: RunContext): Promise<string> {
@@ -40,28 +41,10 @@ async function refreshByCopy(ctx: RunContext): Promise<string> {
       countTable: ctx.config.countTable,
       ...(identity ? { inTransaction: identity.apply } : {}),
     });
-    const seconds = Math.round(performance.now() - started) / 1000;
-    const db = ctx.report.database!;
-    ctx.report.database = {
-      ...db,
-      tablesCopied: result.tablesCopied,
-      rowsCopied: result.rowsCopied,
-      bytesCopied: result.bytesCopied,
-      seconds,
-      foreignKeys: result.foreignKeys,
-      tables: result.tables,
-      warnings: result.plan.warnings,
-      // The snapshot's count is the one the copy must match (production may have moved since inspection).
-      countTableRefreshed: result.countTableRefreshed,
-      ...(result.countTableRefreshed ? { sourceCount: result.countTableSource, targetCountAfter: result.countTableAfter } : {}),
-      ...(identity ? { identity: identity.report } : {}),
-    };
-    for (const warning of result.plan.warnings) core.warning(warning); // an annotation; the Database section of the summary lists it
-    return (
-      `${formatCount(result.tablesCopied)} tables, ${formatCount(result.rowsCopied)} rows (${formatBytes(result.bytesCopied)}) copied in ${seconds.toFixed(1)} s; ` +
-      `${result.sequencesSet} sequence(s) set, ${result.materializedViews} materialized view(s) refreshed` +
-      (identity ? `; ${formatCount(identity.report.rowsUpdated)} user(s) re-pointed at ${target.name}'s Cognito pool` : '')
-    );
+    const line = recordRefresh(ctx, refreshFigures(result), Math.round(performance.now() - started) / 1000);
+    if (!identity) return line;
+    ctx.report.database!.identity = identity.report;
+    return `${line}; ${formatCount(identity.report.rowsUpdated)} user(s) re-pointed at ${target.name}'s Cognito pool`;
   } catch (error) {
     const message = error instanceof RefreshError ? error.message : describePgError(error);
     // Closing the connection without COMMIT is what rolls back; do it before reporting.

@@ -43,7 +43,11 @@ export function buildPlan(config: SyncConfig): PlannedStep[] {
   if (inspectDb) steps.push({ id: 'inspect-database', title: `Inspect databases (${arrow})` });
   if (images) steps.push({ id: 'inspect-images', title: `Inspect buckets (${source.bucket} → ${target.bucket})` });
   if (config.dryRun) {
-    if (viaFunction) steps.push({ id: 'describe-database-function', title: `Database refresh through \`${config.aws.dbSyncFunction}\` (not invoked: dry run)` });
+    if (viaFunction) {
+      // A function of the original shape (marked by db-sync-payload) has no read-only inspection: not invoked.
+      const how = config.aws.dbSyncPayloadGiven ? 'not invoked: dry run' : 'read-only inspection: dry run';
+      steps.push({ id: 'describe-database-function', title: `Database refresh through \`${config.aws.dbSyncFunction}\` (${how})` });
+    }
     return steps;
   }
   if (images) steps.push({ id: 'refresh-images', title: `Copy images (${source.bucket} → ${target.bucket})` });

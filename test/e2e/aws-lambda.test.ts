@@ -83,7 +83,8 @@ describe('db-method: lambda', () => {
     const call = invocations().slice(before);
     expect(call).toHaveLength(1);
     expect(call[0]).toMatchObject({ caller: STAGING_ROLE, status: 200, params: { InvocationType: 'RequestResponse', LogType: 'Tail' } });
-    expect(JSON.parse(call[0]!.params.Payload!)).toEqual({ source: 'production', tables: 'all' });
+    // The original function's fields, with the protocol's event merged in (a function of the original shape ignores it).
+    expect(JSON.parse(call[0]!.params.Payload!)).toMatchObject({ source: 'production', tables: 'all', protocol: 'prod-to-staging-sync/database', action: 'refresh', confirm: 'staging' });
 
     expect(result.outputs.status).toBe('synced');
     expect(result.outputs['tables-copied']).toBe('3');
@@ -144,7 +145,7 @@ describe('db-method: lambda', () => {
     expect(result.log).toContain('config error');
   });
 
-  it('dry run: invokes nothing and says what it would invoke, with the payload', async () => {
+  it('dry run with `db-sync-payload` (a function of the original shape): invokes nothing and says what it would invoke', async () => {
     const before = invocations().length;
     const snapshot = await databaseSnapshot(targetDb);
     const result = await runAction(inputs({ 'dry-run': 'true', confirm: '' }), { env: fake.env });
@@ -152,7 +153,7 @@ describe('db-method: lambda', () => {
     expect(invocations().length).toBe(before);
     expect(result.outputs.status).toBe('dry-run');
     expect(result.summary).toContain(
-      `would invoke \`${FUNCTION}\` synchronously with staging's credentials (role \`staging-refresh\` (account ${STAGING_ACCOUNT})) and payload {"source":"production","tables":"all"}; not invoked (dry run)`,
+      `would invoke \`${FUNCTION}\` synchronously with staging's credentials (role \`staging-refresh\` (account ${STAGING_ACCOUNT})) and payload {"source":"production","tables":"all"}; not invoked (dry run: \`db-sync-payload\` marks a function of the original shape`,
     );
     expect(await databaseSnapshot(targetDb)).toEqual(snapshot);
   });

@@ -1,6 +1,8 @@
 /**
  * Local stand-ins for the services the action reaches that cannot run here: the GitHub OIDC
- * token endpoint, STS (query API, XML), Secrets Manager (JSON 1.1) and Lambda Invoke, plus an
+ * token endpoint, STS (query API, XML), Secrets Manager (JSON 1.1) and Lambda Invoke and
+ * InvokeWithResponseStream (event-stream framing; functions are closures or built bundles run in a
+ * child process, see fake-lambda.ts), plus an
  * S3 gateway in front of s3rver that enforces which role may read or write which bucket (s3rver
  * checks signatures but has no permissions). They speak the real wire protocols, so the action's
  * real SDK clients and @actions/core run unchanged; the action finds them through the SDK's
@@ -12,6 +14,8 @@
 import { randomBytes } from 'node:crypto';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { EventStreamCodec } from '@smithy/core/event-streams';
+import { runBundle, type BundleFunction } from './fake-lambda.js';
 
 export interface FakeRole {
   arn: string;
@@ -30,6 +34,12 @@ export interface FunctionAnswer {
   log?: string;
 }
 
+export interface FakeFunction {
+  invokers: string[];
+  handler?: (payload: unknown) => Promise<FunctionAnswer> | FunctionAnswer;
+  bundle?: BundleFunction;
+}
+
 export interface FakeAwsOptions {
   roles: FakeRole[];
   /** `sub` claim of the OIDC tokens the fake GitHub issues. */
@@ -38,8 +48,10 @@ export interface FakeAwsOptions {
   defaultIdentity?: { account: string; arn: string };
   /** Secret id → value and the role ARNs (or `default`) allowed to read it. */
   secrets?: Record<string, { value: string; readers: string[] }>;
-  /** Function name → handler and the role ARNs allowed to invoke it. */
-  functions?: Record<string, { invokers: string[]; handler: (payload: unknown) => Promise<FunctionAnswer> | FunctionAnswer }>;
+  /** Function name → handler (or a built bundle run per call) and the role ARNs allowed to invoke it. */
+  functions?: Record<string, FakeFunction>;
+  /** Answer InvokeWithResponseStream with an error (an endpoint without response streaming). */
+  noResponseStreaming?: boolean;
   /** Answer the first N AssumeRoleWithWebIdentity calls with Throttling. */
   throttleFirst?: number;
   /** Answer the next N calls (after throttling) with IDPCommunicationError. */
@@ -114,6 +126,7 @@ export async function startFakeAws(opts: FakeAwsOptions): Promise<FakeAws> {
     try {
       if (req.method === 'GET' && url.pathname === '/oidc/token') return oidcToken(req, res, url);
       if (req.method === 'POST' && url.pathname.startsWith('/2015-03-31/functions/')) return await lambdaInvoke(req, res, url, body);
+      if (req.method === 'POST' && url.pathname.startsWith('/2021-11-15/functions/')) return await lambdaInvokeStreaming(req, res, url, body);
       const target = String(req.headers['x-amz-target'] ?? '');
       if (target.startsWith('secretsmanager.')) return secretsManager(req, res, target, body);
       if (req.method === 'POST' && String(req.headers['content-type']).startsWith('application/x-www-form-urlencoded')) return sts(req, res, body);
@@ -125,7 +138,7 @@ export async function startFakeAws(opts: FakeAwsOptions): Promise<FakeAws> {
 
   function serviceOf(req: IncomingMessage, url: URL): FakeCall['service'] | undefined {
     if (url.pathname === '/oidc/token') return 'oidc';
-    if (url.pathname.startsWith('/2015-03-31/functions/')) return 'lambda';
+    if (url.pathname.startsWith('/2015-03-31/functions/') || url.pathname.startsWith('/2021-11-15/functions/')) return 'lambda';
     if (String(req.headers['x-amz-target'] ?? '').startsWith('secretsmanager.')) return 'secretsmanager';
     if (String(req.headers['content-type']).startsWith('application/x-www-form-urlencoded')) return 'sts';
     return undefined;
@@ -245,7 +258,7 @@ export async function startFakeAws(opts: FakeAwsOptions): Promise<FakeAws> {
     const fn = opts.functions?.[name.replace(/^.*:function:/, '').replace(/:.*$/, '')];
     if (!fn) return fail(404, 'ResourceNotFoundException', `Function not found: ${name}`);
     if (!fn.invokers.includes(caller)) return fail(403, 'AccessDeniedException', `User: ${caller} is not authorized to perform: lambda:InvokeFunction on resource: ${name}`);
-    const answer = await fn.handler(JSON.parse(body || 'null'));
+    const answer = await callFunction(fn, body);
     record({ service: 'lambda', action: 'Invoke', caller, params, status: 200 });
     const headers: Record<string, string> = { 'content-type': 'application/json', 'x-amz-executed-version': '$LATEST', 'x-amzn-requestid': requestId() };
     if (answer.functionError) headers['x-amz-function-error'] = answer.functionError;
@@ -254,7 +267,70 @@ export async function startFakeAws(opts: FakeAwsOptions): Promise<FakeAws> {
       headers['x-amz-log-result'] = Buffer.from(Buffer.from(answer.log ?? '').subarray(-4096)).toString('base64');
     }
     res.writeHead(200, headers);
-    res.end(answer.payload === undefined ? 'null' : JSON.stringify(answer.payload));
+    // A streamed body is sent as it was written (newline-delimited JSON), not as a JSON string.
+    res.end(answer.streamed && typeof answer.payload === 'string' ? answer.payload : answer.payload === undefined ? 'null' : JSON.stringify(answer.payload));
+  }
+
+  /** A closure's answer, or the bundle run in a child process; its time limit answers as Lambda's does. */
+  async function callFunction(fn: FakeFunction, body: string, onChunk?: (text: string) => void): Promise<FunctionAnswer & { streamed?: boolean }> {
+    if (fn.handler) return fn.handler(JSON.parse(body || 'null'));
+    const run = await runBundle(fn.bundle!, body || 'null', onChunk);
+    if (run.timedOut) {
+      const seconds = (fn.bundle!.timeoutMs / 1000).toFixed(2);
+      return { functionError: 'Unhandled', payload: { errorType: 'Sandbox.Timedout', errorMessage: `RequestId: fake Error: Task timed out after ${seconds} seconds` }, log: `${run.log}Task timed out after ${seconds} seconds\n`, streamed: run.chunks.length > 0 };
+    }
+    if (run.error) return { functionError: 'Unhandled', payload: run.error, log: run.log };
+    // A streaming handler invoked without streaming: Lambda answers with the whole streamed body.
+    return { payload: run.chunks.length > 0 ? run.chunks.join('') : run.result, log: run.log, streamed: run.chunks.length > 0 };
+  }
+
+  /**
+   * InvokeWithResponseStream: 200 at once, then `application/vnd.amazon.eventstream` messages —
+   * a PayloadChunk per write of a streaming handler (one with the whole answer for a buffered
+   * one), then InvokeComplete with the error code and the log tail.
+   */
+  async function lambdaInvokeStreaming(req: IncomingMessage, res: ServerResponse, url: URL, body: string) {
+    const name = decodeURIComponent(url.pathname.split('/')[3] ?? '');
+    const caller = callerOf(req);
+    const params = {
+      FunctionName: name,
+      InvocationType: String(req.headers['x-amz-invocation-type'] ?? ''),
+      LogType: String(req.headers['x-amz-log-type'] ?? ''),
+      Payload: body,
+    };
+    const fail = (status: number, type: string, message: string) => {
+      record({ service: 'lambda', action: 'InvokeWithResponseStream', caller, params, status });
+      res.writeHead(status, { 'content-type': 'application/json', 'x-amzn-errortype': type, 'x-amzn-requestid': requestId() });
+      res.end(JSON.stringify({ Type: 'User', message }));
+    };
+    if (opts.noResponseStreaming) return fail(404, 'UnknownOperationException', 'Unknown operation InvokeWithResponseStream');
+    const fn = opts.functions?.[name.replace(/^.*:function:/, '').replace(/:.*$/, '')];
+    if (!fn) return fail(404, 'ResourceNotFoundException', `Function not found: ${name}`);
+    if (!fn.invokers.includes(caller)) return fail(403, 'AccessDeniedException', `User: ${caller} is not authorized to perform: lambda:InvokeFunction on resource: ${name}`);
+    record({ service: 'lambda', action: 'InvokeWithResponseStream', caller, params, status: 200 });
+    res.writeHead(200, { 'content-type': 'application/vnd.amazon.eventstream', 'x-amz-executed-version': '$LATEST', 'x-amzn-requestid': requestId() });
+    const event = (type: string, contentType: string, payload: Uint8Array) =>
+      res.write(
+        EVENT_CODEC.encode({
+          headers: {
+            ':message-type': { type: 'string', value: 'event' },
+            ':event-type': { type: 'string', value: type },
+            ':content-type': { type: 'string', value: contentType },
+          },
+          body: payload,
+        }),
+      );
+    const answer = await callFunction(fn, body, (text) => event('PayloadChunk', 'application/octet-stream', utf8(text)));
+    if (!answer.streamed && answer.payload !== undefined) event('PayloadChunk', 'application/octet-stream', utf8(JSON.stringify(answer.payload)));
+    const complete: Record<string, string> = {};
+    if (answer.functionError) {
+      const p = answer.payload as { errorType?: string; errorMessage?: string } | undefined;
+      complete.ErrorCode = p?.errorType === 'Sandbox.Timedout' ? p.errorType : answer.functionError;
+      complete.ErrorDetails = p?.errorMessage ?? '';
+    }
+    if (params.LogType === 'Tail') complete.LogResult = Buffer.from(Buffer.from(answer.log ?? '').subarray(-4096)).toString('base64');
+    event('InvokeComplete', 'application/json', utf8(JSON.stringify(complete)));
+    res.end();
   }
 
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -314,6 +390,9 @@ export async function startFakeAws(opts: FakeAwsOptions): Promise<FakeAws> {
     },
   };
 }
+
+const utf8 = (text: string) => new Uint8Array(Buffer.from(text, 'utf8'));
+const EVENT_CODEC = new EventStreamCodec((bytes: Uint8Array) => Buffer.from(bytes).toString('utf8'), utf8);
 
 /** IAM StringLike: `*` matches any run of characters, `?` one character. */
 function likeMatch(pattern: string, text: string): boolean {
