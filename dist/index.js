@@ -14432,7 +14432,7 @@ exports.mdN = InvokeCommand;
 __webpack_unused_export__ = InvokeMode;
 __webpack_unused_export__ = InvokeResponseStreamUpdate$;
 __webpack_unused_export__ = InvokeWithResponseStream$;
-__webpack_unused_export__ = InvokeWithResponseStreamCommand;
+exports.Jjw = InvokeWithResponseStreamCommand;
 __webpack_unused_export__ = InvokeWithResponseStreamCompleteEvent$;
 __webpack_unused_export__ = InvokeWithResponseStreamRequest$;
 __webpack_unused_export__ = InvokeWithResponseStreamResponse$;
@@ -88746,6 +88746,7 @@ function parseAwsOptions(inputs, runner = {}) {
         },
         dbSyncFunction,
         dbSyncPayload,
+        dbSyncPayloadGiven: inputs.value('db-sync-payload') !== '',
         dbSyncTimeoutMs,
     };
 }
@@ -88897,7 +88898,7 @@ function tokenClaims(token) {
  * shared lists of problems and secrets. Records which inputs were read, so a test can keep
  * action.yml and the parsers in step.
  */
-class InputSource {
+class inputs_InputSource {
     read;
     problems = [];
     secrets = [];
@@ -90409,7 +90410,7 @@ const MIGRATION_TABLES = [
     '__EFMigrationsHistory',
 ];
 const ON_UNMASKED_PII = ['warn', 'fail'];
-function parseDatabaseOptions(inputs) {
+function database_options_parseDatabaseOptions(inputs) {
     const method = inputs.choice('db-method', DB_METHODS, DEFAULT_DB_METHOD);
     const schemas = inputs.list('schemas', DEFAULT_SCHEMAS);
     for (const schema of schemas) {
@@ -90436,8 +90437,9 @@ function parseMaskingOptions(inputs, method) {
     inputs.problems.push(...problems);
     for (const rule of rules.filter((r) => isSystemSchema(r.schema)))
         inputs.problems.push(systemSchemaProblem('masking', rule.text));
-    if (rules.length > 0 && method !== 'copy') {
-        inputs.problems.push(`\`masking\` needs \`db-method: copy\`: it masks values inside production's own query, which \`db-method: ${method}\` cannot do. Use \`db-method: copy\`.`);
+    // lambda: the function runs the same engine; an answer in the original shape (no masking) fails the run.
+    if (rules.length > 0 && method === 'dump') {
+        inputs.problems.push(`\`masking\` needs \`db-method: copy\` (or \`lambda\` with this action's function): it masks values inside production's own query, which \`db-method: ${method}\` cannot do.`);
     }
     const salt = inputs.value('masking-salt');
     inputs.secret(salt);
@@ -90553,7 +90555,7 @@ function parseIdentityOptions(inputs, database, run) {
     if (!poolMatch || poolId.length > 55) {
         problems.push(`\`cognito-user-pool-id\` must be a Cognito user pool id such as \`us-east-1_AbC123xyz\` (its region, \`_\`, letters and digits), got \`${poolId}\`.`);
     }
-    const table = parseTableName(tableText);
+    const table = config_parseTableName(tableText);
     if (!table) {
         problems.push(`\`identity-table\` must be a table name, optionally schema-qualified (e.g. \`users\` or \`public.users\`), got \`${tableText}\`.`);
     }
@@ -90671,7 +90673,7 @@ const touchesImages = (mode) => mode !== 'db-only';
  * are invalid, so the caller can mask them before printing anything.
  */
 function buildConfig(readInput, runner = {}) {
-    const inputs = new InputSource(readInput);
+    const inputs = new inputs_InputSource(readInput);
     const { problems, secrets } = inputs;
     const input = (name, fallback = '') => inputs.value(name, fallback);
     const modeText = input('mode', 'full');
@@ -90742,7 +90744,7 @@ function buildConfig(readInput, runner = {}) {
     if (!/^[a-z]{2}(-[a-z]+)+-\d+$/.test(awsRegion)) {
         problems.push(`\`aws-region\` must be an AWS region such as us-east-1, got \`${awsRegion}\`.`);
     }
-    const countTable = parseTableName(input('count-table', 'books'));
+    const countTable = config_parseTableName(input('count-table', 'books'));
     if (!countTable) {
         problems.push(`\`count-table\` must be a table name, optionally schema-qualified (e.g. \`books\` or \`public.books\`).`);
     }
@@ -90760,7 +90762,7 @@ function buildConfig(readInput, runner = {}) {
         }
     }
     const labels = { mode: modeText, dryRun: dryRun ?? false, sourceName, targetName };
-    const database = parseDatabaseOptions(inputs);
+    const database = database_options_parseDatabaseOptions(inputs);
     const identity = parseIdentityOptions(inputs, database, { touchesDatabase: Boolean(mode && touchesDatabase(mode)) });
     const images = parseImagesOptions(inputs);
     const checks = parseChecksOptions(inputs, runner);
@@ -90788,7 +90790,7 @@ function parseHttpUrl(text) {
         return undefined;
     }
 }
-function parseTableName(text) {
+function config_parseTableName(text) {
     const parts = text.split('.');
     if (parts.length > 2 || parts.some((p) => !/^[A-Za-z_][A-Za-z0-9_$]*$/.test(p)))
         return undefined;
@@ -90844,8 +90846,11 @@ function buildPlan(config) {
     if (images)
         steps.push({ id: 'inspect-images', title: `Inspect buckets (${source.bucket} → ${target.bucket})` });
     if (config.dryRun) {
-        if (viaFunction)
-            steps.push({ id: 'describe-database-function', title: `Database refresh through \`${config.aws.dbSyncFunction}\` (not invoked: dry run)` });
+        if (viaFunction) {
+            // A function of the original shape (marked by db-sync-payload) has no read-only inspection: not invoked.
+            const how = config.aws.dbSyncPayloadGiven ? 'not invoked: dry run' : 'read-only inspection: dry run';
+            steps.push({ id: 'describe-database-function', title: `Database refresh through \`${config.aws.dbSyncFunction}\` (${how})` });
+        }
         return steps;
     }
     if (images)
@@ -91687,267 +91692,43 @@ function hideInMessage(message) {
         .replace(/\bToken "[\s\S]*?" is invalid/g, `Token "${HIDDEN}" is invalid`));
 }
 
-// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-lambda/dist-cjs/index.js
-var client_lambda_dist_cjs = __nccwpck_require__(1696);
-;// CONCATENATED MODULE: ./src/aws/function-sync.ts
+;// CONCATENATED MODULE: ./src/db/copy-report.ts
 
 
-
-/** The invoke was sent but no answer came in time: the function may be running, or have run. */
-class InvocationTimedOut extends Error {
-}
-/**
- * Invokes `functionName` synchronously. Exactly one attempt: a retry after a timeout would run a
- * second refresh over the first. TCP keep-alive keeps the long-silent connection from being
- * dropped by NAT gateways (which close idle flows after 350 s). The function is silent until it
- * answers, so `timeoutMs` bounds both the wait for the answer and any silence after it.
- */
-async function invokeFunction(functionName, payload, opts) {
-    const timeouts = { connectTimeoutMs: opts.connectTimeoutMs, answerTimeoutMs: opts.timeoutMs, idleTimeoutMs: opts.timeoutMs };
-    const client = new client_lambda_dist_cjs/* LambdaClient */.Nox({
-        region: opts.region,
-        ...(opts.credentials ? { credentials: opts.credentials } : {}),
-        maxAttempts: 1,
-        requestHandler: boundedRequestHandler(timeouts, { keepAliveMsecs: 30_000 }),
-    });
-    try {
-        const out = await client.send(new client_lambda_dist_cjs/* InvokeCommand */.mdN({
-            FunctionName: functionName,
-            InvocationType: 'RequestResponse',
-            LogType: 'Tail',
-            Payload: Buffer.from(JSON.stringify(payload)),
-        }));
-        const text = out.Payload ? Buffer.from(out.Payload).toString('utf8') : '';
-        let body = text;
-        try {
-            body = text ? JSON.parse(text) : undefined;
-        }
-        catch {
-            body = text;
-        }
-        return {
-            functionError: out.FunctionError || undefined,
-            payload: body,
-            logTail: out.LogResult ? Buffer.from(out.LogResult, 'base64').toString('utf8') : '',
-        };
-    }
-    catch (error) {
-        const e = error;
-        const timeout = describeTimeout(error, timeouts);
-        if (timeout?.startsWith('no connection')) {
-            throw new Error(`could not invoke \`${functionName}\`: ${timeout} to Lambda. Check that the runner can reach Lambda in \`aws-region\` ${opts.region}.`);
-        }
-        if (timeout) {
-            throw new InvocationTimedOut(`\`${functionName}\` did not answer within ${describeDuration(opts.timeoutMs)} (\`db-sync-timeout\`)${timeout.startsWith('nothing received') ? ': its answer stopped arriving' : ''}. ` +
-                'The function may still be running: check its log before retrying, and raise `db-sync-timeout` above its configured timeout if it needs longer.');
-        }
-        const hint = e.name === 'AccessDeniedException'
-            ? ` Staging's credentials need \`lambda:InvokeFunction\` on this function.`
-            : e.name === 'ResourceNotFoundException'
-                ? ' Check `db-sync-function` and that `aws-region` is the function\'s region.'
-                : e.name === 'TimeoutError' || /timed? ?out/i.test(e.message ?? '')
-                    ? ' The function may still be running: check its log before retrying.'
-                    : '';
-        throw new Error(`could not invoke \`${functionName}\`: ${e.name}: ${e.message}.${hint}`);
-    }
-    finally {
-        client.destroy();
-    }
-}
-/**
- * Reads the body the original function returns: `{statusCode, body}` where body (a JSON string
- * or object) holds `results.tables_synced[{table, rows}]`, `tables_failed[{table, error}]`,
- * `total_rows`, `validation{passed, issues}` and `sequences_fixed`. The fields are also accepted
- * at the top level of the body or of the payload, so a function without the HTTP-style wrapper works.
- */
-function parseFunctionResult(payload) {
-    const outer = asObject(payload);
-    if (!outer)
-        return { error: `the function returned ${function_sync_describe(payload)}, not a JSON object` };
-    const statusCode = typeof outer.statusCode === 'number' ? outer.statusCode : typeof outer.statusCode === 'string' ? Number(outer.statusCode) : undefined;
-    let body = outer;
-    if ('body' in outer) {
-        const inner = typeof outer.body === 'string' ? tryJson(outer.body) : outer.body;
-        body = asObject(inner);
-        if (!body) {
-            if (statusCode !== undefined && statusCode !== 200)
-                return { error: `the function answered statusCode ${statusCode}: ${String(outer.body)}` };
-            return { error: `the function's body is ${function_sync_describe(outer.body)}, not a JSON object` };
-        }
-    }
-    const results = asObject(body.results) ?? {};
-    const field = (name) => results[name] ?? body[name];
-    const tablesSynced = asArray(field('tables_synced')).map((t) => {
-        const o = asObject(t);
-        return { table: String(o?.table ?? t), rows: Number(o?.rows ?? 0) };
-    });
-    const tablesFailed = asArray(field('tables_failed')).map((t) => {
-        const o = asObject(t);
-        return { table: String(o?.table ?? t), error: String(o?.error ?? 'failed') };
-    });
-    const total = field('total_rows');
-    const validationObject = asObject(field('validation'));
-    const validation = validationObject
-        ? {
-            passed: validationObject.passed === true,
-            issues: asArray(validationObject.issues).map((i) => (typeof i === 'string' ? i : JSON.stringify(i))),
-        }
-        : undefined;
-    const sequences = field('sequences_fixed');
-    const sequencesFixed = asArray(sequences).map((s) => {
-        const o = asObject(s);
-        return String(o?.sequence ?? o?.table ?? s);
-    });
-    const message = typeof body.message === 'string' ? body.message : typeof body.error === 'string' ? body.error : undefined;
+function refreshFigures(result) {
     return {
-        statusCode,
-        message,
-        tablesSynced,
-        tablesFailed,
-        totalRows: typeof total === 'number' ? total : tablesSynced.reduce((sum, t) => sum + t.rows, 0),
-        validation,
-        sequencesFixed: typeof sequences === 'number' ? Array.from({ length: sequences }, (_, i) => `#${i + 1}`) : sequencesFixed,
+        tables: result.tables,
+        tablesCopied: result.tablesCopied,
+        rowsCopied: result.rowsCopied,
+        bytesCopied: result.bytesCopied,
+        foreignKeys: result.foreignKeys,
+        sequencesSet: result.sequencesSet,
+        materializedViews: result.materializedViews,
+        warnings: result.plan.warnings,
+        countTableRefreshed: result.countTableRefreshed,
+        ...(result.countTableRefreshed ? { countTableSource: result.countTableSource, countTableAfter: result.countTableAfter } : {}),
     };
 }
-/** The last `lines` non-empty lines of a log tail. */
-function lastLogLines(log, lines = 15) {
-    return log.split(/\r?\n/).filter((l) => l.trim() !== '').slice(-lines).join('\n');
-}
-function asObject(value) {
-    return value && typeof value === 'object' && !Array.isArray(value) ? value : undefined;
-}
-function asArray(value) {
-    return Array.isArray(value) ? value : [];
-}
-function tryJson(text) {
-    try {
-        return JSON.parse(text);
-    }
-    catch {
-        return text;
-    }
-}
-function function_sync_describe(value) {
-    if (value === undefined || value === '')
-        return 'nothing';
-    const text = typeof value === 'string' ? value : JSON.stringify(value);
-    return `\`${text.length > 200 ? `${text.slice(0, 200)}…` : text}\``;
-}
-
-;// CONCATENATED MODULE: ./src/aws/steps.ts
-
-
-
-
-
-
-/** The `aws-access` step: assume roles, check identities and the account guard, read secrets. */
-async function resolveAwsAccess(ctx) {
-    return ctx.aws.resolve();
-}
-const payloadText = (ctx) => JSON.stringify(ctx.config.aws.dbSyncPayload);
-/** Dry run of `db-method: lambda`: say what would be invoked, invoke nothing. */
-async function describeFunctionRefresh(ctx) {
-    const fn = ctx.config.aws.dbSyncFunction;
-    ctx.report.database = { ...baseReport(ctx), method: 'lambda' };
-    return `would invoke \`${fn}\` synchronously with ${ctx.config.target.name}'s credentials (${ctx.aws.describe('target')}) and payload ${payloadText(ctx)}; not invoked (dry run)`;
-}
-/**
- * `db-method: lambda`: the copy runs in a function inside staging's network (the databases are
- * private). Its result fills the database report; a function error, a non-200 status, a failed
- * table or a failed validation fails the run, naming them. Everything the function says passes
- * through `hideRowValues`: its errors and log may quote production's rows (PostgreSQL's DETAIL).
- */
-async function refreshDatabaseThroughFunction(ctx) {
-    const fn = ctx.config.aws.dbSyncFunction;
-    const target = ctx.config.target.name;
-    const { dbSyncTimeoutMs } = ctx.config.aws;
-    const unknownState = `in an unknown state: \`${fn}\` may have refreshed some tables before it failed (see its log)`;
-    info(`Invoking \`${fn}\` with ${target}'s credentials (${ctx.aws.describe('target')}), payload ${payloadText(ctx)}; waiting up to ${describeDuration(dbSyncTimeoutMs)} for it (\`db-sync-timeout\`).`);
-    const started = performance.now();
-    const invocation = await invokeFunction(fn, ctx.config.aws.dbSyncPayload, {
-        region: ctx.config.awsRegion,
-        credentials: ctx.aws.credentials('target'),
-        timeoutMs: dbSyncTimeoutMs,
-        connectTimeoutMs: ctx.config.network.connectTimeoutMs,
-    }).catch((error) => {
-        // The function may be running (or have run) without saying so: staging's state is unknown.
-        throw error instanceof InvocationTimedOut ? new StepError(error.message, unknownState) : error;
-    });
-    const seconds = Math.round(performance.now() - started) / 1000;
-    const log = lastLogLines(invocation.logTail);
-    const withLog = (text) => hideRowValues(log ? `${text}\nLast lines of the function's log:\n${log}` : text);
-    if (invocation.functionError) {
-        const p = invocation.payload;
-        const what = p && typeof p === 'object' ? `${p.errorType ?? invocation.functionError}: ${p.errorMessage ?? JSON.stringify(p)}` : String(invocation.payload ?? invocation.functionError);
-        throw new StepError(withLog(`\`${fn}\` failed (${invocation.functionError}): ${what}`), unknownState);
-    }
-    const result = parseFunctionResult(invocation.payload);
-    if ('error' in result)
-        throw new StepError(withLog(`\`${fn}\`: ${result.error}.`), unknownState);
-    if (result.statusCode !== undefined && result.statusCode !== 200) {
-        throw new StepError(withLog(`\`${fn}\` answered statusCode ${result.statusCode}${result.message ? `: ${result.message}` : ''}.`), unknownState);
-    }
-    recordResult(ctx, result, seconds);
-    const problems = [
-        ...result.tablesFailed.map((t) => `table \`${t.table}\` failed: ${t.error}`),
-        ...(result.validation && !result.validation.passed
-            ? [`validation failed${result.validation.issues.length ? `: ${result.validation.issues.join('; ')}` : ''}`]
-            : []),
-    ];
-    const done = `${formatCount(result.tablesSynced.length)} tables, ${formatCount(result.totalRows)} rows copied by \`${fn}\``;
-    const countTableNote = ctx.report.database?.countTableRefreshed === false ? `; ${countTableNotRefreshed(ctx)}` : '';
-    if (problems.length > 0) {
-        throw new StepError(withLog(`${done}, but ${problems.length === 1 ? 'one problem' : `${problems.length} problems`}:\n- ${problems.join('\n- ')}`), `partly refreshed: ${formatCount(result.tablesSynced.length)} tables were copied, ${formatCount(result.tablesFailed.length)} failed`);
-    }
-    const sequences = result.sequencesFixed.length > 0 ? `, ${result.sequencesFixed.length} sequences reset` : '';
-    const validation = result.validation ? ', validation passed' : '';
-    return `${done}${sequences}${validation}${countTableNote}`;
-}
-function countTableNotRefreshed(ctx) {
-    const { countTable } = ctx.config;
-    return `\`${countTable.schema}.${countTable.name}\` (\`count-table\`) was not among the tables \`${ctx.config.aws.dbSyncFunction}\` refreshed: ${ctx.config.target.name}'s copy of it is as it was, and no production figure is shown for it`;
-}
-function baseReport(ctx) {
-    const { countTable } = ctx.config;
-    return { countTable: `${countTable.schema}.${countTable.name}`, ...ctx.report.database };
-}
-/**
- * The function's figures into the report (also when a table failed: partial results are shown).
- * The headline figures are those of the data the function copied: its row count of `count-table`
- * when it refreshed that table; when it did not, none (production's count would claim a refresh
- * that did not happen).
- */
-function recordResult(ctx, result, seconds) {
-    const db = baseReport(ctx);
-    const { countTable } = ctx.config;
-    const qualify = (table) => (table.includes('.') ? table : `public.${table}`);
-    db.method = 'lambda';
-    db.seconds = seconds;
-    db.tablesCopied = result.tablesSynced.length;
-    db.rowsCopied = result.totalRows;
-    db.tables = [
-        ...result.tablesSynced.map((t) => ({ table: qualify(t.table), action: 'copy', rowsCopied: t.rows })),
-        ...result.tablesFailed.map((t) => ({ table: qualify(t.table), action: 'skip', reason: hideRowValues(`failed in the function: ${t.error}`) })),
-    ];
-    const warnings = (result.validation?.issues ?? []).map((issue) => hideRowValues(`validation: ${issue}`));
-    const headline = result.tablesSynced.find((t) => qualify(t.table) === `${countTable.schema}.${countTable.name}`);
-    db.countTableRefreshed = Boolean(headline);
-    if (headline) {
-        // What was copied, not what the runner counted in production earlier (it may have changed since).
-        db.sourceCount = headline.rows;
-        // The runner may not reach the private databases: then the function's count is the best figure there is.
-        if (db.targetCountAfter === undefined && result.validation?.passed && result.tablesFailed.length === 0)
-            db.targetCountAfter = headline.rows;
-    }
-    else {
-        db.sourceCount = undefined;
-        db.targetCountAfter = undefined;
-        warnings.push(countTableNotRefreshed(ctx));
-    }
-    if (warnings.length > 0)
-        db.warnings = [...(db.warnings ?? []), ...warnings];
-    ctx.report.database = db;
+/** The figures into the report and the step's line; `by` names who copied (the function), when not the runner. */
+function recordRefresh(ctx, result, seconds, by = '') {
+    ctx.report.database = {
+        countTable: `${ctx.config.countTable.schema}.${ctx.config.countTable.name}`,
+        ...ctx.report.database,
+        tablesCopied: result.tablesCopied,
+        rowsCopied: result.rowsCopied,
+        bytesCopied: result.bytesCopied,
+        seconds,
+        foreignKeys: result.foreignKeys,
+        tables: result.tables,
+        warnings: result.warnings,
+        // The snapshot's count is the one the copy must match (production may have moved since inspection).
+        countTableRefreshed: result.countTableRefreshed,
+        ...(result.countTableRefreshed ? { sourceCount: result.countTableSource, targetCountAfter: result.countTableAfter } : {}),
+    };
+    for (const warning of result.warnings)
+        core_warning(warning); // an annotation; the Database section of the summary lists it
+    return (`${formatCount(result.tablesCopied)} tables, ${formatCount(result.rowsCopied)} rows (${formatBytes(result.bytesCopied)}) copied${by} in ${seconds.toFixed(1)} s; ` +
+        `${result.sequencesSet} sequence(s) set, ${result.materializedViews} materialized view(s) refreshed`);
 }
 
 // EXTERNAL MODULE: ./node_modules/pg/lib/index.js
@@ -93477,13 +93258,17 @@ function lastLines(text) {
 async function describeRefresh(ctx, source, target) {
     const { database: options, source: src, target: tgt } = ctx.config;
     const names = { source: src.name, target: tgt.name };
-    const started = performance.now();
     if (options.method === 'dump') {
         const { rows } = await source.query("SELECT current_setting('server_version_num') AS v");
         const tools = await checkDumpTools(Number(rows[0].v), src.name);
         ctx.report.database = { countTable: '', ...ctx.report.database, method: 'dump' };
         return `would replace ${tgt.name}'s schema and data with ${src.name}'s (pg_dump | pg_restore --single-transaction; ${tools})`;
     }
+    return recordDescription(ctx, await describeTables(source, target, options, names));
+}
+/** The per-table description: the same planning as the refresh, plus row counts on each side. */
+async function describeTables(source, target, options, names) {
+    const started = performance.now();
     const { plan, problems } = await planFromServers(source, target, options, names);
     // A table the role may not read whole (privileges, row-level security) is a problem listed above, not a count.
     const count = async (client, t) => {
@@ -93511,22 +93296,508 @@ async function describeRefresh(ctx, source, target) {
             ...(t.masks.length ? { masked: t.masks.map((m) => `\`${m.column}\`: ${m.rule}`) } : {}),
         });
     }
+    return { tables, warnings: plan.warnings, problems, seconds: Math.round(performance.now() - started) / 1000 };
+}
+/** The description into the report, the notes and the step's line (for copy, and for lambda from the function's answer). */
+function recordDescription(ctx, description) {
+    const { source: src } = ctx.config;
+    const { tables, warnings, problems } = description;
     const copied = tables.filter((t) => t.action === 'copy');
     const rows = copied.reduce((sum, t) => sum + (t.sourceRows ?? 0), 0);
     ctx.report.database = {
         countTable: '',
         ...ctx.report.database,
-        method: options.method,
+        method: ctx.config.database.method,
         tables,
-        warnings: plan.warnings,
-        seconds: Math.round(performance.now() - started) / 1000,
+        warnings,
+        seconds: description.seconds,
     };
-    for (const warning of plan.warnings)
+    for (const warning of warnings)
         core_warning(warning); // an annotation; the Database section of the summary lists it
     for (const problem of problems)
         ctx.note('error', `A real run would stop before changing anything: ${problem}`);
     const blocked = problems.length > 0 ? `; ${problems.length} problem(s) would stop a real run` : '';
     return `would replace ${copied.length} tables (${rows.toLocaleString('en-US')} rows from ${src.name}); ${tables.length - copied.length} left as they are${blocked}`;
+}
+
+;// CONCATENATED MODULE: ./src/function/protocol.ts
+/**
+ * The versioned JSON protocol between the action (`db-method: lambda`) and the function that runs
+ * the copy engine inside staging's network. The options travel as the action's own input texts,
+ * so the function validates them with the action's parsers (src/config/database-options.ts).
+ */
+
+
+
+const PROTOCOL = 'prod-to-staging-sync/database';
+const PROTOCOL_VERSION = 1;
+function eventOptions(options, countTable) {
+    return {
+        schemas: options.schemas,
+        tables: options.tables.map((p) => p.text),
+        excludeTables: options.excludeTables.map((p) => p.text),
+        countTable: `${countTable.schema}.${countTable.name}`,
+        lockTimeoutMs: options.lockTimeoutMs,
+        postSyncSql: options.postSyncSql,
+        masking: {
+            rules: options.masking.rules.map((r) => r.text),
+            ...(options.masking.salt !== undefined ? { salt: options.masking.salt } : {}),
+            onUnmaskedPii: options.masking.onUnmaskedPii,
+        },
+    };
+}
+function parseEvent(event) {
+    const e = event && typeof event === 'object' && !Array.isArray(event) ? event : undefined;
+    if (!e || e.protocol !== PROTOCOL)
+        return { error: `the event is not of the \`${PROTOCOL}\` protocol` };
+    if (e.version !== PROTOCOL_VERSION)
+        return { error: `the event is of protocol version ${String(e.version)}; this function speaks version ${PROTOCOL_VERSION}: deploy the function of the action's release` };
+    if (e.action !== 'inspect' && e.action !== 'refresh')
+        return { error: `the event's action must be \`inspect\` or \`refresh\`, got \`${String(e.action)}\`` };
+    if (typeof e.target !== 'string' || !e.target)
+        return { error: 'the event names no `target`' };
+    const o = (e.options && typeof e.options === 'object' ? e.options : {});
+    const lines = (value) => (Array.isArray(value) ? value.map(String).join('\n') : '');
+    const masking = (o.masking ?? {});
+    const inputs = {
+        'db-method': 'copy',
+        schemas: lines(o.schemas),
+        tables: lines(o.tables),
+        'exclude-tables': lines(o.excludeTables),
+        'lock-timeout': typeof o.lockTimeoutMs === 'number' ? `${o.lockTimeoutMs}ms` : '',
+        'post-sync-sql': typeof o.postSyncSql === 'string' ? o.postSyncSql : '',
+        masking: lines(masking.rules),
+        'masking-salt': typeof masking.salt === 'string' ? masking.salt : '',
+        'on-unmasked-pii': typeof masking.onUnmaskedPii === 'string' ? masking.onUnmaskedPii : '',
+    };
+    const source = new InputSource((name) => inputs[name] ?? '');
+    const options = parseDatabaseOptions(source);
+    const countTable = parseTableName(typeof o.countTable === 'string' && o.countTable ? o.countTable : 'public.books');
+    if (!countTable)
+        source.problems.push(`\`count-table\` \`${String(o.countTable)}\` is not a table name.`);
+    if (source.problems.length > 0)
+        return { error: `the event's options are invalid: ${source.problems.join(' ')}` };
+    return { action: e.action, target: e.target, ...(typeof e.confirm === 'string' ? { confirm: e.confirm } : {}), options, countTable: countTable };
+}
+/** Whether an answer is of this protocol (else: the original function's shape, or neither). */
+function isProtocolAnswer(payload) {
+    return Boolean(payload && typeof payload === 'object' && payload.protocol === PROTOCOL);
+}
+
+// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-lambda/dist-cjs/index.js
+var client_lambda_dist_cjs = __nccwpck_require__(1696);
+;// CONCATENATED MODULE: ./src/aws/function-sync.ts
+
+
+
+/** The invoke was sent but no answer came in time: the function may be running, or have run. */
+class InvocationTimedOut extends Error {
+}
+/**
+ * Invokes `functionName` synchronously, with response streaming so that the function's progress
+ * lines reach the log as they happen; a function that does not stream answers in one chunk, and
+ * an endpoint that refuses the streaming call (an error answer: the function did not run) gets a
+ * plain Invoke instead. Exactly one run of the function: a retry after a timeout would run a
+ * second refresh over the first. TCP keep-alive keeps a long-silent connection from being dropped
+ * by NAT gateways (which close idle flows after 350 s). `timeoutMs` bounds the whole wait.
+ */
+async function invokeFunction(functionName, payload, opts) {
+    const timeouts = { connectTimeoutMs: opts.connectTimeoutMs, answerTimeoutMs: opts.timeoutMs, idleTimeoutMs: opts.timeoutMs };
+    const client = new client_lambda_dist_cjs/* LambdaClient */.Nox({
+        region: opts.region,
+        ...(opts.credentials ? { credentials: opts.credentials } : {}),
+        maxAttempts: 1,
+        requestHandler: boundedRequestHandler(timeouts, { keepAliveMsecs: 30_000 }),
+    });
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(), opts.timeoutMs);
+    try {
+        try {
+            return await invokeStreaming(client, functionName, payload, opts, abort.signal);
+        }
+        catch (error) {
+            if (!refusedBeforeRunning(error))
+                throw error;
+        }
+        return await invokeBuffered(client, functionName, payload, abort.signal, opts.onProgress);
+    }
+    catch (error) {
+        throw describeInvokeError(error, functionName, opts, timeouts, abort.signal.aborted);
+    }
+    finally {
+        clearTimeout(timer);
+        client.destroy();
+    }
+}
+/**
+ * An error answer to the streaming call other than the ones a plain Invoke would get too: the
+ * endpoint does not offer streaming (e.g. an older Lambda-compatible endpoint). The function did not run.
+ */
+function refusedBeforeRunning(error) {
+    const e = error;
+    const status = e.$metadata?.httpStatusCode ?? 0;
+    return status >= 400 && status < 500 && !['AccessDeniedException', 'ResourceNotFoundException', 'TooManyRequestsException'].includes(e.name ?? '');
+}
+async function invokeBuffered(client, functionName, payload, abortSignal, onProgress) {
+    const out = await client.send(new client_lambda_dist_cjs/* InvokeCommand */.mdN({ FunctionName: functionName, InvocationType: 'RequestResponse', LogType: 'Tail', Payload: Buffer.from(JSON.stringify(payload)) }), { abortSignal });
+    const text = out.Payload ? Buffer.from(out.Payload).toString('utf8') : '';
+    // A streaming function invoked without streaming answers with its whole stream: its lines, at the end.
+    const lines = new StreamLines(onProgress);
+    for (const line of text.split('\n'))
+        if (text.includes('\n') && line.trim())
+            lines.take(line);
+    return {
+        functionError: out.FunctionError || undefined,
+        payload: lines.streamed ? lines.result : parsePayload(text),
+        logTail: out.LogResult ? Buffer.from(out.LogResult, 'base64').toString('utf8') : '',
+    };
+}
+/**
+ * A streaming function writes newline-delimited JSON: `{"type":"progress","line":…}` while it
+ * works, then `{"type":"result",…}`. Anything else is a whole answer sent in chunks (a function
+ * that does not stream, or the original function's shape).
+ */
+async function invokeStreaming(client, functionName, payload, opts, abortSignal) {
+    const out = await client.send(new client_lambda_dist_cjs/* InvokeWithResponseStreamCommand */.Jjw({ FunctionName: functionName, InvocationType: 'RequestResponse', LogType: 'Tail', Payload: Buffer.from(JSON.stringify(payload)) }), { abortSignal });
+    let text = '';
+    let pending = '';
+    const lines = new StreamLines(opts.onProgress);
+    let functionError;
+    let errorDetails;
+    let logTail = '';
+    for await (const event of out.EventStream ?? []) {
+        if (event.PayloadChunk?.Payload) {
+            const chunk = Buffer.from(event.PayloadChunk.Payload).toString('utf8');
+            text += chunk;
+            pending += chunk;
+            const complete = pending.split('\n');
+            pending = complete.pop() ?? '';
+            for (const line of complete)
+                if (line.trim())
+                    lines.take(line);
+        }
+        if (event.InvokeComplete) {
+            functionError = event.InvokeComplete.ErrorCode || undefined;
+            errorDetails = event.InvokeComplete.ErrorDetails || undefined;
+            logTail = event.InvokeComplete.LogResult ? Buffer.from(event.InvokeComplete.LogResult, 'base64').toString('utf8') : '';
+        }
+    }
+    if (pending.trim())
+        lines.take(pending);
+    let answer = lines.streamed ? lines.result : parsePayload(text);
+    if (functionError && (answer === undefined || typeof answer === 'string'))
+        answer = { errorType: functionError, errorMessage: errorDetails ?? answer ?? '' };
+    return { functionError, payload: answer, logTail };
+}
+/** The protocol's newline-delimited stream: progress lines handed on as they come, and the result. */
+class StreamLines {
+    onProgress;
+    streamed = false;
+    result;
+    constructor(onProgress) {
+        this.onProgress = onProgress;
+    }
+    take(line) {
+        const item = tryJson(line);
+        if (!item || typeof item !== 'object')
+            return;
+        if (item.type === 'progress' && typeof item.line === 'string') {
+            this.streamed = true;
+            this.onProgress?.(item.line);
+        }
+        else if (item.type === 'result') {
+            this.streamed = true;
+            const rest = { ...item };
+            delete rest.type;
+            this.result = rest;
+        }
+    }
+}
+function parsePayload(text) {
+    if (!text)
+        return undefined;
+    return tryJson(text);
+}
+function describeInvokeError(error, functionName, opts, timeouts, aborted) {
+    const e = error;
+    const timeout = aborted ? 'no answer' : describeTimeout(error, timeouts);
+    if (timeout?.startsWith('no connection')) {
+        return new Error(`could not invoke \`${functionName}\`: ${timeout} to Lambda. Check that the runner can reach Lambda in \`aws-region\` ${opts.region}.`);
+    }
+    if (timeout) {
+        return new InvocationTimedOut(`\`${functionName}\` did not answer within ${describeDuration(opts.timeoutMs)} (\`db-sync-timeout\`)${timeout.startsWith('nothing received') ? ': its answer stopped arriving' : ''}. ` +
+            'The function may still be running: check its log before retrying, and raise `db-sync-timeout` above its configured timeout if it needs longer.');
+    }
+    const hint = e.name === 'AccessDeniedException'
+        ? ` Staging's credentials need \`lambda:InvokeFunction\` on this function.`
+        : e.name === 'ResourceNotFoundException'
+            ? ' Check `db-sync-function` and that `aws-region` is the function\'s region.'
+            : e.name === 'TimeoutError' || /timed? ?out/i.test(e.message ?? '')
+                ? ' The function may still be running: check its log before retrying.'
+                : '';
+    return new Error(`could not invoke \`${functionName}\`: ${e.name}: ${e.message}.${hint}`);
+}
+/**
+ * Reads the body the original function returns: `{statusCode, body}` where body (a JSON string
+ * or object) holds `results.tables_synced[{table, rows}]`, `tables_failed[{table, error}]`,
+ * `total_rows`, `validation{passed, issues}` and `sequences_fixed`. The fields are also accepted
+ * at the top level of the body or of the payload, so a function without the HTTP-style wrapper works.
+ */
+function parseFunctionResult(payload) {
+    const outer = asObject(payload);
+    if (!outer)
+        return { error: `the function returned ${function_sync_describe(payload)}, not a JSON object` };
+    const statusCode = typeof outer.statusCode === 'number' ? outer.statusCode : typeof outer.statusCode === 'string' ? Number(outer.statusCode) : undefined;
+    let body = outer;
+    if ('body' in outer) {
+        const inner = typeof outer.body === 'string' ? tryJson(outer.body) : outer.body;
+        body = asObject(inner);
+        if (!body) {
+            if (statusCode !== undefined && statusCode !== 200)
+                return { error: `the function answered statusCode ${statusCode}: ${String(outer.body)}` };
+            return { error: `the function's body is ${function_sync_describe(outer.body)}, not a JSON object` };
+        }
+    }
+    const results = asObject(body.results) ?? {};
+    const field = (name) => results[name] ?? body[name];
+    const tablesSynced = asArray(field('tables_synced')).map((t) => {
+        const o = asObject(t);
+        return { table: String(o?.table ?? t), rows: Number(o?.rows ?? 0) };
+    });
+    const tablesFailed = asArray(field('tables_failed')).map((t) => {
+        const o = asObject(t);
+        return { table: String(o?.table ?? t), error: String(o?.error ?? 'failed') };
+    });
+    const total = field('total_rows');
+    const validationObject = asObject(field('validation'));
+    const validation = validationObject
+        ? {
+            passed: validationObject.passed === true,
+            issues: asArray(validationObject.issues).map((i) => (typeof i === 'string' ? i : JSON.stringify(i))),
+        }
+        : undefined;
+    const sequences = field('sequences_fixed');
+    const sequencesFixed = asArray(sequences).map((s) => {
+        const o = asObject(s);
+        return String(o?.sequence ?? o?.table ?? s);
+    });
+    const message = typeof body.message === 'string' ? body.message : typeof body.error === 'string' ? body.error : undefined;
+    return {
+        statusCode,
+        message,
+        tablesSynced,
+        tablesFailed,
+        totalRows: typeof total === 'number' ? total : tablesSynced.reduce((sum, t) => sum + t.rows, 0),
+        validation,
+        sequencesFixed: typeof sequences === 'number' ? Array.from({ length: sequences }, (_, i) => `#${i + 1}`) : sequencesFixed,
+    };
+}
+/** The last `lines` non-empty lines of a log tail. */
+function lastLogLines(log, lines = 15) {
+    return log.split(/\r?\n/).filter((l) => l.trim() !== '').slice(-lines).join('\n');
+}
+function asObject(value) {
+    return value && typeof value === 'object' && !Array.isArray(value) ? value : undefined;
+}
+function asArray(value) {
+    return Array.isArray(value) ? value : [];
+}
+function tryJson(text) {
+    try {
+        return JSON.parse(text);
+    }
+    catch {
+        return text;
+    }
+}
+function function_sync_describe(value) {
+    if (value === undefined || value === '')
+        return 'nothing';
+    const text = typeof value === 'string' ? value : JSON.stringify(value);
+    return `\`${text.length > 200 ? `${text.slice(0, 200)}…` : text}\``;
+}
+
+;// CONCATENATED MODULE: ./src/aws/steps.ts
+
+
+
+
+
+
+
+
+
+/** The `aws-access` step: assume roles, check identities and the account guard, read secrets. */
+async function resolveAwsAccess(ctx) {
+    return ctx.aws.resolve();
+}
+/**
+ * The protocol's event, with the fields of `db-sync-payload` merged in: a function of the original
+ * shape reads its own fields and ignores the rest; this action's function reads the protocol's.
+ */
+function functionEvent(ctx, action) {
+    const payload = ctx.config.aws.dbSyncPayload;
+    const extra = payload && typeof payload === 'object' && !Array.isArray(payload) ? payload : {};
+    const target = ctx.config.target.name;
+    const event = {
+        protocol: PROTOCOL,
+        version: PROTOCOL_VERSION,
+        action,
+        target,
+        ...(action === 'refresh' ? { confirm: target } : {}),
+        options: eventOptions(ctx.config.database, ctx.config.countTable),
+    };
+    return { ...extra, ...event };
+}
+/** The event as the log shows it: the masking salt is a secret. */
+function eventText(event) {
+    return JSON.stringify(event, (key, value) => (key === 'salt' ? '***' : value));
+}
+/** Invokes the function, its progress lines into the log as they arrive (with the seconds since the invoke). */
+async function invoke(ctx, event, unknownState) {
+    const fn = ctx.config.aws.dbSyncFunction;
+    const started = performance.now();
+    let progressed = false;
+    const invocation = await invokeFunction(fn, event, {
+        region: ctx.config.awsRegion,
+        credentials: ctx.aws.credentials('target'),
+        timeoutMs: ctx.config.aws.dbSyncTimeoutMs,
+        connectTimeoutMs: ctx.config.network.connectTimeoutMs,
+        onProgress: (line) => {
+            progressed = true;
+            info(`  [${fn} +${((performance.now() - started) / 1000).toFixed(1)} s] ${hideRowValues(line)}`);
+        },
+    }).catch((error) => {
+        // The function may be running (or have run) without saying so: staging's state is unknown.
+        throw error instanceof InvocationTimedOut ? new StepError(error.message, unknownState) : error;
+    });
+    const seconds = Math.round(performance.now() - started) / 1000;
+    const log = lastLogLines(invocation.logTail);
+    const withLog = (text) => hideRowValues(log ? `${text}\nLast lines of the function's log:\n${log}` : text);
+    if (invocation.functionError) {
+        const p = invocation.payload;
+        const what = p && typeof p === 'object' ? `${p.errorType ?? invocation.functionError}: ${p.errorMessage ?? JSON.stringify(p)}` : String(invocation.payload ?? invocation.functionError);
+        // This action's function refreshes in one transaction: stopped before its COMMIT, nothing of it is kept.
+        const state = progressed ? `unchanged unless \`${fn}\` was stopped during its final COMMIT (its refresh is one transaction; the lines above show how far it got)` : unknownState;
+        throw new StepError(withLog(`\`${fn}\` failed (${invocation.functionError}): ${what}`), state);
+    }
+    return { payload: invocation.payload, seconds, withLog };
+}
+/**
+ * Dry run of `db-method: lambda`: the function inspects both databases read-only and answers with
+ * the per-table plan, shown as `copy` shows its own. A function of the original shape (marked by
+ * `db-sync-payload`) would not know `inspect`: it is not invoked.
+ */
+async function describeFunctionRefresh(ctx) {
+    const fn = ctx.config.aws.dbSyncFunction;
+    ctx.report.database = { ...baseReport(ctx), method: 'lambda' };
+    if (ctx.config.aws.dbSyncPayloadGiven) {
+        return `would invoke \`${fn}\` synchronously with ${ctx.config.target.name}'s credentials (${ctx.aws.describe('target')}) and payload ${JSON.stringify(ctx.config.aws.dbSyncPayload)}; not invoked (dry run: \`db-sync-payload\` marks a function of the original shape, which has no read-only inspection)`;
+    }
+    const event = functionEvent(ctx, 'inspect');
+    info(`Invoking \`${fn}\` to inspect (read-only) with ${ctx.config.target.name}'s credentials (${ctx.aws.describe('target')}): ${eventText(event)}.`);
+    const { payload, withLog } = await invoke(ctx, event, 'unchanged (a dry run only inspects)');
+    if (!isProtocolAnswer(payload)) {
+        throw new StepError(withLog(`\`${fn}\` did not answer in the \`${PROTOCOL}\` protocol (got ${'error' in parseFunctionResult(payload) ? 'neither shape' : "the original function's shape"}): it is not this action's function, and may not know a read-only inspection. Deploy this action's function, or give \`db-sync-payload\` for a function of the original shape (dry runs then invoke nothing).`), `unknown: a function that does not know \`inspect\` may have refreshed ${ctx.config.target.name}; check its log`);
+    }
+    if (!payload.ok || !payload.description)
+        throw new StepError(withLog(`\`${fn}\` could not inspect: ${payload.message ?? 'no description in its answer'}`), payload.targetState ?? 'unchanged (a dry run only inspects)');
+    const figures = payload.countTable;
+    if (figures)
+        ctx.report.database = { ...ctx.report.database, countTable: figures.table, sourceCount: figures.sourceCount, targetCountBefore: figures.targetCountBefore };
+    return `through \`${fn}\`: ${recordDescription(ctx, payload.description)}`;
+}
+/**
+ * `db-method: lambda`: the copy runs in a function inside staging's network (the databases are
+ * private). This action's function answers in the protocol, with the same figures as `copy`;
+ * a function of the original shape fills the report from its own figures; a function error, a
+ * non-200 status, a failed table or a failed validation fails the run, naming them. Everything
+ * the function says passes through `hideRowValues`: its errors and log may quote production's rows.
+ */
+async function refreshDatabaseThroughFunction(ctx) {
+    const fn = ctx.config.aws.dbSyncFunction;
+    const target = ctx.config.target.name;
+    const { dbSyncTimeoutMs } = ctx.config.aws;
+    const unknownState = `in an unknown state: \`${fn}\` may have refreshed some tables before it failed (see its log)`;
+    const event = functionEvent(ctx, 'refresh');
+    info(`Invoking \`${fn}\` with ${target}'s credentials (${ctx.aws.describe('target')}), event ${eventText(event)}; waiting up to ${describeDuration(dbSyncTimeoutMs)} for it (\`db-sync-timeout\`).`);
+    const { payload, seconds, withLog } = await invoke(ctx, event, unknownState);
+    if (isProtocolAnswer(payload)) {
+        if (!payload.ok || !payload.refresh) {
+            throw new StepError(withLog(`\`${fn}\`: ${hideRowValues(payload.message ?? 'no figures in its answer')}`), payload.targetState ?? unknownState);
+        }
+        return recordRefresh(ctx, payload.refresh, seconds, ` by \`${fn}\``);
+    }
+    const result = parseFunctionResult(payload);
+    if ('error' in result) {
+        throw new StepError(withLog(`\`${fn}\`: ${result.error}; expected an answer of the \`${PROTOCOL}\` protocol (this action's function) or the original function's \`{"statusCode": 200, "body": …}\`.`), unknownState);
+    }
+    if (result.statusCode !== undefined && result.statusCode !== 200) {
+        throw new StepError(withLog(`\`${fn}\` answered statusCode ${result.statusCode}${result.message ? `: ${result.message}` : ''}.`), unknownState);
+    }
+    recordResult(ctx, result, seconds);
+    if (ctx.config.database.masking.rules.length > 0) {
+        throw new StepError(withLog(`\`masking\` was given, but \`${fn}\` answered in the original function's shape: it does not know masking rules, so ${ctx.config.source.name}'s values were copied unmasked. Deploy this action's function (see README, Private databases), or remove \`masking\`.`), `refreshed WITHOUT masking: ${ctx.config.source.name}'s personal data may be in ${target}; refresh again with this action's function, or clear the tables`);
+    }
+    const problems = [
+        ...result.tablesFailed.map((t) => `table \`${t.table}\` failed: ${t.error}`),
+        ...(result.validation && !result.validation.passed
+            ? [`validation failed${result.validation.issues.length ? `: ${result.validation.issues.join('; ')}` : ''}`]
+            : []),
+    ];
+    const done = `${formatCount(result.tablesSynced.length)} tables, ${formatCount(result.totalRows)} rows copied by \`${fn}\``;
+    const countTableNote = ctx.report.database?.countTableRefreshed === false ? `; ${countTableNotRefreshed(ctx)}` : '';
+    if (problems.length > 0) {
+        throw new StepError(withLog(`${done}, but ${problems.length === 1 ? 'one problem' : `${problems.length} problems`}:\n- ${problems.join('\n- ')}`), `partly refreshed: ${formatCount(result.tablesSynced.length)} tables were copied, ${formatCount(result.tablesFailed.length)} failed`);
+    }
+    const sequences = result.sequencesFixed.length > 0 ? `, ${result.sequencesFixed.length} sequences reset` : '';
+    const validation = result.validation ? ', validation passed' : '';
+    return `${done}${sequences}${validation}${countTableNote}`;
+}
+function countTableNotRefreshed(ctx) {
+    const { countTable } = ctx.config;
+    return `\`${countTable.schema}.${countTable.name}\` (\`count-table\`) was not among the tables \`${ctx.config.aws.dbSyncFunction}\` refreshed: ${ctx.config.target.name}'s copy of it is as it was, and no production figure is shown for it`;
+}
+function baseReport(ctx) {
+    const { countTable } = ctx.config;
+    return { countTable: `${countTable.schema}.${countTable.name}`, ...ctx.report.database };
+}
+/**
+ * The function's figures into the report (also when a table failed: partial results are shown).
+ * The headline figures are those of the data the function copied: its row count of `count-table`
+ * when it refreshed that table; when it did not, none (production's count would claim a refresh
+ * that did not happen).
+ */
+function recordResult(ctx, result, seconds) {
+    const db = baseReport(ctx);
+    const { countTable } = ctx.config;
+    const qualify = (table) => (table.includes('.') ? table : `public.${table}`);
+    db.method = 'lambda';
+    db.seconds = seconds;
+    db.tablesCopied = result.tablesSynced.length;
+    db.rowsCopied = result.totalRows;
+    db.tables = [
+        ...result.tablesSynced.map((t) => ({ table: qualify(t.table), action: 'copy', rowsCopied: t.rows })),
+        ...result.tablesFailed.map((t) => ({ table: qualify(t.table), action: 'skip', reason: hideRowValues(`failed in the function: ${t.error}`) })),
+    ];
+    const warnings = (result.validation?.issues ?? []).map((issue) => hideRowValues(`validation: ${issue}`));
+    const headline = result.tablesSynced.find((t) => qualify(t.table) === `${countTable.schema}.${countTable.name}`);
+    db.countTableRefreshed = Boolean(headline);
+    if (headline) {
+        // What was copied, not what the runner counted in production earlier (it may have changed since).
+        db.sourceCount = headline.rows;
+        // The runner may not reach the private databases: then the function's count is the best figure there is.
+        if (db.targetCountAfter === undefined && result.validation?.passed && result.tablesFailed.length === 0)
+            db.targetCountAfter = headline.rows;
+    }
+    else {
+        db.sourceCount = undefined;
+        db.targetCountAfter = undefined;
+        warnings.push(countTableNotRefreshed(ctx));
+    }
+    if (warnings.length > 0)
+        db.warnings = [...(db.warnings ?? []), ...warnings];
+    ctx.report.database = db;
 }
 
 ;// CONCATENATED MODULE: ./src/db/inspect.ts
@@ -93838,6 +94109,7 @@ async function identityTarget(client, options, names) {
 
 
 
+
 /** The 'refresh-database' step: replaces staging's data with production's by the chosen method. */
 async function refreshDatabase(ctx) {
     const method = ctx.config.database.method;
@@ -93870,27 +94142,11 @@ async function refreshByCopy(ctx) {
             countTable: ctx.config.countTable,
             ...(identity ? { inTransaction: identity.apply } : {}),
         });
-        const seconds = Math.round(performance.now() - started) / 1000;
-        const db = ctx.report.database;
-        ctx.report.database = {
-            ...db,
-            tablesCopied: result.tablesCopied,
-            rowsCopied: result.rowsCopied,
-            bytesCopied: result.bytesCopied,
-            seconds,
-            foreignKeys: result.foreignKeys,
-            tables: result.tables,
-            warnings: result.plan.warnings,
-            // The snapshot's count is the one the copy must match (production may have moved since inspection).
-            countTableRefreshed: result.countTableRefreshed,
-            ...(result.countTableRefreshed ? { sourceCount: result.countTableSource, targetCountAfter: result.countTableAfter } : {}),
-            ...(identity ? { identity: identity.report } : {}),
-        };
-        for (const warning of result.plan.warnings)
-            core_warning(warning); // an annotation; the Database section of the summary lists it
-        return (`${formatCount(result.tablesCopied)} tables, ${formatCount(result.rowsCopied)} rows (${formatBytes(result.bytesCopied)}) copied in ${seconds.toFixed(1)} s; ` +
-            `${result.sequencesSet} sequence(s) set, ${result.materializedViews} materialized view(s) refreshed` +
-            (identity ? `; ${formatCount(identity.report.rowsUpdated)} user(s) re-pointed at ${target.name}'s Cognito pool` : ''));
+        const line = recordRefresh(ctx, refreshFigures(result), Math.round(performance.now() - started) / 1000);
+        if (!identity)
+            return line;
+        ctx.report.database.identity = identity.report;
+        return `${line}; ${formatCount(identity.report.rowsUpdated)} user(s) re-pointed at ${target.name}'s Cognito pool`;
     }
     catch (error) {
         const message = error instanceof RefreshError ? error.message : describePgError(error);
@@ -100536,7 +100792,7 @@ const noFinish = async () => { };
 async function startTrigger(event, readInput) {
     if (!event)
         return { kind: 'run', readInput, finish: noFinish };
-    const options = parseTriggerOptions(new InputSource(readInput));
+    const options = parseTriggerOptions(new inputs_InputSource(readInput));
     const { labels } = buildConfig(readInput);
     const settings = { command: options.command, targetName: labels.targetName, sourceName: labels.sourceName };
     const decision = decideComment(event.payload, settings, event.repository);
@@ -100552,7 +100808,7 @@ async function startTrigger(event, readInput) {
         return { kind: 'refused', labels, failure: { step: 'check permission', message, targetState: 'unchanged (nothing was run)' }, finish: noFinish };
     }
     setSecret(token);
-    const api = createCommentApi(token, event.apiUrl, comment, parseNetworkOptions(new InputSource(readInput)).requestTimeoutMs);
+    const api = createCommentApi(token, event.apiUrl, comment, parseNetworkOptions(new inputs_InputSource(readInput)).requestTimeoutMs);
     const ctx = { settings, author: comment.author, runUrl: event.runUrl };
     const repository = `${comment.owner}/${comment.repo}`;
     const refuse = async (step, message, reply) => {
