@@ -5,6 +5,7 @@ import { formatBytes, formatCount } from '../report/format.js';
 import { totalBytes } from './diff.js';
 import { copyAll, deleteAll, type CopyFailure, type ResolvedCopyMethod } from './engine.js';
 import { deleteGuardProblem, diffOf, inspectBuckets } from './inspect.js';
+import { copyObjects } from './batch/hand-off.js';
 
 const SHOWN_FAILURES = 20;
 
@@ -38,17 +39,21 @@ export async function refreshImages(ctx: RunContext): Promise<string> {
   // a stream reads with the source's client and writes with the target's.
   const from = { client: ctx.s3Client('source'), bucket: source.bucket! };
   const to = { client: ctx.s3Client('target'), bucket: target.bucket! };
-  const outcome = await copyAll(diff.toCopy, from, to, {
-    method,
-    concurrency: options.concurrency,
-    log: (line) => core.info(line),
-    sourceName: source.name,
-  });
+  // Hand-off (issue 14): the runner copies, or an S3 Batch Operations job does.
+  const { outcome, engine } = await copyObjects(ctx, diff.toCopy, (items) =>
+    copyAll(items, from, to, {
+      method,
+      concurrency: options.concurrency,
+      log: (line) => core.info(line),
+      sourceName: source.name,
+    }),
+  );
+  const methodLabel = engine ?? method;
   if (outcome.streamedAfterFallback > 0) {
     ctx.note('info', `${formatCount(outcome.streamedAfterFallback)} objects were streamed because the store refused server-side copies.`);
   }
   Object.assign(report, {
-    copyMethod: method,
+    copyMethod: methodLabel,
     concurrency: options.concurrency,
     copiedObjects: outcome.copiedObjects,
     copiedBytes: outcome.copiedBytes,
@@ -87,7 +92,7 @@ export async function refreshImages(ctx: RunContext): Promise<string> {
     }
     deletion = `, ${formatCount(result.deleted)} deleted`;
   }
-  return `${copied}, ${formatCount(diff.toSkip.length)} already identical, ${formatCount(diff.excluded.length)} excluded${deletion} (${method})`;
+  return `${copied}, ${formatCount(diff.toSkip.length)} already identical, ${formatCount(diff.excluded.length)} excluded${deletion} (${methodLabel})`;
 }
 
 function failureMessage(what: string, failures: CopyFailure[]): string {
