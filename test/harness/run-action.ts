@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -27,7 +27,7 @@ export interface ActionRun {
  */
 export async function runAction(
   inputs: Record<string, string>,
-  opts: { env?: Record<string, string>; entry?: string; timeoutMs?: number } = {},
+  opts: { env?: Record<string, string>; entry?: string; timeoutMs?: number; onStart?: (child: ChildProcess) => void } = {},
 ): Promise<ActionRun> {
   const dir = await mkdtemp(path.join(tmpdir(), 'p2s-run-'));
   const summaryFile = path.join(dir, 'summary.md');
@@ -51,6 +51,7 @@ export async function runAction(
   for (const [name, value] of Object.entries(inputs)) env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value;
 
   const child = spawn(process.execPath, [opts.entry ?? ACTION_ENTRY], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  opts.onStart?.(child); // e.g. to send the signals a runner sends when the workflow is cancelled
   let log = '';
   child.stdout.on('data', (d) => (log += d));
   child.stderr.on('data', (d) => (log += d));

@@ -124,7 +124,7 @@ export async function copyWithBatchJob(req: BatchCopyRequest): Promise<BatchCopy
       progress = {
         succeeded: summary?.NumberOfTasksSucceeded ?? 0,
         failed: summary?.NumberOfTasksFailed ?? 0,
-        total: summary?.TotalNumberOfTasks ?? req.items.length,
+        total: summary?.TotalNumberOfTasks || req.items.length, // 0 until the job has read the manifest
         status: job?.Status ?? 'unknown',
       };
       const now = performance.now();
