@@ -3,6 +3,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeS3Control, type FakeS3Control, type FakeS3ControlOptions } from '../harness/fake-s3-control.js';
 import type { SeedObject } from '../harness/fixtures.js';
 import { runAction } from '../harness/run-action.js';
+import { uploadLines } from '../../src/s3/batch/upload.js';
 import { bucketSnapshot, newBucket, S3_ENV, s3Endpoint, testS3Client } from '../harness/servers.js';
 
 // Issue 14: copies handed to S3 Batch Operations, run by a local S3 Control server against s3rver.
@@ -203,5 +204,16 @@ describe('copy-engine: batch (S3 Batch Operations)', () => {
     expect(run.visibleLog).toContain('use `copy-engine: runner`');
     const listed = await testS3Client().send(new ListObjectsV2Command({ Bucket: target }));
     expect(listed.KeyCount).toBe(3);
+  });
+});
+
+describe('manifest upload', () => {
+  it('writes a manifest larger than a part as a multipart upload, byte for byte', async () => {
+    const bucket = await newBucket('manifests');
+    const lines = Array.from({ length: 200_000 }, (_, i) => `prod,books/${i}/cover%20${i}.jpg\n`);
+    await uploadLines({ client: testS3Client(), bucket }, 'm/big.csv', lines, 'text/csv', 5 * 1024 * 1024);
+    const got = await testS3Client().send(new GetObjectCommand({ Bucket: bucket, Key: 'm/big.csv' }));
+    expect(got.ContentLength).toBeGreaterThan(5 * 1024 * 1024); // more than one part
+    expect(await got.Body!.transformToString()).toBe(lines.join(''));
   });
 });

@@ -1,9 +1,7 @@
 import * as core from '@actions/core';
 import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { CreateJobCommand, DescribeJobCommand, UpdateJobStatusCommand, type S3ControlClient } from '@aws-sdk/client-s3-control';
-import { Upload } from '@aws-sdk/lib-storage';
 import { createHash } from 'node:crypto';
-import { Readable } from 'node:stream';
 import type { BatchOptions } from '../../config/images-options.js';
 import { formatCount } from '../../report/format.js';
 import type { BucketRef } from '../copy.js';
@@ -12,6 +10,7 @@ import type { CopyOutcome } from '../engine.js';
 import { clientRequestToken, manifestKey, manifestLine } from './manifest.js';
 import { consoleUrl, progressLine } from './plan.js';
 import { failedResultKeys, parseFailedTasks, type FailedTask } from './report.js';
+import { uploadLines } from './upload.js';
 
 export interface BatchCopyRequest {
   items: readonly CopyItem[];
@@ -56,10 +55,7 @@ export async function copyWithBatchJob(req: BatchCopyRequest): Promise<BatchCopy
   const digest = createHash('sha256');
   for (const item of req.items) digest.update(manifestLine(req.sourceBucket, item.source.key));
   const key = manifestKey(batch.manifestPrefix, batch.runId, digest.digest('hex'));
-  await new Upload({
-    client: req.manifestClient,
-    params: { Bucket: batch.manifestBucket, Key: key, Body: Readable.from(manifestLines(req.sourceBucket, req.items)), ContentType: 'text/csv' },
-  }).done();
+  await uploadLines({ client: req.manifestClient, bucket: batch.manifestBucket }, key, manifestLines(req.sourceBucket, req.items), 'text/csv');
   const head = await req.manifestClient.send(new HeadObjectCommand({ Bucket: batch.manifestBucket, Key: key }));
   core.info(`Wrote the Batch Operations manifest (${formatCount(req.items.length)} objects) to s3://${batch.manifestBucket}/${key}.`);
 
@@ -88,6 +84,7 @@ export async function copyWithBatchJob(req: BatchCopyRequest): Promise<BatchCopy
 
   // The runner sends SIGINT, then SIGTERM, when the workflow is cancelled: stop the job with it.
   let cancelRequested: Promise<void> | undefined;
+  let cancelSettled = false;
   const onSignal = (signal: string) => {
     if (cancelRequested) return;
     core.info(`Received ${signal}: cancelling S3 Batch Operations job ${jobId}.`);
@@ -103,7 +100,8 @@ export async function copyWithBatchJob(req: BatchCopyRequest): Promise<BatchCopy
       .then(
         () => core.info(`Cancelled S3 Batch Operations job ${jobId}: objects it already copied stay in staging; the rest were not copied.`),
         (error: Error) => core.warning(`Could not cancel S3 Batch Operations job ${jobId} (${error.name}: ${error.message}); cancel it in the console: ${link}`),
-      );
+      )
+      .finally(() => (cancelSettled = true));
   };
   const onSigint = () => onSignal('SIGINT');
   const onSigterm = () => onSignal('SIGTERM');
@@ -137,6 +135,8 @@ export async function copyWithBatchJob(req: BatchCopyRequest): Promise<BatchCopy
         lastLog = now;
         lastStatus = progress.status;
       }
+      // The runner kills the action seconds after the signal: report now, without waiting for the job to wind down.
+      if (cancelSettled && !finished) break;
       if (finished) {
         if (progress.status === 'Failed') {
           jobFailure = (job?.FailureReasons ?? []).map((f) => `${f.FailureCode ?? ''}: ${f.FailureReason ?? ''}`).join('; ') || 'no reason given';
@@ -151,7 +151,7 @@ export async function copyWithBatchJob(req: BatchCopyRequest): Promise<BatchCopy
     process.off('SIGTERM', onSigterm);
   }
 
-  const failures = progress.failed > 0 ? await readFailedTasks(req.manifestClient, batch.manifestBucket, `${reportPrefix}/job-${jobId}/manifest.json`) : [];
+  const failures = progress.failed > 0 && FINISHED.has(progress.status) ? await readFailedTasks(req.manifestClient, batch.manifestBucket, `${reportPrefix}/job-${jobId}/manifest.json`) : [];
   const failedKeys = new Set(failures.map((f) => f.key));
   const copiedBytes = progress.status === 'Complete' && failedKeys.size === progress.failed
     ? req.items.filter((i) => !failedKeys.has(i.source.key)).reduce((sum, i) => sum + i.source.size, 0)
