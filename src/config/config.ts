@@ -4,7 +4,7 @@ import { parseTriggerOptions, type TriggerOptions } from './trigger-options.js';
 import { parseChecksOptions, type ChecksOptions, type RunnerFacts } from './checks-options.js';
 import { isSystemSchema, parseDatabaseOptions, systemSchemaProblem, type DatabaseOptions } from './database-options.js';
 import { parseIdentityOptions, type IdentityOptions } from './identity-options.js';
-import { parseExclusionsInput, parseImagesOptions, type ImagesOptions } from './images-options.js';
+import { batchManifestExclusions, parseExclusionsInput, parseImagesOptions, type ImagesOptions } from './images-options.js';
 import { parseNetworkOptions, type NetworkOptions } from './network-options.js';
 import { InputSource } from './inputs.js';
 import type { ExclusionRule } from '../s3/exclusions.js';
@@ -175,7 +175,8 @@ export function buildConfig(readInput: InputReader, runner: RunnerFacts & AwsRun
   const labels: RunLabels = { mode: modeText, dryRun: dryRun ?? false, sourceName, targetName };
   const database = parseDatabaseOptions(inputs);
   const identity = parseIdentityOptions(inputs, database, { touchesDatabase: Boolean(mode && touchesDatabase(mode)) });
-  const images = parseImagesOptions(inputs);
+  const images = parseImagesOptions(inputs, runner);
+  exclusions.push(...batchManifestExclusions(images, target.bucket));
   const checks = parseChecksOptions(inputs, runner);
   const aws = parseAwsOptions(inputs, runner);
   checkDatabaseInputs(aws, { mode, touchesDatabase: Boolean(mode && touchesDatabase(mode)), dbMethod: database.method, urlGiven: { source: Boolean(input('source-database-url')), target: Boolean(input('target-database-url')) } }, problems);

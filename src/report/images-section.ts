@@ -42,6 +42,9 @@ export function imagesSection(report: RunReport): string[] {
       '',
     );
   }
+  if (images.batchJob) {
+    lines.push(`Copied by S3 Batch Operations job [\`${images.batchJob.id}\`](${images.batchJob.consoleUrl}) (${formatCount(images.batchJob.tasks)} tasks).`, '');
+  }
   if (images.failures && images.failures.length > 0) {
     lines.push(
       ...details(

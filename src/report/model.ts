@@ -137,6 +137,8 @@ export interface ImagesReport {
   seconds?: number;
   /** What the diff found: the work planned (a dry run stops here). */
   plan?: ImagesPlan;
+  /** The S3 Batch Operations job that copied (copy-engine: batch). */
+  batchJob?: { id: string; consoleUrl: string; tasks: number };
 }
 
 export interface ImagesPlan {

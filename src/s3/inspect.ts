@@ -8,6 +8,8 @@ import { parseExclusions } from './exclusions.js';
 import { diffBuckets, totalBytes, type ImagesDiff } from './diff.js';
 import { describeBucketError, listBucket, type ObjectEntry } from './list.js';
 import { recheckDifferingEtags } from './recheck.js';
+import { describeBatchPlan } from './batch/hand-off.js';
+import { BATCH_MAX_OBJECT_BYTES } from './batch/plan.js';
 
 /** The diff found by the inspect step, handed to the refresh step of the same run. */
 const diffs = new WeakMap<RunContext, ImagesDiff>();
@@ -82,6 +84,8 @@ export async function inspectBuckets(ctx: RunContext): Promise<string> {
   if (ctx.config.dryRun) {
     Object.assign(ctx.report.images, { copiedObjects: 0, copiedBytes: 0, deletedObjects: 0 });
   }
+  // Hand-off (issue 14): say what Batch Operations would do, its cost and IAM.
+  if (ctx.config.dryRun) describeBatchPlan(ctx, diff.toCopy.length, diff.toCopy.filter((i) => i.source.size > BATCH_MAX_OBJECT_BYTES).length);
   const guard = deleteGuardProblem(diff, options);
   if (guard && ctx.config.dryRun) ctx.note('warning', `A real run would stop before copying: ${guard}`);
 

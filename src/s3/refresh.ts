@@ -5,6 +5,7 @@ import { formatBytes, formatCount } from '../report/format.js';
 import { totalBytes } from './diff.js';
 import { copyAll, deleteAll, type CopyFailure, type ResolvedCopyMethod } from './engine.js';
 import { deleteGuardProblem, diffOf, inspectBuckets } from './inspect.js';
+import { copyObjects } from './batch/hand-off.js';
 
 const SHOWN_FAILURES = 20;
 
@@ -29,26 +30,29 @@ export async function refreshImages(ctx: RunContext): Promise<string> {
   if (guard) throw new StepError(guard, 'unchanged (the run stopped before copying or deleting anything)');
 
   const method = resolveCopyMethod(options.copyMethod, ctx.sharedCredentials);
-  const bytesToCopy = totalBytes(diff.toCopy.map((i) => i.source));
-  core.info(
-    `Copying ${formatCount(diff.toCopy.length)} objects (${formatBytes(bytesToCopy)}) from ${source.name} to ${target.name}, ` +
-      `${method}, ${options.concurrency} at a time.`,
-  );
   // A server-side copy is one request through the target's client reading the source bucket;
   // a stream reads with the source's client and writes with the target's.
   const from = { client: ctx.s3Client('source'), bucket: source.bucket! };
   const to = { client: ctx.s3Client('target'), bucket: target.bucket! };
-  const outcome = await copyAll(diff.toCopy, from, to, {
-    method,
-    concurrency: options.concurrency,
-    log: (line) => core.info(line),
-    sourceName: source.name,
+  // Hand-off (issue 14): the runner copies, or an S3 Batch Operations job does.
+  const { outcome, engine } = await copyObjects(ctx, diff.toCopy, (items) => {
+    core.info(
+      `Copying ${formatCount(items.length)} objects (${formatBytes(totalBytes(items.map((i) => i.source)))}) from ${source.name} to ${target.name}, ` +
+        `${method}, ${options.concurrency} at a time.`,
+    );
+    return copyAll(items, from, to, {
+      method,
+      concurrency: options.concurrency,
+      log: (line) => core.info(line),
+      sourceName: source.name,
+    });
   });
+  const methodLabel = engine ?? method;
   if (outcome.streamedAfterFallback > 0) {
     ctx.note('info', `${formatCount(outcome.streamedAfterFallback)} objects were streamed because the store refused server-side copies.`);
   }
   Object.assign(report, {
-    copyMethod: method,
+    copyMethod: methodLabel,
     concurrency: options.concurrency,
     copiedObjects: outcome.copiedObjects,
     copiedBytes: outcome.copiedBytes,
@@ -87,7 +91,7 @@ export async function refreshImages(ctx: RunContext): Promise<string> {
     }
     deletion = `, ${formatCount(result.deleted)} deleted`;
   }
-  return `${copied}, ${formatCount(diff.toSkip.length)} already identical, ${formatCount(diff.excluded.length)} excluded${deletion} (${method})`;
+  return `${copied}, ${formatCount(diff.toSkip.length)} already identical, ${formatCount(diff.excluded.length)} excluded${deletion} (${methodLabel})`;
 }
 
 function failureMessage(what: string, failures: CopyFailure[]): string {

@@ -51,7 +51,7 @@ export async function runAction(
   for (const [name, value] of Object.entries(inputs)) env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value;
 
   const child = spawn(process.execPath, [opts.entry ?? ACTION_ENTRY], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  // For tests that act on the process itself (kill -9 mid-run).
+  // For tests that act on the process itself: kill -9 mid-run, or the signals a runner sends on cancel.
   opts.onSpawn?.(child);
   let log = '';
   child.stdout.on('data', (d) => (log += d));

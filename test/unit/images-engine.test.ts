@@ -58,9 +58,9 @@ describe('images inputs', () => {
   const base = { 'source-bucket': 'prod-images', 'target-bucket': 'staging-images', mode: 'images-only', 'dry-run': 'true' };
   const read = (inputs: Record<string, string>) => (name: string) => inputs[name] ?? '';
 
-  it('default to auto, 64 at a time, no deletion, max-delete 1000', () => {
+  it('default to auto, 64 at a time, no deletion, max-delete 1000, copy engine auto above 100,000', () => {
     const result = buildConfig(read(base));
-    expect(result.ok && result.config.images).toEqual({ copyMethod: 'auto', concurrency: 64, delete: false, maxDelete: 1000 });
+    expect(result.ok && result.config.images).toEqual({ copyMethod: 'auto', concurrency: 64, delete: false, maxDelete: 1000, copyEngine: 'auto', batchThreshold: 100_000 });
   });
 
   it('report bad values together, each saying what is allowed', () => {
