@@ -62946,7 +62946,8 @@ function buildConfig(readInput, runner = {}) {
     const labels = { mode: modeText, dryRun: dryRun ?? false, sourceName, targetName };
     const database = parseDatabaseOptions(inputs);
     const identity = parseIdentityOptions(inputs, database, { touchesDatabase: Boolean(mode && touchesDatabase(mode)) });
-    const images = parseImagesOptions(inputs);
+    const images = parseImagesOptions(inputs, runner);
+    exclusions.push(...batchManifestExclusions(images, target.bucket));
     const checks = parseChecksOptions(inputs, runner);
     const aws = parseAwsOptions(inputs, runner);
     checkDatabaseInputs(aws, { mode, touchesDatabase: Boolean(mode && touchesDatabase(mode)), dbMethod: database.method, urlGiven: { source: Boolean(input('source-database-url')), target: Boolean(input('target-database-url')) } }, problems);
