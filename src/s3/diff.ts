@@ -21,12 +21,14 @@ export class ObjectTally {
   readonly keys: string[] = [];
 
   push(...objects: readonly { key: string; size: number }[]): number {
-    for (const object of objects) {
-      this.length++;
-      this.bytes += object.size;
-      if (this.keys.length < ObjectTally.SAMPLE_KEYS) this.keys.push(object.key);
-    }
+    for (const object of objects) this.add(object);
     return this.length;
+  }
+
+  add(object: { key: string; size: number }): void {
+    this.length++;
+    this.bytes += object.size;
+    if (this.keys.length < ObjectTally.SAMPLE_KEYS) this.keys.push(object.key);
   }
 }
 
@@ -87,6 +89,8 @@ const normalizeEtag = (etag: string) => etag.replace(/"/g, '').toLowerCase();
 export function copyReason(source: ObjectEntry, target: ObjectEntry | undefined): CopyReason | undefined {
   if (!target) return 'missing';
   if (source.size !== target.size) return 'size differs';
+  // The common case, decided without normalising: the same plain MD5 on both sides.
+  if (source.etag === target.etag && isPlainMd5Etag(source.etag)) return undefined;
   if (isPlainMd5Etag(source.etag) && isPlainMd5Etag(target.etag)) {
     return normalizeEtag(source.etag) === normalizeEtag(target.etag) ? undefined : 'content differs';
   }

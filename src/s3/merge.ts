@@ -10,6 +10,9 @@ import type { ObjectEntry } from './list.js';
  * compares tens of millions of them); tested against `Buffer.compare`.
  */
 export function compareKeys(a: string, b: string): number {
+  if (a === b) return 0;
+  // Most keys hold no code unit from U+D800 up: the engine's own comparison is then the answer.
+  if (!HIGH_UNITS.test(a) && !HIGH_UNITS.test(b)) return a < b ? -1 : 1;
   const length = Math.min(a.length, b.length);
   for (let i = 0; i < length; i++) {
     const x = a.charCodeAt(i);
@@ -18,6 +21,8 @@ export function compareKeys(a: string, b: string): number {
   }
   return a.length - b.length;
 }
+
+const HIGH_UNITS = /[\ud800-\uffff]/;
 
 /** Surrogates (0xD800–0xDFFF) moved above 0xE000–0xFFFF; every other code unit keeps its order. */
 const utf8Rank = (unit: number) => (unit < 0xd800 ? unit : unit < 0xe000 ? unit + 0x2000 : unit - 0x800);
@@ -104,15 +109,15 @@ export async function mergeListings(sourcePages: Pages, targetPages: Pages, excl
 
   const onSource = (object: ObjectEntry, targetObject: ObjectEntry | undefined) => {
     if (exclusions.length > 0 && matchExclusion(exclusions, object.key)) {
-      diff.excluded.push(object);
+      diff.excluded.add(object);
       return;
     }
     const reason = copyReason(object, targetObject);
     if (reason) diff.toCopy.push({ source: object, target: targetObject, reason });
-    else diff.toSkip.push(object);
+    else diff.toSkip.add(object);
   };
   const onTargetOnly = (object: ObjectEntry) => {
-    if (exclusions.length > 0 && matchExclusion(exclusions, object.key)) diff.targetOnlyExcluded.push(object);
+    if (exclusions.length > 0 && matchExclusion(exclusions, object.key)) diff.targetOnlyExcluded.add(object);
     else diff.targetOnly.push(object);
   };
 

@@ -22,7 +22,7 @@ describe('the streamed diff', () => {
     const production = Array.from({ length: 1300 }, (_, i) => cover(i));
     production.push({ key: 'index.txt', body: 'top-level key' }, { key: 'lambda/api.zip', body: 'excluded by default' });
     // Staging: 1,100 already identical, 50 of them changed (same size, other bytes), 30 it alone holds.
-    const staging: SeedObject[] = production.slice(0, 1100).map((o, i) => (i < 50 ? { key: o.key, body: o.body.replace('cover', 'COVER') } : o));
+    const staging: SeedObject[] = production.slice(0, 1100).map((o, i) => (i < 50 ? { key: o.key, body: String(o.body).replace('cover', 'COVER') } : o));
     for (let i = 0; i < 30; i++) staging.push({ key: `covers/old/${i}.jpg`, body: 'stale' });
     staging.push({ key: 'lambda/staging.zip', body: 'protected by the exclusions' });
     const [source, target] = await Promise.all([newBucket('prod-stream', production), newBucket('stage-stream', staging)]);
