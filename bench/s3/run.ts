@@ -1,14 +1,16 @@
 /**
  * Images refresh benchmark: this action's engine against `aws s3 sync`, `rclone copy` and a raw
  * CopyObject loop, cold (empty target) and as a no-op re-run, on plain loopback and through a
- * proxy adding latency to every request. See README, "Images refresh".
+ * proxy adding latency to every request, and against an in-memory MODEL of S3 (bench/s3/model.ts)
+ * that answers after the same latency with almost no CPU, the way latency and not the server sets
+ * the pace against real S3. See README, "Images refresh".
  *
  *   npm run bench:s3                         # full size: 5,000 + 10 large + 150 excluded
  *   BENCH_OBJECTS=500 npm run bench:s3       # quick check (also: --objects 500)
  *
  * Other knobs (env): BENCH_LARGE (10), BENCH_EXCLUDED (150), BENCH_LATENCY_MS (25),
  * BENCH_CONCURRENCY (ours, comma-separated to sweep: "16,32,64,128"), BENCH_TOOLS
- * (ours,stream,aws,rclone,raw), BENCH_CONDITIONS (loopback,latency), BENCH_REPEAT (rounds; best
+ * (ours,stream,aws,rclone,raw), BENCH_CONDITIONS (loopback,latency,model), BENCH_REPEAT (rounds; best
  * of each kept, peak RSS the highest), BENCH_VERBOSE (show the action's listing and progress lines).
  */
 import { CopyObjectCommand, CreateBucketCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
@@ -24,6 +26,7 @@ import { diffBuckets } from '../../src/s3/diff.js';
 import { compileExclusion, parseExclusions } from '../../src/s3/exclusions.js';
 import { listAllObjects, mapLimit } from '../../src/s3/list.js';
 import { startProxy } from '../../test/harness/s3-fault-proxy.js';
+import { startS3Model, type S3Model } from './model.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const argValue = (flag: string) => {
@@ -39,7 +42,7 @@ const EXCLUDED = num('excluded', 150);
 const LATENCY_MS = num('latency_ms', 25);
 const CONCURRENCIES = list('CONCURRENCY', '64').map(Number);
 const TOOLS = list('TOOLS', 'ours,stream,aws,rclone,raw');
-const CONDITIONS = list('CONDITIONS', 'loopback,latency');
+const CONDITIONS = list('CONDITIONS', 'loopback,latency,model');
 const REPEAT = num('repeat', 1);
 const EXCLUDE_PREFIXES = ['lambda/', 'deploy/', 'data-import/', 'listings/'];
 const CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
@@ -83,23 +86,42 @@ function* sizes(seed: number): Generator<number> {
   }
 }
 
-async function seed(client: S3Client, bucket: string): Promise<{ objects: number; bytes: number }> {
-  await client.send(new CreateBucketCommand({ Bucket: bucket }));
+interface SeedObject {
+  key: string;
+  size: number;
+  type: string;
+}
+
+function seedObjects(): SeedObject[] {
   const random = sizes(42);
-  const objects: { key: string; size: number; type: string }[] = [];
+  const objects: SeedObject[] = [];
   for (let i = 1; i <= OBJECTS; i++) objects.push({ key: `books/${i}/cover.jpg`, size: 20_000 + (random.next().value! % 100_000), type: 'image/jpeg' });
   for (let i = 1; i <= LARGE; i++) objects.push({ key: `books/scans/${i}.tiff`, size: 8 * 1024 * 1024, type: 'image/tiff' });
   for (let i = 0; i < EXCLUDED; i++) {
     objects.push({ key: `${EXCLUDE_PREFIXES[i % EXCLUDE_PREFIXES.length]}${i}/file.bin`, size: 5_000 + (random.next().value! % 50_000), type: 'application/octet-stream' });
   }
-  const pattern = Buffer.alloc(9 * 1024 * 1024);
-  for (let i = 0; i < pattern.length; i++) pattern[i] = (i * 7919) % 251;
+  return objects;
+}
+
+let seedPattern: Buffer | undefined;
+/** The bytes of the i-th seeded object: a slice of one shared pattern. */
+function seedBody(o: SeedObject, i: number): Buffer {
+  if (!seedPattern) {
+    seedPattern = Buffer.alloc(9 * 1024 * 1024);
+    for (let j = 0; j < seedPattern.length; j++) seedPattern[j] = (j * 7919) % 251;
+  }
+  return seedPattern.subarray(i % 1000, (i % 1000) + o.size);
+}
+
+async function seed(client: S3Client, bucket: string): Promise<{ objects: number; bytes: number }> {
+  await client.send(new CreateBucketCommand({ Bucket: bucket }));
+  const objects = seedObjects();
   await mapLimit(objects, 32, (o, i) =>
     client.send(
       new PutObjectCommand({
         Bucket: bucket,
         Key: o.key,
-        Body: pattern.subarray(i % 1000, (i % 1000) + o.size),
+        Body: seedBody(o, i),
         ContentType: o.type,
         CacheControl: 'max-age=86400',
         Metadata: { seq: String(i) },
@@ -107,6 +129,12 @@ async function seed(client: S3Client, bucket: string): Promise<{ objects: number
     ),
   );
   return { objects: objects.length, bytes: objects.reduce((sum, o) => sum + o.size, 0) };
+}
+
+/** The same objects, put straight into the model's memory. */
+function seedModel(model: S3Model, bucket: string): void {
+  model.createBucket(bucket);
+  seedObjects().forEach((o, i) => model.putObject(bucket, o.key, seedBody(o, i), { 'content-type': o.type, 'cache-control': 'max-age=86400', 'x-amz-meta-seq': String(i) }));
 }
 
 let bucketCounter = 0;
@@ -246,8 +274,10 @@ async function main() {
 
     for (const condition of CONDITIONS) {
       const proxy = condition === 'latency' ? await startProxy(s3.endpoint, { delayMs: LATENCY_MS }) : undefined;
-      const endpoint = proxy?.endpoint ?? s3.endpoint;
-      const label = condition === 'latency' ? `+${LATENCY_MS} ms per request` : 'loopback';
+      const model = condition === 'model' ? await startS3Model({ latencyMs: LATENCY_MS }) : undefined;
+      if (model) seedModel(model, source);
+      const endpoint = model?.endpoint ?? proxy?.endpoint ?? s3.endpoint;
+      const label = condition === 'latency' ? `+${LATENCY_MS} ms per request` : condition === 'model' ? `model, ${LATENCY_MS} ms` : 'loopback';
       const tools: [string, (target: string, noop: boolean) => Promise<number | undefined | void>][] = [];
       for (const c of CONCURRENCIES) {
         const suffix = CONCURRENCIES.length > 1 ? ` c=${c}` : '';
@@ -263,11 +293,21 @@ async function main() {
       for (let round = 1; round <= REPEAT; round++) {
         for (const [tool, fn] of tools) {
           const target = newBucketName(tool.replace(/[^a-z0-9]+/gi, '-'));
-          await client.send(new CreateBucketCommand({ Bucket: target }));
+          if (model) model.createBucket(target);
+          else await client.send(new CreateBucketCommand({ Bucket: target }));
           let rss: number | undefined;
           const cold = await timed(async () => {
             rss = (await fn(target, false)) ?? undefined;
           });
+          if (model) {
+            // The model checks nothing: make sure the tool copied what it should have.
+            const copied = model.contents(target);
+            const expected = seedObjects().filter((o) => !EXCLUDE_PREFIXES.some((p) => o.key.startsWith(p)));
+            const expectedBytes = expected.reduce((sum, o) => sum + o.size, 0);
+            if (copied.objects !== expected.length || copied.bytes !== expectedBytes) {
+              throw new Error(`${tool} left ${copied.objects} objects (${copied.bytes} B) in the model's target, not ${expected.length} (${expectedBytes} B)`);
+            }
+          }
           const noop = await timed(() => fn(target, true));
           console.log(`  ${label.padEnd(20)} ${tool.padEnd(28)} cold ${cold.toFixed(1).padStart(6)} s   no-op ${noop.toFixed(1).padStart(5)} s${rss ? `   peak RSS ${rss.toFixed(0)} MB` : ''}   (round ${round}, load ${load()})`);
           const best = results.find((r) => r.condition === label && r.tool === tool);
@@ -277,6 +317,10 @@ async function main() {
         }
       }
       await proxy?.close();
+      if (model) {
+        if (model.unknown.size > 0) console.log(`  (the model answered NotImplemented to: ${[...model.unknown].map(([what, n]) => `${what} ×${n}`).join(', ')})`);
+        await model.close();
+      }
     }
   } finally {
     s3.stop();

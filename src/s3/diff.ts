@@ -10,17 +10,64 @@ export interface CopyItem {
   reason: CopyReason;
 }
 
+/**
+ * Objects that are only counted: how many, their bytes and the first keys (for the summary).
+ * Memory stays the same however many objects are pushed; `length` and `push` read like an array's.
+ */
+export class ObjectTally {
+  static readonly SAMPLE_KEYS = 20;
+  length = 0;
+  bytes = 0;
+  readonly keys: string[] = [];
+
+  push(...objects: readonly { key: string; size: number }[]): number {
+    for (const object of objects) this.add(object);
+    return this.length;
+  }
+
+  add(object: { key: string; size: number }): void {
+    this.length++;
+    this.bytes += object.size;
+    if (this.keys.length < ObjectTally.SAMPLE_KEYS) this.keys.push(object.key);
+  }
+}
+
 /** What a refresh has to do, worked out from the two listings alone (no I/O). */
 export interface ImagesDiff {
   toCopy: CopyItem[];
   /** Source objects already identical in the target. */
-  toSkip: ObjectEntry[];
+  toSkip: ObjectTally;
   /** Source objects matched by an exclusion: never copied. */
-  excluded: ObjectEntry[];
+  excluded: ObjectTally;
   /** Target objects the source lacks and no exclusion protects (deleted only with `delete: true`). */
   targetOnly: ObjectEntry[];
   /** Target objects the source lacks but an exclusion protects: never deleted. */
+  targetOnlyExcluded: ObjectTally;
+}
+
+/** The same diff with every object kept: what `diffBuckets` returns from two listings held in memory. */
+export interface InMemoryDiff {
+  toCopy: CopyItem[];
+  toSkip: ObjectEntry[];
+  excluded: ObjectEntry[];
+  targetOnly: ObjectEntry[];
   targetOnlyExcluded: ObjectEntry[];
+}
+
+/** Keeps what the refresh needs of an in-memory diff and counts the rest. */
+export function tallied(diff: InMemoryDiff): ImagesDiff {
+  const tally = (objects: readonly ObjectEntry[]) => {
+    const result = new ObjectTally();
+    for (const object of objects) result.push(object);
+    return result;
+  };
+  return {
+    toCopy: diff.toCopy,
+    toSkip: tally(diff.toSkip),
+    excluded: tally(diff.excluded),
+    targetOnly: diff.targetOnly,
+    targetOnlyExcluded: tally(diff.targetOnlyExcluded),
+  };
 }
 
 /**
@@ -42,16 +89,22 @@ const normalizeEtag = (etag: string) => etag.replace(/"/g, '').toLowerCase();
 export function copyReason(source: ObjectEntry, target: ObjectEntry | undefined): CopyReason | undefined {
   if (!target) return 'missing';
   if (source.size !== target.size) return 'size differs';
+  // The common case, decided without normalising: the same plain MD5 on both sides.
+  if (source.etag === target.etag && isPlainMd5Etag(source.etag)) return undefined;
   if (isPlainMd5Etag(source.etag) && isPlainMd5Etag(target.etag)) {
     return normalizeEtag(source.etag) === normalizeEtag(target.etag) ? undefined : 'content differs';
   }
   return source.lastModified > target.lastModified ? 'newer in source' : undefined;
 }
 
-export function diffBuckets(source: readonly ObjectEntry[], target: readonly ObjectEntry[], exclusions: readonly ExclusionRule[]): ImagesDiff {
+/**
+ * The diff of two listings held in memory, in any order. The images step streams instead
+ * (`mergeListings`) and uses this only when a listing is not in S3's order.
+ */
+export function diffBuckets(source: readonly ObjectEntry[], target: readonly ObjectEntry[], exclusions: readonly ExclusionRule[]): InMemoryDiff {
   const targetByKey = new Map(target.map((o) => [o.key, o]));
   const sourceKeys = new Set<string>();
-  const diff: ImagesDiff = { toCopy: [], toSkip: [], excluded: [], targetOnly: [], targetOnlyExcluded: [] };
+  const diff: InMemoryDiff = { toCopy: [], toSkip: [], excluded: [], targetOnly: [], targetOnlyExcluded: [] };
   for (const object of source) {
     sourceKeys.add(object.key);
     if (matchExclusion(exclusions, object.key)) {

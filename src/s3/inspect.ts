@@ -5,8 +5,9 @@ import { formatBytes, formatCount } from '../report/format.js';
 import { exclusionsLine } from '../report/images-section.js';
 import { DEFAULT_EXCLUSIONS } from '../config/images-options.js';
 import { parseExclusions } from './exclusions.js';
-import { diffBuckets, totalBytes, type ImagesDiff } from './diff.js';
-import { describeBucketError, listBucket, type ObjectEntry } from './list.js';
+import { diffBuckets, tallied, totalBytes, type ImagesDiff, type ObjectTally } from './diff.js';
+import { describeBucketError, listBucket, streamBucket, type ObjectEntry, type StreamInfo } from './list.js';
+import { ListingOrderError, mergeListings } from './merge.js';
 import { recheckDifferingEtags } from './recheck.js';
 import { describeBatchPlan } from './batch/hand-off.js';
 import { BATCH_MAX_OBJECT_BYTES } from './batch/plan.js';
@@ -24,6 +25,67 @@ export function sample(objects: readonly ObjectEntry[]): KeySample {
   return { objects: objects.length, bytes: totalBytes(objects), keys: objects.slice(0, SAMPLE_KEYS).map((o) => o.key) };
 }
 
+export const sampleOf = (tally: ObjectTally): KeySample => ({ objects: tally.length, bytes: tally.bytes, keys: tally.keys.slice(0, SAMPLE_KEYS) });
+
+type ListedDiff = ImagesDiff & { sourceObjects: number; sourceBytes: number; targetObjects: number; targetBytes: number };
+
+const bucketError = (ctx: RunContext, side: 'source' | 'target') => (error: unknown) => {
+  const env = ctx.config[side];
+  throw error instanceof ListingOrderError ? error : describeBucketError(error, env.bucket!, env.name, side);
+};
+
+const logListed = (ctx: RunContext, side: 'source' | 'target', objects: number, started: number, how: string) => {
+  const env = ctx.config[side];
+  const seconds = ((performance.now() - started) / 1000).toFixed(1);
+  core.info(`Listed ${env.name}'s bucket ${env.bucket}: ${formatCount(objects)} objects in ${seconds} s (${how}).`);
+};
+
+/**
+ * Both buckets listed at the same time and merged as their pages arrive (S3 lists keys in UTF-8
+ * binary order in every bucket), so memory holds the objects to copy and the delete candidates,
+ * not the listings.
+ */
+async function streamedDiff(ctx: RunContext): Promise<ListedDiff> {
+  const started = performance.now();
+  const stream = (side: 'source' | 'target') => {
+    const info: StreamInfo = { how: '' };
+    const pages = streamBucket(ctx.s3Client(side), ctx.config[side].bucket!, info);
+    // Each side's line is logged when its listing ends (the merge reads both at once).
+    async function* logged() {
+      let objects = 0;
+      try {
+        for await (const page of pages) {
+          objects += page.length;
+          yield page;
+        }
+      } catch (error) {
+        bucketError(ctx, side)(error);
+      }
+      logListed(ctx, side, objects, started, info.how);
+    }
+    return logged();
+  };
+  return mergeListings(stream('source'), stream('target'), ctx.config.exclusions);
+}
+
+/** Today's diff of two listings held in memory: for stores that do not list in S3's order. */
+async function inMemoryDiff(ctx: RunContext): Promise<ListedDiff> {
+  const list = async (side: 'source' | 'target') => {
+    const started = performance.now();
+    const listed = await listBucket(ctx.s3Client(side), ctx.config[side].bucket!).catch(bucketError(ctx, side));
+    logListed(ctx, side, listed.objects.length, started, listed.how);
+    return listed.objects;
+  };
+  const [sourceObjects, targetObjects] = await Promise.all([list('source'), list('target')]);
+  return {
+    ...tallied(diffBuckets(sourceObjects, targetObjects, ctx.config.exclusions)),
+    sourceObjects: sourceObjects.length,
+    sourceBytes: totalBytes(sourceObjects),
+    targetObjects: targetObjects.length,
+    targetBytes: totalBytes(targetObjects),
+  };
+}
+
 /**
  * Lists both buckets at the same time and works out what the refresh does: what is copied,
  * skipped, excluded and (with `delete: true`) deleted. Writes nothing: on a dry run this is
@@ -31,21 +93,15 @@ export function sample(objects: readonly ObjectEntry[]): KeySample {
  */
 export async function inspectBuckets(ctx: RunContext): Promise<string> {
   const { source, target, exclusions, images: options } = ctx.config;
-  const list = async (side: 'source' | 'target') => {
-    const env = ctx.config[side];
-    const started = performance.now();
-    const listed = await listBucket(ctx.s3Client(side), env.bucket!).catch((error) => {
-      throw describeBucketError(error, env.bucket!, env.name, side);
-    });
-    const seconds = ((performance.now() - started) / 1000).toFixed(1);
-    core.info(`Listed ${env.name}'s bucket ${env.bucket}: ${formatCount(listed.objects.length)} objects in ${seconds} s (${listed.how}).`);
-    return listed.objects;
-  };
   const patterns = exclusions.map((rule) => rule.pattern);
   const applied = { patterns, defaults: patterns.join('\n') === parseExclusions(DEFAULT_EXCLUSIONS).join('\n') };
   core.info(exclusionsLine(applied).replace(/`/g, ''));
-  const [sourceObjects, targetObjects] = await Promise.all([list('source'), list('target')]);
-  const diff = diffBuckets(sourceObjects, targetObjects, exclusions);
+  const diff = await streamedDiff(ctx).catch(async (error) => {
+    if (!(error instanceof ListingOrderError)) throw error;
+    core.info(`The listings cannot be merged as they stream: ${error.message}. Listing both buckets in memory instead.`);
+    return inMemoryDiff(ctx);
+  });
+  const { sourceObjects, sourceBytes, targetObjects, targetBytes } = diff;
   const recheck = await recheckDifferingEtags(
     diff,
     { client: ctx.s3Client('source'), bucket: source.bucket! },
@@ -63,21 +119,21 @@ export async function inspectBuckets(ctx: RunContext): Promise<string> {
 
   const plan: ImagesPlan = {
     copy: sample(diff.toCopy.map((item) => item.source)),
-    skip: sample(diff.toSkip),
-    exclude: sample(diff.excluded),
+    skip: sampleOf(diff.toSkip),
+    exclude: sampleOf(diff.excluded),
     delete: sample(diff.targetOnly),
     deleteEnabled: options.delete,
   };
   ctx.report.images = {
-    sourceObjects: sourceObjects.length,
-    sourceBytes: totalBytes(sourceObjects),
-    targetObjects: targetObjects.length,
-    targetBytes: totalBytes(targetObjects),
+    sourceObjects,
+    sourceBytes,
+    targetObjects,
+    targetBytes,
     exclusions: applied,
     excludedObjects: diff.excluded.length,
-    excludedBytes: totalBytes(diff.excluded),
-    candidateObjects: sourceObjects.length - diff.excluded.length,
-    candidateBytes: totalBytes(sourceObjects) - totalBytes(diff.excluded),
+    excludedBytes: diff.excluded.bytes,
+    candidateObjects: sourceObjects - diff.excluded.length,
+    candidateBytes: sourceBytes - diff.excluded.bytes,
     skippedObjects: diff.toSkip.length,
     plan,
   };
@@ -96,15 +152,15 @@ export async function inspectBuckets(ctx: RunContext): Promise<string> {
       ? `, ${formatCount(plan.delete.objects)} only in ${target.name} (kept)`
       : '';
   return (
-    `${source.name}: ${formatCount(sourceObjects.length)} objects (${formatBytes(totalBytes(sourceObjects))}), ` +
-    `${formatCount(diff.excluded.length)} excluded; ${target.name}: ${formatCount(targetObjects.length)} objects ` +
-    `(${formatBytes(totalBytes(targetObjects))}); ${would} ${formatCount(plan.copy.objects)} (${formatBytes(plan.copy.bytes)}), ` +
+    `${source.name}: ${formatCount(sourceObjects)} objects (${formatBytes(sourceBytes)}), ` +
+    `${formatCount(diff.excluded.length)} excluded; ${target.name}: ${formatCount(targetObjects)} objects ` +
+    `(${formatBytes(targetBytes)}); ${would} ${formatCount(plan.copy.objects)} (${formatBytes(plan.copy.bytes)}), ` +
     `skip ${formatCount(plan.skip.objects)}${deletion}`
   );
 }
 
 /** Why the `max-delete` guard refuses this run, or undefined when it does not. */
-export function deleteGuardProblem(diff: ImagesDiff, options: { delete: boolean; maxDelete: number }): string | undefined {
+export function deleteGuardProblem(diff: Pick<ImagesDiff, 'targetOnly'>, options: { delete: boolean; maxDelete: number }): string | undefined {
   if (!options.delete || diff.targetOnly.length <= options.maxDelete) return undefined;
   return (
     `\`delete: true\` would delete ${formatCount(diff.targetOnly.length)} objects, more than \`max-delete\` ` +

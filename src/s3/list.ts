@@ -1,4 +1,5 @@
 import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { compareKeys } from './merge.js';
 
 export interface ObjectEntry {
   key: string;
@@ -11,9 +12,8 @@ function toEntry(o: { Key?: string; Size?: number; ETag?: string; LastModified?:
   return { key: o.Key!, size: o.Size ?? 0, etag: o.ETag ?? '', lastModified: o.LastModified?.getTime() ?? 0 };
 }
 
-/** Every object under `prefix`, page by page (1,000 keys a request). */
-export async function listAllObjects(client: S3Client, bucket: string, prefix?: string, startAfter?: string): Promise<ObjectEntry[]> {
-  const objects: ObjectEntry[] = [];
+/** The pages of every object under `prefix` (1,000 keys a request), in the server's order. */
+export async function* listPages(client: S3Client, bucket: string, prefix?: string, startAfter?: string): AsyncGenerator<ObjectEntry[]> {
   let token: string | undefined;
   do {
     const page = await client.send(
@@ -25,9 +25,15 @@ export async function listAllObjects(client: S3Client, bucket: string, prefix?: 
         MaxKeys: 1000,
       }),
     );
-    for (const o of page.Contents ?? []) objects.push(toEntry(o));
+    yield (page.Contents ?? []).map(toEntry);
     token = page.IsTruncated ? page.NextContinuationToken : undefined;
   } while (token);
+}
+
+/** Every object under `prefix`, page by page (1,000 keys a request). */
+export async function listAllObjects(client: S3Client, bucket: string, prefix?: string, startAfter?: string): Promise<ObjectEntry[]> {
+  const objects: ObjectEntry[] = [];
+  for await (const page of listPages(client, bucket, prefix, startAfter)) for (const o of page) objects.push(o);
   return objects;
 }
 
@@ -51,7 +57,7 @@ export async function listBucket(client: S3Client, bucket: string, maxChains = 1
   const firstKeys = (first.Contents ?? []).map(toEntry);
   if (!first.IsTruncated) return { objects: firstKeys, how: 'one page' };
 
-  const top = await listTopLevel(client, bucket);
+  const top = (await listTopLevel(client, bucket))!;
   const covered = (key: string) => top.direct.has(key) || top.prefixes.some((p) => key.startsWith(p));
   if (top.prefixes.length < 2 || !firstKeys.every((o) => covered(o.key))) {
     // Nothing to gain from a fan-out, or the server's CommonPrefixes cannot be trusted.
@@ -62,8 +68,7 @@ export async function listBucket(client: S3Client, bucket: string, maxChains = 1
   // key are complete, the one holding it continues after it, later ones are listed in full.
   const last = firstKeys.at(-1)!.key;
   // S3 orders keys by their UTF-8 bytes (JS strings compare UTF-16 units, which can differ).
-  const before = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b)) < 0;
-  const chains = top.prefixes.filter((p) => !(before(p, last) && !last.startsWith(p)));
+  const chains = top.prefixes.filter((p) => !(compareKeys(p, last) < 0 && !last.startsWith(p)));
   const perPrefix = await mapLimit(chains, maxChains, (prefix) =>
     listAllObjects(client, bucket, prefix, last.startsWith(prefix) ? last : undefined),
   );
@@ -72,7 +77,7 @@ export async function listBucket(client: S3Client, bucket: string, maxChains = 1
   return { objects: [...byKey.values()], how: `${top.prefixes.length} top-level prefixes in parallel` };
 }
 
-async function listTopLevel(client: S3Client, bucket: string) {
+async function listTopLevel(client: S3Client, bucket: string, maxDirect = Infinity) {
   const prefixes = new Set<string>();
   const directObjects: ObjectEntry[] = [];
   let token: string | undefined;
@@ -82,9 +87,121 @@ async function listTopLevel(client: S3Client, bucket: string) {
     );
     for (const p of page.CommonPrefixes ?? []) if (p.Prefix) prefixes.add(p.Prefix);
     for (const o of page.Contents ?? []) directObjects.push(toEntry(o));
+    // A mostly flat bucket has little to fan out: stop before holding its keys in memory.
+    if (directObjects.length > maxDirect) return undefined;
     token = page.IsTruncated ? page.NextContinuationToken : undefined;
   } while (token);
   return { prefixes: [...prefixes], directObjects, direct: new Set(directObjects.map((o) => o.key)) };
+}
+
+/** How a streamed listing went, filled in as it goes (for the log). */
+export interface StreamInfo {
+  how: string;
+}
+
+/** Top-level keys held by the delimiter listing: past this many, a bucket is streamed serially. */
+const MAX_DIRECT_KEYS = 10_000;
+/** Pages each prefix chain may fetch ahead of the merge. */
+const PAGES_AHEAD = 2;
+
+/**
+ * Every object of a bucket as pages in S3's order (UTF-8 binary), for a merge with another
+ * listing: the same requests as `listBucket` (one page, or one chain per top-level prefix, up to
+ * `maxChains` at a time), but each chain fetches only a few pages ahead of the consumer, so
+ * memory does not grow with the bucket. The order is the server's: the consumer checks it.
+ */
+export async function* streamBucket(client: S3Client, bucket: string, info: StreamInfo, maxChains = 16): AsyncGenerator<ObjectEntry[]> {
+  const first = await client.send(new ListObjectsV2Command({ Bucket: bucket, MaxKeys: 1000 }));
+  const firstKeys = (first.Contents ?? []).map(toEntry);
+  info.how = 'one page';
+  yield firstKeys;
+  if (!first.IsTruncated || firstKeys.length === 0) return;
+
+  const last = firstKeys.at(-1)!.key;
+  const top = await listTopLevel(client, bucket, MAX_DIRECT_KEYS);
+  const covered = (key: string) => top!.direct.has(key) || top!.prefixes.some((p) => key.startsWith(p));
+  if (!top || top.prefixes.length < 2 || !firstKeys.every((o) => covered(o.key))) {
+    // Nothing to gain from a fan-out, or the server's CommonPrefixes cannot be trusted.
+    info.how = 'serially';
+    yield* listPages(client, bucket, undefined, last);
+    return;
+  }
+  info.how = `${top.prefixes.length} top-level prefixes in parallel`;
+  // The first page holds every key up to `last`. What follows it, in S3's order: the prefixes
+  // not entirely before `last` (the one holding it continues after it) and the top-level keys
+  // after it. A top-level key (no `/`) sorts against a prefix as against every key under it.
+  const after = (key: string) => compareKeys(key, last) > 0;
+  type Segment = { prefix: string } | { objects: ObjectEntry[] };
+  const entries: { key: string; segment: Segment }[] = [
+    ...top.prefixes.filter((p) => after(p) || last.startsWith(p)).map((prefix) => ({ key: prefix, segment: { prefix } })),
+    ...top.directObjects.filter((o) => after(o.key)).map((o) => ({ key: o.key, segment: { objects: [o] } })),
+  ].sort((a, b) => compareKeys(a.key, b.key));
+  const segments: Segment[] = [];
+  for (const { segment } of entries) {
+    const previous = segments.at(-1);
+    if ('objects' in segment && previous && 'objects' in previous) previous.objects.push(...segment.objects);
+    else segments.push(segment);
+  }
+  const chains: (AsyncIterable<ObjectEntry[]> | undefined)[] = [];
+  let started = 0;
+  const startNext = () => {
+    if (started >= segments.length) return;
+    const segment = segments[started]!;
+    chains[started++] =
+      'objects' in segment
+        ? (async function* () {
+            yield segment.objects;
+          })()
+        : readAhead(listPages(client, bucket, segment.prefix, last.startsWith(segment.prefix) ? last : undefined), PAGES_AHEAD);
+  };
+  for (let i = 0; i < maxChains; i++) startNext();
+  for (let i = 0; i < segments.length; i++) {
+    for await (const page of chains[i]!) yield page;
+    chains[i] = undefined;
+    startNext();
+  }
+}
+
+/** Runs `pages` ahead of its consumer, holding at most `limit` pages not yet taken. */
+export function readAhead<T>(pages: AsyncIterable<T>, limit: number): AsyncIterable<T> {
+  const buffer: T[] = [];
+  let finished = false;
+  let failure: { error: unknown } | undefined;
+  let wakeConsumer: (() => void) | undefined;
+  let wakeProducer: (() => void) | undefined;
+  const wake = () => {
+    wakeConsumer?.();
+    wakeConsumer = undefined;
+  };
+  void (async () => {
+    try {
+      for await (const page of pages) {
+        buffer.push(page);
+        wake();
+        while (buffer.length >= limit) await new Promise<void>((resolve) => (wakeProducer = resolve));
+      }
+    } catch (error) {
+      failure = { error };
+    } finally {
+      finished = true;
+      wake();
+    }
+  })();
+  return {
+    async *[Symbol.asyncIterator]() {
+      for (;;) {
+        if (buffer.length > 0) {
+          yield buffer.shift()!;
+          wakeProducer?.();
+          wakeProducer = undefined;
+          continue;
+        }
+        if (failure) throw failure.error;
+        if (finished) return;
+        await new Promise<void>((resolve) => (wakeConsumer = resolve));
+      }
+    },
+  };
 }
 
 /**
