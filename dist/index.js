@@ -99719,6 +99719,43 @@ async function refreshByCopy(ctx) {
 ;// CONCATENATED MODULE: ./src/s3/diff.ts
 
 /**
+ * Objects that are only counted: how many, their bytes and the first keys (for the summary).
+ * Memory stays the same however many objects are pushed; `length` and `push` read like an array's.
+ */
+class ObjectTally {
+    static SAMPLE_KEYS = 20;
+    length = 0;
+    bytes = 0;
+    keys = [];
+    push(...objects) {
+        for (const object of objects)
+            this.add(object);
+        return this.length;
+    }
+    add(object) {
+        this.length++;
+        this.bytes += object.size;
+        if (this.keys.length < ObjectTally.SAMPLE_KEYS)
+            this.keys.push(object.key);
+    }
+}
+/** Keeps what the refresh needs of an in-memory diff and counts the rest. */
+function tallied(diff) {
+    const tally = (objects) => {
+        const result = new ObjectTally();
+        for (const object of objects)
+            result.push(object);
+        return result;
+    };
+    return {
+        toCopy: diff.toCopy,
+        toSkip: tally(diff.toSkip),
+        excluded: tally(diff.excluded),
+        targetOnly: diff.targetOnly,
+        targetOnlyExcluded: tally(diff.targetOnlyExcluded),
+    };
+}
+/**
  * An ETag that looks like the MD5 of the bytes: 32 hex digits. Multipart ETags (`…-N`) are not;
  * SSE-KMS and SSE-C ETags look like one but are not MD5s either, which only a HEAD tells
  * (`etagIsContentMd5`).
@@ -99737,11 +99774,18 @@ function copyReason(source, target) {
         return 'missing';
     if (source.size !== target.size)
         return 'size differs';
+    // The common case, decided without normalising: the same plain MD5 on both sides.
+    if (source.etag === target.etag && isPlainMd5Etag(source.etag))
+        return undefined;
     if (isPlainMd5Etag(source.etag) && isPlainMd5Etag(target.etag)) {
         return normalizeEtag(source.etag) === normalizeEtag(target.etag) ? undefined : 'content differs';
     }
     return source.lastModified > target.lastModified ? 'newer in source' : undefined;
 }
+/**
+ * The diff of two listings held in memory, in any order. The images step streams instead
+ * (`mergeListings`) and uses this only when a listing is not in S3's order.
+ */
 function diffBuckets(source, target, exclusions) {
     const targetByKey = new Map(target.map((o) => [o.key, o]));
     const sourceKeys = new Set();
@@ -99812,14 +99856,170 @@ function needsRecheck(item) {
 }
 const totalBytes = (objects) => objects.reduce((sum, o) => sum + o.size, 0);
 
+;// CONCATENATED MODULE: ./src/s3/merge.ts
+
+
+/**
+ * The order S3 lists keys in: their UTF-8 bytes, the order `Buffer.compare` gives. JS strings
+ * compare UTF-16 code units, which agrees except where a surrogate pair (a code point above
+ * U+FFFF) meets a character from U+E000 to U+FFFF: in UTF-8 the pair is the larger. Comparing
+ * code units with that one correction gives the byte order without encoding every key (the merge
+ * compares tens of millions of them); tested against `Buffer.compare`.
+ */
+function compareKeys(a, b) {
+    if (a === b)
+        return 0;
+    // Most keys hold no code unit from U+D800 up: the engine's own comparison is then the answer.
+    if (!HIGH_UNITS.test(a) && !HIGH_UNITS.test(b))
+        return a < b ? -1 : 1;
+    const length = Math.min(a.length, b.length);
+    for (let i = 0; i < length; i++) {
+        const x = a.charCodeAt(i);
+        const y = b.charCodeAt(i);
+        if (x !== y)
+            return utf8Rank(x) - utf8Rank(y);
+    }
+    return a.length - b.length;
+}
+const HIGH_UNITS = /[\ud800-\uffff]/;
+/** Surrogates (0xD800–0xDFFF) moved above 0xE000–0xFFFF; every other code unit keeps its order. */
+const utf8Rank = (unit) => (unit < 0xd800 ? unit : unit < 0xe000 ? unit + 0x2000 : unit - 0x800);
+/** A listing page came back out of UTF-8 binary order: a merge would pair the wrong keys. */
+class ListingOrderError extends Error {
+    side;
+    previous;
+    key;
+    constructor(side, previous, key) {
+        super(`the ${side} listing returned \`${key}\` after \`${previous}\`, which is not S3's order (UTF-8 binary)`);
+        this.side = side;
+        this.previous = previous;
+        this.key = key;
+        this.name = 'ListingOrderError';
+    }
+}
+/** Pages of one listing, each checked to continue the strictly increasing order of the ones before. */
+class Cursor {
+    side;
+    page = [];
+    index = 0;
+    done = false;
+    objects = 0;
+    bytes = 0;
+    last;
+    pages;
+    constructor(pages, side) {
+        this.side = side;
+        this.pages = Symbol.asyncIterator in pages ? pages[Symbol.asyncIterator]() : pages[Symbol.iterator]();
+    }
+    get exhausted() {
+        return this.index >= this.page.length;
+    }
+    /** Moves to the next non-empty page, or sets `done`. */
+    async next() {
+        while (!this.done && this.exhausted) {
+            const step = await this.pages.next();
+            if (step.done) {
+                this.done = true;
+                return;
+            }
+            this.checkOrder(step.value);
+            this.page = step.value;
+            this.index = 0;
+        }
+    }
+    checkOrder(page) {
+        let previous = this.last;
+        for (const object of page) {
+            if (previous !== undefined && compareKeys(previous, object.key) >= 0)
+                throw new ListingOrderError(this.side, previous, object.key);
+            previous = object.key;
+            this.objects++;
+            this.bytes += object.size;
+        }
+        this.last = previous;
+    }
+}
+/**
+ * The diff of two listings as a merge of two sorted streams: memory holds one page of each side
+ * plus what the refresh needs (objects to copy, delete candidates); skipped and excluded objects
+ * are only counted. Same rules and results as `diffBuckets`; throws `ListingOrderError` when a
+ * listing is not in S3's order, so the caller can fall back to the in-memory diff.
+ */
+async function mergeListings(sourcePages, targetPages, exclusions) {
+    const source = new Cursor(sourcePages, 'source');
+    const target = new Cursor(targetPages, 'target');
+    const diff = { toCopy: [], toSkip: new ObjectTally(), excluded: new ObjectTally(), targetOnly: [], targetOnlyExcluded: new ObjectTally() };
+    const onSource = (object, targetObject) => {
+        if (exclusions.length > 0 && matchExclusion(exclusions, object.key)) {
+            diff.excluded.add(object);
+            return;
+        }
+        const reason = copyReason(object, targetObject);
+        if (reason)
+            diff.toCopy.push({ source: object, target: targetObject, reason });
+        else
+            diff.toSkip.add(object);
+    };
+    const onTargetOnly = (object) => {
+        if (exclusions.length > 0 && matchExclusion(exclusions, object.key))
+            diff.targetOnlyExcluded.add(object);
+        else
+            diff.targetOnly.push(object);
+    };
+    for (;;) {
+        if (source.exhausted)
+            await source.next();
+        if (target.exhausted)
+            await target.next();
+        if (source.done && target.done)
+            break;
+        if (target.done) {
+            for (; source.index < source.page.length; source.index++)
+                onSource(source.page[source.index], undefined);
+            continue;
+        }
+        if (source.done) {
+            for (; target.index < target.page.length; target.index++)
+                onTargetOnly(target.page[target.index]);
+            continue;
+        }
+        // Both sides hold a page: merge until one of them runs out (no await in here).
+        const sourcePage = source.page;
+        const targetPage = target.page;
+        let i = source.index;
+        let j = target.index;
+        while (i < sourcePage.length && j < targetPage.length) {
+            const s = sourcePage[i];
+            const t = targetPage[j];
+            const order = compareKeys(s.key, t.key);
+            if (order < 0) {
+                onSource(s, undefined);
+                i++;
+            }
+            else if (order > 0) {
+                onTargetOnly(t);
+                j++;
+            }
+            else {
+                onSource(s, t);
+                i++;
+                j++;
+            }
+        }
+        source.index = i;
+        target.index = j;
+    }
+    return { ...diff, sourceObjects: source.objects, sourceBytes: source.bytes, targetObjects: target.objects, targetBytes: target.bytes };
+}
+
 ;// CONCATENATED MODULE: ./src/s3/list.ts
+
 
 function toEntry(o) {
     return { key: o.Key, size: o.Size ?? 0, etag: o.ETag ?? '', lastModified: o.LastModified?.getTime() ?? 0 };
 }
-/** Every object under `prefix`, page by page (1,000 keys a request). */
-async function listAllObjects(client, bucket, prefix, startAfter) {
-    const objects = [];
+/** The pages of every object under `prefix` (1,000 keys a request), in the server's order. */
+async function* listPages(client, bucket, prefix, startAfter) {
     let token;
     do {
         const page = await client.send(new client_s3_dist_cjs/* ListObjectsV2Command */.u6x({
@@ -99829,10 +100029,16 @@ async function listAllObjects(client, bucket, prefix, startAfter) {
             StartAfter: token ? undefined : startAfter,
             MaxKeys: 1000,
         }));
-        for (const o of page.Contents ?? [])
-            objects.push(toEntry(o));
+        yield (page.Contents ?? []).map(toEntry);
         token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
+}
+/** Every object under `prefix`, page by page (1,000 keys a request). */
+async function listAllObjects(client, bucket, prefix, startAfter) {
+    const objects = [];
+    for await (const page of listPages(client, bucket, prefix, startAfter))
+        for (const o of page)
+            objects.push(o);
     return objects;
 }
 /**
@@ -99849,7 +100055,7 @@ async function listBucket(client, bucket, maxChains = 16) {
     const firstKeys = (first.Contents ?? []).map(toEntry);
     if (!first.IsTruncated)
         return { objects: firstKeys, how: 'one page' };
-    const top = await listTopLevel(client, bucket);
+    const top = (await listTopLevel(client, bucket));
     const covered = (key) => top.direct.has(key) || top.prefixes.some((p) => key.startsWith(p));
     if (top.prefixes.length < 2 || !firstKeys.every((o) => covered(o.key))) {
         // Nothing to gain from a fan-out, or the server's CommonPrefixes cannot be trusted.
@@ -99860,15 +100066,14 @@ async function listBucket(client, bucket, maxChains = 16) {
     // key are complete, the one holding it continues after it, later ones are listed in full.
     const last = firstKeys.at(-1).key;
     // S3 orders keys by their UTF-8 bytes (JS strings compare UTF-16 units, which can differ).
-    const before = (a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)) < 0;
-    const chains = top.prefixes.filter((p) => !(before(p, last) && !last.startsWith(p)));
+    const chains = top.prefixes.filter((p) => !(compareKeys(p, last) < 0 && !last.startsWith(p)));
     const perPrefix = await mapLimit(chains, maxChains, (prefix) => listAllObjects(client, bucket, prefix, last.startsWith(prefix) ? last : undefined));
     const byKey = new Map();
     for (const o of [...firstKeys, ...top.directObjects, ...perPrefix.flat()])
         byKey.set(o.key, o);
     return { objects: [...byKey.values()], how: `${top.prefixes.length} top-level prefixes in parallel` };
 }
-async function listTopLevel(client, bucket) {
+async function listTopLevel(client, bucket, maxDirect = Infinity) {
     const prefixes = new Set();
     const directObjects = [];
     let token;
@@ -99879,9 +100084,123 @@ async function listTopLevel(client, bucket) {
                 prefixes.add(p.Prefix);
         for (const o of page.Contents ?? [])
             directObjects.push(toEntry(o));
+        // A mostly flat bucket has little to fan out: stop before holding its keys in memory.
+        if (directObjects.length > maxDirect)
+            return undefined;
         token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
     return { prefixes: [...prefixes], directObjects, direct: new Set(directObjects.map((o) => o.key)) };
+}
+/** Top-level keys held by the delimiter listing: past this many, a bucket is streamed serially. */
+const MAX_DIRECT_KEYS = 10_000;
+/** Pages each prefix chain may fetch ahead of the merge. */
+const PAGES_AHEAD = 2;
+/**
+ * Every object of a bucket as pages in S3's order (UTF-8 binary), for a merge with another
+ * listing: the same requests as `listBucket` (one page, or one chain per top-level prefix, up to
+ * `maxChains` at a time), but each chain fetches only a few pages ahead of the consumer, so
+ * memory does not grow with the bucket. The order is the server's: the consumer checks it.
+ */
+async function* streamBucket(client, bucket, info, maxChains = 16) {
+    const first = await client.send(new client_s3_dist_cjs/* ListObjectsV2Command */.u6x({ Bucket: bucket, MaxKeys: 1000 }));
+    const firstKeys = (first.Contents ?? []).map(toEntry);
+    info.how = 'one page';
+    yield firstKeys;
+    if (!first.IsTruncated || firstKeys.length === 0)
+        return;
+    const last = firstKeys.at(-1).key;
+    const top = await listTopLevel(client, bucket, MAX_DIRECT_KEYS);
+    const covered = (key) => top.direct.has(key) || top.prefixes.some((p) => key.startsWith(p));
+    if (!top || top.prefixes.length < 2 || !firstKeys.every((o) => covered(o.key))) {
+        // Nothing to gain from a fan-out, or the server's CommonPrefixes cannot be trusted.
+        info.how = 'serially';
+        yield* listPages(client, bucket, undefined, last);
+        return;
+    }
+    info.how = `${top.prefixes.length} top-level prefixes in parallel`;
+    // The first page holds every key up to `last`. What follows it, in S3's order: the prefixes
+    // not entirely before `last` (the one holding it continues after it) and the top-level keys
+    // after it. A top-level key (no `/`) sorts against a prefix as against every key under it.
+    const after = (key) => compareKeys(key, last) > 0;
+    const entries = [
+        ...top.prefixes.filter((p) => after(p) || last.startsWith(p)).map((prefix) => ({ key: prefix, segment: { prefix } })),
+        ...top.directObjects.filter((o) => after(o.key)).map((o) => ({ key: o.key, segment: { objects: [o] } })),
+    ].sort((a, b) => compareKeys(a.key, b.key));
+    const segments = [];
+    for (const { segment } of entries) {
+        const previous = segments.at(-1);
+        if ('objects' in segment && previous && 'objects' in previous)
+            previous.objects.push(...segment.objects);
+        else
+            segments.push(segment);
+    }
+    const chains = [];
+    let started = 0;
+    const startNext = () => {
+        if (started >= segments.length)
+            return;
+        const segment = segments[started];
+        chains[started++] =
+            'objects' in segment
+                ? (async function* () {
+                    yield segment.objects;
+                })()
+                : readAhead(listPages(client, bucket, segment.prefix, last.startsWith(segment.prefix) ? last : undefined), PAGES_AHEAD);
+    };
+    for (let i = 0; i < maxChains; i++)
+        startNext();
+    for (let i = 0; i < segments.length; i++) {
+        for await (const page of chains[i])
+            yield page;
+        chains[i] = undefined;
+        startNext();
+    }
+}
+/** Runs `pages` ahead of its consumer, holding at most `limit` pages not yet taken. */
+function readAhead(pages, limit) {
+    const buffer = [];
+    let finished = false;
+    let failure;
+    let wakeConsumer;
+    let wakeProducer;
+    const wake = () => {
+        wakeConsumer?.();
+        wakeConsumer = undefined;
+    };
+    void (async () => {
+        try {
+            for await (const page of pages) {
+                buffer.push(page);
+                wake();
+                while (buffer.length >= limit)
+                    await new Promise((resolve) => (wakeProducer = resolve));
+            }
+        }
+        catch (error) {
+            failure = { error };
+        }
+        finally {
+            finished = true;
+            wake();
+        }
+    })();
+    return {
+        async *[Symbol.asyncIterator]() {
+            for (;;) {
+                if (buffer.length > 0) {
+                    yield buffer.shift();
+                    wakeProducer?.();
+                    wakeProducer = undefined;
+                    continue;
+                }
+                if (failure)
+                    throw failure.error;
+                if (finished)
+                    return;
+                await new Promise((resolve) => (wakeConsumer = resolve));
+            }
+        },
+    };
 }
 /**
  * `fn` over `items`, at most `limit` at a time, results in input order. After the first failure
@@ -100497,6 +100816,7 @@ function describeBatchPlan(ctx, objectsToCopy, bigObjects) {
 
 
 
+
 /** The diff found by the inspect step, handed to the refresh step of the same run. */
 const diffs = new WeakMap();
 function diffOf(ctx) {
@@ -100506,6 +100826,61 @@ const SAMPLE_KEYS = 20;
 function sample(objects) {
     return { objects: objects.length, bytes: totalBytes(objects), keys: objects.slice(0, SAMPLE_KEYS).map((o) => o.key) };
 }
+const sampleOf = (tally) => ({ objects: tally.length, bytes: tally.bytes, keys: tally.keys.slice(0, SAMPLE_KEYS) });
+const bucketError = (ctx, side) => (error) => {
+    const env = ctx.config[side];
+    throw error instanceof ListingOrderError ? error : describeBucketError(error, env.bucket, env.name, side);
+};
+const logListed = (ctx, side, objects, started, how) => {
+    const env = ctx.config[side];
+    const seconds = ((performance.now() - started) / 1000).toFixed(1);
+    info(`Listed ${env.name}'s bucket ${env.bucket}: ${formatCount(objects)} objects in ${seconds} s (${how}).`);
+};
+/**
+ * Both buckets listed at the same time and merged as their pages arrive (S3 lists keys in UTF-8
+ * binary order in every bucket), so memory holds the objects to copy and the delete candidates,
+ * not the listings.
+ */
+async function streamedDiff(ctx) {
+    const started = performance.now();
+    const stream = (side) => {
+        const info = { how: '' };
+        const pages = streamBucket(ctx.s3Client(side), ctx.config[side].bucket, info);
+        // Each side's line is logged when its listing ends (the merge reads both at once).
+        async function* logged() {
+            let objects = 0;
+            try {
+                for await (const page of pages) {
+                    objects += page.length;
+                    yield page;
+                }
+            }
+            catch (error) {
+                bucketError(ctx, side)(error);
+            }
+            logListed(ctx, side, objects, started, info.how);
+        }
+        return logged();
+    };
+    return mergeListings(stream('source'), stream('target'), ctx.config.exclusions);
+}
+/** Today's diff of two listings held in memory: for stores that do not list in S3's order. */
+async function inMemoryDiff(ctx) {
+    const list = async (side) => {
+        const started = performance.now();
+        const listed = await listBucket(ctx.s3Client(side), ctx.config[side].bucket).catch(bucketError(ctx, side));
+        logListed(ctx, side, listed.objects.length, started, listed.how);
+        return listed.objects;
+    };
+    const [sourceObjects, targetObjects] = await Promise.all([list('source'), list('target')]);
+    return {
+        ...tallied(diffBuckets(sourceObjects, targetObjects, ctx.config.exclusions)),
+        sourceObjects: sourceObjects.length,
+        sourceBytes: totalBytes(sourceObjects),
+        targetObjects: targetObjects.length,
+        targetBytes: totalBytes(targetObjects),
+    };
+}
 /**
  * Lists both buckets at the same time and works out what the refresh does: what is copied,
  * skipped, excluded and (with `delete: true`) deleted. Writes nothing: on a dry run this is
@@ -100513,21 +100888,16 @@ function sample(objects) {
  */
 async function inspectBuckets(ctx) {
     const { source, target, exclusions, images: options } = ctx.config;
-    const list = async (side) => {
-        const env = ctx.config[side];
-        const started = performance.now();
-        const listed = await listBucket(ctx.s3Client(side), env.bucket).catch((error) => {
-            throw describeBucketError(error, env.bucket, env.name, side);
-        });
-        const seconds = ((performance.now() - started) / 1000).toFixed(1);
-        info(`Listed ${env.name}'s bucket ${env.bucket}: ${formatCount(listed.objects.length)} objects in ${seconds} s (${listed.how}).`);
-        return listed.objects;
-    };
     const patterns = exclusions.map((rule) => rule.pattern);
     const applied = { patterns, defaults: patterns.join('\n') === parseExclusions(DEFAULT_EXCLUSIONS).join('\n') };
     info(exclusionsLine(applied).replace(/`/g, ''));
-    const [sourceObjects, targetObjects] = await Promise.all([list('source'), list('target')]);
-    const diff = diffBuckets(sourceObjects, targetObjects, exclusions);
+    const diff = await streamedDiff(ctx).catch(async (error) => {
+        if (!(error instanceof ListingOrderError))
+            throw error;
+        info(`The listings cannot be merged as they stream: ${error.message}. Listing both buckets in memory instead.`);
+        return inMemoryDiff(ctx);
+    });
+    const { sourceObjects, sourceBytes, targetObjects, targetBytes } = diff;
     const recheck = await recheckDifferingEtags(diff, { client: ctx.s3Client('source'), bucket: source.bucket }, { client: ctx.s3Client('target'), bucket: target.bucket }, options.concurrency);
     if (recheck.checked > 0) {
         info(`${formatCount(recheck.checked)} objects had the same size and different ETags: ${formatCount(recheck.requests)} HEAD requests found ` +
@@ -100537,21 +100907,21 @@ async function inspectBuckets(ctx) {
     diffs.set(ctx, diff);
     const plan = {
         copy: sample(diff.toCopy.map((item) => item.source)),
-        skip: sample(diff.toSkip),
-        exclude: sample(diff.excluded),
+        skip: sampleOf(diff.toSkip),
+        exclude: sampleOf(diff.excluded),
         delete: sample(diff.targetOnly),
         deleteEnabled: options.delete,
     };
     ctx.report.images = {
-        sourceObjects: sourceObjects.length,
-        sourceBytes: totalBytes(sourceObjects),
-        targetObjects: targetObjects.length,
-        targetBytes: totalBytes(targetObjects),
+        sourceObjects,
+        sourceBytes,
+        targetObjects,
+        targetBytes,
         exclusions: applied,
         excludedObjects: diff.excluded.length,
-        excludedBytes: totalBytes(diff.excluded),
-        candidateObjects: sourceObjects.length - diff.excluded.length,
-        candidateBytes: totalBytes(sourceObjects) - totalBytes(diff.excluded),
+        excludedBytes: diff.excluded.bytes,
+        candidateObjects: sourceObjects - diff.excluded.length,
+        candidateBytes: sourceBytes - diff.excluded.bytes,
         skippedObjects: diff.toSkip.length,
         plan,
     };
@@ -100570,9 +100940,9 @@ async function inspectBuckets(ctx) {
         : plan.delete.objects > 0
             ? `, ${formatCount(plan.delete.objects)} only in ${target.name} (kept)`
             : '';
-    return (`${source.name}: ${formatCount(sourceObjects.length)} objects (${formatBytes(totalBytes(sourceObjects))}), ` +
-        `${formatCount(diff.excluded.length)} excluded; ${target.name}: ${formatCount(targetObjects.length)} objects ` +
-        `(${formatBytes(totalBytes(targetObjects))}); ${would} ${formatCount(plan.copy.objects)} (${formatBytes(plan.copy.bytes)}), ` +
+    return (`${source.name}: ${formatCount(sourceObjects)} objects (${formatBytes(sourceBytes)}), ` +
+        `${formatCount(diff.excluded.length)} excluded; ${target.name}: ${formatCount(targetObjects)} objects ` +
+        `(${formatBytes(targetBytes)}); ${would} ${formatCount(plan.copy.objects)} (${formatBytes(plan.copy.bytes)}), ` +
         `skip ${formatCount(plan.skip.objects)}${deletion}`);
 }
 /** Why the `max-delete` guard refuses this run, or undefined when it does not. */
