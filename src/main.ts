@@ -27,6 +27,7 @@ export async function run(): Promise<void> {
     repository: process.env.GITHUB_REPOSITORY,
     githubApiUrl: process.env.GITHUB_API_URL,
     runId: process.env.GITHUB_RUN_ID,
+    awsRegion: process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION,
   });
   for (const secret of built.secrets) core.setSecret(secret);
   const redactor = new Redactor(built.secrets);
@@ -69,7 +70,7 @@ function createContext(config: SyncConfig, report: RunReport, maskSecret: (secre
       let client = clients.get(side);
       if (!client) {
         client = createS3Client({
-          region: config.awsRegion,
+          region: config.regions[side],
           endpoint: config.s3Endpoint,
           credentials: aws.credentials(side),
           connectTimeoutMs: config.network.connectTimeoutMs,

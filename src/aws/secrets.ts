@@ -19,7 +19,7 @@ export async function readDatabaseSecret(
 ): Promise<DatabaseUrl> {
   // The SDK retries a timed-out request (3 attempts in all).
   const client = new SecretsManagerClient({
-    region: opts.region,
+    region: secretRegion(secretId) ?? opts.region,
     requestHandler: boundedRequestHandler(opts.timeouts),
     ...(opts.credentials ? { credentials: opts.credentials } : {}),
   });
@@ -40,7 +40,7 @@ export async function readDatabaseSecret(
       e.name === 'AccessDeniedException'
         ? ` The credentials used for ${opts.what} need \`secretsmanager:GetSecretValue\` on this secret (and \`kms:Decrypt\` on its key when it uses a customer-managed key).`
         : e.name === 'ResourceNotFoundException'
-          ? ' Check the name or ARN, and that `aws-region` is the secret\'s region.'
+          ? ' Check the name, and the region: the side\'s `source-region`/`target-region` (else `aws-region`) must be the secret\'s, or give the secret\'s full ARN (its region is used).'
           : '';
     throw new Error(`could not read secret \`${secretId}\` (${opts.what}): ${e.name}: ${e.message}.${hint}`);
   } finally {
@@ -52,6 +52,11 @@ export async function readDatabaseSecret(
   for (const value of parsed.values) opts.mask(value);
   if ('error' in parsed) throw new Error(`secret \`${secretId}\` (${opts.what}) ${parsed.error}`);
   return parsed.database;
+}
+
+/** The region in a secret's ARN (`arn:aws:secretsmanager:eu-west-1:…`): a secret lives there, whatever the side's region. */
+export function secretRegion(secretId: string): string | undefined {
+  return /^arn:aws[a-z-]*:secretsmanager:([a-z0-9-]+):\d{12}:secret:/.exec(secretId)?.[1];
 }
 
 /** The pure part: JSON text → connection, plus every string value (to mask, even on error). */

@@ -37,7 +37,7 @@ export async function refreshDatabaseThroughFunction(ctx: RunContext): Promise<s
   );
   const started = performance.now();
   const invocation = await invokeFunction(fn, ctx.config.aws.dbSyncPayload, {
-    region: ctx.config.awsRegion,
+    region: ctx.config.regions.target,
     credentials: ctx.aws.credentials('target'),
     timeoutMs: dbSyncTimeoutMs,
     connectTimeoutMs: ctx.config.network.connectTimeoutMs,

@@ -11,6 +11,9 @@ import { compileExclusion, parseExclusions, type ExclusionRule } from '../s3/exc
 export const MODES = ['full', 'db-only', 'images-only'] as const;
 export type Mode = (typeof MODES)[number];
 
+export const DEFAULT_AWS_REGION = 'us-east-1';
+const AWS_REGION_PATTERN = /^[a-z]{2}(-[a-z]+)+-\d+$/;
+
 export const DEFAULT_EXCLUSIONS = 'lambda/\ndeploy/\ndata-import/\nlistings/';
 
 export interface TableName {
@@ -33,7 +36,10 @@ export interface SyncConfig {
   target: EnvironmentConfig;
   exclusions: ExclusionRule[];
   s3Endpoint?: string;
+  /** `aws-region`, or the runner's AWS_REGION / AWS_DEFAULT_REGION, or `us-east-1`. */
   awsRegion: string;
+  /** Each side's region (`source-region` / `target-region`, default `awsRegion`): its S3, STS, Secrets Manager and (target) Lambda clients. */
+  regions: Record<'source' | 'target', string>;
   countTable: TableName;
   githubToken: string;
   /** Options of the database engine (issue: database refresh). */
@@ -146,10 +152,15 @@ export function buildConfig(readInput: InputReader, runner: RunnerFacts & AwsRun
 
   const exclusions = parseExclusions(input('exclusions', DEFAULT_EXCLUSIONS)).map(compileExclusion);
 
-  const awsRegion = input('aws-region', 'us-east-1');
-  if (!/^[a-z]{2}(-[a-z]+)+-\d+$/.test(awsRegion)) {
-    problems.push(`\`aws-region\` must be an AWS region such as us-east-1, got \`${awsRegion}\`.`);
-  }
+  // What aws-actions/configure-aws-credentials exports comes before the built-in default.
+  const awsRegion = input('aws-region', runner.awsRegion || DEFAULT_AWS_REGION);
+  const checkRegion = (what: string, region: string) => {
+    if (!AWS_REGION_PATTERN.test(region)) problems.push(`${what} must be an AWS region such as us-east-1, got \`${region}\`.`);
+  };
+  checkRegion(input('aws-region') ? '`aws-region`' : 'The runner\'s AWS_REGION (or AWS_DEFAULT_REGION), used since `aws-region` is empty,', awsRegion);
+  const regions = { source: input('source-region', awsRegion), target: input('target-region', awsRegion) };
+  if (input('source-region')) checkRegion('`source-region`', regions.source);
+  if (input('target-region')) checkRegion('`target-region`', regions.target);
 
   const countTable = parseTableName(input('count-table', 'books'));
   if (!countTable) {
@@ -188,7 +199,7 @@ export function buildConfig(readInput: InputReader, runner: RunnerFacts & AwsRun
     labels,
     secrets,
     inputsRead: inputs.namesRead,
-    config: { mode, dryRun, source, target, exclusions, s3Endpoint, awsRegion, countTable, githubToken, database, images, checks, aws, trigger, network },
+    config: { mode, dryRun, source, target, exclusions, s3Endpoint, awsRegion, regions, countTable, githubToken, database, images, checks, aws, trigger, network },
   };
 }
 

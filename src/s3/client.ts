@@ -27,6 +27,9 @@ export function createS3Client(opts: S3ClientOptions): S3Client {
     region: opts.region,
     ...(opts.endpoint ? { endpoint: opts.endpoint, forcePathStyle: true } : {}),
     ...(opts.credentials ? { credentials: opts.credentials } : {}),
+    // A bucket in another region answers 301 PermanentRedirect naming its region
+    // (x-amz-bucket-region): the SDK then signs again for that region instead of failing.
+    followRegionRedirects: true,
     // Checksums only where S3 requires them: with the default, streamed uploads are sent with
     // aws-chunked framing, which several S3-compatible stores save as part of the object.
     requestChecksumCalculation: 'WHEN_REQUIRED',
