@@ -1,5 +1,6 @@
 import type { AgentOptions } from 'node:http';
 import { describeDuration } from '../config/network-options.js';
+import { currentProxySettings, ProxyAwareHttpAgent, ProxyAwareHttpsAgent, usesProxy } from '../proxy/agents.js';
 
 /** The bounds of one SDK client's requests. */
 export interface SdkTimeouts {
@@ -17,12 +18,15 @@ export interface SdkTimeouts {
  * its `Expect: 100-continue` handling (which it skips for agents given to it).
  */
 export function boundedRequestHandler(timeouts: SdkTimeouts, agent: AgentOptions = {}) {
+  const options = { keepAlive: true, ...agent };
+  // With HTTPS_PROXY / HTTP_PROXY set, agents that tunnel through the proxy (except NO_PROXY hosts).
+  const proxy = currentProxySettings();
   return {
     connectionTimeout: timeouts.connectTimeoutMs,
     ...(timeouts.answerTimeoutMs ? { requestTimeout: timeouts.answerTimeoutMs, throwOnRequestTimeout: true } : {}),
     socketTimeout: timeouts.idleTimeoutMs,
-    httpAgent: { keepAlive: true, ...agent },
-    httpsAgent: { keepAlive: true, ...agent },
+    httpAgent: usesProxy(proxy) ? new ProxyAwareHttpAgent(proxy, options) : options,
+    httpsAgent: usesProxy(proxy) ? new ProxyAwareHttpsAgent(proxy, options) : options,
   };
 }
 

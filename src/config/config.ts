@@ -4,7 +4,7 @@ import { parseTriggerOptions, type TriggerOptions } from './trigger-options.js';
 import { parseChecksOptions, type ChecksOptions, type RunnerFacts } from './checks-options.js';
 import { isSystemSchema, parseDatabaseOptions, systemSchemaProblem, type DatabaseOptions } from './database-options.js';
 import { parseImagesOptions, type ImagesOptions } from './images-options.js';
-import { parseNetworkOptions, type NetworkOptions } from './network-options.js';
+import { parseNetworkOptions, type NetworkOptions, type NetworkRunnerFacts } from './network-options.js';
 import { InputSource } from './inputs.js';
 import { compileExclusion, parseExclusions, type ExclusionRule } from '../s3/exclusions.js';
 
@@ -79,7 +79,7 @@ export const touchesImages = (mode: Mode): boolean => mode !== 'db-only';
  * can fix them all in one go; secrets found in the inputs are returned even when the inputs
  * are invalid, so the caller can mask them before printing anything.
  */
-export function buildConfig(readInput: InputReader, runner: RunnerFacts & AwsRunnerFacts = {}): ConfigResult {
+export function buildConfig(readInput: InputReader, runner: RunnerFacts & AwsRunnerFacts & NetworkRunnerFacts = {}): ConfigResult {
   const inputs = new InputSource(readInput);
   const { problems, secrets } = inputs;
   const input = (name: string, fallback = '') => inputs.value(name, fallback);
@@ -189,7 +189,7 @@ export function buildConfig(readInput: InputReader, runner: RunnerFacts & AwsRun
   const aws = parseAwsOptions(inputs, runner);
   checkDatabaseInputs(aws, { mode, touchesDatabase: Boolean(mode && touchesDatabase(mode)), dbMethod: database.method, urlGiven: { source: Boolean(input('source-database-url')), target: Boolean(input('target-database-url')) } }, problems);
   const trigger = parseTriggerOptions(inputs);
-  const network = parseNetworkOptions(inputs);
+  const network = parseNetworkOptions(inputs, runner);
 
   if (problems.length > 0 || !mode || dryRun === undefined || !countTable) {
     return { ok: false, problems, secrets, inputsRead: inputs.namesRead, labels };
