@@ -1,4 +1,8 @@
+import { rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { tmpdir } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFakeGitHub as startFakeGitHubApp } from '../harness/fake-github.js';
 import { LOG_VERSIONS, startFakeGitHub, startLogApps, type FakeGitHub } from '../harness/fake-api.js';
 import { startFakeAws, type FakeAws } from '../harness/fake-aws.js';
 import { productionImages, seedCatalogue, stagingImages } from '../harness/fixtures.js';
@@ -113,5 +117,33 @@ describe('HTTPS_PROXY / HTTP_PROXY / NO_PROXY', () => {
     const bad = await refresh({ HTTPS_PROXY: 'socks5://proxy.internal:1080' });
     expect(bad.exitCode).toBe(1);
     expect(bad.log).toContain("The runner's HTTPS_PROXY must be an http:// or https:// proxy, got socks5://.");
+  });
+
+  it('the comment trigger\'s GitHub calls (permission, reactions, reply) pass through the proxy too', async () => {
+    const app = await startFakeGitHubApp();
+    app.setRole('maya', 'maintain');
+    const eventPath = path.join(tmpdir(), `p2s-proxy-event-${process.pid}.json`);
+    await writeFile(
+      eventPath,
+      JSON.stringify({
+        action: 'created',
+        issue: { number: 42, pull_request: { url: 'https://api.github.com/repos/acme/bookshelf/pulls/42' } },
+        comment: { id: 777, body: '/refresh-staging staging images-only', user: { login: 'maya', type: 'User' } },
+        repository: { full_name: 'acme/bookshelf' },
+        sender: { login: 'maya', type: 'User' },
+      }),
+    );
+    proxy.calls.length = 0;
+    try {
+      const result = await runAction(
+        { 'source-bucket': sourceBucket, 'target-bucket': targetBucket, 's3-endpoint': fake.s3Endpoint, 'target-role-arn': ROLE, 'github-token': TOKEN },
+        { env: { ...fake.env, GITHUB_EVENT_NAME: 'issue_comment', GITHUB_EVENT_PATH: eventPath, GITHUB_API_URL: app.url, HTTPS_PROXY: proxy.url, HTTP_PROXY: proxy.url } },
+      );
+      expect(result.exitCode, result.log).toBe(0);
+      expect(app.reactions).toEqual(['777:eyes', '777:rocket']);
+      expect(proxy.calls.map((c) => c.target)).toContain(`127.0.0.1:${port(app.url)}`);
+    } finally {
+      await Promise.all([app.close(), rm(eventPath, { force: true })]);
+    }
   });
 });
