@@ -15,7 +15,8 @@ export interface SdkTimeouts {
  * The SDK's Node HTTP handler options with every wait bounded. `throwOnRequestTimeout` is what
  * makes `requestTimeout` fail the request: without it @smithy/node-http-handler (4.x) only logs a
  * warning and keeps waiting. Agent options, not agents: the handler then builds its own and keeps
- * its `Expect: 100-continue` handling (which it skips for agents given to it).
+ * its `Expect: 100-continue` handling (which it skips for agents given to it) — except behind a
+ * proxy, where the agents must be ours to tunnel.
  */
 export function boundedRequestHandler(timeouts: SdkTimeouts, agent: AgentOptions = {}) {
   const options = { keepAlive: true, ...agent };
