@@ -23,8 +23,9 @@ export function createS3Client(opts: S3ClientOptions): S3Client {
     connectTimeoutMs: opts.connectTimeoutMs ?? CONNECT_TIMEOUT_MS,
     idleTimeoutMs: opts.idleTimeoutMs ?? S3_IDLE_FACTOR * parseDuration(DEFAULT_NETWORK_TIMEOUT)!,
   };
+  let learnedRegion: string | undefined;
   const client = new S3Client({
-    region: opts.region,
+    region: async () => learnedRegion ?? opts.region,
     ...(opts.endpoint ? { endpoint: opts.endpoint, forcePathStyle: true } : {}),
     ...(opts.credentials ? { credentials: opts.credentials } : {}),
     // A bucket in another region answers 301 PermanentRedirect naming its region
@@ -41,6 +42,17 @@ export function createS3Client(opts: S3ClientOptions): S3Client {
     // the input allows.
     requestHandler: boundedRequestHandler(timeouts, { maxSockets }),
   });
+  // S3's region redirect costs a request per call: once S3 has said where the bucket is, the
+  // client signs for that region from the start. (A side's client talks to its own bucket.)
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const result = await next(args);
+      const redirected = (context as { __s3RegionRedirect?: string }).__s3RegionRedirect;
+      if (redirected) learnedRegion = redirected;
+      return result;
+    },
+    { step: 'initialize', name: 'rememberBucketRegion', priority: 'high' },
+  );
   // Outermost (before the SDK's retries): the last timeout, told in our words.
   client.middlewareStack.add(
     (next, context) => async (args) => {

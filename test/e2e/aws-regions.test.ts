@@ -143,5 +143,11 @@ describe('AWS regions', () => {
     expect(redirect.calls.some((c) => c.bucket === targetBucket && c.status === 301 && c.region === 'us-east-1')).toBe(true);
     expect(redirect.calls.some((c) => c.bucket === targetBucket && c.method === 'PUT' && c.status === 200 && c.region === 'us-west-2')).toBe(true);
     expect(redirect.calls.some((c) => c.bucket === sourceBucket && c.status === 200 && c.region === 'eu-west-1')).toBe(true);
+    // Once S3 has said where a bucket is, later calls are signed for that region from the start:
+    // one redirect per bucket, not one per call.
+    for (const bucket of [sourceBucket, targetBucket]) {
+      expect(redirect.calls.filter((c) => c.bucket === bucket && c.status === 301)).toHaveLength(1);
+    }
+    expect(redirect.calls.filter((c) => c.status === 200).length).toBeGreaterThan(6);
   });
 });
