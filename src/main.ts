@@ -13,6 +13,8 @@ import { toOutputs } from './report/outputs.js';
 import { Redactor } from './report/redact.js';
 import { renderSummary } from './report/summary.js';
 import { useNetworkTimeout } from './health/http.js';
+import { useProxySettings } from './proxy/agents.js';
+import { describeProxy, parseProxyEnvironment } from './proxy/proxy.js';
 import { createS3Client } from './s3/client.js';
 import { STEP_HANDLERS } from './steps.js';
 import { startTrigger, type CommentEvent } from './trigger/start.js';
@@ -21,12 +23,19 @@ import { startTrigger, type CommentEvent } from './trigger/start.js';
 export async function run(): Promise<void> {
   const startedAt = new Date();
   const readInput = (name: string) => core.getInput(name);
+  const env = process.env;
+  // Lowercase first, as curl and @actions/http-client read them.
+  const proxy = { httpsProxy: env.https_proxy || env.HTTPS_PROXY, httpProxy: env.http_proxy || env.HTTP_PROXY, noProxy: env.no_proxy || env.NO_PROXY };
+  // Before the comment trigger's first GitHub call; buildConfig reports a malformed one.
+  useProxySettings(parseProxyEnvironment(proxy).settings);
   const trigger = await startTrigger(readCommentEvent(), readInput);
   if (trigger.kind === 'skipped') return publishSkipped(trigger.report, trigger.reason);
   const built = buildConfig(trigger.kind === 'run' ? trigger.readInput : readInput, {
     repository: process.env.GITHUB_REPOSITORY,
     githubApiUrl: process.env.GITHUB_API_URL,
     runId: process.env.GITHUB_RUN_ID,
+    awsRegion: process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION,
+    proxy,
   });
   for (const secret of built.secrets) core.setSecret(secret);
   const redactor = new Redactor(built.secrets);
@@ -49,6 +58,11 @@ export async function run(): Promise<void> {
   } else {
     const { config } = built;
     useNetworkTimeout(config.network.requestTimeoutMs);
+    const { proxy: proxySettings } = config.network;
+    if (proxySettings.https || proxySettings.http) {
+      const via = [proxySettings.https && `https: ${describeProxy(proxySettings.https)}`, proxySettings.http && `http: ${describeProxy(proxySettings.http)}`].filter(Boolean).join(', ');
+      core.info(`HTTP calls go through the runner's proxy (${via})${proxySettings.bypass.length ? `, except NO_PROXY ${proxySettings.bypass.join(',')}` : ''}.`);
+    }
     report = newReport(built.labels, startedAt);
     const ctx = createContext(config, report, maskSecret);
     core.info(`${config.dryRun ? 'Dry run: planning' : 'Refreshing'} ${config.target.name} from ${config.source.name} (mode ${config.mode}).`);
@@ -69,7 +83,7 @@ function createContext(config: SyncConfig, report: RunReport, maskSecret: (secre
       let client = clients.get(side);
       if (!client) {
         client = createS3Client({
-          region: config.awsRegion,
+          region: config.regions[side],
           endpoint: config.s3Endpoint,
           credentials: aws.credentials(side),
           connectTimeoutMs: config.network.connectTimeoutMs,

@@ -58,7 +58,7 @@ export class AwsAccess {
    * the database secrets with each side's own credentials. Returns the step's one-line detail.
    */
   async resolve(): Promise<string> {
-    const { aws, awsRegion } = this.config;
+    const { aws, regions } = this.config;
     const parts: string[] = [];
     const assumed = new Map<string, CallerIdentity>();
     for (const side of ['source', 'target'] as const) {
@@ -69,7 +69,7 @@ export class AwsAccess {
         const first = await this.assume(role);
         const provider = this.refreshingProvider(role, first);
         this.providers.set(role, provider);
-        identity = await callerIdentity(awsRegion, this.timeouts, provider).catch((error: Error) => {
+        identity = await callerIdentity(regions[this.homeOf(role)], this.timeouts, provider).catch((error: Error) => {
           if (error.name === 'TimeoutError') throw new Error(`assumed \`${role}\`, but ${error.message}`);
           throw new Error(`assumed \`${role}\`, but STS GetCallerIdentity failed with those credentials: ${error.name}: ${error.message}`);
         });
@@ -90,7 +90,7 @@ export class AwsAccess {
 
     if (aws.targetAccountId) {
       // Without a target role the guard still applies, to whatever the default chain resolves to.
-      const identity = this.identities.target ?? (await callerIdentity(awsRegion, this.timeouts));
+      const identity = this.identities.target ?? (await callerIdentity(regions.target, this.timeouts));
       this.identities.target = identity;
       if (identity.account !== aws.targetAccountId) {
         throw new Error(
@@ -108,7 +108,7 @@ export class AwsAccess {
       if (!secretId) continue;
       const env = this.config[side];
       env.database = await readDatabaseSecret(secretId, {
-        region: awsRegion,
+        region: regions[side],
         credentials: this.credentials(side),
         mask: this.mask,
         timeouts: this.timeouts,
@@ -122,13 +122,18 @@ export class AwsAccess {
     return parts.join('; ');
   }
 
+  /** Through STS in the region of the side whose input named the role. */
   private assume(role: string): Promise<AssumedRole> {
-    const { aws, awsRegion } = this.config;
+    const { aws, regions } = this.config;
     return assumeRoleWithOidc(
-      { roleArn: role, sessionName: aws.roleSessionName, durationSeconds: aws.roleDurationSeconds, audience: aws.audience, region: awsRegion, timeouts: this.timeouts },
+      { roleArn: role, sessionName: aws.roleSessionName, durationSeconds: aws.roleDurationSeconds, audience: aws.audience, region: regions[this.homeOf(role)], timeouts: this.timeouts },
       this.mask,
       this.retry,
     );
+  }
+
+  private homeOf(role: string): AwsSide {
+    return this.config.aws.roleHomes[role] ?? 'target';
   }
 
   /** Long runs outlive `role-duration-seconds`: assume the role again shortly before expiry. */

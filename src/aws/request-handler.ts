@@ -1,5 +1,6 @@
 import type { AgentOptions } from 'node:http';
 import { describeDuration } from '../config/network-options.js';
+import { currentProxySettings, ProxyAwareHttpAgent, ProxyAwareHttpsAgent, usesProxy } from '../proxy/agents.js';
 
 /** The bounds of one SDK client's requests. */
 export interface SdkTimeouts {
@@ -14,15 +15,19 @@ export interface SdkTimeouts {
  * The SDK's Node HTTP handler options with every wait bounded. `throwOnRequestTimeout` is what
  * makes `requestTimeout` fail the request: without it @smithy/node-http-handler (4.x) only logs a
  * warning and keeps waiting. Agent options, not agents: the handler then builds its own and keeps
- * its `Expect: 100-continue` handling (which it skips for agents given to it).
+ * its `Expect: 100-continue` handling (which it skips for agents given to it) — except behind a
+ * proxy, where the agents must be ours to tunnel.
  */
 export function boundedRequestHandler(timeouts: SdkTimeouts, agent: AgentOptions = {}) {
+  const options = { keepAlive: true, ...agent };
+  // With HTTPS_PROXY / HTTP_PROXY set, agents that tunnel through the proxy (except NO_PROXY hosts).
+  const proxy = currentProxySettings();
   return {
     connectionTimeout: timeouts.connectTimeoutMs,
     ...(timeouts.answerTimeoutMs ? { requestTimeout: timeouts.answerTimeoutMs, throwOnRequestTimeout: true } : {}),
     socketTimeout: timeouts.idleTimeoutMs,
-    httpAgent: { keepAlive: true, ...agent },
-    httpsAgent: { keepAlive: true, ...agent },
+    httpAgent: usesProxy(proxy) ? new ProxyAwareHttpAgent(proxy, options) : options,
+    httpsAgent: usesProxy(proxy) ? new ProxyAwareHttpsAgent(proxy, options) : options,
   };
 }
 

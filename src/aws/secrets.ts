@@ -1,6 +1,6 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { AwsCredentialIdentityProvider } from '@aws-sdk/types';
-import type { DatabaseUrl } from '../config/database-url.js';
+import { parseDatabaseUrl, type DatabaseUrl } from '../config/database-url.js';
 import { boundedRequestHandler, describeTimeout, type SdkTimeouts } from './request-handler.js';
 
 /**
@@ -10,8 +10,8 @@ import { boundedRequestHandler, describeTimeout, type SdkTimeouts } from './requ
 const TOO_GENERIC_TO_MASK = new Set(['postgres', 'postgresql']);
 
 /**
- * Reads an RDS-style JSON secret (`host`, `port`, `username`, `password`, `dbname` or `database`)
- * and turns it into a connection. Every value is handed to `mask` before anything can print it.
+ * Reads a database secret — RDS-style JSON (`host`, `port`, `username`, `password`, `dbname` or
+ * `database`) or a `postgresql://` URL — and turns it into a connection. Every value is handed to `mask` before anything can print it.
  */
 export async function readDatabaseSecret(
   secretId: string,
@@ -19,7 +19,7 @@ export async function readDatabaseSecret(
 ): Promise<DatabaseUrl> {
   // The SDK retries a timed-out request (3 attempts in all).
   const client = new SecretsManagerClient({
-    region: opts.region,
+    region: secretRegion(secretId) ?? opts.region,
     requestHandler: boundedRequestHandler(opts.timeouts),
     ...(opts.credentials ? { credentials: opts.credentials } : {}),
   });
@@ -40,13 +40,13 @@ export async function readDatabaseSecret(
       e.name === 'AccessDeniedException'
         ? ` The credentials used for ${opts.what} need \`secretsmanager:GetSecretValue\` on this secret (and \`kms:Decrypt\` on its key when it uses a customer-managed key).`
         : e.name === 'ResourceNotFoundException'
-          ? ' Check the name or ARN, and that `aws-region` is the secret\'s region.'
+          ? ' Check the name, and the region: the side\'s `source-region`/`target-region` (else `aws-region`) must be the secret\'s, or give the secret\'s full ARN (its region is used).'
           : '';
     throw new Error(`could not read secret \`${secretId}\` (${opts.what}): ${e.name}: ${e.message}.${hint}`);
   } finally {
     client.destroy();
   }
-  if (!text) throw new Error(`secret \`${secretId}\` (${opts.what}) holds no text; expected RDS-style JSON with host, port, username, password and dbname.`);
+  if (!text) throw new Error(`secret \`${secretId}\` (${opts.what}) holds no text; ${EXPECTED}.`);
   opts.mask(text);
   const parsed = parseDatabaseSecret(text);
   for (const value of parsed.values) opts.mask(value);
@@ -54,16 +54,28 @@ export async function readDatabaseSecret(
   return parsed.database;
 }
 
-/** The pure part: JSON text → connection, plus every string value (to mask, even on error). */
+/** The region in a secret's ARN (`arn:aws:secretsmanager:eu-west-1:…`): a secret lives there, whatever the side's region. */
+export function secretRegion(secretId: string): string | undefined {
+  return /^arn:aws[a-z-]*:secretsmanager:([a-z0-9-]+):\d{12}:secret:/.exec(secretId)?.[1];
+}
+
+/** What a secret may hold, for error messages. */
+const EXPECTED = 'expected RDS-style JSON with host, port, username, password and dbname, or a postgresql://user:password@host:5432/database URL';
+
+/**
+ * The pure part: secret text → connection, plus every value to mask (even on error). The text is
+ * RDS-style JSON or a PostgreSQL URL (what many teams store when they do not use RDS rotation).
+ */
 export function parseDatabaseSecret(text: string): { values: string[] } & ({ database: DatabaseUrl } | { error: string }) {
+  if (/^\s*postgres(ql)?:\/\//i.test(text)) return parseUrlSecret(text.trim());
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch {
-    return { values: [], error: 'is not JSON; expected RDS-style JSON with host, port, username, password and dbname.' };
+    return { values: [], error: `is neither JSON nor a PostgreSQL URL; ${EXPECTED}.` };
   }
   if (!json || typeof json !== 'object' || Array.isArray(json)) {
-    return { values: [], error: 'is not a JSON object; expected RDS-style JSON with host, port, username, password and dbname.' };
+    return { values: [], error: `is not a JSON object; ${EXPECTED}.` };
   }
   const secret = json as Record<string, unknown>;
   const values = Object.entries(secret)
@@ -88,4 +100,30 @@ export function parseDatabaseSecret(text: string): { values: string[] } & ({ dat
   shown.pathname = `/${encodeURIComponent(database!)}`;
   shown.searchParams.set('sslmode', sslmode);
   return { values, database: { host: host!, port, database: database!, user: user!, password: password!, options: {}, sslmode, display: shown.href } };
+}
+
+/**
+ * A `postgresql://` secret: parsed like the URL inputs (its `sslmode` as written). Its password
+ * (raw and %-decoded), user, host and database are masked, as every value of a JSON secret is.
+ */
+function parseUrlSecret(text: string): { values: string[] } & ({ database: DatabaseUrl } | { error: string }) {
+  const values: string[] = [];
+  try {
+    const url = new URL(text);
+    for (const raw of [url.password, url.searchParams.get('password') ?? '', url.username, url.hostname, url.pathname.slice(1)]) {
+      values.push(raw);
+      try {
+        values.push(decodeURIComponent(raw));
+      } catch {
+        // a malformed escape: the raw text is masked, the parser says what is wrong
+      }
+    }
+  } catch {
+    // not a URL: the parser says so
+  }
+  const masked = [...new Set(values.filter((v) => v && !TOO_GENERIC_TO_MASK.has(v)))];
+  const parsed = parseDatabaseUrl(text);
+  if ('error' in parsed) return { values: masked, error: `holds a URL that is not a valid PostgreSQL URL: ${parsed.error}.` };
+  if (!parsed.password) return { values: masked, error: 'holds a PostgreSQL URL without a password (postgresql://user:password@host:5432/database).' };
+  return { values: [...new Set([...masked, parsed.password])], database: parsed };
 }

@@ -45,7 +45,7 @@ async function invoke(ctx: RunContext, event: Record<string, unknown>, unknownSt
   const started = performance.now();
   let progressed = false;
   const invocation = await invokeFunction(fn, event, {
-    region: ctx.config.awsRegion,
+    region: ctx.config.regions.target,
     credentials: ctx.aws.credentials('target'),
     timeoutMs: ctx.config.aws.dbSyncTimeoutMs,
     connectTimeoutMs: ctx.config.network.connectTimeoutMs,

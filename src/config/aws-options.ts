@@ -6,6 +6,8 @@ export type AwsSide = 'source' | 'target';
 export interface AwsOptions {
   /** Role assumed through GitHub OIDC for each side; one role given serves both sides. None: the default credential chain. */
   roles: Partial<Record<AwsSide, string>>;
+  /** The side whose input named each role: STS is called in that side's region (a role serving both sides is assumed once). */
+  roleHomes: Record<string, AwsSide>;
   roleSessionName: string;
   roleDurationSeconds: number;
   /** `aud` claim requested for the GitHub OIDC token. */
@@ -39,6 +41,8 @@ export const DEFAULT_SESSION_NAME = 'prod-to-staging-sync';
 export interface AwsRunnerFacts {
   repository?: string;
   runId?: string;
+  /** AWS_REGION, else AWS_DEFAULT_REGION (what aws-actions/configure-aws-credentials exports): used when `aws-region` is empty. */
+  awsRegion?: string;
 }
 
 export function parseAwsOptions(inputs: InputSource, runner: AwsRunnerFacts = {}): AwsOptions {
@@ -79,6 +83,7 @@ export function parseAwsOptions(inputs: InputSource, runner: AwsRunnerFacts = {}
 
   return {
     roles: { source: sourceRole ?? targetRole, target: targetRole ?? sourceRole },
+    roleHomes: { ...(targetRole ? { [targetRole]: 'target' as const } : {}), ...(sourceRole ? { [sourceRole]: 'source' as const } : {}) },
     roleSessionName: cleanSessionName(inputs.value('role-session-name', defaultSessionName(runner))),
     roleDurationSeconds: inputs.integer('role-duration-seconds', 3600, 900, 43200),
     audience: inputs.value('audience', 'sts.amazonaws.com'),

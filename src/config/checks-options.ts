@@ -18,8 +18,44 @@ export interface RunnerFacts {
   githubApiUrl?: string;
 }
 
+export const HEALTH_MODES = ['json', 'http-200'] as const;
+export type HealthMode = (typeof HEALTH_MODES)[number];
+
+/**
+ * What an app's health API looks like: two paths, and where in their JSON each fact is (dotted
+ * paths such as `data.build.sha`; undefined: not read). The defaults are the first app's API.
+ */
+export interface HealthContract {
+  /** `json`: judged by the fields below; `http-200`: any 2xx answer of the deep path is healthy. */
+  mode: HealthMode;
+  /** Identity: version, git SHA, environment (read here first, then from the deep path). */
+  infoPath: string;
+  /** State: status, schema check, count (also what the post-check polls). */
+  deepPath: string;
+  fields: {
+    /** Healthy when its value is one of `healthyValues`. */
+    status?: string;
+    /** Healthy only when it is `true`. */
+    schema?: string;
+    /** The `books-*` figures when no database is reached. */
+    count?: string;
+    version?: string;
+    gitSha?: string;
+  };
+  healthyValues: string[];
+}
+
+export const DEFAULT_HEALTH_FIELDS = {
+  status: 'checks.database.status',
+  schema: 'checks.database.schema_validated',
+  count: 'checks.database.book_count',
+  version: 'version',
+  gitSha: 'git_sha',
+} as const;
+
 /** Pre-/post-flight checks, version notes and the cache: inputs validated. */
 export interface ChecksOptions {
+  health: HealthContract;
   /** `owner/name` whose commits the two environments' `git_sha` refer to; empty when unknown. */
   repository: string;
   githubApiUrl: string;
@@ -58,6 +94,7 @@ export function parseChecksOptions(inputs: InputSource, runner: RunnerFacts = {}
   if (cacheTtl) inputs.duration('cache-ttl', cacheTtl);
 
   return {
+    health: parseHealthContract(inputs),
     repository,
     githubApiUrl: (runner.githubApiUrl || 'https://api.github.com').replace(/\/+$/, ''),
     migrationPaths,
@@ -88,4 +125,35 @@ function httpUrl(text: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+const FIELD_PATH = /^[A-Za-z0-9_$@-]+(\.[A-Za-z0-9_$@-]+)*$/;
+
+function parseHealthContract(inputs: InputSource): HealthContract {
+  const path = (name: string, fallback: string): string => {
+    const text = inputs.value(name, fallback);
+    if (/^\/[^\s?#]*$/.test(text)) return text;
+    inputs.problems.push(`\`${name}\` must be a path on the API starting with \`/\` (e.g. \`${fallback}\`), got \`${text}\`.`);
+    return fallback;
+  };
+  const field = (name: string, fallback: string): string | undefined => {
+    const text = inputs.value(name, fallback);
+    if (text === 'none') return undefined;
+    if (FIELD_PATH.test(text)) return text;
+    inputs.problems.push(`\`${name}\` must be a dotted path into the JSON answer (e.g. \`${fallback}\` or \`data.build.sha\`), or \`none\` to not read it, got \`${text}\`.`);
+    return fallback;
+  };
+  return {
+    mode: inputs.choice('health-mode', HEALTH_MODES, 'json'),
+    infoPath: path('health-info-path', '/health/info'),
+    deepPath: path('health-deep-path', '/health/deep'),
+    fields: {
+      status: field('health-status-field', DEFAULT_HEALTH_FIELDS.status),
+      schema: field('health-schema-field', DEFAULT_HEALTH_FIELDS.schema),
+      count: field('health-count-field', DEFAULT_HEALTH_FIELDS.count),
+      version: field('health-version-field', DEFAULT_HEALTH_FIELDS.version),
+      gitSha: field('health-git-sha-field', DEFAULT_HEALTH_FIELDS.gitSha),
+    },
+    healthyValues: inputs.list('health-healthy-values', 'healthy'),
+  };
 }

@@ -5,12 +5,15 @@ import { parseChecksOptions, type ChecksOptions, type RunnerFacts } from './chec
 import { isSystemSchema, parseDatabaseOptions, systemSchemaProblem, type DatabaseOptions } from './database-options.js';
 import { parseIdentityOptions, type IdentityOptions } from './identity-options.js';
 import { batchManifestExclusions, parseExclusionsInput, parseImagesOptions, type ImagesOptions } from './images-options.js';
-import { parseNetworkOptions, type NetworkOptions } from './network-options.js';
+import { parseNetworkOptions, type NetworkOptions, type NetworkRunnerFacts } from './network-options.js';
 import { InputSource } from './inputs.js';
 import type { ExclusionRule } from '../s3/exclusions.js';
 
 export const MODES = ['full', 'db-only', 'images-only'] as const;
 export type Mode = (typeof MODES)[number];
+
+export const DEFAULT_AWS_REGION = 'us-east-1';
+const AWS_REGION_PATTERN = /^[a-z]{2}(-[a-z]+)+-\d+$/;
 
 export interface TableName {
   schema: string;
@@ -32,7 +35,10 @@ export interface SyncConfig {
   target: EnvironmentConfig;
   exclusions: ExclusionRule[];
   s3Endpoint?: string;
+  /** `aws-region`, or the runner's AWS_REGION / AWS_DEFAULT_REGION, or `us-east-1`. */
   awsRegion: string;
+  /** Each side's region (`source-region` / `target-region`, default `awsRegion`): its S3, STS, Secrets Manager and (target) Lambda clients. */
+  regions: Record<'source' | 'target', string>;
   countTable: TableName;
   githubToken: string;
   /** Options of the database engine (issue: database refresh). */
@@ -74,7 +80,7 @@ export const touchesImages = (mode: Mode): boolean => mode !== 'db-only';
  * can fix them all in one go; secrets found in the inputs are returned even when the inputs
  * are invalid, so the caller can mask them before printing anything.
  */
-export function buildConfig(readInput: InputReader, runner: RunnerFacts & AwsRunnerFacts = {}): ConfigResult {
+export function buildConfig(readInput: InputReader, runner: RunnerFacts & AwsRunnerFacts & NetworkRunnerFacts = {}): ConfigResult {
   const inputs = new InputSource(readInput);
   const { problems, secrets } = inputs;
   const input = (name: string, fallback = '') => inputs.value(name, fallback);
@@ -147,10 +153,15 @@ export function buildConfig(readInput: InputReader, runner: RunnerFacts & AwsRun
 
   const exclusions = parseExclusionsInput(inputs);
 
-  const awsRegion = input('aws-region', 'us-east-1');
-  if (!/^[a-z]{2}(-[a-z]+)+-\d+$/.test(awsRegion)) {
-    problems.push(`\`aws-region\` must be an AWS region such as us-east-1, got \`${awsRegion}\`.`);
-  }
+  // What aws-actions/configure-aws-credentials exports comes before the built-in default.
+  const awsRegion = input('aws-region', runner.awsRegion || DEFAULT_AWS_REGION);
+  const checkRegion = (what: string, region: string) => {
+    if (!AWS_REGION_PATTERN.test(region)) problems.push(`${what} must be an AWS region such as us-east-1, got \`${region}\`.`);
+  };
+  checkRegion(input('aws-region') ? '`aws-region`' : 'The runner\'s AWS_REGION (or AWS_DEFAULT_REGION), used since `aws-region` is empty,', awsRegion);
+  const regions = { source: input('source-region', awsRegion), target: input('target-region', awsRegion) };
+  if (input('source-region')) checkRegion('`source-region`', regions.source);
+  if (input('target-region')) checkRegion('`target-region`', regions.target);
 
   const countTable = parseTableName(input('count-table', 'books'));
   if (!countTable) {
@@ -181,7 +192,7 @@ export function buildConfig(readInput: InputReader, runner: RunnerFacts & AwsRun
   const aws = parseAwsOptions(inputs, runner);
   checkDatabaseInputs(aws, { mode, touchesDatabase: Boolean(mode && touchesDatabase(mode)), dbMethod: database.method, urlGiven: { source: Boolean(input('source-database-url')), target: Boolean(input('target-database-url')) } }, problems);
   const trigger = parseTriggerOptions(inputs);
-  const network = parseNetworkOptions(inputs);
+  const network = parseNetworkOptions(inputs, runner);
 
   if (problems.length > 0 || !mode || dryRun === undefined || !countTable) {
     return { ok: false, problems, secrets, inputsRead: inputs.namesRead, labels };
@@ -191,7 +202,7 @@ export function buildConfig(readInput: InputReader, runner: RunnerFacts & AwsRun
     labels,
     secrets,
     inputsRead: inputs.namesRead,
-    config: { mode, dryRun, source, target, exclusions, s3Endpoint, awsRegion, countTable, githubToken, database, ...(identity ? { identity } : {}), images, checks, aws, trigger, network },
+    config: { mode, dryRun, source, target, exclusions, s3Endpoint, awsRegion, regions, countTable, githubToken, database, ...(identity ? { identity } : {}), images, checks, aws, trigger, network },
   };
 }
 

@@ -1,5 +1,8 @@
 import http from 'node:http';
 import https from 'node:https';
+import { ProxyAgent, fetch as proxiedFetch } from 'undici';
+import { currentProxySettings, requestAgent } from '../proxy/agents.js';
+import { proxyFor } from '../proxy/proxy.js';
 import { describeEndpoint, withRetry } from '../retry.js';
 
 export interface HttpResponse {
@@ -64,7 +67,8 @@ export function httpRequest(url: string, opts: RequestOptions = {}): Promise<Htt
     const transport = target.protocol === 'https:' ? https : http;
     const headers: Record<string, string> = { accept: 'application/json', 'user-agent': 'prod-to-staging-sync', ...opts.headers };
     if (opts.body !== undefined) headers['content-length'] = String(Buffer.byteLength(opts.body));
-    const request = transport.request(target, { method: opts.method ?? 'GET', headers });
+    // Through HTTPS_PROXY / HTTP_PROXY unless NO_PROXY lists the host (see src/proxy/).
+    const request = transport.request(target, { method: opts.method ?? 'GET', headers, agent: requestAgent(target.protocol) });
     const fail = (message: string) => request.destroy(new NetworkError(message));
     const totalTimer = setTimeout(() => fail(`no complete answer within ${totalTimeoutMs / 1000} s${setBy}`), totalTimeoutMs);
     request.on('socket', (socket) => {
@@ -139,7 +143,7 @@ export function boundedFetch(totalTimeoutMs: number, what: string): typeof fetch
     const timer = AbortSignal.timeout(totalTimeoutMs);
     const signal = init?.signal ? AbortSignal.any([init.signal, timer]) : timer;
     try {
-      const response = await fetch(input, { ...init, signal });
+      const response = await fetchThroughProxy(input, { ...init, signal });
       const body = NO_BODY.has(response.status) ? null : await response.arrayBuffer();
       return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
     } catch (error) {
@@ -147,4 +151,31 @@ export function boundedFetch(totalTimeoutMs: number, what: string): typeof fetch
       throw new NetworkError(`${what} did not answer within ${totalTimeoutMs / 1000} s (\`network-timeout\`)`);
     }
   };
+}
+
+const proxyAgents = new Map<string, ProxyAgent>();
+
+/**
+ * `fetch`, through the run's proxy when one applies to the URL: undici's own fetch with its
+ * ProxyAgent (Node's built-in fetch ignores HTTPS_PROXY).
+ */
+async function fetchThroughProxy(input: Parameters<typeof fetch>[0], init: RequestInit): Promise<Response> {
+  const url = new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url);
+  const proxy = proxyFor(url, currentProxySettings());
+  if (!proxy) return fetch(input, init);
+  let dispatcher = proxyAgents.get(proxy.href);
+  if (!dispatcher) {
+    dispatcher = new ProxyAgent(proxy.href);
+    proxyAgents.set(proxy.href, dispatcher);
+  }
+  const request = input instanceof Request ? input : undefined;
+  const answer = await proxiedFetch(url.href, {
+    method: init.method ?? request?.method,
+    headers: (init.headers ?? request?.headers) as Record<string, string> | undefined,
+    body: (init.body ?? undefined) as string | undefined,
+    signal: init.signal ?? undefined,
+    redirect: init.redirect,
+    dispatcher,
+  });
+  return new Response(NO_BODY.has(answer.status) ? null : await answer.arrayBuffer(), { status: answer.status, statusText: answer.statusText, headers: [...answer.headers] });
 }

@@ -7,6 +7,23 @@ import { describeCodeDifference } from '../report/code-difference.js';
 import type { CacheReport, CodeDifference, EnvironmentHealth, SchemaDifference, VersionReport } from '../report/model.js';
 import { readDeepHealthOnce, readHealth } from './health.js';
 import { requestWithRetries, type RetryOptions } from './http.js';
+import type { HealthContract } from '../config/checks-options.js';
+
+/** Which paths and fields were read, for the summary (e.g. `GET /health/info + /health/deep (JSON): status \`checks.database.status\` ∈ healthy, …`). */
+export function describeHealthContract(c: HealthContract): string {
+  const paths = c.infoPath === c.deepPath ? `\`GET ${c.deepPath}\`` : `\`GET ${c.infoPath}\` and \`GET ${c.deepPath}\``;
+  const field = (what: string, path: string | undefined) => (path ? `${what} \`${path}\`` : undefined);
+  const identity = [field('version', c.fields.version), field('git SHA', c.fields.gitSha)].filter(Boolean).join(', ');
+  if (c.mode === 'http-200') {
+    return `${paths} (\`health-mode: http-200\`): healthy when \`${c.deepPath}\` answers HTTP 2xx${identity ? `; read ${identity} when the answers are JSON` : ''}.`;
+  }
+  const judged = [
+    c.fields.status ? `\`${c.fields.status}\` is ${c.healthyValues.map((v) => `\`${v}\``).join(' or ')}` : `\`${c.deepPath}\` answers 2xx`,
+    c.fields.schema ? `\`${c.fields.schema}\` is true` : undefined,
+  ].filter(Boolean);
+  const read = [identity, field('count', c.fields.count)].filter(Boolean).join(', ');
+  return `${paths} (JSON): healthy when ${judged.join(' and ')}${read ? `; read ${read}` : ''}.`;
+}
 
 const UNCHANGED = 'unchanged (the run stopped before writing anything)';
 
@@ -15,8 +32,9 @@ const retryLog = (what: string): RetryOptions => ({
 });
 
 /** `status=healthy schema_validated=true books=208`, as the original script printed it. */
-export function describeHealth(h: EnvironmentHealth): string {
+export function describeHealth(h: EnvironmentHealth, contract?: HealthContract): string {
   if (!h.reachable) return `unreachable: ${h.problem ?? 'no answer'}`;
+  if (contract?.mode === 'http-200') return [h.version ? `version=${h.version}` : undefined, h.healthy ? 'HTTP 2xx' : h.problem].filter(Boolean).join(' ');
   const parts = [
     h.version ? `version=${h.version}` : undefined,
     `status=${h.status ?? '?'}`,
@@ -34,14 +52,15 @@ export function describeHealth(h: EnvironmentHealth): string {
  */
 export async function checkHealth(ctx: RunContext): Promise<string> {
   const { source, target } = ctx.config;
+  const contract = ctx.config.checks.health;
   const [sourceHealth, targetHealth] = await Promise.all([
-    source.apiUrl ? readHealth(source.apiUrl, retryLog(`${source.name} health`)) : undefined,
-    target.apiUrl ? readHealth(target.apiUrl, retryLog(`${target.name} health`)) : undefined,
+    source.apiUrl ? readHealth(source.apiUrl, contract, retryLog(`${source.name} health`)) : undefined,
+    target.apiUrl ? readHealth(target.apiUrl, contract, retryLog(`${target.name} health`)) : undefined,
   ]);
-  ctx.report.health = { source: sourceHealth, targetBefore: targetHealth };
+  ctx.report.health = { source: sourceHealth, targetBefore: targetHealth, contract: describeHealthContract(contract), countField: contract.mode === 'json' ? contract.fields.count : undefined };
   const lines: string[] = [];
-  if (sourceHealth) lines.push(`${source.name}: ${describeHealth(sourceHealth)}`);
-  if (targetHealth) lines.push(`${target.name}: ${describeHealth(targetHealth)}`);
+  if (sourceHealth) lines.push(`${source.name}: ${describeHealth(sourceHealth, contract)}`);
+  if (targetHealth) lines.push(`${target.name}: ${describeHealth(targetHealth, contract)}`);
 
   if (sourceHealth && !sourceHealth.healthy) {
     throw new StepError(
@@ -73,8 +92,10 @@ export async function checkVersions(ctx: RunContext): Promise<string> {
   const t = ctx.report.health?.targetBefore;
   if (!s?.gitSha || !t?.gitSha) {
     const missing = !s?.gitSha ? source.name : target.name;
-    ctx.note('warning', `The versions could not be compared: ${missing}'s \`health/info\` gave no \`git_sha\`.`);
-    return `not compared: ${missing} reported no git_sha`;
+    const { infoPath, fields } = checks.health;
+    const field = fields.gitSha ? `\`${fields.gitSha}\`` : 'git SHA (`health-git-sha-field` is `none`)';
+    ctx.note('warning', `The versions could not be compared: ${missing}'s \`${infoPath}\` gave no ${field}.`);
+    return `not compared: ${missing} reported no git SHA`;
   }
   const mismatch = !sameCommit(s.gitSha, t.gitSha);
   const versions: VersionReport = {
@@ -208,7 +229,7 @@ export async function postCheck(ctx: RunContext): Promise<string> {
   let health: EnvironmentHealth;
   for (;;) {
     attempts++;
-    health = await readDeepHealthOnce(target.apiUrl!, timeoutMs - (Date.now() - started));
+    health = await readDeepHealthOnce(target.apiUrl!, ctx.config.checks.health, timeoutMs - (Date.now() - started));
     if (health.healthy) break;
     const left = timeoutMs - (Date.now() - started);
     core.info(`${target.name} not healthy yet (attempt ${attempts}: ${health.problem}); ${left > 0 ? 'checking again' : 'giving up'}`);
@@ -233,7 +254,7 @@ export async function postCheck(ctx: RunContext): Promise<string> {
   if (sourceBooks !== undefined && health.bookCount !== undefined && sourceBooks !== health.bookCount && ctx.config.mode !== 'images-only') {
     ctx.note('warning', `${target.name} reports ${health.bookCount} books after the refresh, ${source.name} reported ${sourceBooks} before it (production may have changed meanwhile).`);
   }
-  return `${target.name} healthy after ${plural(attempts, 'check')} (${seconds} s): ${describeHealth(health)}`;
+  return `${target.name} healthy after ${plural(attempts, 'check')} (${seconds} s): ${describeHealth(health, ctx.config.checks.health)}`;
 }
 
 function displayUrl(url: string): string {

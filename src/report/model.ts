@@ -183,6 +183,10 @@ export interface HealthReport {
   targetAfter?: EnvironmentHealth;
   /** Polling the target after the refresh until it is healthy. */
   postCheck?: { attempts: number; seconds: number; healthy: boolean };
+  /** Which health paths and JSON fields were read (`health-*` inputs), in words. */
+  contract?: string;
+  /** The JSON field the health counts come from (`health-count-field`). */
+  countField?: string;
 }
 
 export interface VersionReport {

@@ -104,10 +104,11 @@ function environmentsTable(report: RunReport): string[] {
     lines.push(
       books.from === 'database'
         ? `Book counts: rows of \`${books.label}\` (\`count-table\`) in each database.`
-        : 'Book counts: `checks.database.book_count` from each health API (no database URLs given).',
+        : `Book counts: \`${health?.countField ?? 'checks.database.book_count'}\` from each health API (no database URLs given).`,
       '',
     );
   }
+  if (health?.contract) lines.push(`Health read: ${health.contract}`, '');
   return lines;
 }
 

@@ -23,10 +23,14 @@ export function createS3Client(opts: S3ClientOptions): S3Client {
     connectTimeoutMs: opts.connectTimeoutMs ?? CONNECT_TIMEOUT_MS,
     idleTimeoutMs: opts.idleTimeoutMs ?? S3_IDLE_FACTOR * parseDuration(DEFAULT_NETWORK_TIMEOUT)!,
   };
+  let learnedRegion: string | undefined;
   const client = new S3Client({
-    region: opts.region,
+    region: async () => learnedRegion ?? opts.region,
     ...(opts.endpoint ? { endpoint: opts.endpoint, forcePathStyle: true } : {}),
     ...(opts.credentials ? { credentials: opts.credentials } : {}),
+    // A bucket in another region answers 301 PermanentRedirect naming its region
+    // (x-amz-bucket-region): the SDK then signs again for that region instead of failing.
+    followRegionRedirects: true,
     // Checksums only where S3 requires them: with the default, streamed uploads are sent with
     // aws-chunked framing, which several S3-compatible stores save as part of the object.
     requestChecksumCalculation: 'WHEN_REQUIRED',
@@ -41,6 +45,17 @@ export function createS3Client(opts: S3ClientOptions): S3Client {
     // in a non-retryable streaming request" for each streamed upload the copy engine retries whole.
     logger: SILENT_LOGGER,
   });
+  // S3's region redirect costs a request per call: once S3 has said where the bucket is, the
+  // client signs for that region from the start. (A side's client talks to its own bucket.)
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const result = await next(args);
+      const redirected = (context as { __s3RegionRedirect?: string }).__s3RegionRedirect;
+      if (redirected) learnedRegion = redirected;
+      return result;
+    },
+    { step: 'initialize', name: 'rememberBucketRegion', priority: 'high' },
+  );
   // Outermost (before the SDK's retries): the last timeout, told in our words.
   client.middlewareStack.add(
     (next, context) => async (args) => {

@@ -275,3 +275,17 @@ export async function startLogApps(opts: { productionDb?: string; stagingDb?: st
   ]);
   return { production, staging, close: () => Promise.all([production.close(), staging.close()]) };
 }
+
+/**
+ * An app whose health API is shaped differently from the first app's: whatever `routes` answer
+ * (path → status and body, read on every request so a test can change it), 404 elsewhere.
+ */
+export interface RoutesApp extends Server {
+  routes: Record<string, { status: number; body?: unknown }>;
+  count(path: string): number;
+}
+
+export async function startRoutesApp(routes: RoutesApp['routes']): Promise<RoutesApp> {
+  const server = await serve((req) => routes[req.path.split('?')[0]!] ?? { status: 404, body: { error: 'not found' } });
+  return { ...server, routes, count: (p) => server.requests.filter((r) => r.path.split('?')[0] === p).length };
+}

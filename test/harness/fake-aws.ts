@@ -76,6 +76,8 @@ export interface FakeCall {
   caller: string;
   params: Record<string, string>;
   status: number;
+  /** Region of the request's SigV4 credential scope (what the client signed for); empty when unsigned. */
+  region: string;
 }
 
 export interface FakeAws {
@@ -112,7 +114,7 @@ export async function startFakeAws(opts: FakeAwsOptions): Promise<FakeAws> {
     if (typeof token === 'string') return sessions.get(token)?.arn ?? 'unknown-session';
     return /Credential=/.test(String(req.headers.authorization ?? '')) ? 'default' : 'anonymous';
   };
-  const record = (call: FakeCall) => calls.push(call);
+  const record = (req: IncomingMessage, call: Omit<FakeCall, 'region'>) => calls.push({ ...call, region: signedRegion(req) });
 
   const server = http.createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
@@ -120,7 +122,7 @@ export async function startFakeAws(opts: FakeAwsOptions): Promise<FakeAws> {
     const service = serviceOf(req, url);
     const stall = service && hang[service];
     if (stall) {
-      record({ service: service!, action: 'hang', caller: callerOf(req), params: { mode: stall }, status: 0 });
+      record(req, { service: service!, action: 'hang', caller: callerOf(req), params: { mode: stall }, status: 0 });
       return stallAnswer(res, stall);
     }
     try {
@@ -147,7 +149,7 @@ export async function startFakeAws(opts: FakeAwsOptions): Promise<FakeAws> {
   function oidcToken(req: IncomingMessage, res: ServerResponse, url: URL) {
     const audience = url.searchParams.get('audience') ?? 'https://github.com/acme';
     if (req.headers.authorization !== `Bearer ${OIDC_REQUEST_TOKEN}`) {
-      record({ service: 'oidc', action: 'token', caller: 'anonymous', params: { audience }, status: 401 });
+      record(req, { service: 'oidc', action: 'token', caller: 'anonymous', params: { audience }, status: 401 });
       return json(res, 401, { message: 'Bad credentials' });
     }
     const now = Math.floor(Date.now() / 1000);
@@ -156,7 +158,7 @@ export async function startFakeAws(opts: FakeAwsOptions): Promise<FakeAws> {
     const jwt = `${part({ alg: 'RS256', typ: 'JWT' })}.${part(claims)}.${randomBytes(32).toString('base64url')}`;
     issuedTokens.add(jwt);
     issuedSecrets.push(jwt);
-    record({ service: 'oidc', action: 'token', caller: 'runner', params: { audience, jwt }, status: 200 });
+    record(req, { service: 'oidc', action: 'token', caller: 'runner', params: { audience, jwt }, status: 200 });
     json(res, 200, { count: 1, value: jwt });
   }
 
@@ -165,7 +167,7 @@ export async function startFakeAws(opts: FakeAwsOptions): Promise<FakeAws> {
     const action = form.Action ?? '';
     const caller = callerOf(req);
     const fail = (status: number, code: string, message: string) => {
-      record({ service: 'sts', action, caller, params: form, status });
+      record(req, { service: 'sts', action, caller, params: form, status });
       xml(res, status, `<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type><Code>${code}</Code><Message>${message}</Message></Error><RequestId>${requestId()}</RequestId></ErrorResponse>`);
     };
     if (action === 'AssumeRoleWithWebIdentity') {
@@ -183,7 +185,7 @@ export async function startFakeAws(opts: FakeAwsOptions): Promise<FakeAws> {
       issuedSecrets.push(sessionToken);
       const expiration = new Date(Date.now() + (opts.credentialLifetimeSeconds ?? Number(form.DurationSeconds ?? 3600)) * 1000).toISOString();
       const roleName = role.arn.split('/').pop();
-      record({ service: 'sts', action, caller: role.arn, params: { ...form, WebIdentityToken: token }, status: 200 });
+      record(req, { service: 'sts', action, caller: role.arn, params: { ...form, WebIdentityToken: token }, status: 200 });
       return xml(
         res,
         200,
@@ -202,7 +204,7 @@ export async function startFakeAws(opts: FakeAwsOptions): Promise<FakeAws> {
           ? opts.defaultIdentity
           : undefined;
       if (!who) return fail(403, 'InvalidClientTokenId', 'The security token included in the request is invalid.');
-      record({ service: 'sts', action, caller, params: form, status: 200 });
+      record(req, { service: 'sts', action, caller, params: form, status: 200 });
       return xml(
         res,
         200,
@@ -217,7 +219,7 @@ export async function startFakeAws(opts: FakeAwsOptions): Promise<FakeAws> {
     const input = JSON.parse(body || '{}') as { SecretId?: string };
     const secretId = input.SecretId ?? '';
     const fail = (status: number, type: string, message: string) => {
-      record({ service: 'secretsmanager', action: target, caller, params: { SecretId: secretId }, status });
+      record(req, { service: 'secretsmanager', action: target, caller, params: { SecretId: secretId }, status });
       res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-requestid': requestId() });
       res.end(JSON.stringify({ __type: type, Message: message }));
     };
@@ -227,7 +229,7 @@ export async function startFakeAws(opts: FakeAwsOptions): Promise<FakeAws> {
     if (!secret.readers.includes(caller)) {
       return fail(400, 'AccessDeniedException', `User: ${caller} is not authorized to perform: secretsmanager:GetSecretValue on resource: ${secretId}`);
     }
-    record({ service: 'secretsmanager', action: target, caller, params: { SecretId: secretId }, status: 200 });
+    record(req, { service: 'secretsmanager', action: target, caller, params: { SecretId: secretId }, status: 200 });
     res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-requestid': requestId() });
     res.end(
       JSON.stringify({
@@ -251,7 +253,7 @@ export async function startFakeAws(opts: FakeAwsOptions): Promise<FakeAws> {
       Payload: body,
     };
     const fail = (status: number, type: string, message: string) => {
-      record({ service: 'lambda', action: 'Invoke', caller, params, status });
+      record(req, { service: 'lambda', action: 'Invoke', caller, params, status });
       res.writeHead(status, { 'content-type': 'application/json', 'x-amzn-errortype': type, 'x-amzn-requestid': requestId() });
       res.end(JSON.stringify({ Type: 'User', message }));
     };
@@ -259,7 +261,7 @@ export async function startFakeAws(opts: FakeAwsOptions): Promise<FakeAws> {
     if (!fn) return fail(404, 'ResourceNotFoundException', `Function not found: ${name}`);
     if (!fn.invokers.includes(caller)) return fail(403, 'AccessDeniedException', `User: ${caller} is not authorized to perform: lambda:InvokeFunction on resource: ${name}`);
     const answer = await callFunction(fn, body);
-    record({ service: 'lambda', action: 'Invoke', caller, params, status: 200 });
+    record(req, { service: 'lambda', action: 'Invoke', caller, params, status: 200 });
     const headers: Record<string, string> = { 'content-type': 'application/json', 'x-amz-executed-version': '$LATEST', 'x-amzn-requestid': requestId() };
     if (answer.functionError) headers['x-amz-function-error'] = answer.functionError;
     if (params.LogType === 'Tail') {
@@ -299,7 +301,7 @@ export async function startFakeAws(opts: FakeAwsOptions): Promise<FakeAws> {
       Payload: body,
     };
     const fail = (status: number, type: string, message: string) => {
-      record({ service: 'lambda', action: 'InvokeWithResponseStream', caller, params, status });
+      record(req, { service: 'lambda', action: 'InvokeWithResponseStream', caller, params, status });
       res.writeHead(status, { 'content-type': 'application/json', 'x-amzn-errortype': type, 'x-amzn-requestid': requestId() });
       res.end(JSON.stringify({ Type: 'User', message }));
     };
@@ -307,7 +309,7 @@ export async function startFakeAws(opts: FakeAwsOptions): Promise<FakeAws> {
     const fn = opts.functions?.[name.replace(/^.*:function:/, '').replace(/:.*$/, '')];
     if (!fn) return fail(404, 'ResourceNotFoundException', `Function not found: ${name}`);
     if (!fn.invokers.includes(caller)) return fail(403, 'AccessDeniedException', `User: ${caller} is not authorized to perform: lambda:InvokeFunction on resource: ${name}`);
-    record({ service: 'lambda', action: 'InvokeWithResponseStream', caller, params, status: 200 });
+    record(req, { service: 'lambda', action: 'InvokeWithResponseStream', caller, params, status: 200 });
     res.writeHead(200, { 'content-type': 'application/vnd.amazon.eventstream', 'x-amz-executed-version': '$LATEST', 'x-amzn-requestid': requestId() });
     const event = (type: string, contentType: string, payload: Uint8Array) =>
       res.write(
@@ -342,13 +344,13 @@ export async function startFakeAws(opts: FakeAwsOptions): Promise<FakeAws> {
     const bucket = decodeURIComponent((req.url ?? '/').split('?')[0]!.split('/')[1] ?? '');
     const write = !['GET', 'HEAD'].includes(req.method ?? 'GET');
     if (hang.s3) {
-      record({ service: 's3', action: 'hang', caller, params: { mode: hang.s3, path: req.url ?? '' }, status: 0 });
+      record(req, { service: 's3', action: 'hang', caller, params: { mode: hang.s3, path: req.url ?? '' }, status: 0 });
       req.resume();
       return stallAnswer(res, hang.s3);
     }
     const role = opts.roles.find((r) => r.arn === caller);
     const allowed = caller === 'default' || (role && (write ? role.writeBuckets : [...(role.readBuckets ?? []), ...(role.writeBuckets ?? [])])?.includes(bucket));
-    record({ service: 's3', action: `${req.method} ${bucket}`, caller, params: { bucket, path: req.url ?? '' }, status: allowed ? 200 : 403 });
+    record(req, { service: 's3', action: `${req.method} ${bucket}`, caller, params: { bucket, path: req.url ?? '' }, status: allowed ? 200 : 403 });
     if (!allowed || !opts.s3Upstream) {
       req.resume();
       return xml(res, 403, `<Error><Code>AccessDenied</Code><Message>Access Denied</Message><RequestId>${requestId()}</RequestId></Error>`);
@@ -393,6 +395,11 @@ export async function startFakeAws(opts: FakeAwsOptions): Promise<FakeAws> {
 
 const utf8 = (text: string) => new Uint8Array(Buffer.from(text, 'utf8'));
 const EVENT_CODEC = new EventStreamCodec((bytes: Uint8Array) => Buffer.from(bytes).toString('utf8'), utf8);
+
+/** The region in `Authorization: AWS4-HMAC-SHA256 Credential=AKID/20260101/eu-west-1/sts/aws4_request, …`. */
+export function signedRegion(req: IncomingMessage): string {
+  return /Credential=[^/]+\/\d{8}\/([^/]+)\//.exec(String(req.headers.authorization ?? ''))?.[1] ?? '';
+}
 
 /** IAM StringLike: `*` matches any run of characters, `?` one character. */
 function likeMatch(pattern: string, text: string): boolean {

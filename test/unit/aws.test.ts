@@ -71,7 +71,7 @@ describe('RDS-style secret', () => {
 
   it('says what is missing', () => {
     expect(parseDatabaseSecret('{"host": "h", "password": "p"}')).toMatchObject({ error: 'lacks username, dbname (or database).' });
-    expect(parseDatabaseSecret('not json')).toMatchObject({ error: expect.stringContaining('is not JSON') });
+    expect(parseDatabaseSecret('not json')).toMatchObject({ error: expect.stringContaining('is neither JSON nor a PostgreSQL URL') });
   });
 });
 
