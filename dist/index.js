@@ -94241,6 +94241,7 @@ function parseAwsOptions(inputs, runner = {}) {
     }
     return {
         roles: { source: sourceRole ?? targetRole, target: targetRole ?? sourceRole },
+        roleHomes: { ...(targetRole ? { [targetRole]: 'target' } : {}), ...(sourceRole ? { [sourceRole]: 'source' } : {}) },
         roleSessionName: cleanSessionName(inputs.value('role-session-name', defaultSessionName(runner))),
         roleDurationSeconds: inputs.integer('role-duration-seconds', 3600, 900, 43200),
         audience: inputs.value('audience', 'sts.amazonaws.com'),
@@ -94476,20 +94477,97 @@ function parseDuration(text) {
     return parts.reduce((total, p) => total + Number(p[1]) * UNIT_MS[p[2]], 0);
 }
 
+;// CONCATENATED MODULE: ./src/proxy/proxy.ts
+/**
+ * Which proxy, if any, a request goes through: the runner's HTTPS_PROXY / HTTP_PROXY / NO_PROXY
+ * (read by main, passed in through the config), decided per URL like curl does. Pure: no I/O.
+ */
+const NO_PROXY = { bypass: [] };
+/** Parses the variables; a proxy URL without a scheme is `http://` (as curl reads `proxy:3128`). */
+function parseProxyEnvironment(env) {
+    const problems = [];
+    const secrets = [];
+    const parse = (name, text) => {
+        if (!text?.trim())
+            return undefined;
+        const raw = text.trim();
+        let url;
+        try {
+            url = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(raw) ? raw : `http://${raw}`);
+        }
+        catch {
+            problems.push(`${name} is not a proxy URL (expected e.g. http://proxy.internal:3128).`);
+            return undefined;
+        }
+        if (url.password)
+            secrets.push(url.password, decodeSafely(url.password));
+        if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+            problems.push(`${name} must be an http:// or https:// proxy, got ${url.protocol}//.`);
+            return undefined;
+        }
+        return url;
+    };
+    const settings = {
+        https: parse('HTTPS_PROXY', env.httpsProxy),
+        http: parse('HTTP_PROXY', env.httpProxy),
+        bypass: (env.noProxy ?? '')
+            .split(',')
+            .map((entry) => entry.trim().toLowerCase())
+            .filter(Boolean),
+    };
+    return { settings, problems, secrets: secrets.filter(Boolean) };
+}
+/** The proxy for `url`, or undefined to connect directly. Loopback is not special: list it in NO_PROXY. */
+function proxyFor(url, settings) {
+    const proxy = url.protocol === 'https:' ? settings.https : url.protocol === 'http:' ? settings.http : undefined;
+    if (!proxy || bypasses(url, settings.bypass))
+        return undefined;
+    return proxy;
+}
+function bypasses(url, bypass) {
+    const host = url.hostname.toLowerCase().replace(/^\[(.*)\]$/, '$1');
+    const port = url.port || (url.protocol === 'https:' ? '443' : '80');
+    return bypass.some((entry) => {
+        if (entry === '*')
+            return true;
+        const [, name = entry, entryPort] = /^(.*?)(?::(\d+))?$/.exec(entry.replace(/^\[(.*)\](:\d+)?$/, '$1$2')) ?? [];
+        if (entryPort && entryPort !== port)
+            return false;
+        const domain = name.replace(/^\*?\./, '');
+        return host === domain || host.endsWith(`.${domain}`);
+    });
+}
+/** `http://proxy.internal:3128`, credentials left out: for the log. */
+function describeProxy(proxy) {
+    return `${proxy.protocol}//${proxy.host}`;
+}
+function decodeSafely(text) {
+    try {
+        return decodeURIComponent(text);
+    }
+    catch {
+        return text;
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/config/network-options.ts
+
 
 const CONNECT_TIMEOUT_MS = 10_000;
 const DEFAULT_NETWORK_TIMEOUT = '30s';
 /** S3's idle timeout is this many `network-timeout`s (2 minutes by default). */
 const S3_IDLE_FACTOR = 4;
-function parseNetworkOptions(inputs) {
+function parseNetworkOptions(inputs, runner = {}) {
+    const proxy = parseProxyEnvironment(runner.proxy ?? {});
+    inputs.problems.push(...proxy.problems.map((p) => `The runner's ${p}`));
+    proxy.secrets.forEach((secret) => inputs.secret(secret));
     let requestTimeoutMs = inputs.duration('network-timeout', DEFAULT_NETWORK_TIMEOUT);
     if (requestTimeoutMs < 100 || requestTimeoutMs > 600_000) {
         inputs.problems.push(`\`network-timeout\` must be from 100ms to 10m, got \`${inputs.value('network-timeout')}\`.`);
         // The comment trigger answers before the problems are reported: it still needs a sane bound.
         requestTimeoutMs = parseDuration(DEFAULT_NETWORK_TIMEOUT);
     }
-    return { connectTimeoutMs: CONNECT_TIMEOUT_MS, requestTimeoutMs, s3IdleTimeoutMs: S3_IDLE_FACTOR * requestTimeoutMs };
+    return { connectTimeoutMs: CONNECT_TIMEOUT_MS, requestTimeoutMs, s3IdleTimeoutMs: S3_IDLE_FACTOR * requestTimeoutMs, proxy: proxy.settings };
 }
 /** `2 s`, `0.5 s`, `16 min`: a timeout in a message. */
 function describeDuration(ms) {
@@ -94498,21 +94576,137 @@ function describeDuration(ms) {
     return `${Math.round(ms) / 1000} s`;
 }
 
+// EXTERNAL MODULE: external "node:http"
+var external_node_http_ = __nccwpck_require__(7067);
+var external_node_http_default = /*#__PURE__*/__nccwpck_require__.n(external_node_http_);
+// EXTERNAL MODULE: external "node:https"
+var external_node_https_ = __nccwpck_require__(4708);
+var external_node_https_default = /*#__PURE__*/__nccwpck_require__.n(external_node_https_);
+;// CONCATENATED MODULE: ./src/proxy/agents.ts
+
+
+
+
+/** Node's own `addRequest` (not in its typings). */
+const baseAddRequest = (external_node_http_default()).Agent.prototype.addRequest;
+class Tunnels {
+    settings;
+    targetIsHttps;
+    maxSockets;
+    agents = new Map();
+    constructor(settings, targetIsHttps, maxSockets) {
+        this.settings = settings;
+        this.targetIsHttps = targetIsHttps;
+        this.maxSockets = maxSockets;
+    }
+    /** True when the request went to a proxy's tunnel; false: connect directly. */
+    route(req, options) {
+        const host = options.hostname ?? options.host ?? 'localhost';
+        const port = options.port ?? (this.targetIsHttps ? 443 : 80);
+        const url = new URL(`${this.targetIsHttps ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`);
+        const proxy = proxyFor(url, this.settings);
+        if (!proxy)
+            return false;
+        let agent = this.agents.get(proxy.href);
+        if (!agent) {
+            agent = this.create(proxy);
+            this.agents.set(proxy.href, agent);
+        }
+        agent.addRequest(req, options);
+        return true;
+    }
+    create(proxy) {
+        const proxyIsHttps = proxy.protocol === 'https:';
+        const options = {
+            maxSockets: this.maxSockets,
+            proxy: {
+                host: proxy.hostname.replace(/^\[(.*)\]$/, '$1'),
+                port: Number(proxy.port || (proxyIsHttps ? 443 : 80)),
+                ...(proxy.username ? { proxyAuth: `${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}` } : {}),
+            },
+        };
+        const make = this.targetIsHttps ? (proxyIsHttps ? tunnel.httpsOverHttps : tunnel.httpsOverHttp) : proxyIsHttps ? tunnel.httpOverHttps : tunnel.httpOverHttp;
+        return make(options);
+    }
+    destroy() {
+        for (const agent of this.agents.values())
+            agent.destroy?.();
+    }
+}
+/** Sockets waiting for a proxy at once, per agent, when the options set no limit. */
+const DEFAULT_TUNNELS = 64;
+class ProxyAwareHttpAgent extends (external_node_http_default()).Agent {
+    tunnels;
+    constructor(settings, options = {}) {
+        super(options);
+        this.tunnels = new Tunnels(settings, false, options.maxSockets ?? DEFAULT_TUNNELS);
+    }
+    addRequest(req, options) {
+        if (!this.tunnels.route(req, options))
+            baseAddRequest.call(this, req, options);
+    }
+    destroy() {
+        super.destroy();
+        this.tunnels.destroy();
+    }
+}
+class ProxyAwareHttpsAgent extends (external_node_https_default()).Agent {
+    tunnels;
+    constructor(settings, options = {}) {
+        super(options);
+        this.tunnels = new Tunnels(settings, true, options.maxSockets ?? DEFAULT_TUNNELS);
+    }
+    addRequest(req, options) {
+        if (!this.tunnels.route(req, options))
+            baseAddRequest.call(this, req, options);
+    }
+    destroy() {
+        super.destroy();
+        this.tunnels.destroy();
+    }
+}
+/** The run's proxy settings, set once by main before any request (as `useNetworkTimeout`). */
+let runSettings = { bypass: [] };
+let shared;
+function useProxySettings(settings) {
+    runSettings = settings;
+    shared?.http.destroy();
+    shared?.https.destroy();
+    shared = undefined;
+}
+function currentProxySettings() {
+    return runSettings;
+}
+/** Whether any proxy is set: without one, every client keeps its default agents. */
+const usesProxy = (settings = runSettings) => Boolean(settings.http || settings.https);
+/** Agents for one-off requests (health, compare, cache flush); undefined: Node's global agents. */
+function requestAgent(protocol) {
+    if (!usesProxy())
+        return undefined;
+    shared ??= { http: new ProxyAwareHttpAgent(runSettings), https: new ProxyAwareHttpsAgent(runSettings) };
+    return protocol === 'https:' ? shared.https : shared.http;
+}
+
 ;// CONCATENATED MODULE: ./src/aws/request-handler.ts
+
 
 /**
  * The SDK's Node HTTP handler options with every wait bounded. `throwOnRequestTimeout` is what
  * makes `requestTimeout` fail the request: without it @smithy/node-http-handler (4.x) only logs a
  * warning and keeps waiting. Agent options, not agents: the handler then builds its own and keeps
- * its `Expect: 100-continue` handling (which it skips for agents given to it).
+ * its `Expect: 100-continue` handling (which it skips for agents given to it) — except behind a
+ * proxy, where the agents must be ours to tunnel.
  */
 function boundedRequestHandler(timeouts, agent = {}) {
+    const options = { keepAlive: true, ...agent };
+    // With HTTPS_PROXY / HTTP_PROXY set, agents that tunnel through the proxy (except NO_PROXY hosts).
+    const proxy = currentProxySettings();
     return {
         connectionTimeout: timeouts.connectTimeoutMs,
         ...(timeouts.answerTimeoutMs ? { requestTimeout: timeouts.answerTimeoutMs, throwOnRequestTimeout: true } : {}),
         socketTimeout: timeouts.idleTimeoutMs,
-        httpAgent: { keepAlive: true, ...agent },
-        httpsAgent: { keepAlive: true, ...agent },
+        httpAgent: usesProxy(proxy) ? new ProxyAwareHttpAgent(proxy, options) : options,
+        httpsAgent: usesProxy(proxy) ? new ProxyAwareHttpsAgent(proxy, options) : options,
     };
 }
 /**
@@ -94659,236 +94853,6 @@ async function callerIdentity(region, timeouts, credentials) {
 
 // EXTERNAL MODULE: ./node_modules/@aws-sdk/client-secrets-manager/dist-cjs/index.js
 var client_secrets_manager_dist_cjs = __nccwpck_require__(2994);
-;// CONCATENATED MODULE: ./src/aws/secrets.ts
-
-
-/**
- * Values of a secret that are never masked: masking `postgres` (RDS's default user and database
- * name) would garble every mention of PostgreSQL in the log, and it reveals nothing.
- */
-const TOO_GENERIC_TO_MASK = new Set(['postgres', 'postgresql']);
-/**
- * Reads an RDS-style JSON secret (`host`, `port`, `username`, `password`, `dbname` or `database`)
- * and turns it into a connection. Every value is handed to `mask` before anything can print it.
- */
-async function readDatabaseSecret(secretId, opts) {
-    // The SDK retries a timed-out request (3 attempts in all).
-    const client = new client_secrets_manager_dist_cjs/* SecretsManagerClient */._H({
-        region: opts.region,
-        requestHandler: boundedRequestHandler(opts.timeouts),
-        ...(opts.credentials ? { credentials: opts.credentials } : {}),
-    });
-    let text;
-    try {
-        const out = await client.send(new client_secrets_manager_dist_cjs/* GetSecretValueCommand */.d2({ SecretId: secretId }));
-        text = out.SecretString ?? (out.SecretBinary ? Buffer.from(out.SecretBinary).toString('utf8') : undefined);
-    }
-    catch (error) {
-        const e = error;
-        const timeout = describeTimeout(error, opts.timeouts);
-        if (timeout) {
-            throw new Error(`could not read secret \`${secretId}\` (${opts.what}): Secrets Manager did not answer (${timeout}, 3 attempts). ` +
-                'Check that the runner reaches Secrets Manager in `aws-region`; raise `network-timeout` if it is just slow.');
-        }
-        const hint = e.name === 'AccessDeniedException'
-            ? ` The credentials used for ${opts.what} need \`secretsmanager:GetSecretValue\` on this secret (and \`kms:Decrypt\` on its key when it uses a customer-managed key).`
-            : e.name === 'ResourceNotFoundException'
-                ? ' Check the name or ARN, and that `aws-region` is the secret\'s region.'
-                : '';
-        throw new Error(`could not read secret \`${secretId}\` (${opts.what}): ${e.name}: ${e.message}.${hint}`);
-    }
-    finally {
-        client.destroy();
-    }
-    if (!text)
-        throw new Error(`secret \`${secretId}\` (${opts.what}) holds no text; expected RDS-style JSON with host, port, username, password and dbname.`);
-    opts.mask(text);
-    const parsed = parseDatabaseSecret(text);
-    for (const value of parsed.values)
-        opts.mask(value);
-    if ('error' in parsed)
-        throw new Error(`secret \`${secretId}\` (${opts.what}) ${parsed.error}`);
-    return parsed.database;
-}
-/** The pure part: JSON text → connection, plus every string value (to mask, even on error). */
-function parseDatabaseSecret(text) {
-    let json;
-    try {
-        json = JSON.parse(text);
-    }
-    catch {
-        return { values: [], error: 'is not JSON; expected RDS-style JSON with host, port, username, password and dbname.' };
-    }
-    if (!json || typeof json !== 'object' || Array.isArray(json)) {
-        return { values: [], error: 'is not a JSON object; expected RDS-style JSON with host, port, username, password and dbname.' };
-    }
-    const secret = json;
-    const values = Object.entries(secret)
-        .filter(([key, value]) => typeof value === 'string' && key !== 'engine' && !TOO_GENERIC_TO_MASK.has(value))
-        .map(([, value]) => value);
-    const str = (key) => (typeof secret[key] === 'string' ? secret[key] : undefined);
-    const host = str('host');
-    const user = str('username') ?? str('user');
-    const password = str('password');
-    const database = str('dbname') ?? str('database');
-    const missing = [!host && 'host', !user && 'username', !password && 'password', !database && 'dbname (or database)'].filter(Boolean);
-    if (missing.length > 0)
-        return { values, error: `lacks ${missing.join(', ')}.` };
-    const port = secret.port === undefined ? 5432 : Number(secret.port);
-    if (!Number.isInteger(port) || port < 1 || port > 65535)
-        return { values, error: 'has a port that is not a number from 1 to 65535.' };
-    // RDS enforces TLS by default (rds.force_ssl on PostgreSQL 15+); a secret may say otherwise.
-    const sslmode = str('sslmode') ?? 'require';
-    const shown = new URL('postgresql://placeholder');
-    shown.hostname = host.includes(':') ? `[${host}]` : host;
-    shown.port = String(port);
-    shown.username = encodeURIComponent(user);
-    shown.password = '***';
-    shown.pathname = `/${encodeURIComponent(database)}`;
-    shown.searchParams.set('sslmode', sslmode);
-    return { values, database: { host: host, port, database: database, user: user, password: password, options: {}, sslmode, display: shown.href } };
-}
-
-;// CONCATENATED MODULE: ./src/aws/access.ts
-
-
-
-
-/** Re-assume this long before the credentials expire, so no request is signed with expiring keys. */
-const REFRESH_MARGIN_MS = 5 * 60_000;
-/**
- * The AWS credentials of each side. Roles are assumed by `resolve()` (the `aws-access` step,
- * planned first); until then a side with a role has no credentials and using it is a bug.
- * Credentials stay inside this process: they go to SDK clients, never to the environment.
- */
-class AwsAccess {
-    config;
-    mask;
-    retry;
-    providers = new Map();
-    identities = {};
-    constructor(config, mask, retry) {
-        this.config = config;
-        this.mask = mask;
-        this.retry = retry;
-    }
-    /** Bounds of every STS and Secrets Manager request (`network-timeout`). */
-    get timeouts() {
-        const { connectTimeoutMs, requestTimeoutMs } = this.config.network;
-        return { connectTimeoutMs, answerTimeoutMs: requestTimeoutMs, idleTimeoutMs: requestTimeoutMs };
-    }
-    /** True when both sides use the same credentials, so server-side copies between the buckets work. */
-    get sharedCredentials() {
-        return sharesCredentials(this.config.aws);
-    }
-    /** Credentials for one side's clients; undefined means the SDK's default credential chain. */
-    credentials(side) {
-        const role = this.config.aws.roles[side];
-        if (!role)
-            return undefined;
-        const provider = this.providers.get(role);
-        if (!provider)
-            throw new Error(`internal: ${side} role \`${role}\` used before the aws-access step assumed it`);
-        return provider;
-    }
-    /** Describes a side's credentials for the log: role and account, never keys. */
-    describe(side) {
-        const role = this.config.aws.roles[side];
-        const identity = this.identities[side];
-        const who = role ? `role \`${roleName(role)}\`` : 'the default credential chain';
-        return identity ? `${who} (account ${identity.account})` : who;
-    }
-    /**
-     * Assumes each distinct role, checks who it is, applies the `target-account-id` guard and reads
-     * the database secrets with each side's own credentials. Returns the step's one-line detail.
-     */
-    async resolve() {
-        const { aws, awsRegion } = this.config;
-        const parts = [];
-        const assumed = new Map();
-        for (const side of ['source', 'target']) {
-            const role = aws.roles[side];
-            if (!role)
-                continue;
-            let identity = assumed.get(role);
-            if (!identity) {
-                const first = await this.assume(role);
-                const provider = this.refreshingProvider(role, first);
-                this.providers.set(role, provider);
-                identity = await callerIdentity(awsRegion, this.timeouts, provider).catch((error) => {
-                    if (error.name === 'TimeoutError')
-                        throw new Error(`assumed \`${role}\`, but ${error.message}`);
-                    throw new Error(`assumed \`${role}\`, but STS GetCallerIdentity failed with those credentials: ${error.name}: ${error.message}`);
-                });
-                assumed.set(role, identity);
-                info(`${this.config[side].name}: assumed ${identity.arn} (account ${identity.account})${first.attempts > 1 ? ` after ${first.attempts} attempts` : ''}.`);
-            }
-            this.identities[side] = identity;
-        }
-        if (aws.roles.source || aws.roles.target) {
-            parts.push(this.sharedCredentials
-                ? `both sides: ${this.describe('source')}`
-                : `${this.config.source.name}: ${this.describe('source')}; ${this.config.target.name}: ${this.describe('target')}`);
-        }
-        else {
-            parts.push('default AWS credential chain for both sides');
-        }
-        if (aws.targetAccountId) {
-            // Without a target role the guard still applies, to whatever the default chain resolves to.
-            const identity = this.identities.target ?? (await callerIdentity(awsRegion, this.timeouts));
-            this.identities.target = identity;
-            if (identity.account !== aws.targetAccountId) {
-                throw new Error(`${this.config.target.name}'s credentials (${identity.arn}) belong to account ${identity.account}, not \`target-account-id\` ${aws.targetAccountId}. ` +
-                    `Refusing to do anything: this guard keeps writes meant for ${this.config.target.name} from landing in another account (such as ${this.config.source.name}'s). ` +
-                    `Check \`target-role-arn\` (its account is the 12 digits in the ARN) or \`target-account-id\`.`);
-            }
-            parts.push(`${this.config.target.name} is in account ${identity.account} as required`);
-        }
-        const secretsRead = [];
-        for (const side of ['source', 'target']) {
-            const secretId = aws.databaseSecretIds[side];
-            if (!secretId)
-                continue;
-            const env = this.config[side];
-            env.database = await readDatabaseSecret(secretId, {
-                region: awsRegion,
-                credentials: this.credentials(side),
-                mask: this.mask,
-                timeouts: this.timeouts,
-                what: `${env.name}'s database, read with ${this.describe(side)}`,
-            });
-            // Every value of the secret is masked (host and database name too), so there is nothing useful to print.
-            info(`${env.name}: database connection read from secret \`${secretId}\`.`);
-            secretsRead.push(env.name);
-        }
-        if (secretsRead.length > 0)
-            parts.push(`database credentials of ${secretsRead.join(' and ')} read from Secrets Manager`);
-        return parts.join('; ');
-    }
-    assume(role) {
-        const { aws, awsRegion } = this.config;
-        return assumeRoleWithOidc({ roleArn: role, sessionName: aws.roleSessionName, durationSeconds: aws.roleDurationSeconds, audience: aws.audience, region: awsRegion, timeouts: this.timeouts }, this.mask, this.retry);
-    }
-    /** Long runs outlive `role-duration-seconds`: assume the role again shortly before expiry. */
-    refreshingProvider(role, first) {
-        let current = first.credentials;
-        let pending;
-        return async () => {
-            if (current.expiration && current.expiration.getTime() - Date.now() < REFRESH_MARGIN_MS) {
-                pending ??= this.assume(role)
-                    .then((next) => (current = next.credentials))
-                    .finally(() => (pending = undefined));
-                return pending;
-            }
-            return current;
-        };
-    }
-}
-/** `staging-refresh` from `arn:aws:iam::123456789012:role/ci/staging-refresh`. */
-function roleName(arn) {
-    return arn.replace(/^arn:[^:]+:iam::\d{12}:role\//, '');
-}
-
 ;// CONCATENATED MODULE: ./src/config/database-url.ts
 const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'];
 /**
@@ -95025,6 +94989,281 @@ function sslConfig(attempt, rootCertificates) {
         default:
             return { rejectUnauthorized: true, ...ca };
     }
+}
+
+;// CONCATENATED MODULE: ./src/aws/secrets.ts
+
+
+
+/**
+ * Values of a secret that are never masked: masking `postgres` (RDS's default user and database
+ * name) would garble every mention of PostgreSQL in the log, and it reveals nothing.
+ */
+const TOO_GENERIC_TO_MASK = new Set(['postgres', 'postgresql']);
+/**
+ * Reads a database secret — RDS-style JSON (`host`, `port`, `username`, `password`, `dbname` or
+ * `database`) or a `postgresql://` URL — and turns it into a connection. Every value is handed to `mask` before anything can print it.
+ */
+async function readDatabaseSecret(secretId, opts) {
+    // The SDK retries a timed-out request (3 attempts in all).
+    const client = new client_secrets_manager_dist_cjs/* SecretsManagerClient */._H({
+        region: secretRegion(secretId) ?? opts.region,
+        requestHandler: boundedRequestHandler(opts.timeouts),
+        ...(opts.credentials ? { credentials: opts.credentials } : {}),
+    });
+    let text;
+    try {
+        const out = await client.send(new client_secrets_manager_dist_cjs/* GetSecretValueCommand */.d2({ SecretId: secretId }));
+        text = out.SecretString ?? (out.SecretBinary ? Buffer.from(out.SecretBinary).toString('utf8') : undefined);
+    }
+    catch (error) {
+        const e = error;
+        const timeout = describeTimeout(error, opts.timeouts);
+        if (timeout) {
+            throw new Error(`could not read secret \`${secretId}\` (${opts.what}): Secrets Manager did not answer (${timeout}, 3 attempts). ` +
+                'Check that the runner reaches Secrets Manager in `aws-region`; raise `network-timeout` if it is just slow.');
+        }
+        const hint = e.name === 'AccessDeniedException'
+            ? ` The credentials used for ${opts.what} need \`secretsmanager:GetSecretValue\` on this secret (and \`kms:Decrypt\` on its key when it uses a customer-managed key).`
+            : e.name === 'ResourceNotFoundException'
+                ? ' Check the name, and the region: the side\'s `source-region`/`target-region` (else `aws-region`) must be the secret\'s, or give the secret\'s full ARN (its region is used).'
+                : '';
+        throw new Error(`could not read secret \`${secretId}\` (${opts.what}): ${e.name}: ${e.message}.${hint}`);
+    }
+    finally {
+        client.destroy();
+    }
+    if (!text)
+        throw new Error(`secret \`${secretId}\` (${opts.what}) holds no text; ${EXPECTED}.`);
+    opts.mask(text);
+    const parsed = parseDatabaseSecret(text);
+    for (const value of parsed.values)
+        opts.mask(value);
+    if ('error' in parsed)
+        throw new Error(`secret \`${secretId}\` (${opts.what}) ${parsed.error}`);
+    return parsed.database;
+}
+/** The region in a secret's ARN (`arn:aws:secretsmanager:eu-west-1:…`): a secret lives there, whatever the side's region. */
+function secretRegion(secretId) {
+    return /^arn:aws[a-z-]*:secretsmanager:([a-z0-9-]+):\d{12}:secret:/.exec(secretId)?.[1];
+}
+/** What a secret may hold, for error messages. */
+const EXPECTED = 'expected RDS-style JSON with host, port, username, password and dbname, or a postgresql://user:password@host:5432/database URL';
+/**
+ * The pure part: secret text → connection, plus every value to mask (even on error). The text is
+ * RDS-style JSON or a PostgreSQL URL (what many teams store when they do not use RDS rotation).
+ */
+function parseDatabaseSecret(text) {
+    if (/^\s*postgres(ql)?:\/\//i.test(text))
+        return parseUrlSecret(text.trim());
+    let json;
+    try {
+        json = JSON.parse(text);
+    }
+    catch {
+        return { values: [], error: `is neither JSON nor a PostgreSQL URL; ${EXPECTED}.` };
+    }
+    if (!json || typeof json !== 'object' || Array.isArray(json)) {
+        return { values: [], error: `is not a JSON object; ${EXPECTED}.` };
+    }
+    const secret = json;
+    const values = Object.entries(secret)
+        .filter(([key, value]) => typeof value === 'string' && key !== 'engine' && !TOO_GENERIC_TO_MASK.has(value))
+        .map(([, value]) => value);
+    const str = (key) => (typeof secret[key] === 'string' ? secret[key] : undefined);
+    const host = str('host');
+    const user = str('username') ?? str('user');
+    const password = str('password');
+    const database = str('dbname') ?? str('database');
+    const missing = [!host && 'host', !user && 'username', !password && 'password', !database && 'dbname (or database)'].filter(Boolean);
+    if (missing.length > 0)
+        return { values, error: `lacks ${missing.join(', ')}.` };
+    const port = secret.port === undefined ? 5432 : Number(secret.port);
+    if (!Number.isInteger(port) || port < 1 || port > 65535)
+        return { values, error: 'has a port that is not a number from 1 to 65535.' };
+    // RDS enforces TLS by default (rds.force_ssl on PostgreSQL 15+); a secret may say otherwise.
+    const sslmode = str('sslmode') ?? 'require';
+    const shown = new URL('postgresql://placeholder');
+    shown.hostname = host.includes(':') ? `[${host}]` : host;
+    shown.port = String(port);
+    shown.username = encodeURIComponent(user);
+    shown.password = '***';
+    shown.pathname = `/${encodeURIComponent(database)}`;
+    shown.searchParams.set('sslmode', sslmode);
+    return { values, database: { host: host, port, database: database, user: user, password: password, options: {}, sslmode, display: shown.href } };
+}
+/**
+ * A `postgresql://` secret: parsed like the URL inputs (its `sslmode` as written). Its password
+ * (raw and %-decoded), user, host and database are masked, as every value of a JSON secret is.
+ */
+function parseUrlSecret(text) {
+    const values = [];
+    try {
+        const url = new URL(text);
+        for (const raw of [url.password, url.searchParams.get('password') ?? '', url.username, url.hostname, url.pathname.slice(1)]) {
+            values.push(raw);
+            try {
+                values.push(decodeURIComponent(raw));
+            }
+            catch {
+                // a malformed escape: the raw text is masked, the parser says what is wrong
+            }
+        }
+    }
+    catch {
+        // not a URL: the parser says so
+    }
+    const masked = [...new Set(values.filter((v) => v && !TOO_GENERIC_TO_MASK.has(v)))];
+    const parsed = parseDatabaseUrl(text);
+    if ('error' in parsed)
+        return { values: masked, error: `holds a URL that is not a valid PostgreSQL URL: ${parsed.error}.` };
+    if (!parsed.password)
+        return { values: masked, error: 'holds a PostgreSQL URL without a password (postgresql://user:password@host:5432/database).' };
+    return { values: [...new Set([...masked, parsed.password])], database: parsed };
+}
+
+;// CONCATENATED MODULE: ./src/aws/access.ts
+
+
+
+
+/** Re-assume this long before the credentials expire, so no request is signed with expiring keys. */
+const REFRESH_MARGIN_MS = 5 * 60_000;
+/**
+ * The AWS credentials of each side. Roles are assumed by `resolve()` (the `aws-access` step,
+ * planned first); until then a side with a role has no credentials and using it is a bug.
+ * Credentials stay inside this process: they go to SDK clients, never to the environment.
+ */
+class AwsAccess {
+    config;
+    mask;
+    retry;
+    providers = new Map();
+    identities = {};
+    constructor(config, mask, retry) {
+        this.config = config;
+        this.mask = mask;
+        this.retry = retry;
+    }
+    /** Bounds of every STS and Secrets Manager request (`network-timeout`). */
+    get timeouts() {
+        const { connectTimeoutMs, requestTimeoutMs } = this.config.network;
+        return { connectTimeoutMs, answerTimeoutMs: requestTimeoutMs, idleTimeoutMs: requestTimeoutMs };
+    }
+    /** True when both sides use the same credentials, so server-side copies between the buckets work. */
+    get sharedCredentials() {
+        return sharesCredentials(this.config.aws);
+    }
+    /** Credentials for one side's clients; undefined means the SDK's default credential chain. */
+    credentials(side) {
+        const role = this.config.aws.roles[side];
+        if (!role)
+            return undefined;
+        const provider = this.providers.get(role);
+        if (!provider)
+            throw new Error(`internal: ${side} role \`${role}\` used before the aws-access step assumed it`);
+        return provider;
+    }
+    /** Describes a side's credentials for the log: role and account, never keys. */
+    describe(side) {
+        const role = this.config.aws.roles[side];
+        const identity = this.identities[side];
+        const who = role ? `role \`${roleName(role)}\`` : 'the default credential chain';
+        return identity ? `${who} (account ${identity.account})` : who;
+    }
+    /**
+     * Assumes each distinct role, checks who it is, applies the `target-account-id` guard and reads
+     * the database secrets with each side's own credentials. Returns the step's one-line detail.
+     */
+    async resolve() {
+        const { aws, regions } = this.config;
+        const parts = [];
+        const assumed = new Map();
+        for (const side of ['source', 'target']) {
+            const role = aws.roles[side];
+            if (!role)
+                continue;
+            let identity = assumed.get(role);
+            if (!identity) {
+                const first = await this.assume(role);
+                const provider = this.refreshingProvider(role, first);
+                this.providers.set(role, provider);
+                identity = await callerIdentity(regions[this.homeOf(role)], this.timeouts, provider).catch((error) => {
+                    if (error.name === 'TimeoutError')
+                        throw new Error(`assumed \`${role}\`, but ${error.message}`);
+                    throw new Error(`assumed \`${role}\`, but STS GetCallerIdentity failed with those credentials: ${error.name}: ${error.message}`);
+                });
+                assumed.set(role, identity);
+                info(`${this.config[side].name}: assumed ${identity.arn} (account ${identity.account})${first.attempts > 1 ? ` after ${first.attempts} attempts` : ''}.`);
+            }
+            this.identities[side] = identity;
+        }
+        if (aws.roles.source || aws.roles.target) {
+            parts.push(this.sharedCredentials
+                ? `both sides: ${this.describe('source')}`
+                : `${this.config.source.name}: ${this.describe('source')}; ${this.config.target.name}: ${this.describe('target')}`);
+        }
+        else {
+            parts.push('default AWS credential chain for both sides');
+        }
+        if (aws.targetAccountId) {
+            // Without a target role the guard still applies, to whatever the default chain resolves to.
+            const identity = this.identities.target ?? (await callerIdentity(regions.target, this.timeouts));
+            this.identities.target = identity;
+            if (identity.account !== aws.targetAccountId) {
+                throw new Error(`${this.config.target.name}'s credentials (${identity.arn}) belong to account ${identity.account}, not \`target-account-id\` ${aws.targetAccountId}. ` +
+                    `Refusing to do anything: this guard keeps writes meant for ${this.config.target.name} from landing in another account (such as ${this.config.source.name}'s). ` +
+                    `Check \`target-role-arn\` (its account is the 12 digits in the ARN) or \`target-account-id\`.`);
+            }
+            parts.push(`${this.config.target.name} is in account ${identity.account} as required`);
+        }
+        const secretsRead = [];
+        for (const side of ['source', 'target']) {
+            const secretId = aws.databaseSecretIds[side];
+            if (!secretId)
+                continue;
+            const env = this.config[side];
+            env.database = await readDatabaseSecret(secretId, {
+                region: regions[side],
+                credentials: this.credentials(side),
+                mask: this.mask,
+                timeouts: this.timeouts,
+                what: `${env.name}'s database, read with ${this.describe(side)}`,
+            });
+            // Every value of the secret is masked (host and database name too), so there is nothing useful to print.
+            info(`${env.name}: database connection read from secret \`${secretId}\`.`);
+            secretsRead.push(env.name);
+        }
+        if (secretsRead.length > 0)
+            parts.push(`database credentials of ${secretsRead.join(' and ')} read from Secrets Manager`);
+        return parts.join('; ');
+    }
+    /** Through STS in the region of the side whose input named the role. */
+    assume(role) {
+        const { aws, regions } = this.config;
+        return assumeRoleWithOidc({ roleArn: role, sessionName: aws.roleSessionName, durationSeconds: aws.roleDurationSeconds, audience: aws.audience, region: regions[this.homeOf(role)], timeouts: this.timeouts }, this.mask, this.retry);
+    }
+    homeOf(role) {
+        return this.config.aws.roleHomes[role] ?? 'target';
+    }
+    /** Long runs outlive `role-duration-seconds`: assume the role again shortly before expiry. */
+    refreshingProvider(role, first) {
+        let current = first.credentials;
+        let pending;
+        return async () => {
+            if (current.expiration && current.expiration.getTime() - Date.now() < REFRESH_MARGIN_MS) {
+                pending ??= this.assume(role)
+                    .then((next) => (current = next.credentials))
+                    .finally(() => (pending = undefined));
+                return pending;
+            }
+            return current;
+        };
+    }
+}
+/** `staging-refresh` from `arn:aws:iam::123456789012:role/ci/staging-refresh`. */
+function roleName(arn) {
+    return arn.replace(/^arn:[^:]+:iam::\d{12}:role\//, '');
 }
 
 ;// CONCATENATED MODULE: ./src/config/trigger-options.ts
@@ -95712,6 +95951,14 @@ function splitOutsideSets(text, separator) {
 const VERSION_MISMATCH_POLICIES = ['warn', 'fail', 'fail-on-schema-change'];
 /** Where schema changes usually live; a changed file matching one of these counts as a migration. */
 const DEFAULT_MIGRATION_PATHS = '**/migrations/**\n**/alembic/versions/**\n**/db/migrate/**\n**/prisma/migrations/**\n**/*.sql';
+const HEALTH_MODES = ['json', 'http-200'];
+const DEFAULT_HEALTH_FIELDS = {
+    status: 'checks.database.status',
+    schema: 'checks.database.schema_validated',
+    count: 'checks.database.book_count',
+    version: 'version',
+    gitSha: 'git_sha',
+};
 function parseChecksOptions(inputs, runner = {}) {
     const repository = inputs.value('repository', runner.repository ?? '');
     if (repository && !/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(repository)) {
@@ -95737,6 +95984,7 @@ function parseChecksOptions(inputs, runner = {}) {
     if (cacheTtl)
         inputs.duration('cache-ttl', cacheTtl);
     return {
+        health: parseHealthContract(inputs),
         repository,
         githubApiUrl: (runner.githubApiUrl || 'https://api.github.com').replace(/\/+$/, ''),
         migrationPaths,
@@ -95767,6 +96015,38 @@ function httpUrl(text) {
     catch {
         return undefined;
     }
+}
+const FIELD_PATH = /^[A-Za-z0-9_$@-]+(\.[A-Za-z0-9_$@-]+)*$/;
+function parseHealthContract(inputs) {
+    const path = (name, fallback) => {
+        const text = inputs.value(name, fallback);
+        if (/^\/[^\s?#]*$/.test(text))
+            return text;
+        inputs.problems.push(`\`${name}\` must be a path on the API starting with \`/\` (e.g. \`${fallback}\`), got \`${text}\`.`);
+        return fallback;
+    };
+    const field = (name, fallback) => {
+        const text = inputs.value(name, fallback);
+        if (text === 'none')
+            return undefined;
+        if (FIELD_PATH.test(text))
+            return text;
+        inputs.problems.push(`\`${name}\` must be a dotted path into the JSON answer (e.g. \`${fallback}\` or \`data.build.sha\`), or \`none\` to not read it, got \`${text}\`.`);
+        return fallback;
+    };
+    return {
+        mode: inputs.choice('health-mode', HEALTH_MODES, 'json'),
+        infoPath: path('health-info-path', '/health/info'),
+        deepPath: path('health-deep-path', '/health/deep'),
+        fields: {
+            status: field('health-status-field', DEFAULT_HEALTH_FIELDS.status),
+            schema: field('health-schema-field', DEFAULT_HEALTH_FIELDS.schema),
+            count: field('health-count-field', DEFAULT_HEALTH_FIELDS.count),
+            version: field('health-version-field', DEFAULT_HEALTH_FIELDS.version),
+            gitSha: field('health-git-sha-field', DEFAULT_HEALTH_FIELDS.gitSha),
+        },
+        healthyValues: inputs.list('health-healthy-values', 'healthy'),
+    };
 }
 
 ;// CONCATENATED MODULE: ./src/masking/rules.ts
@@ -96216,6 +96496,8 @@ function parseExclusionsInput(inputs) {
 
 
 const MODES = ['full', 'db-only', 'images-only'];
+const DEFAULT_AWS_REGION = 'us-east-1';
+const AWS_REGION_PATTERN = /^[a-z]{2}(-[a-z]+)+-\d+$/;
 const touchesDatabase = (mode) => mode !== 'images-only';
 const touchesImages = (mode) => mode !== 'db-only';
 /**
@@ -96291,10 +96573,18 @@ function buildConfig(readInput, runner = {}) {
         problems.push(`\`source-bucket\` and \`target-bucket\` are the same bucket (\`${source.bucket}\`${s3Endpoint ? ` on ${s3Endpoint}` : ''}): staging must have its own bucket.`);
     }
     const exclusions = parseExclusionsInput(inputs);
-    const awsRegion = input('aws-region', 'us-east-1');
-    if (!/^[a-z]{2}(-[a-z]+)+-\d+$/.test(awsRegion)) {
-        problems.push(`\`aws-region\` must be an AWS region such as us-east-1, got \`${awsRegion}\`.`);
-    }
+    // What aws-actions/configure-aws-credentials exports comes before the built-in default.
+    const awsRegion = input('aws-region', runner.awsRegion || DEFAULT_AWS_REGION);
+    const checkRegion = (what, region) => {
+        if (!AWS_REGION_PATTERN.test(region))
+            problems.push(`${what} must be an AWS region such as us-east-1, got \`${region}\`.`);
+    };
+    checkRegion(input('aws-region') ? '`aws-region`' : 'The runner\'s AWS_REGION (or AWS_DEFAULT_REGION), used since `aws-region` is empty,', awsRegion);
+    const regions = { source: input('source-region', awsRegion), target: input('target-region', awsRegion) };
+    if (input('source-region'))
+        checkRegion('`source-region`', regions.source);
+    if (input('target-region'))
+        checkRegion('`target-region`', regions.target);
     const countTable = config_parseTableName(input('count-table', 'books'));
     if (!countTable) {
         problems.push(`\`count-table\` must be a table name, optionally schema-qualified (e.g. \`books\` or \`public.books\`).`);
@@ -96321,7 +96611,7 @@ function buildConfig(readInput, runner = {}) {
     const aws = parseAwsOptions(inputs, runner);
     checkDatabaseInputs(aws, { mode, touchesDatabase: Boolean(mode && touchesDatabase(mode)), dbMethod: database.method, urlGiven: { source: Boolean(input('source-database-url')), target: Boolean(input('target-database-url')) } }, problems);
     const trigger = parseTriggerOptions(inputs);
-    const network = parseNetworkOptions(inputs);
+    const network = parseNetworkOptions(inputs, runner);
     if (problems.length > 0 || !mode || dryRun === undefined || !countTable) {
         return { ok: false, problems, secrets, inputsRead: inputs.namesRead, labels };
     }
@@ -96330,7 +96620,7 @@ function buildConfig(readInput, runner = {}) {
         labels,
         secrets,
         inputsRead: inputs.namesRead,
-        config: { mode, dryRun, source, target, exclusions, s3Endpoint, awsRegion, countTable, githubToken, database, ...(identity ? { identity } : {}), images, checks, aws, trigger, network },
+        config: { mode, dryRun, source, target, exclusions, s3Endpoint, awsRegion, regions, countTable, githubToken, database, ...(identity ? { identity } : {}), images, checks, aws, trigger, network },
     };
 }
 function parseHttpUrl(text) {
@@ -96941,8 +97231,10 @@ function environmentsTable(report) {
     if (books) {
         lines.push(books.from === 'database'
             ? `Book counts: rows of \`${books.label}\` (\`count-table\`) in each database.`
-            : 'Book counts: `checks.database.book_count` from each health API (no database URLs given).', '');
+            : `Book counts: \`${health?.countField ?? 'checks.database.book_count'}\` from each health API (no database URLs given).`, '');
     }
+    if (health?.contract)
+        lines.push(`Health read: ${health.contract}`, '');
     return lines;
 }
 function healthCell(h) {
@@ -97017,13 +97309,10 @@ function quoted(text) {
     return text.replace(/\r?\n/g, '\n> ');
 }
 
-// EXTERNAL MODULE: external "node:http"
-var external_node_http_ = __nccwpck_require__(7067);
-var external_node_http_default = /*#__PURE__*/__nccwpck_require__.n(external_node_http_);
-// EXTERNAL MODULE: external "node:https"
-var external_node_https_ = __nccwpck_require__(4708);
-var external_node_https_default = /*#__PURE__*/__nccwpck_require__.n(external_node_https_);
 ;// CONCATENATED MODULE: ./src/health/http.ts
+
+
+
 
 
 
@@ -97064,7 +97353,8 @@ function httpRequest(url, opts = {}) {
         const headers = { accept: 'application/json', 'user-agent': 'prod-to-staging-sync', ...opts.headers };
         if (opts.body !== undefined)
             headers['content-length'] = String(Buffer.byteLength(opts.body));
-        const request = transport.request(target, { method: opts.method ?? 'GET', headers });
+        // Through HTTPS_PROXY / HTTP_PROXY unless NO_PROXY lists the host (see src/proxy/).
+        const request = transport.request(target, { method: opts.method ?? 'GET', headers, agent: requestAgent(target.protocol) });
         const fail = (message) => request.destroy(new NetworkError(message));
         const totalTimer = setTimeout(() => fail(`no complete answer within ${totalTimeoutMs / 1000} s${setBy}`), totalTimeoutMs);
         request.on('socket', (socket) => {
@@ -97137,7 +97427,7 @@ function boundedFetch(totalTimeoutMs, what) {
         const timer = AbortSignal.timeout(totalTimeoutMs);
         const signal = init?.signal ? AbortSignal.any([init.signal, timer]) : timer;
         try {
-            const response = await fetch(input, { ...init, signal });
+            const response = await fetchThroughProxy(input, { ...init, signal });
             const body = NO_BODY.has(response.status) ? null : await response.arrayBuffer();
             return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
         }
@@ -97147,6 +97437,32 @@ function boundedFetch(totalTimeoutMs, what) {
             throw new NetworkError(`${what} did not answer within ${totalTimeoutMs / 1000} s (\`network-timeout\`)`);
         }
     };
+}
+const proxyAgents = new Map();
+/**
+ * `fetch`, through the run's proxy when one applies to the URL: undici's own fetch with its
+ * ProxyAgent (Node's built-in fetch ignores HTTPS_PROXY).
+ */
+async function fetchThroughProxy(input, init) {
+    const url = new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url);
+    const proxy = proxyFor(url, currentProxySettings());
+    if (!proxy)
+        return fetch(input, init);
+    let dispatcher = proxyAgents.get(proxy.href);
+    if (!dispatcher) {
+        dispatcher = new undici.ProxyAgent(proxy.href);
+        proxyAgents.set(proxy.href, dispatcher);
+    }
+    const request = input instanceof Request ? input : undefined;
+    const answer = await (0,undici.fetch)(url.href, {
+        method: init.method ?? request?.method,
+        headers: (init.headers ?? request?.headers),
+        body: (init.body ?? undefined),
+        signal: init.signal ?? undefined,
+        redirect: init.redirect,
+        dispatcher,
+    });
+    return new Response(NO_BODY.has(answer.status) ? null : await answer.arrayBuffer(), { status: answer.status, statusText: answer.statusText, headers: [...answer.headers] });
 }
 
 // EXTERNAL MODULE: ./node_modules/@aws-sdk/client-s3/dist-cjs/index.js
@@ -97164,10 +97480,14 @@ function createS3Client(opts) {
         connectTimeoutMs: opts.connectTimeoutMs ?? CONNECT_TIMEOUT_MS,
         idleTimeoutMs: opts.idleTimeoutMs ?? S3_IDLE_FACTOR * parseDuration(DEFAULT_NETWORK_TIMEOUT),
     };
+    let learnedRegion;
     const client = new client_s3_dist_cjs/* S3Client */.YxF({
-        region: opts.region,
+        region: async () => learnedRegion ?? opts.region,
         ...(opts.endpoint ? { endpoint: opts.endpoint, forcePathStyle: true } : {}),
         ...(opts.credentials ? { credentials: opts.credentials } : {}),
+        // A bucket in another region answers 301 PermanentRedirect naming its region
+        // (x-amz-bucket-region): the SDK then signs again for that region instead of failing.
+        followRegionRedirects: true,
         // Checksums only where S3 requires them: with the default, streamed uploads are sent with
         // aws-chunked framing, which several S3-compatible stores save as part of the object.
         requestChecksumCalculation: 'WHEN_REQUIRED',
@@ -97182,6 +97502,15 @@ function createS3Client(opts) {
         // in a non-retryable streaming request" for each streamed upload the copy engine retries whole.
         logger: SILENT_LOGGER,
     });
+    // S3's region redirect costs a request per call: once S3 has said where the bucket is, the
+    // client signs for that region from the start. (A side's client talks to its own bucket.)
+    client.middlewareStack.add((next, context) => async (args) => {
+        const result = await next(args);
+        const redirected = context.__s3RegionRedirect;
+        if (redirected)
+            learnedRegion = redirected;
+        return result;
+    }, { step: 'initialize', name: 'rememberBucketRegion', priority: 'high' });
     // Outermost (before the SDK's retries): the last timeout, told in our words.
     client.middlewareStack.add((next, context) => async (args) => {
         try {
@@ -99214,7 +99543,7 @@ async function invoke(ctx, event, unknownState) {
     const started = performance.now();
     let progressed = false;
     const invocation = await invokeFunction(fn, event, {
-        region: ctx.config.awsRegion,
+        region: ctx.config.regions.target,
         credentials: ctx.aws.credentials('target'),
         timeoutMs: ctx.config.aws.dbSyncTimeoutMs,
         connectTimeoutMs: ctx.config.network.connectTimeoutMs,
@@ -101629,61 +101958,100 @@ function parseJson(text) {
 ;// CONCATENATED MODULE: ./src/health/health.ts
 
 /**
- * Reads both health endpoints of one environment (each retried on network errors and 5xx) and
- * judges it: healthy means the database check is `healthy` and `schema_validated` is true.
+ * Reads both health paths of one environment (each retried on network errors and 5xx; one
+ * request when both paths are the same) and judges it by the contract.
  */
-async function readHealth(apiUrl, retry = {}) {
-    const [info, deep] = await Promise.all([
-        getJson(`${apiUrl}/health/info`, retry),
-        getJson(`${apiUrl}/health/deep`, retry),
-    ]);
-    return judge(info, deep);
+async function readHealth(apiUrl, contract, retry = {}) {
+    const json = contract.mode === 'json';
+    const get = (path) => answerOf(`${apiUrl}${path}`, () => requestWithRetries(`${apiUrl}${path}`, {}, retry), json);
+    const deep = get(contract.deepPath);
+    const info = contract.infoPath === contract.deepPath ? deep : get(contract.infoPath);
+    return judge(contract, await info, await deep);
 }
-/** `health/deep` only, one attempt bounded by `timeoutMs` (for polling, where the poll is the retry). */
-async function readDeepHealthOnce(apiUrl, timeoutMs) {
-    const deep = await answerOf(`${apiUrl}/health/deep`, () => httpRequest(`${apiUrl}/health/deep`, { totalTimeoutMs: Math.max(1_000, Math.min(TOTAL_TIMEOUT_MS, timeoutMs)) }));
-    return judge(undefined, deep);
+/** The deep path only, one attempt bounded by `timeoutMs` (for polling, where the poll is the retry). */
+async function readDeepHealthOnce(apiUrl, contract, timeoutMs) {
+    const url = `${apiUrl}${contract.deepPath}`;
+    const deep = await answerOf(url, () => httpRequest(url, { totalTimeoutMs: Math.max(1_000, Math.min(TOTAL_TIMEOUT_MS, timeoutMs)) }), contract.mode === 'json');
+    return judge(contract, undefined, deep);
 }
-function judge(info, deep) {
-    const health = { checkedAt: new Date().toISOString(), reachable: false, healthy: false };
-    if (info?.ok) {
-        health.version = info.value.version;
-        health.gitSha = info.value.git_sha;
-        health.environment = info.value.environment;
+/** `health/deep` from `/health/deep`: how messages name a path. */
+const label = (path) => path.replace(/^\//, '') || '/';
+/** The value at a dotted path (`data.build.sha`) of a JSON value; array items by index. */
+function valueAt(json, path) {
+    let value = json;
+    for (const key of path.split('.')) {
+        if (value === null || typeof value !== 'object')
+            return undefined;
+        value = value[key];
     }
+    return value;
+}
+const health_text = (value) => typeof value === 'string' ? value : typeof value === 'number' || typeof value === 'boolean' ? String(value) : undefined;
+function judge(contract, info, deep) {
+    const health = { checkedAt: new Date().toISOString(), reachable: false, healthy: false };
+    const { fields } = contract;
+    const json = contract.mode === 'json';
+    // Identity: the info path first, then the deep path.
+    const bodies = [info?.ok ? info.body : undefined, deep.ok ? deep.body : undefined];
+    const identity = (path) => (path ? bodies.map((b) => health_text(valueAt(b, path))).find((v) => v !== undefined) : undefined);
+    health.version = identity(fields.version);
+    health.gitSha = identity(fields.gitSha);
+    health.environment = identity('environment');
+    const deepName = label(contract.deepPath);
     if (!deep.ok) {
         health.reachable = info?.ok ?? false;
-        health.problem = `health/deep: ${deep.error}`;
+        health.problem = `${deepName}: ${deep.error}`;
         return health;
     }
     health.reachable = true;
-    const db = deep.value.checks?.database;
-    health.status = deep.value.status;
-    health.version ??= deep.value.version;
-    health.environment ??= deep.value.environment;
-    health.databaseStatus = db?.status;
-    health.schemaValidated = db?.schema_validated;
-    if (typeof db?.book_count === 'number')
-        health.bookCount = db.book_count;
-    if (!db)
-        health.problem = 'health/deep has no database check';
-    else if (db.status !== 'healthy')
-        health.problem = `database check is ${db.status ?? 'missing'}${db.error ? ` (${db.error})` : ''}`;
-    else if (db.schema_validated !== true)
-        health.problem = 'database schema is not validated (schema_validated is not true)';
+    if (!json) {
+        if (deep.status < 200 || deep.status >= 300)
+            health.problem = `${deepName}: HTTP ${deep.status} (\`health-mode: http-200\` needs a 2xx answer)`;
+        health.healthy = !health.problem;
+        return health;
+    }
+    if (deep.body === undefined || typeof deep.body !== 'object') {
+        health.problem = `${deepName}: HTTP ${deep.status} (not JSON)`;
+        return health;
+    }
+    health.status = health_text(valueAt(deep.body, 'status'));
+    const statusValue = fields.status ? health_text(valueAt(deep.body, fields.status)) : undefined;
+    const schemaValue = fields.schema ? valueAt(deep.body, fields.schema) : undefined;
+    health.databaseStatus = statusValue;
+    if (typeof schemaValue === 'boolean')
+        health.schemaValidated = schemaValue;
+    const count = fields.count ? valueAt(deep.body, fields.count) : undefined;
+    if (typeof count === 'number' || (typeof count === 'string' && /^\d+$/.test(count)))
+        health.bookCount = Number(count);
+    if (fields.status) {
+        // The `error` next to the status (e.g. `checks.database.error`) says why.
+        const parent = fields.status.split('.').slice(0, -1).join('.');
+        const error = health_text(valueAt(deep.body, parent ? `${parent}.error` : 'error'));
+        const what = fields.status === 'checks.database.status' ? 'database check' : `\`${fields.status}\``;
+        if (statusValue === undefined)
+            health.problem = `${deepName} has no \`${fields.status}\``;
+        else if (!contract.healthyValues.includes(statusValue))
+            health.problem = `${what} is ${statusValue}${error ? ` (${error})` : ''}`;
+    }
+    else if (deep.status >= 300) {
+        health.problem = `${deepName}: HTTP ${deep.status}`;
+    }
+    if (!health.problem && fields.schema && schemaValue !== true) {
+        health.problem = `database schema is not validated (\`${fields.schema}\` is ${schemaValue === undefined ? 'missing' : JSON.stringify(schemaValue)}, not true)`;
+    }
+    if (info?.ok && info.body === undefined)
+        health.problem = [health.problem, `${label(contract.infoPath)}: HTTP ${info.status} (not JSON)`].filter(Boolean).join('; ');
     if (info && !info.ok)
-        health.problem = [health.problem, `health/info: ${info.error}`].filter(Boolean).join('; ');
+        health.problem = [health.problem, `${label(contract.infoPath)}: ${info.error}`].filter(Boolean).join('; ');
     health.healthy = !health.problem;
     return health;
 }
-async function getJson(url, retry) {
-    return answerOf(url, () => requestWithRetries(url, {}, retry));
-}
 /**
- * A JSON answer, or why there is none. A 5xx whose body is JSON still counts: health endpoints
- * often answer 503 with the report that explains the failure.
+ * An answer with its JSON body, or why there is none. Any status is an answer here; `judge`
+ * decides. A 5xx whose body is JSON is kept: health endpoints often answer 503 with the report
+ * that explains the failure. Other non-2xx answers are failures that name the status.
  */
-async function answerOf(url, request) {
+async function answerOf(url, request, wantsJson) {
     let response;
     try {
         response = await request();
@@ -101700,11 +102068,11 @@ async function answerOf(url, request) {
         body = undefined;
     }
     const isObject = typeof body === 'object' && body !== null;
-    if (isObject && response.status < 300)
-        return { ok: true, value: body };
+    if (response.status < 300)
+        return { ok: true, status: response.status, body: isObject ? body : undefined };
     if (isObject && response.status >= 500 && 'status' in body)
-        return { ok: true, value: body };
-    return { ok: false, error: `HTTP ${response.status}${isObject ? '' : ' (not JSON)'} from ${new URL(url).pathname}` };
+        return { ok: true, status: response.status, body };
+    return { ok: false, error: `HTTP ${response.status}${isObject || !wantsJson ? '' : ' (not JSON)'} from ${new URL(url).pathname}` };
 }
 
 ;// CONCATENATED MODULE: ./src/health/steps.ts
@@ -101715,14 +102083,31 @@ async function answerOf(url, request) {
 
 
 
+/** Which paths and fields were read, for the summary (e.g. `GET /health/info + /health/deep (JSON): status \`checks.database.status\` ∈ healthy, …`). */
+function describeHealthContract(c) {
+    const paths = c.infoPath === c.deepPath ? `\`GET ${c.deepPath}\`` : `\`GET ${c.infoPath}\` and \`GET ${c.deepPath}\``;
+    const field = (what, path) => (path ? `${what} \`${path}\`` : undefined);
+    const identity = [field('version', c.fields.version), field('git SHA', c.fields.gitSha)].filter(Boolean).join(', ');
+    if (c.mode === 'http-200') {
+        return `${paths} (\`health-mode: http-200\`): healthy when \`${c.deepPath}\` answers HTTP 2xx${identity ? `; read ${identity} when the answers are JSON` : ''}.`;
+    }
+    const judged = [
+        c.fields.status ? `\`${c.fields.status}\` is ${c.healthyValues.map((v) => `\`${v}\``).join(' or ')}` : `\`${c.deepPath}\` answers 2xx`,
+        c.fields.schema ? `\`${c.fields.schema}\` is true` : undefined,
+    ].filter(Boolean);
+    const read = [identity, field('count', c.fields.count)].filter(Boolean).join(', ');
+    return `${paths} (JSON): healthy when ${judged.join(' and ')}${read ? `; read ${read}` : ''}.`;
+}
 const UNCHANGED = 'unchanged (the run stopped before writing anything)';
 const retryLog = (what) => ({
     onRetry: (attempt, reason, waitMs, endpoint) => info(`${what}: ${reason}; retry ${attempt} in ${waitMs / 1000} s (${endpoint})`),
 });
 /** `status=healthy schema_validated=true books=208`, as the original script printed it. */
-function describeHealth(h) {
+function describeHealth(h, contract) {
     if (!h.reachable)
         return `unreachable: ${h.problem ?? 'no answer'}`;
+    if (contract?.mode === 'http-200')
+        return [h.version ? `version=${h.version}` : undefined, h.healthy ? 'HTTP 2xx' : h.problem].filter(Boolean).join(' ');
     const parts = [
         h.version ? `version=${h.version}` : undefined,
         `status=${h.status ?? '?'}`,
@@ -101739,16 +102124,17 @@ function describeHealth(h) {
  */
 async function checkHealth(ctx) {
     const { source, target } = ctx.config;
+    const contract = ctx.config.checks.health;
     const [sourceHealth, targetHealth] = await Promise.all([
-        source.apiUrl ? readHealth(source.apiUrl, retryLog(`${source.name} health`)) : undefined,
-        target.apiUrl ? readHealth(target.apiUrl, retryLog(`${target.name} health`)) : undefined,
+        source.apiUrl ? readHealth(source.apiUrl, contract, retryLog(`${source.name} health`)) : undefined,
+        target.apiUrl ? readHealth(target.apiUrl, contract, retryLog(`${target.name} health`)) : undefined,
     ]);
-    ctx.report.health = { source: sourceHealth, targetBefore: targetHealth };
+    ctx.report.health = { source: sourceHealth, targetBefore: targetHealth, contract: describeHealthContract(contract), countField: contract.mode === 'json' ? contract.fields.count : undefined };
     const lines = [];
     if (sourceHealth)
-        lines.push(`${source.name}: ${describeHealth(sourceHealth)}`);
+        lines.push(`${source.name}: ${describeHealth(sourceHealth, contract)}`);
     if (targetHealth)
-        lines.push(`${target.name}: ${describeHealth(targetHealth)}`);
+        lines.push(`${target.name}: ${describeHealth(targetHealth, contract)}`);
     if (sourceHealth && !sourceHealth.healthy) {
         throw new StepError(`${source.name} is not healthy: ${sourceHealth.problem}. Nothing was changed: copying from an unhealthy ${source.name} could copy broken data. Fix ${source.name} (or check \`source-api-url\`) and run again.`, UNCHANGED);
     }
@@ -101774,8 +102160,10 @@ async function checkVersions(ctx) {
     const t = ctx.report.health?.targetBefore;
     if (!s?.gitSha || !t?.gitSha) {
         const missing = !s?.gitSha ? source.name : target.name;
-        ctx.note('warning', `The versions could not be compared: ${missing}'s \`health/info\` gave no \`git_sha\`.`);
-        return `not compared: ${missing} reported no git_sha`;
+        const { infoPath, fields } = checks.health;
+        const field = fields.gitSha ? `\`${fields.gitSha}\`` : 'git SHA (`health-git-sha-field` is `none`)';
+        ctx.note('warning', `The versions could not be compared: ${missing}'s \`${infoPath}\` gave no ${field}.`);
+        return `not compared: ${missing} reported no git SHA`;
     }
     const mismatch = !sameCommit(s.gitSha, t.gitSha);
     const versions = {
@@ -101898,7 +102286,7 @@ async function postCheck(ctx) {
     let health;
     for (;;) {
         attempts++;
-        health = await readDeepHealthOnce(target.apiUrl, timeoutMs - (Date.now() - started));
+        health = await readDeepHealthOnce(target.apiUrl, ctx.config.checks.health, timeoutMs - (Date.now() - started));
         if (health.healthy)
             break;
         const left = timeoutMs - (Date.now() - started);
@@ -101922,7 +102310,7 @@ async function postCheck(ctx) {
     if (sourceBooks !== undefined && health.bookCount !== undefined && sourceBooks !== health.bookCount && ctx.config.mode !== 'images-only') {
         ctx.note('warning', `${target.name} reports ${health.bookCount} books after the refresh, ${source.name} reported ${sourceBooks} before it (production may have changed meanwhile).`);
     }
-    return `${target.name} healthy after ${steps_plural(attempts, 'check')} (${seconds} s): ${describeHealth(health)}`;
+    return `${target.name} healthy after ${steps_plural(attempts, 'check')} (${seconds} s): ${describeHealth(health, ctx.config.checks.health)}`;
 }
 function displayUrl(url) {
     const u = new URL(url);
@@ -107299,10 +107687,17 @@ function errorText(error) {
 
 
 
+
+
 /** The action: read inputs, build the plan, run it, report. */
 async function main_run() {
     const startedAt = new Date();
     const readInput = (name) => getInput(name);
+    const env = process.env;
+    // Lowercase first, as curl and @actions/http-client read them.
+    const proxy = { httpsProxy: env.https_proxy || env.HTTPS_PROXY, httpProxy: env.http_proxy || env.HTTP_PROXY, noProxy: env.no_proxy || env.NO_PROXY };
+    // Before the comment trigger's first GitHub call; buildConfig reports a malformed one.
+    useProxySettings(parseProxyEnvironment(proxy).settings);
     const trigger = await startTrigger(readCommentEvent(), readInput);
     if (trigger.kind === 'skipped')
         return publishSkipped(trigger.report, trigger.reason);
@@ -107310,6 +107705,8 @@ async function main_run() {
         repository: process.env.GITHUB_REPOSITORY,
         githubApiUrl: process.env.GITHUB_API_URL,
         runId: process.env.GITHUB_RUN_ID,
+        awsRegion: process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION,
+        proxy,
     });
     for (const secret of built.secrets)
         setSecret(secret);
@@ -107334,6 +107731,11 @@ async function main_run() {
     else {
         const { config } = built;
         useNetworkTimeout(config.network.requestTimeoutMs);
+        const { proxy: proxySettings } = config.network;
+        if (proxySettings.https || proxySettings.http) {
+            const via = [proxySettings.https && `https: ${describeProxy(proxySettings.https)}`, proxySettings.http && `http: ${describeProxy(proxySettings.http)}`].filter(Boolean).join(', ');
+            info(`HTTP calls go through the runner's proxy (${via})${proxySettings.bypass.length ? `, except NO_PROXY ${proxySettings.bypass.join(',')}` : ''}.`);
+        }
         report = newReport(built.labels, startedAt);
         const ctx = createContext(config, report, maskSecret);
         info(`${config.dryRun ? 'Dry run: planning' : 'Refreshing'} ${config.target.name} from ${config.source.name} (mode ${config.mode}).`);
@@ -107353,7 +107755,7 @@ function createContext(config, report, maskSecret) {
             let client = clients.get(side);
             if (!client) {
                 client = createS3Client({
-                    region: config.awsRegion,
+                    region: config.regions[side],
                     endpoint: config.s3Endpoint,
                     credentials: aws.credentials(side),
                     connectTimeoutMs: config.network.connectTimeoutMs,

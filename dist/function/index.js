@@ -32924,7 +32924,7 @@ module.exports = split
 /***/ 770:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-/* unused reexport */ __nccwpck_require__(218);
+module.exports = __nccwpck_require__(218);
 
 
 /***/ }),
@@ -32944,10 +32944,10 @@ var assert = __nccwpck_require__(2613);
 var util = __nccwpck_require__(9023);
 
 
-__webpack_unused_export__ = httpOverHttp;
-__webpack_unused_export__ = httpsOverHttp;
-__webpack_unused_export__ = httpOverHttps;
-__webpack_unused_export__ = httpsOverHttps;
+exports.httpOverHttp = httpOverHttp;
+exports.httpsOverHttp = httpsOverHttp;
+exports.httpOverHttps = httpOverHttps;
+exports.httpsOverHttps = httpsOverHttps;
 
 
 function httpOverHttp(options) {
@@ -61652,6 +61652,18 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util/types")
 /******/ /* webpack/runtime/asset-relocator-loader */
 /******/ if (typeof __nccwpck_require__ !== 'undefined') __nccwpck_require__.ab = decodeURIComponent(new URL('.', import.meta.url).pathname).slice(import.meta.url.match(/^file:\/\/\/\w:/) ? 1 : 0, -1) + "/";
 /******/ 
+/******/ /* webpack/runtime/compat get default export */
+/******/ (() => {
+/******/ 	// getDefaultExport function for compatibility with non-harmony modules
+/******/ 	__nccwpck_require__.n = (module) => {
+/******/ 		var getter = module && module.__esModule ?
+/******/ 			() => (module['default']) :
+/******/ 			() => (module);
+/******/ 		__nccwpck_require__.d(getter, { a: getter });
+/******/ 		return getter;
+/******/ 	};
+/******/ })();
+/******/ 
 /******/ /* webpack/runtime/create fake namespace object */
 /******/ (() => {
 /******/ 	var getProto = Object.getPrototypeOf ? (obj) => (Object.getPrototypeOf(obj)) : (obj) => (obj.__proto__);
@@ -61742,6 +61754,109 @@ function parseFunctionOptions(env) {
         region: env.AWS_REGION || env.AWS_DEFAULT_REGION || 'us-east-1',
         assumedBytesPerSecond: rate > 0 ? rate * 1024 * 1024 : DEFAULT_ASSUMED_BYTES_PER_SECOND,
         progressSeconds: progress > 0 && progress <= 5 ? progress : 5,
+    };
+}
+
+;// CONCATENATED MODULE: ./src/config/checks-options.ts
+
+const VERSION_MISMATCH_POLICIES = (/* unused pure expression or super */ null && (['warn', 'fail', 'fail-on-schema-change']));
+/** Where schema changes usually live; a changed file matching one of these counts as a migration. */
+const DEFAULT_MIGRATION_PATHS = '**/migrations/**\n**/alembic/versions/**\n**/db/migrate/**\n**/prisma/migrations/**\n**/*.sql';
+const HEALTH_MODES = (/* unused pure expression or super */ null && (['json', 'http-200']));
+const DEFAULT_HEALTH_FIELDS = {
+    status: 'checks.database.status',
+    schema: 'checks.database.schema_validated',
+    count: 'checks.database.book_count',
+    version: 'version',
+    gitSha: 'git_sha',
+};
+function checks_options_parseChecksOptions(inputs, runner = {}) {
+    const repository = inputs.value('repository', runner.repository ?? '');
+    if (repository && !/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(repository)) {
+        inputs.problems.push(`\`repository\` must be \`owner/name\` (e.g. \`acme/bookshelf\`), got \`${repository}\`.`);
+    }
+    const migrationPaths = parseMigrationPaths(inputs);
+    const onVersionMismatch = inputs.choice('on-version-mismatch', VERSION_MISMATCH_POLICIES, 'warn');
+    const postCheckTimeoutMs = inputs.duration('post-check-timeout', '120s');
+    const flushText = inputs.value('cache-flush-url');
+    let cacheFlushUrl;
+    if (flushText) {
+        cacheFlushUrl = httpUrl(flushText);
+        if (!cacheFlushUrl)
+            inputs.problems.push(`\`cache-flush-url\` must be an http(s) URL such as https://api.staging.example.com/admin/cache/flush, got \`${flushText}\`.`);
+    }
+    const cacheFlushToken = inputs.value('cache-flush-token') || undefined;
+    if (cacheFlushToken)
+        inputs.secret(cacheFlushToken);
+    if (cacheFlushToken && !flushText) {
+        inputs.problems.push('`cache-flush-token` is set but `cache-flush-url` is empty: give the URL the token is for, or drop the token.');
+    }
+    const cacheTtl = inputs.value('cache-ttl') || undefined;
+    if (cacheTtl)
+        inputs.duration('cache-ttl', cacheTtl);
+    return {
+        health: parseHealthContract(inputs),
+        repository,
+        githubApiUrl: (runner.githubApiUrl || 'https://api.github.com').replace(/\/+$/, ''),
+        migrationPaths,
+        onVersionMismatch,
+        postCheckTimeoutMs,
+        cacheFlushUrl,
+        cacheFlushToken,
+        cacheTtl,
+    };
+}
+/**
+ * `migration-paths`: globs (src/glob/glob.ts), one per line or comma-separated — but a comma
+ * inside a brace set belongs to it (`db/**\/*.{sql,py}`). `!pattern` makes an exception to an
+ * earlier pattern; a pattern ending in `/` is a folder. Each bad pattern goes to `inputs.problems`.
+ */
+function parseMigrationPaths(inputs) {
+    const patterns = splitPatterns(inputs.value('migration-paths', DEFAULT_MIGRATION_PATHS), { commas: true });
+    const { rules, problems } = compileGlobList(patterns, { negation: true, trailingSlashIsPrefix: true, textsNeverStartWithSlash: 'paths in a repository' });
+    for (const { pattern, reason } of problems)
+        inputs.problems.push(`\`migration-paths\` holds \`${pattern}\`, which is not a valid pattern: ${reason}.`);
+    return rules.map((rule) => rule.pattern);
+}
+function httpUrl(text) {
+    try {
+        const url = new URL(text);
+        return url.protocol === 'http:' || url.protocol === 'https:' ? url.href : undefined;
+    }
+    catch {
+        return undefined;
+    }
+}
+const FIELD_PATH = /^[A-Za-z0-9_$@-]+(\.[A-Za-z0-9_$@-]+)*$/;
+function parseHealthContract(inputs) {
+    const path = (name, fallback) => {
+        const text = inputs.value(name, fallback);
+        if (/^\/[^\s?#]*$/.test(text))
+            return text;
+        inputs.problems.push(`\`${name}\` must be a path on the API starting with \`/\` (e.g. \`${fallback}\`), got \`${text}\`.`);
+        return fallback;
+    };
+    const field = (name, fallback) => {
+        const text = inputs.value(name, fallback);
+        if (text === 'none')
+            return undefined;
+        if (FIELD_PATH.test(text))
+            return text;
+        inputs.problems.push(`\`${name}\` must be a dotted path into the JSON answer (e.g. \`${fallback}\` or \`data.build.sha\`), or \`none\` to not read it, got \`${text}\`.`);
+        return fallback;
+    };
+    return {
+        mode: inputs.choice('health-mode', HEALTH_MODES, 'json'),
+        infoPath: path('health-info-path', '/health/info'),
+        deepPath: path('health-deep-path', '/health/deep'),
+        fields: {
+            status: field('health-status-field', DEFAULT_HEALTH_FIELDS.status),
+            schema: field('health-schema-field', DEFAULT_HEALTH_FIELDS.schema),
+            count: field('health-count-field', DEFAULT_HEALTH_FIELDS.count),
+            version: field('health-version-field', DEFAULT_HEALTH_FIELDS.version),
+            gitSha: field('health-git-sha-field', DEFAULT_HEALTH_FIELDS.gitSha),
+        },
+        healthyValues: inputs.list('health-healthy-values', 'healthy'),
     };
 }
 
@@ -62309,7 +62424,7 @@ class Automaton {
  * Compiles a list of patterns in order. Problems (one per bad pattern, without the input's
  * name: the caller adds it) are returned, not thrown, so a user sees every one at once.
  */
-function compileGlobList(patterns, options) {
+function glob_compileGlobList(patterns, options) {
     const rules = [];
     const problems = [];
     for (const pattern of patterns) {
@@ -62362,7 +62477,7 @@ function selectingRule(rules, text) {
  * sets and classes (so `db/**\/*.{sql,py}` stays one pattern). Trims each; drops blanks and lines
  * starting with `#` (write `\#` for a pattern starting with `#`).
  */
-function splitPatterns(text, options) {
+function glob_splitPatterns(text, options) {
     const items = [];
     for (const line of text.split(/\r?\n/)) {
         if (line.trim().startsWith('#'))
@@ -62601,7 +62716,7 @@ function database_options_systemSchemaProblem(input, value) {
 function parsePatterns(inputs, name) {
     const patterns = [];
     const notTableName = (text) => `\`${name}\` holds \`${text}\`, which is not a table name (\`books\`, \`public.books\` or a glob such as \`audit_*\`${text.includes('{') ? '; put the schema before the braces: `{public,audit}.books`' : ''}).`;
-    for (const text of splitPatterns(inputs.value(name), { commas: true })) {
+    for (const text of glob_splitPatterns(inputs.value(name), { commas: true })) {
         if (text.startsWith('!')) {
             inputs.problems.push(`\`${name}\` holds \`${text}\`, which is not a valid pattern: a leading \`!\` (negation) is not supported here; list the tables to leave out in \`exclude-tables\`.`);
             continue;
@@ -62814,20 +62929,97 @@ function inputs_parseDuration(text) {
     return parts.reduce((total, p) => total + Number(p[1]) * UNIT_MS[p[2]], 0);
 }
 
+;// CONCATENATED MODULE: ./src/proxy/proxy.ts
+/**
+ * Which proxy, if any, a request goes through: the runner's HTTPS_PROXY / HTTP_PROXY / NO_PROXY
+ * (read by main, passed in through the config), decided per URL like curl does. Pure: no I/O.
+ */
+const NO_PROXY = { bypass: [] };
+/** Parses the variables; a proxy URL without a scheme is `http://` (as curl reads `proxy:3128`). */
+function proxy_parseProxyEnvironment(env) {
+    const problems = [];
+    const secrets = [];
+    const parse = (name, text) => {
+        if (!text?.trim())
+            return undefined;
+        const raw = text.trim();
+        let url;
+        try {
+            url = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(raw) ? raw : `http://${raw}`);
+        }
+        catch {
+            problems.push(`${name} is not a proxy URL (expected e.g. http://proxy.internal:3128).`);
+            return undefined;
+        }
+        if (url.password)
+            secrets.push(url.password, decodeSafely(url.password));
+        if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+            problems.push(`${name} must be an http:// or https:// proxy, got ${url.protocol}//.`);
+            return undefined;
+        }
+        return url;
+    };
+    const settings = {
+        https: parse('HTTPS_PROXY', env.httpsProxy),
+        http: parse('HTTP_PROXY', env.httpProxy),
+        bypass: (env.noProxy ?? '')
+            .split(',')
+            .map((entry) => entry.trim().toLowerCase())
+            .filter(Boolean),
+    };
+    return { settings, problems, secrets: secrets.filter(Boolean) };
+}
+/** The proxy for `url`, or undefined to connect directly. Loopback is not special: list it in NO_PROXY. */
+function proxyFor(url, settings) {
+    const proxy = url.protocol === 'https:' ? settings.https : url.protocol === 'http:' ? settings.http : undefined;
+    if (!proxy || bypasses(url, settings.bypass))
+        return undefined;
+    return proxy;
+}
+function bypasses(url, bypass) {
+    const host = url.hostname.toLowerCase().replace(/^\[(.*)\]$/, '$1');
+    const port = url.port || (url.protocol === 'https:' ? '443' : '80');
+    return bypass.some((entry) => {
+        if (entry === '*')
+            return true;
+        const [, name = entry, entryPort] = /^(.*?)(?::(\d+))?$/.exec(entry.replace(/^\[(.*)\](:\d+)?$/, '$1$2')) ?? [];
+        if (entryPort && entryPort !== port)
+            return false;
+        const domain = name.replace(/^\*?\./, '');
+        return host === domain || host.endsWith(`.${domain}`);
+    });
+}
+/** `http://proxy.internal:3128`, credentials left out: for the log. */
+function describeProxy(proxy) {
+    return `${proxy.protocol}//${proxy.host}`;
+}
+function decodeSafely(text) {
+    try {
+        return decodeURIComponent(text);
+    }
+    catch {
+        return text;
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/config/network-options.ts
+
 
 const CONNECT_TIMEOUT_MS = 10_000;
 const DEFAULT_NETWORK_TIMEOUT = '30s';
 /** S3's idle timeout is this many `network-timeout`s (2 minutes by default). */
 const S3_IDLE_FACTOR = 4;
-function network_options_parseNetworkOptions(inputs) {
+function network_options_parseNetworkOptions(inputs, runner = {}) {
+    const proxy = parseProxyEnvironment(runner.proxy ?? {});
+    inputs.problems.push(...proxy.problems.map((p) => `The runner's ${p}`));
+    proxy.secrets.forEach((secret) => inputs.secret(secret));
     let requestTimeoutMs = inputs.duration('network-timeout', DEFAULT_NETWORK_TIMEOUT);
     if (requestTimeoutMs < 100 || requestTimeoutMs > 600_000) {
         inputs.problems.push(`\`network-timeout\` must be from 100ms to 10m, got \`${inputs.value('network-timeout')}\`.`);
         // The comment trigger answers before the problems are reported: it still needs a sane bound.
         requestTimeoutMs = parseDuration(DEFAULT_NETWORK_TIMEOUT);
     }
-    return { connectTimeoutMs: CONNECT_TIMEOUT_MS, requestTimeoutMs, s3IdleTimeoutMs: S3_IDLE_FACTOR * requestTimeoutMs };
+    return { connectTimeoutMs: CONNECT_TIMEOUT_MS, requestTimeoutMs, s3IdleTimeoutMs: S3_IDLE_FACTOR * requestTimeoutMs, proxy: proxy.settings };
 }
 /** `2 s`, `0.5 s`, `16 min`: a timeout in a message. */
 function describeDuration(ms) {
@@ -62847,6 +63039,8 @@ function describeDuration(ms) {
 
 
 const MODES = (/* unused pure expression or super */ null && (['full', 'db-only', 'images-only']));
+const DEFAULT_AWS_REGION = 'us-east-1';
+const AWS_REGION_PATTERN = /^[a-z]{2}(-[a-z]+)+-\d+$/;
 const touchesDatabase = (mode) => mode !== 'images-only';
 const touchesImages = (mode) => mode !== 'db-only';
 /**
@@ -62922,10 +63116,18 @@ function buildConfig(readInput, runner = {}) {
         problems.push(`\`source-bucket\` and \`target-bucket\` are the same bucket (\`${source.bucket}\`${s3Endpoint ? ` on ${s3Endpoint}` : ''}): staging must have its own bucket.`);
     }
     const exclusions = parseExclusionsInput(inputs);
-    const awsRegion = input('aws-region', 'us-east-1');
-    if (!/^[a-z]{2}(-[a-z]+)+-\d+$/.test(awsRegion)) {
-        problems.push(`\`aws-region\` must be an AWS region such as us-east-1, got \`${awsRegion}\`.`);
-    }
+    // What aws-actions/configure-aws-credentials exports comes before the built-in default.
+    const awsRegion = input('aws-region', runner.awsRegion || DEFAULT_AWS_REGION);
+    const checkRegion = (what, region) => {
+        if (!AWS_REGION_PATTERN.test(region))
+            problems.push(`${what} must be an AWS region such as us-east-1, got \`${region}\`.`);
+    };
+    checkRegion(input('aws-region') ? '`aws-region`' : 'The runner\'s AWS_REGION (or AWS_DEFAULT_REGION), used since `aws-region` is empty,', awsRegion);
+    const regions = { source: input('source-region', awsRegion), target: input('target-region', awsRegion) };
+    if (input('source-region'))
+        checkRegion('`source-region`', regions.source);
+    if (input('target-region'))
+        checkRegion('`target-region`', regions.target);
     const countTable = config_parseTableName(input('count-table', 'books'));
     if (!countTable) {
         problems.push(`\`count-table\` must be a table name, optionally schema-qualified (e.g. \`books\` or \`public.books\`).`);
@@ -62952,7 +63154,7 @@ function buildConfig(readInput, runner = {}) {
     const aws = parseAwsOptions(inputs, runner);
     checkDatabaseInputs(aws, { mode, touchesDatabase: Boolean(mode && touchesDatabase(mode)), dbMethod: database.method, urlGiven: { source: Boolean(input('source-database-url')), target: Boolean(input('target-database-url')) } }, problems);
     const trigger = parseTriggerOptions(inputs);
-    const network = parseNetworkOptions(inputs);
+    const network = parseNetworkOptions(inputs, runner);
     if (problems.length > 0 || !mode || dryRun === undefined || !countTable) {
         return { ok: false, problems, secrets, inputsRead: inputs.namesRead, labels };
     }
@@ -62961,7 +63163,7 @@ function buildConfig(readInput, runner = {}) {
         labels,
         secrets,
         inputsRead: inputs.namesRead,
-        config: { mode, dryRun, source, target, exclusions, s3Endpoint, awsRegion, countTable, githubToken, database, ...(identity ? { identity } : {}), images, checks, aws, trigger, network },
+        config: { mode, dryRun, source, target, exclusions, s3Endpoint, awsRegion, regions, countTable, githubToken, database, ...(identity ? { identity } : {}), images, checks, aws, trigger, network },
     };
 }
 function parseHttpUrl(text) {
@@ -63064,167 +63266,8 @@ function isProtocolAnswer(payload) {
 
 // EXTERNAL MODULE: ./node_modules/@aws-sdk/client-secrets-manager/dist-cjs/index.js
 var dist_cjs = __nccwpck_require__(2994);
-;// CONCATENATED MODULE: ./src/aws/request-handler.ts
-
-/**
- * The SDK's Node HTTP handler options with every wait bounded. `throwOnRequestTimeout` is what
- * makes `requestTimeout` fail the request: without it @smithy/node-http-handler (4.x) only logs a
- * warning and keeps waiting. Agent options, not agents: the handler then builds its own and keeps
- * its `Expect: 100-continue` handling (which it skips for agents given to it).
- */
-function boundedRequestHandler(timeouts, agent = {}) {
-    return {
-        connectionTimeout: timeouts.connectTimeoutMs,
-        ...(timeouts.answerTimeoutMs ? { requestTimeout: timeouts.answerTimeoutMs, throwOnRequestTimeout: true } : {}),
-        socketTimeout: timeouts.idleTimeoutMs,
-        httpAgent: { keepAlive: true, ...agent },
-        httpsAgent: { keepAlive: true, ...agent },
-    };
-}
-/**
- * Which bound a failed SDK call hit, in words (`no answer within 30 s`), or undefined when the
- * failure is not a timeout. The handler's own texts name its option names, not ours.
- */
-function describeTimeout(error, timeouts) {
-    const e = error;
-    const message = e.message ?? '';
-    if (/did not establish a connection/.test(message))
-        return `no connection within ${describeDuration(timeouts.connectTimeoutMs)}`;
-    if (/exceeded the configured .* requestTimeout/.test(message))
-        return `no answer within ${describeDuration(timeouts.answerTimeoutMs ?? 0)}`;
-    if (/timed out after .* of inactivity/.test(message))
-        return `nothing received for ${describeDuration(timeouts.idleTimeoutMs)}`;
-    if (e.name === 'TimeoutError' || e.code === 'ETIMEDOUT')
-        return 'the connection timed out';
-    return undefined;
-}
-/** Network failures (no answer at all) worth another attempt, as opposed to refusals. */
-function isNetworkFailure(error) {
-    const e = error;
-    if (e.name === 'TimeoutError')
-        return true;
-    const codes = ['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH'];
-    return Boolean(e.code && codes.includes(e.code)) || /socket hang up/i.test(e.message ?? '');
-}
-
-;// CONCATENATED MODULE: ./src/aws/secrets.ts
-
-
-/**
- * Values of a secret that are never masked: masking `postgres` (RDS's default user and database
- * name) would garble every mention of PostgreSQL in the log, and it reveals nothing.
- */
-const TOO_GENERIC_TO_MASK = new Set(['postgres', 'postgresql']);
-/**
- * Reads an RDS-style JSON secret (`host`, `port`, `username`, `password`, `dbname` or `database`)
- * and turns it into a connection. Every value is handed to `mask` before anything can print it.
- */
-async function readDatabaseSecret(secretId, opts) {
-    // The SDK retries a timed-out request (3 attempts in all).
-    const client = new dist_cjs/* SecretsManagerClient */._H({
-        region: opts.region,
-        requestHandler: boundedRequestHandler(opts.timeouts),
-        ...(opts.credentials ? { credentials: opts.credentials } : {}),
-    });
-    let text;
-    try {
-        const out = await client.send(new dist_cjs/* GetSecretValueCommand */.d2({ SecretId: secretId }));
-        text = out.SecretString ?? (out.SecretBinary ? Buffer.from(out.SecretBinary).toString('utf8') : undefined);
-    }
-    catch (error) {
-        const e = error;
-        const timeout = describeTimeout(error, opts.timeouts);
-        if (timeout) {
-            throw new Error(`could not read secret \`${secretId}\` (${opts.what}): Secrets Manager did not answer (${timeout}, 3 attempts). ` +
-                'Check that the runner reaches Secrets Manager in `aws-region`; raise `network-timeout` if it is just slow.');
-        }
-        const hint = e.name === 'AccessDeniedException'
-            ? ` The credentials used for ${opts.what} need \`secretsmanager:GetSecretValue\` on this secret (and \`kms:Decrypt\` on its key when it uses a customer-managed key).`
-            : e.name === 'ResourceNotFoundException'
-                ? ' Check the name or ARN, and that `aws-region` is the secret\'s region.'
-                : '';
-        throw new Error(`could not read secret \`${secretId}\` (${opts.what}): ${e.name}: ${e.message}.${hint}`);
-    }
-    finally {
-        client.destroy();
-    }
-    if (!text)
-        throw new Error(`secret \`${secretId}\` (${opts.what}) holds no text; expected RDS-style JSON with host, port, username, password and dbname.`);
-    opts.mask(text);
-    const parsed = parseDatabaseSecret(text);
-    for (const value of parsed.values)
-        opts.mask(value);
-    if ('error' in parsed)
-        throw new Error(`secret \`${secretId}\` (${opts.what}) ${parsed.error}`);
-    return parsed.database;
-}
-/** The pure part: JSON text → connection, plus every string value (to mask, even on error). */
-function parseDatabaseSecret(text) {
-    let json;
-    try {
-        json = JSON.parse(text);
-    }
-    catch {
-        return { values: [], error: 'is not JSON; expected RDS-style JSON with host, port, username, password and dbname.' };
-    }
-    if (!json || typeof json !== 'object' || Array.isArray(json)) {
-        return { values: [], error: 'is not a JSON object; expected RDS-style JSON with host, port, username, password and dbname.' };
-    }
-    const secret = json;
-    const values = Object.entries(secret)
-        .filter(([key, value]) => typeof value === 'string' && key !== 'engine' && !TOO_GENERIC_TO_MASK.has(value))
-        .map(([, value]) => value);
-    const str = (key) => (typeof secret[key] === 'string' ? secret[key] : undefined);
-    const host = str('host');
-    const user = str('username') ?? str('user');
-    const password = str('password');
-    const database = str('dbname') ?? str('database');
-    const missing = [!host && 'host', !user && 'username', !password && 'password', !database && 'dbname (or database)'].filter(Boolean);
-    if (missing.length > 0)
-        return { values, error: `lacks ${missing.join(', ')}.` };
-    const port = secret.port === undefined ? 5432 : Number(secret.port);
-    if (!Number.isInteger(port) || port < 1 || port > 65535)
-        return { values, error: 'has a port that is not a number from 1 to 65535.' };
-    // RDS enforces TLS by default (rds.force_ssl on PostgreSQL 15+); a secret may say otherwise.
-    const sslmode = str('sslmode') ?? 'require';
-    const shown = new URL('postgresql://placeholder');
-    shown.hostname = host.includes(':') ? `[${host}]` : host;
-    shown.port = String(port);
-    shown.username = encodeURIComponent(user);
-    shown.password = '***';
-    shown.pathname = `/${encodeURIComponent(database)}`;
-    shown.searchParams.set('sslmode', sslmode);
-    return { values, database: { host: host, port, database: database, user: user, password: password, options: {}, sslmode, display: shown.href } };
-}
-
-// EXTERNAL MODULE: ./node_modules/pg/lib/index.js
-var lib = __nccwpck_require__(3273);
-;// CONCATENATED MODULE: ./node_modules/pg/esm/index.mjs
-// ESM wrapper for pg
-
-
-// Re-export all the properties
-const Client = lib.Client
-const Pool = lib.Pool
-const Connection = lib.Connection
-const types = lib.types
-const Query = lib.Query
-const DatabaseError = lib.DatabaseError
-const escapeIdentifier = lib.escapeIdentifier
-const escapeLiteral = lib.escapeLiteral
-const Result = lib.Result
-const TypeOverrides = lib.TypeOverrides
-
-// Also export the defaults
-const defaults = lib.defaults
-
-// Re-export the default
-/* harmony default export */ const esm = (lib);
-
-// EXTERNAL MODULE: external "node:fs/promises"
-var promises_ = __nccwpck_require__(1455);
 ;// CONCATENATED MODULE: ./src/config/database-url.ts
-const SSL_MODES = (/* unused pure expression or super */ null && (['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full']));
+const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'];
 /**
  * Parses a PostgreSQL URL with the WHATWG URL parser, so passwords holding `@`, `:` or `%`
  * (percent-encoded, as libpq expects), IPv6 hosts, ports and query options all work.
@@ -63361,6 +63404,324 @@ function sslConfig(attempt, rootCertificates) {
     }
 }
 
+// EXTERNAL MODULE: external "node:http"
+var external_node_http_ = __nccwpck_require__(7067);
+var external_node_http_default = /*#__PURE__*/__nccwpck_require__.n(external_node_http_);
+// EXTERNAL MODULE: external "node:https"
+var external_node_https_ = __nccwpck_require__(4708);
+var external_node_https_default = /*#__PURE__*/__nccwpck_require__.n(external_node_https_);
+// EXTERNAL MODULE: ./node_modules/tunnel/index.js
+var node_modules_tunnel = __nccwpck_require__(770);
+;// CONCATENATED MODULE: ./src/proxy/agents.ts
+
+
+
+
+/** Node's own `addRequest` (not in its typings). */
+const baseAddRequest = (external_node_http_default()).Agent.prototype.addRequest;
+class Tunnels {
+    settings;
+    targetIsHttps;
+    maxSockets;
+    agents = new Map();
+    constructor(settings, targetIsHttps, maxSockets) {
+        this.settings = settings;
+        this.targetIsHttps = targetIsHttps;
+        this.maxSockets = maxSockets;
+    }
+    /** True when the request went to a proxy's tunnel; false: connect directly. */
+    route(req, options) {
+        const host = options.hostname ?? options.host ?? 'localhost';
+        const port = options.port ?? (this.targetIsHttps ? 443 : 80);
+        const url = new URL(`${this.targetIsHttps ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`);
+        const proxy = proxyFor(url, this.settings);
+        if (!proxy)
+            return false;
+        let agent = this.agents.get(proxy.href);
+        if (!agent) {
+            agent = this.create(proxy);
+            this.agents.set(proxy.href, agent);
+        }
+        agent.addRequest(req, options);
+        return true;
+    }
+    create(proxy) {
+        const proxyIsHttps = proxy.protocol === 'https:';
+        const options = {
+            maxSockets: this.maxSockets,
+            proxy: {
+                host: proxy.hostname.replace(/^\[(.*)\]$/, '$1'),
+                port: Number(proxy.port || (proxyIsHttps ? 443 : 80)),
+                ...(proxy.username ? { proxyAuth: `${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}` } : {}),
+            },
+        };
+        const make = this.targetIsHttps ? (proxyIsHttps ? node_modules_tunnel.httpsOverHttps : node_modules_tunnel.httpsOverHttp) : proxyIsHttps ? node_modules_tunnel.httpOverHttps : node_modules_tunnel.httpOverHttp;
+        return make(options);
+    }
+    destroy() {
+        for (const agent of this.agents.values())
+            agent.destroy?.();
+    }
+}
+/** Sockets waiting for a proxy at once, per agent, when the options set no limit. */
+const DEFAULT_TUNNELS = 64;
+class ProxyAwareHttpAgent extends (external_node_http_default()).Agent {
+    tunnels;
+    constructor(settings, options = {}) {
+        super(options);
+        this.tunnels = new Tunnels(settings, false, options.maxSockets ?? DEFAULT_TUNNELS);
+    }
+    addRequest(req, options) {
+        if (!this.tunnels.route(req, options))
+            baseAddRequest.call(this, req, options);
+    }
+    destroy() {
+        super.destroy();
+        this.tunnels.destroy();
+    }
+}
+class ProxyAwareHttpsAgent extends (external_node_https_default()).Agent {
+    tunnels;
+    constructor(settings, options = {}) {
+        super(options);
+        this.tunnels = new Tunnels(settings, true, options.maxSockets ?? DEFAULT_TUNNELS);
+    }
+    addRequest(req, options) {
+        if (!this.tunnels.route(req, options))
+            baseAddRequest.call(this, req, options);
+    }
+    destroy() {
+        super.destroy();
+        this.tunnels.destroy();
+    }
+}
+/** The run's proxy settings, set once by main before any request (as `useNetworkTimeout`). */
+let runSettings = { bypass: [] };
+let shared;
+function useProxySettings(settings) {
+    runSettings = settings;
+    shared?.http.destroy();
+    shared?.https.destroy();
+    shared = undefined;
+}
+function currentProxySettings() {
+    return runSettings;
+}
+/** Whether any proxy is set: without one, every client keeps its default agents. */
+const usesProxy = (settings = runSettings) => Boolean(settings.http || settings.https);
+/** Agents for one-off requests (health, compare, cache flush); undefined: Node's global agents. */
+function requestAgent(protocol) {
+    if (!usesProxy())
+        return undefined;
+    shared ??= { http: new ProxyAwareHttpAgent(runSettings), https: new ProxyAwareHttpsAgent(runSettings) };
+    return protocol === 'https:' ? shared.https : shared.http;
+}
+
+;// CONCATENATED MODULE: ./src/aws/request-handler.ts
+
+
+/**
+ * The SDK's Node HTTP handler options with every wait bounded. `throwOnRequestTimeout` is what
+ * makes `requestTimeout` fail the request: without it @smithy/node-http-handler (4.x) only logs a
+ * warning and keeps waiting. Agent options, not agents: the handler then builds its own and keeps
+ * its `Expect: 100-continue` handling (which it skips for agents given to it) — except behind a
+ * proxy, where the agents must be ours to tunnel.
+ */
+function boundedRequestHandler(timeouts, agent = {}) {
+    const options = { keepAlive: true, ...agent };
+    // With HTTPS_PROXY / HTTP_PROXY set, agents that tunnel through the proxy (except NO_PROXY hosts).
+    const proxy = currentProxySettings();
+    return {
+        connectionTimeout: timeouts.connectTimeoutMs,
+        ...(timeouts.answerTimeoutMs ? { requestTimeout: timeouts.answerTimeoutMs, throwOnRequestTimeout: true } : {}),
+        socketTimeout: timeouts.idleTimeoutMs,
+        httpAgent: usesProxy(proxy) ? new ProxyAwareHttpAgent(proxy, options) : options,
+        httpsAgent: usesProxy(proxy) ? new ProxyAwareHttpsAgent(proxy, options) : options,
+    };
+}
+/**
+ * Which bound a failed SDK call hit, in words (`no answer within 30 s`), or undefined when the
+ * failure is not a timeout. The handler's own texts name its option names, not ours.
+ */
+function describeTimeout(error, timeouts) {
+    const e = error;
+    const message = e.message ?? '';
+    if (/did not establish a connection/.test(message))
+        return `no connection within ${describeDuration(timeouts.connectTimeoutMs)}`;
+    if (/exceeded the configured .* requestTimeout/.test(message))
+        return `no answer within ${describeDuration(timeouts.answerTimeoutMs ?? 0)}`;
+    if (/timed out after .* of inactivity/.test(message))
+        return `nothing received for ${describeDuration(timeouts.idleTimeoutMs)}`;
+    if (e.name === 'TimeoutError' || e.code === 'ETIMEDOUT')
+        return 'the connection timed out';
+    return undefined;
+}
+/** Network failures (no answer at all) worth another attempt, as opposed to refusals. */
+function isNetworkFailure(error) {
+    const e = error;
+    if (e.name === 'TimeoutError')
+        return true;
+    const codes = ['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH'];
+    return Boolean(e.code && codes.includes(e.code)) || /socket hang up/i.test(e.message ?? '');
+}
+
+;// CONCATENATED MODULE: ./src/aws/secrets.ts
+
+
+
+/**
+ * Values of a secret that are never masked: masking `postgres` (RDS's default user and database
+ * name) would garble every mention of PostgreSQL in the log, and it reveals nothing.
+ */
+const TOO_GENERIC_TO_MASK = new Set(['postgres', 'postgresql']);
+/**
+ * Reads a database secret — RDS-style JSON (`host`, `port`, `username`, `password`, `dbname` or
+ * `database`) or a `postgresql://` URL — and turns it into a connection. Every value is handed to `mask` before anything can print it.
+ */
+async function readDatabaseSecret(secretId, opts) {
+    // The SDK retries a timed-out request (3 attempts in all).
+    const client = new dist_cjs/* SecretsManagerClient */._H({
+        region: secretRegion(secretId) ?? opts.region,
+        requestHandler: boundedRequestHandler(opts.timeouts),
+        ...(opts.credentials ? { credentials: opts.credentials } : {}),
+    });
+    let text;
+    try {
+        const out = await client.send(new dist_cjs/* GetSecretValueCommand */.d2({ SecretId: secretId }));
+        text = out.SecretString ?? (out.SecretBinary ? Buffer.from(out.SecretBinary).toString('utf8') : undefined);
+    }
+    catch (error) {
+        const e = error;
+        const timeout = describeTimeout(error, opts.timeouts);
+        if (timeout) {
+            throw new Error(`could not read secret \`${secretId}\` (${opts.what}): Secrets Manager did not answer (${timeout}, 3 attempts). ` +
+                'Check that the runner reaches Secrets Manager in `aws-region`; raise `network-timeout` if it is just slow.');
+        }
+        const hint = e.name === 'AccessDeniedException'
+            ? ` The credentials used for ${opts.what} need \`secretsmanager:GetSecretValue\` on this secret (and \`kms:Decrypt\` on its key when it uses a customer-managed key).`
+            : e.name === 'ResourceNotFoundException'
+                ? ' Check the name, and the region: the side\'s `source-region`/`target-region` (else `aws-region`) must be the secret\'s, or give the secret\'s full ARN (its region is used).'
+                : '';
+        throw new Error(`could not read secret \`${secretId}\` (${opts.what}): ${e.name}: ${e.message}.${hint}`);
+    }
+    finally {
+        client.destroy();
+    }
+    if (!text)
+        throw new Error(`secret \`${secretId}\` (${opts.what}) holds no text; ${EXPECTED}.`);
+    opts.mask(text);
+    const parsed = parseDatabaseSecret(text);
+    for (const value of parsed.values)
+        opts.mask(value);
+    if ('error' in parsed)
+        throw new Error(`secret \`${secretId}\` (${opts.what}) ${parsed.error}`);
+    return parsed.database;
+}
+/** The region in a secret's ARN (`arn:aws:secretsmanager:eu-west-1:…`): a secret lives there, whatever the side's region. */
+function secretRegion(secretId) {
+    return /^arn:aws[a-z-]*:secretsmanager:([a-z0-9-]+):\d{12}:secret:/.exec(secretId)?.[1];
+}
+/** What a secret may hold, for error messages. */
+const EXPECTED = 'expected RDS-style JSON with host, port, username, password and dbname, or a postgresql://user:password@host:5432/database URL';
+/**
+ * The pure part: secret text → connection, plus every value to mask (even on error). The text is
+ * RDS-style JSON or a PostgreSQL URL (what many teams store when they do not use RDS rotation).
+ */
+function parseDatabaseSecret(text) {
+    if (/^\s*postgres(ql)?:\/\//i.test(text))
+        return parseUrlSecret(text.trim());
+    let json;
+    try {
+        json = JSON.parse(text);
+    }
+    catch {
+        return { values: [], error: `is neither JSON nor a PostgreSQL URL; ${EXPECTED}.` };
+    }
+    if (!json || typeof json !== 'object' || Array.isArray(json)) {
+        return { values: [], error: `is not a JSON object; ${EXPECTED}.` };
+    }
+    const secret = json;
+    const values = Object.entries(secret)
+        .filter(([key, value]) => typeof value === 'string' && key !== 'engine' && !TOO_GENERIC_TO_MASK.has(value))
+        .map(([, value]) => value);
+    const str = (key) => (typeof secret[key] === 'string' ? secret[key] : undefined);
+    const host = str('host');
+    const user = str('username') ?? str('user');
+    const password = str('password');
+    const database = str('dbname') ?? str('database');
+    const missing = [!host && 'host', !user && 'username', !password && 'password', !database && 'dbname (or database)'].filter(Boolean);
+    if (missing.length > 0)
+        return { values, error: `lacks ${missing.join(', ')}.` };
+    const port = secret.port === undefined ? 5432 : Number(secret.port);
+    if (!Number.isInteger(port) || port < 1 || port > 65535)
+        return { values, error: 'has a port that is not a number from 1 to 65535.' };
+    // RDS enforces TLS by default (rds.force_ssl on PostgreSQL 15+); a secret may say otherwise.
+    const sslmode = str('sslmode') ?? 'require';
+    const shown = new URL('postgresql://placeholder');
+    shown.hostname = host.includes(':') ? `[${host}]` : host;
+    shown.port = String(port);
+    shown.username = encodeURIComponent(user);
+    shown.password = '***';
+    shown.pathname = `/${encodeURIComponent(database)}`;
+    shown.searchParams.set('sslmode', sslmode);
+    return { values, database: { host: host, port, database: database, user: user, password: password, options: {}, sslmode, display: shown.href } };
+}
+/**
+ * A `postgresql://` secret: parsed like the URL inputs (its `sslmode` as written). Its password
+ * (raw and %-decoded), user, host and database are masked, as every value of a JSON secret is.
+ */
+function parseUrlSecret(text) {
+    const values = [];
+    try {
+        const url = new URL(text);
+        for (const raw of [url.password, url.searchParams.get('password') ?? '', url.username, url.hostname, url.pathname.slice(1)]) {
+            values.push(raw);
+            try {
+                values.push(decodeURIComponent(raw));
+            }
+            catch {
+                // a malformed escape: the raw text is masked, the parser says what is wrong
+            }
+        }
+    }
+    catch {
+        // not a URL: the parser says so
+    }
+    const masked = [...new Set(values.filter((v) => v && !TOO_GENERIC_TO_MASK.has(v)))];
+    const parsed = database_url_parseDatabaseUrl(text);
+    if ('error' in parsed)
+        return { values: masked, error: `holds a URL that is not a valid PostgreSQL URL: ${parsed.error}.` };
+    if (!parsed.password)
+        return { values: masked, error: 'holds a PostgreSQL URL without a password (postgresql://user:password@host:5432/database).' };
+    return { values: [...new Set([...masked, parsed.password])], database: parsed };
+}
+
+// EXTERNAL MODULE: ./node_modules/pg/lib/index.js
+var lib = __nccwpck_require__(3273);
+;// CONCATENATED MODULE: ./node_modules/pg/esm/index.mjs
+// ESM wrapper for pg
+
+
+// Re-export all the properties
+const Client = lib.Client
+const Pool = lib.Pool
+const Connection = lib.Connection
+const types = lib.types
+const Query = lib.Query
+const DatabaseError = lib.DatabaseError
+const escapeIdentifier = lib.escapeIdentifier
+const escapeLiteral = lib.escapeLiteral
+const Result = lib.Result
+const TypeOverrides = lib.TypeOverrides
+
+// Also export the defaults
+const defaults = lib.defaults
+
+// Re-export the default
+/* harmony default export */ const esm = (lib);
+
+// EXTERNAL MODULE: external "node:fs/promises"
+var promises_ = __nccwpck_require__(1455);
 ;// CONCATENATED MODULE: ./src/db/connect.ts
 
 
@@ -63663,8 +64024,6 @@ class DecodedURL extends URL {
     }
 }
 //# sourceMappingURL=proxy.js.map
-// EXTERNAL MODULE: ./node_modules/tunnel/index.js
-var node_modules_tunnel = __nccwpck_require__(770);
 // EXTERNAL MODULE: ./node_modules/undici/index.js
 var undici = __nccwpck_require__(6752);
 ;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/index.js
