@@ -8,7 +8,7 @@ export default defineConfig({
     // Every test file's temporary folders are removed after it, whatever the test forgot.
     setupFiles: ['test/harness/temp-root.ts'],
     globalSetup: ['test/harness/global-setup.ts'],
-    testTimeout: 120_000,
+    testTimeout: 180_000,
     hookTimeout: 120_000,
   },
 });
