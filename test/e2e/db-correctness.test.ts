@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { newStaging, seedProduction, stagingState, tableHash } from '../harness/db-fixtures.js';
+import { newStaging, seedProduction, slowLoadingUrl, stagingState, tableHash } from '../harness/db-fixtures.js';
 import { runAction } from '../harness/run-action.js';
 import { adminUrl, newDatabase, query, uniqueName } from '../harness/servers.js';
 
@@ -311,20 +311,9 @@ describe('a connection dropped mid-refresh (defect 11)', () => {
 
   it("production's connection while staging loads: rolled back, and the message says it was production's", async () => {
     const { production, staging } = await pair(schema, rows, `INSERT INTO items VALUES (1, 'old');`);
-    // A role that owns nothing cannot switch triggers off: this one makes the load slow enough to interrupt.
-    const role = uniqueName('slow').replace(/-/g, '_');
-    await query(adminUrl(), `CREATE ROLE "${role}" LOGIN PASSWORD 'slow-pw'`);
-    await query(
-      staging,
-      `GRANT SELECT, INSERT, TRUNCATE ON items TO "${role}";
-       CREATE FUNCTION slow() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(0.002); RETURN NEW; END $$;
-       CREATE TRIGGER items_slow BEFORE INSERT ON items FOR EACH ROW EXECUTE FUNCTION slow();`,
-    );
-    const stagingAsRole = new URL(staging);
-    stagingAsRole.username = role;
-    stagingAsRole.password = 'slow-pw';
+    const stagingAsRole = await slowLoadingUrl(staging, 'items');
     const before = await stagingState(staging);
-    const run = refresh(production, stagingAsRole.href);
+    const run = refresh(production, stagingAsRole);
     await terminateWhen(staging, `query LIKE 'COPY%'`, false);
     // Staging is busy loading: now production's side goes away.
     await terminateWhen(production, `backend_xid IS NULL AND xact_start IS NOT NULL`);

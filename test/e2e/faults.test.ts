@@ -6,10 +6,10 @@ import type { CopyLimits } from '../../src/s3/copy.js';
 import { diffBuckets } from '../../src/s3/diff.js';
 import { copyAll } from '../../src/s3/engine.js';
 import { listBucket } from '../../src/s3/list.js';
-import { stagingState } from '../harness/db-fixtures.js';
+import { slowLoadingUrl, stagingState } from '../harness/db-fixtures.js';
 import { runAction, type ActionRun } from '../harness/run-action.js';
 import { isListing, isObjectGet, seededFaults, startProxy, type Fault, type FaultSchedule, type Proxy } from '../harness/s3-fault-proxy.js';
-import { adminUrl, bucketSnapshot, newBucket, newDatabase, query, S3_ENV, s3Endpoint, testS3Client, uniqueName } from '../harness/servers.js';
+import { adminUrl, bucketSnapshot, newBucket, newDatabase, query, S3_ENV, s3Endpoint, testS3Client } from '../harness/servers.js';
 
 /**
  * Issue 15: the action driven the way a hostile environment drives it. An S3 proxy in front of
@@ -236,18 +236,7 @@ describe('kill -9 of the action mid-refresh', () => {
     const schema = `CREATE TABLE items (id int PRIMARY KEY, body text);`;
     await query(production, schema + `INSERT INTO items SELECT g, 'item ' || g FROM generate_series(1, 5000) g;`);
     await query(staging, schema + `INSERT INTO items VALUES (1, 'old');`);
-    // A role that owns nothing cannot switch triggers off: this one makes the load slow enough to catch.
-    const role = uniqueName('slow').replace(/-/g, '_');
-    await query(adminUrl(), `CREATE ROLE "${role}" LOGIN PASSWORD 'slow-pw'`);
-    await query(
-      staging,
-      `GRANT SELECT, INSERT, TRUNCATE ON items TO "${role}";
-       CREATE FUNCTION slow() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(0.002); RETURN NEW; END $$;
-       CREATE TRIGGER items_slow BEFORE INSERT ON items FOR EACH ROW EXECUTE FUNCTION slow();`,
-    );
-    const stagingAsRole = new URL(staging);
-    stagingAsRole.username = role;
-    stagingAsRole.password = 'slow-pw';
+    const stagingAsRole = await slowLoadingUrl(staging, 'items');
 
     const source = await seedSource('prod-kill', 40, 4);
     const target = await newBucket('stage-kill', [{ key: 'books/0/cover.jpg', body: 'old cover' }]);
@@ -265,7 +254,7 @@ describe('kill -9 of the action mid-refresh', () => {
           's3-endpoint': proxy.endpoint,
           'copy-method': 'stream',
           'source-database-url': production,
-          'target-database-url': stagingAsRole.href,
+          'target-database-url': stagingAsRole,
         },
         { env: S3_ENV, timeoutMs: 90_000, onSpawn: (c) => (child = c) },
       );

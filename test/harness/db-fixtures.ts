@@ -263,3 +263,22 @@ export async function holdLock(url: string, table: string, applicationName: stri
     await client.end();
   };
 }
+
+/**
+ * `url`'s database reached as a new role that owns nothing and may only load `table`: it cannot
+ * switch triggers off, so a trigger sleeping per row makes the load slow enough to interrupt.
+ */
+export async function slowLoadingUrl(url: string, table: string): Promise<string> {
+  const role = uniqueName('slow').replace(/-/g, '_');
+  await query(adminUrl(), `CREATE ROLE "${role}" LOGIN PASSWORD 'slow-pw'`);
+  await query(
+    url,
+    `GRANT SELECT, INSERT, TRUNCATE ON "${table}" TO "${role}";
+     CREATE FUNCTION slow() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(0.002); RETURN NEW; END $$;
+     CREATE TRIGGER "${table}_slow" BEFORE INSERT ON "${table}" FOR EACH ROW EXECUTE FUNCTION slow();`,
+  );
+  const asRole = new URL(url);
+  asRole.username = role;
+  asRole.password = 'slow-pw';
+  return asRole.href;
+}
