@@ -67876,19 +67876,8 @@ function copy_engine_describePgError(error) {
 ;// CONCATENATED MODULE: ./src/db/copy-report.ts
 
 
-function refreshFigures(result) {
-    return {
-        tables: result.tables,
-        tablesCopied: result.tablesCopied,
-        rowsCopied: result.rowsCopied,
-        bytesCopied: result.bytesCopied,
-        foreignKeys: result.foreignKeys,
-        sequencesSet: result.sequencesSet,
-        materializedViews: result.materializedViews,
-        warnings: result.plan.warnings,
-        countTableRefreshed: result.countTableRefreshed,
-        ...(result.countTableRefreshed ? { countTableSource: result.countTableSource, countTableAfter: result.countTableAfter } : {}),
-    };
+function refreshFigures({ plan, ...figures }) {
+    return { ...figures, warnings: plan.warnings };
 }
 /** The figures into the report and the step's line; `by` names who copied (the function), when not the runner. */
 function recordRefresh(ctx, result, seconds, by = '') {

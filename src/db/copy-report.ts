@@ -1,40 +1,16 @@
 import * as core from '@actions/core';
 import type { RunContext } from '../context.js';
 import { formatBytes, formatCount } from '../report/format.js';
-import type { TableReport } from '../report/model.js';
 import type { CopyEngineResult } from './copy-engine.js';
 
 /**
  * What a committed copy reports, as plain data: the action's own copy and the function (which
  * sends it back in its answer) fill the Database section from the same figures.
  */
-export interface RefreshFigures {
-  tables: TableReport[];
-  tablesCopied: number;
-  rowsCopied: number;
-  bytesCopied: number;
-  foreignKeys: string;
-  sequencesSet: number;
-  materializedViews: number;
-  warnings: string[];
-  countTableRefreshed: boolean;
-  countTableSource?: number;
-  countTableAfter?: number;
-}
+export type RefreshFigures = Omit<CopyEngineResult, 'plan'> & { warnings: string[] };
 
-export function refreshFigures(result: CopyEngineResult): RefreshFigures {
-  return {
-    tables: result.tables,
-    tablesCopied: result.tablesCopied,
-    rowsCopied: result.rowsCopied,
-    bytesCopied: result.bytesCopied,
-    foreignKeys: result.foreignKeys,
-    sequencesSet: result.sequencesSet,
-    materializedViews: result.materializedViews,
-    warnings: result.plan.warnings,
-    countTableRefreshed: result.countTableRefreshed,
-    ...(result.countTableRefreshed ? { countTableSource: result.countTableSource, countTableAfter: result.countTableAfter } : {}),
-  };
+export function refreshFigures({ plan, ...figures }: CopyEngineResult): RefreshFigures {
+  return { ...figures, warnings: plan.warnings };
 }
 
 /** The figures into the report and the step's line; `by` names who copied (the function), when not the runner. */
