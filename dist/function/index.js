@@ -63785,6 +63785,29 @@ function quoteIdent(name) {
 function qualifiedName(table) {
     return `${quoteIdent(table.schema)}.${quoteIdent(table.name)}`;
 }
+/**
+ * A table's own rows in a FROM, TRUNCATE or COPY: `ONLY` for a plain table (not its inheritance
+ * children), the whole of a partitioned one (its rows live in its partitions).
+ */
+function ownRows(table) {
+    return `${table.kind === 'p' ? '' : 'ONLY '}${qualifiedName(table)}`;
+}
+/**
+ * Runs `work` inside a savepoint of the open transaction: a failure rolls back to it (the
+ * transaction stays usable) and comes back as the error, for the caller to explain or skip.
+ */
+async function attempt(client, work) {
+    await client.query('SAVEPOINT p2s_attempt');
+    try {
+        const value = await work();
+        await client.query('RELEASE SAVEPOINT p2s_attempt');
+        return { ok: true, value };
+    }
+    catch (error) {
+        await client.query('ROLLBACK TO SAVEPOINT p2s_attempt');
+        return { ok: false, error };
+    }
+}
 /** Row count of `table`, or undefined when the table does not exist. */
 async function connect_countRows(client, table) {
     const exists = await client.query(`SELECT to_regclass($1)::text AS oid`, [qualifiedName(table)]);
@@ -67164,8 +67187,7 @@ async function emailLikeColumns(source, plan) {
         if (candidates.length === 0)
             continue;
         const measures = candidates.map((c, i) => `count(*) FILTER (WHERE ${quoteIdent(c)}::text ~ '${EMAIL}') AS m${i}, count(${quoteIdent(c)}) AS n${i}`);
-        const from = table.source;
-        const { rows } = await source.query(`SELECT ${measures.join(', ')} FROM (SELECT ${candidates.map(quoteIdent).join(', ')} FROM ${from.kind === 'p' ? '' : 'ONLY '}${qualifiedName(from)} LIMIT ${SAMPLE_ROWS}) s`);
+        const { rows } = await source.query(`SELECT ${measures.join(', ')} FROM (SELECT ${candidates.map(quoteIdent).join(', ')} FROM ${ownRows(table.source)} LIMIT ${SAMPLE_ROWS}) s`);
         candidates.forEach((name, i) => {
             const [matching, present] = [Number(rows[0][`m${i}`]), Number(rows[0][`n${i}`])];
             if (matching > 0 && matching * 2 >= present)
@@ -67187,25 +67209,17 @@ async function sourceAccessProblems(source, plan, names) {
     const problems = [];
     const role = (await source.query('SELECT current_user AS role')).rows[0].role;
     const probe = async (sql) => {
-        await source.query('SAVEPOINT p2s_probe');
-        try {
-            await source.query(sql);
-            await source.query('RELEASE SAVEPOINT p2s_probe');
-            return undefined;
-        }
-        catch (error) {
-            await source.query('ROLLBACK TO SAVEPOINT p2s_probe');
-            return error;
-        }
+        const outcome = await attempt(source, () => source.query(sql));
+        return outcome.ok ? undefined : outcome.error;
     };
     for (const table of plan.loadOrder) {
         const from = table.source;
         const columns = table.columns.length > 0 ? table.columns.map(quoteIdent).join(', ') : '1';
         // LIMIT 0 still goes through the rewriter (row-level security) and the executor's privilege checks.
-        const error = await probe(`SELECT ${columns} FROM ${from.kind === 'p' ? '' : 'ONLY '}${qualifiedName(from)} LIMIT 0`);
+        const error = await probe(`SELECT ${columns} FROM ${ownRows(from)} LIMIT 0`);
         if (!error)
             continue;
-        if (error.code === '42501' && /row-level security/i.test(error.message)) {
+        if (error.code === '42501' && /row-level security/i.test(error.message ?? '')) {
             problems.push(`${names.source}'s role \`${role}\` is subject to row-level security on \`${table.key}\`, so it would read only some of its rows: ` +
                 `give the role BYPASSRLS (\`ALTER ROLE ${role} BYPASSRLS\`), or use the table owner's role (without FORCE ROW LEVEL SECURITY), or add \`${table.key}\` to \`exclude-tables\`.`);
         }
@@ -67444,7 +67458,7 @@ async function refreshLocked(input, log) {
     const foreignKeys = await keepForeignKeysOutOfTheWay(target, plan, names, log);
     const indexes = await dropSecondaryIndexes(target, load, log);
     if (load.length > 0) {
-        const list = load.map((t) => (t.target.kind === 'p' ? qualifiedName(t.target) : `ONLY ${qualifiedName(t.target)}`)).join(', ');
+        const list = load.map((t) => ownRows(t.target)).join(', ');
         await target.query(`TRUNCATE ${list}`);
     }
     const results = [];
@@ -67481,8 +67495,7 @@ async function refreshLocked(input, log) {
     const mismatches = [];
     for (const report of results) {
         const table = load.find((t) => t.key === report.table);
-        const only = table.target.kind === 'p' ? '' : 'ONLY ';
-        const { rows } = await target.query(`SELECT count(*)::text AS n FROM ${only}${qualifiedName(table.target)}`);
+        const { rows } = await target.query(`SELECT count(*)::text AS n FROM ${ownRows(table.target)}`);
         const have = Number(rows[0].n);
         const want = expected.get(table.key)();
         report.sourceRows = want;
@@ -67528,26 +67541,22 @@ async function refreshLocked(input, log) {
 async function refreshMaterializedViews(target, views, plan, names, lockTimeoutMs, log) {
     let refreshed = 0;
     for (const { key: view, sql: viewSql } of views) {
-        await target.query('SAVEPOINT p2s_view');
-        try {
-            await target.query(`REFRESH MATERIALIZED VIEW ${viewSql}`);
-            await target.query('RELEASE SAVEPOINT p2s_view');
+        const outcome = await attempt(target, () => target.query(`REFRESH MATERIALIZED VIEW ${viewSql}`));
+        if (outcome.ok) {
             refreshed++;
+            continue;
         }
-        catch (error) {
-            const code = error.code;
-            // LOCK TABLE does not take materialized views, so a reader of one is only met here.
-            if (code === '55P03') {
-                throw new RefreshError(`${names.target}'s app holds a lock on materialized view \`${view}\`: it could not be refreshed within ${lockTimeoutMs / 1000} s (\`lock-timeout\`). Nothing was changed; retry when ${names.target} is idle, or raise \`lock-timeout\`.`);
-            }
-            if (code !== '42501')
-                throw new RefreshError(`refreshing materialized view \`${view}\` failed: ${copy_engine_describePgError(error)}.`);
-            // Only the owner may refresh a view: a stale view is worth a warning, not a failed refresh.
-            await target.query('ROLLBACK TO SAVEPOINT p2s_view');
-            const warning = `materialized view \`${view}\` was not refreshed (${copy_engine_describePgError(error)}): it still shows ${names.target}'s old data; refresh it as its owner.`;
-            plan.warnings.push(warning);
-            log(`warning: ${warning}`);
+        const code = outcome.error.code;
+        // LOCK TABLE does not take materialized views, so a reader of one is only met here.
+        if (code === '55P03') {
+            throw new RefreshError(`${names.target}'s app holds a lock on materialized view \`${view}\`: it could not be refreshed within ${lockTimeoutMs / 1000} s (\`lock-timeout\`). Nothing was changed; retry when ${names.target} is idle, or raise \`lock-timeout\`.`);
         }
+        if (code !== '42501')
+            throw new RefreshError(`refreshing materialized view \`${view}\` failed: ${copy_engine_describePgError(outcome.error)}.`);
+        // Only the owner may refresh a view: a stale view is worth a warning, not a failed refresh.
+        const warning = `materialized view \`${view}\` was not refreshed (${copy_engine_describePgError(outcome.error)}): it still shows ${names.target}'s old data; refresh it as its owner.`;
+        plan.warnings.push(warning);
+        log(`warning: ${warning}`);
     }
     if (refreshed > 0)
         log(`Refreshed ${refreshed} materialized view(s).`);
@@ -67570,13 +67579,12 @@ async function checkForeignKeys(target, catalog, load, names, log) {
         const parent = catalog.tables.get(fk.parent);
         if (!child || !parent || !fk.childColumns?.length)
             continue;
-        const from = (t) => `${t.kind === 'p' ? '' : 'ONLY '}${qualifiedName(t)}`;
         const childCols = fk.childColumns.map((c) => `c.${quoteIdent(c)}`);
         const matches = fk.childColumns.map((c, i) => `p.${quoteIdent(fk.parentColumns[i])} = c.${quoteIdent(c)}`).join(' AND ');
         const complete = childCols.map((c) => `${c} IS NOT NULL`).join(' AND ');
-        const missing = `(${complete} AND NOT EXISTS (SELECT 1 FROM ${from(parent)} p WHERE ${matches}))`;
+        const missing = `(${complete} AND NOT EXISTS (SELECT 1 FROM ${ownRows(parent)} p WHERE ${matches}))`;
         const partlyNull = fk.matchFull && childCols.length > 1 ? ` OR (num_nulls(${childCols.join(', ')}) BETWEEN 1 AND ${childCols.length - 1})` : '';
-        const { rows } = await run(`checking foreign key \`${fk.name}\``, () => target.query(`SELECT count(*)::text AS n FROM ${from(child)} c WHERE ${missing}${partlyNull}`));
+        const { rows } = await run(`checking foreign key \`${fk.name}\``, () => target.query(`SELECT count(*)::text AS n FROM ${ownRows(child)} c WHERE ${missing}${partlyNull}`));
         const n = Number(rows[0].n);
         if (n > 0) {
             const why = loaded.has(fk.parent) ? '' : ` (\`${fk.parent}\` was not refreshed)`;
@@ -67598,17 +67606,11 @@ async function dropSecondaryIndexes(target, load, log) {
     const indexes = load.flatMap((t) => t.target.rebuildableIndexes);
     if (indexes.length === 0)
         return [];
-    await target.query('SAVEPOINT p2s_indexes');
-    try {
-        await target.query(`DROP INDEX ${indexes.map((i) => i.name).join(', ')}`);
-        await target.query('RELEASE SAVEPOINT p2s_indexes');
+    const outcome = await attempt(target, () => target.query(`DROP INDEX ${indexes.map((i) => i.name).join(', ')}`));
+    if (outcome.ok)
         return indexes;
-    }
-    catch (error) {
-        await target.query('ROLLBACK TO SAVEPOINT p2s_indexes');
-        log(`Secondary indexes stay during the load (${error.message}).`);
-        return [];
-    }
+    log(`Secondary indexes stay during the load (${outcome.error.message}).`);
+    return [];
 }
 async function rebuildIndexes(target, indexes, log) {
     if (indexes.length === 0)
@@ -67622,20 +67624,14 @@ async function rebuildIndexes(target, indexes, log) {
 async function lockTables(target, relations, names, lockTimeoutMs) {
     for (const relation of relations) {
         // One savepoint per lock: a failed attempt can be inspected (who holds it?) without losing the others.
-        await target.query('SAVEPOINT p2s_lock');
-        try {
-            await target.query(`LOCK TABLE ${relation.sql} IN ACCESS EXCLUSIVE MODE`);
-            await target.query('RELEASE SAVEPOINT p2s_lock');
-        }
-        catch (error) {
-            const code = error.code;
-            if (code !== '55P03')
-                throw error;
-            await target.query('ROLLBACK TO SAVEPOINT p2s_lock');
-            const holders = await lockHolders(target, relation);
-            throw new RefreshError(`${names.target}'s app holds a lock on \`${relation.key}\`: it could not be locked within ${lockTimeoutMs / 1000} s (\`lock-timeout\`)` +
-                `${holders ? `; held by ${holders}` : ''}. Nothing was changed. Retry when ${names.target} is idle (or stop its workers), or raise \`lock-timeout\`.`);
-        }
+        const outcome = await attempt(target, () => target.query(`LOCK TABLE ${relation.sql} IN ACCESS EXCLUSIVE MODE`));
+        if (outcome.ok)
+            continue;
+        if (outcome.error.code !== '55P03')
+            throw outcome.error;
+        const holders = await lockHolders(target, relation);
+        throw new RefreshError(`${names.target}'s app holds a lock on \`${relation.key}\`: it could not be locked within ${lockTimeoutMs / 1000} s (\`lock-timeout\`)` +
+            `${holders ? `; held by ${holders}` : ''}. Nothing was changed. Retry when ${names.target} is idle (or stop its workers), or raise \`lock-timeout\`.`);
     }
 }
 async function lockHolders(target, relation) {
@@ -67659,19 +67655,14 @@ async function lockHolders(target, relation) {
  * load (so they cannot rewrite production's values).
  */
 async function keepForeignKeysOutOfTheWay(target, plan, names, log) {
-    await target.query('SAVEPOINT p2s_replica');
-    try {
-        await target.query('SET LOCAL session_replication_role = replica');
-        await target.query('RELEASE SAVEPOINT p2s_replica');
+    const replica = await attempt(target, () => target.query('SET LOCAL session_replication_role = replica'));
+    if (replica.ok) {
         const how = 'triggers off for the load (session_replication_role = replica), keys checked before the commit: load order does not matter';
         log(`Foreign keys: ${how}.`);
         // Back on before anything else writes (post-sync-sql): its changes fire triggers and keys.
         return { how, restore: async () => void (await target.query('SET LOCAL session_replication_role = origin')), unchecked: true };
     }
-    catch (error) {
-        await target.query('ROLLBACK TO SAVEPOINT p2s_replica');
-        log(`Foreign keys: cannot set session_replication_role (${error.message}); loading in dependency order instead.`);
-    }
+    log(`Foreign keys: cannot set session_replication_role (${replica.error.message}); loading in dependency order instead.`);
     if (plan.cycle) {
         throw new RefreshError(`the tables ${plan.cycle.map((k) => `\`${k}\``).join(', ')} reference each other through foreign keys that are not DEFERRABLE, and ${names.target}'s role may not set session_replication_role, so no load order works. Make one of those keys DEFERRABLE, or run with a role allowed to set session_replication_role (e.g. GRANT SET ON PARAMETER session_replication_role TO <role> on PostgreSQL 15+).`);
     }
@@ -67680,17 +67671,12 @@ async function keepForeignKeysOutOfTheWay(target, plan, names, log) {
     const stillOn = [];
     for (const table of plan.loadOrder) {
         for (const trigger of table.target.userTriggers) {
-            await target.query('SAVEPOINT p2s_trigger');
-            try {
-                await target.query(`ALTER TABLE ${qualifiedName(table.target)} DISABLE TRIGGER ${quoteIdent(trigger)}`);
-                await target.query('RELEASE SAVEPOINT p2s_trigger');
+            const outcome = await attempt(target, () => target.query(`ALTER TABLE ${qualifiedName(table.target)} DISABLE TRIGGER ${quoteIdent(trigger)}`));
+            // Only the table's owner may switch a trigger off; then it fires, and the log says so.
+            if (outcome.ok)
                 switchedOff.push({ table, trigger });
-            }
-            catch {
-                // Only the table's owner may switch a trigger off; then it fires, and the log says so.
-                await target.query('ROLLBACK TO SAVEPOINT p2s_trigger');
+            else
                 stillOn.push(`\`${trigger}\` on \`${table.key}\``);
-            }
         }
     }
     if (stillOn.length > 0) {
@@ -67712,7 +67698,7 @@ async function copyTable(source, target, names, table, progressMs, log) {
     const columns = table.columns.map(quoteIdent).join(', ');
     const format = table.format === 'binary' ? ' (FORMAT binary)' : '';
     const from = table.source;
-    const select = `SELECT ${selectList(table)} FROM ${from.kind === 'p' ? '' : 'ONLY '}${qualifiedName(from)}`;
+    const select = `SELECT ${selectList(table)} FROM ${ownRows(from)}`;
     const started = performance.now();
     const meter = new CopyMeter(table.format);
     const timer = setInterval(() => {
@@ -67724,7 +67710,7 @@ async function copyTable(source, target, names, table, progressMs, log) {
     try {
         if (table.columns.length === 0) {
             // Nothing to carry but the rows themselves: insert one default row per production row.
-            const { rows } = await source.query(`SELECT count(*)::text AS n FROM ${from.kind === 'p' ? '' : 'ONLY '}${qualifiedName(from)}`);
+            const { rows } = await source.query(`SELECT count(*)::text AS n FROM ${ownRows(from)}`);
             const n = Number(rows[0].n);
             await target.query(`INSERT INTO ${qualifiedName(table.target)} SELECT FROM generate_series(1, $1)`, [n]);
             return { report: tableReport(table, n, 0, started), sourceRows: () => n };
@@ -67816,15 +67802,9 @@ async function sequencePositions(target, load, source) {
 async function restartSequences(target, positions) {
     const notOwned = [];
     for (const p of positions) {
-        await target.query('SAVEPOINT p2s_sequence');
-        try {
-            await target.query(`ALTER SEQUENCE ${p.sequence} RESTART WITH ${p.called ? p.value + 1n : p.value}`);
-            await target.query('RELEASE SAVEPOINT p2s_sequence');
-        }
-        catch {
-            await target.query('ROLLBACK TO SAVEPOINT p2s_sequence');
+        const outcome = await attempt(target, () => target.query(`ALTER SEQUENCE ${p.sequence} RESTART WITH ${p.called ? p.value + 1n : p.value}`));
+        if (!outcome.ok)
             notOwned.push(p);
-        }
     }
     return notOwned;
 }
@@ -68251,16 +68231,8 @@ async function describeTables(source, target, options, names) {
     const { plan, problems } = await planFromServers(source, target, options, names);
     // A table the role may not read whole (privileges, row-level security) is a problem listed above, not a count.
     const count = async (client, t) => {
-        await client.query('SAVEPOINT p2s_count');
-        try {
-            const { rows } = await client.query(`SELECT count(*)::text AS n FROM ${t.kind === 'p' ? '' : 'ONLY '}${qualifiedName(t)}`);
-            await client.query('RELEASE SAVEPOINT p2s_count');
-            return Number(rows[0].n);
-        }
-        catch {
-            await client.query('ROLLBACK TO SAVEPOINT p2s_count');
-            return undefined;
-        }
+        const outcome = await attempt(client, () => client.query(`SELECT count(*)::text AS n FROM ${ownRows(t)}`));
+        return outcome.ok ? Number(outcome.value.rows[0].n) : undefined;
     };
     const tables = [];
     for (const t of plan.tables) {

@@ -74,6 +74,30 @@ export function qualifiedName(table: Pick<TableName, 'schema' | 'name'>): string
   return `${quoteIdent(table.schema)}.${quoteIdent(table.name)}`;
 }
 
+/**
+ * A table's own rows in a FROM, TRUNCATE or COPY: `ONLY` for a plain table (not its inheritance
+ * children), the whole of a partitioned one (its rows live in its partitions).
+ */
+export function ownRows(table: Pick<TableName, 'schema' | 'name'> & { kind: string }): string {
+  return `${table.kind === 'p' ? '' : 'ONLY '}${qualifiedName(table)}`;
+}
+
+/**
+ * Runs `work` inside a savepoint of the open transaction: a failure rolls back to it (the
+ * transaction stays usable) and comes back as the error, for the caller to explain or skip.
+ */
+export async function attempt<T>(client: pg.Client, work: () => Promise<T>): Promise<{ ok: true; value: T } | { ok: false; error: unknown }> {
+  await client.query('SAVEPOINT p2s_attempt');
+  try {
+    const value = await work();
+    await client.query('RELEASE SAVEPOINT p2s_attempt');
+    return { ok: true, value };
+  } catch (error) {
+    await client.query('ROLLBACK TO SAVEPOINT p2s_attempt');
+    return { ok: false, error };
+  }
+}
+
 /** Row count of `table`, or undefined when the table does not exist. */
 export async function countRows(client: pg.Client, table: TableName): Promise<number | undefined> {
   const exists = await client.query<{ oid: string | null }>(`SELECT to_regclass($1)::text AS oid`, [qualifiedName(table)]);

@@ -6,8 +6,8 @@ import type { TableName } from '../config/config.js';
 import type { DatabaseOptions } from '../config/database-options.js';
 import { formatBytes, formatCount } from '../report/format.js';
 import type { TableReport } from '../report/model.js';
-import type { Catalog, CatalogTable } from './catalog.js';
-import { qualifiedName, quoteIdent } from './connect.js';
+import type { Catalog } from './catalog.js';
+import { attempt, ownRows, qualifiedName, quoteIdent } from './connect.js';
 import { CopyMeter } from './copy-meter.js';
 import { maskExpression } from '../masking/rules.js';
 import { planFromServers, planProblemsMessage } from './read-plan.js';
@@ -115,7 +115,7 @@ async function refreshLocked(input: CopyEngineInput, log: (line: string) => void
   const indexes = await dropSecondaryIndexes(target, load, log);
 
   if (load.length > 0) {
-    const list = load.map((t) => (t.target!.kind === 'p' ? qualifiedName(t.target!) : `ONLY ${qualifiedName(t.target!)}`)).join(', ');
+    const list = load.map((t) => ownRows(t.target!)).join(', ');
     await target.query(`TRUNCATE ${list}`);
   }
 
@@ -156,8 +156,7 @@ async function refreshLocked(input: CopyEngineInput, log: (line: string) => void
   const mismatches: string[] = [];
   for (const report of results) {
     const table = load.find((t) => t.key === report.table)!;
-    const only = table.target!.kind === 'p' ? '' : 'ONLY ';
-    const { rows } = await target.query<{ n: string }>(`SELECT count(*)::text AS n FROM ${only}${qualifiedName(table.target!)}`);
+    const { rows } = await target.query<{ n: string }>(`SELECT count(*)::text AS n FROM ${ownRows(table.target!)}`);
     const have = Number(rows[0]!.n);
     const want = expected.get(table.key)!();
     report.sourceRows = want;
@@ -214,24 +213,21 @@ async function refreshMaterializedViews(
 ): Promise<number> {
   let refreshed = 0;
   for (const { key: view, sql: viewSql } of views) {
-    await target.query('SAVEPOINT p2s_view');
-    try {
-      await target.query(`REFRESH MATERIALIZED VIEW ${viewSql}`);
-      await target.query('RELEASE SAVEPOINT p2s_view');
+    const outcome = await attempt(target, () => target.query(`REFRESH MATERIALIZED VIEW ${viewSql}`));
+    if (outcome.ok) {
       refreshed++;
-    } catch (error) {
-      const code = (error as { code?: string }).code;
-      // LOCK TABLE does not take materialized views, so a reader of one is only met here.
-      if (code === '55P03') {
-        throw new RefreshError(`${names.target}'s app holds a lock on materialized view \`${view}\`: it could not be refreshed within ${lockTimeoutMs / 1000} s (\`lock-timeout\`). Nothing was changed; retry when ${names.target} is idle, or raise \`lock-timeout\`.`);
-      }
-      if (code !== '42501') throw new RefreshError(`refreshing materialized view \`${view}\` failed: ${describePgError(error)}.`);
-      // Only the owner may refresh a view: a stale view is worth a warning, not a failed refresh.
-      await target.query('ROLLBACK TO SAVEPOINT p2s_view');
-      const warning = `materialized view \`${view}\` was not refreshed (${describePgError(error)}): it still shows ${names.target}'s old data; refresh it as its owner.`;
-      plan.warnings.push(warning);
-      log(`warning: ${warning}`);
+      continue;
     }
+    const code = (outcome.error as { code?: string }).code;
+    // LOCK TABLE does not take materialized views, so a reader of one is only met here.
+    if (code === '55P03') {
+      throw new RefreshError(`${names.target}'s app holds a lock on materialized view \`${view}\`: it could not be refreshed within ${lockTimeoutMs / 1000} s (\`lock-timeout\`). Nothing was changed; retry when ${names.target} is idle, or raise \`lock-timeout\`.`);
+    }
+    if (code !== '42501') throw new RefreshError(`refreshing materialized view \`${view}\` failed: ${describePgError(outcome.error)}.`);
+    // Only the owner may refresh a view: a stale view is worth a warning, not a failed refresh.
+    const warning = `materialized view \`${view}\` was not refreshed (${describePgError(outcome.error)}): it still shows ${names.target}'s old data; refresh it as its owner.`;
+    plan.warnings.push(warning);
+    log(`warning: ${warning}`);
   }
   if (refreshed > 0) log(`Refreshed ${refreshed} materialized view(s).`);
   return refreshed;
@@ -252,14 +248,13 @@ async function checkForeignKeys(target: pg.Client, catalog: Catalog, load: Table
     const child = catalog.tables.get(fk.child);
     const parent = catalog.tables.get(fk.parent);
     if (!child || !parent || !fk.childColumns?.length) continue;
-    const from = (t: CatalogTable) => `${t.kind === 'p' ? '' : 'ONLY '}${qualifiedName(t)}`;
     const childCols = fk.childColumns.map((c) => `c.${quoteIdent(c)}`);
     const matches = fk.childColumns.map((c, i) => `p.${quoteIdent(fk.parentColumns![i]!)} = c.${quoteIdent(c)}`).join(' AND ');
     const complete = childCols.map((c) => `${c} IS NOT NULL`).join(' AND ');
-    const missing = `(${complete} AND NOT EXISTS (SELECT 1 FROM ${from(parent)} p WHERE ${matches}))`;
+    const missing = `(${complete} AND NOT EXISTS (SELECT 1 FROM ${ownRows(parent)} p WHERE ${matches}))`;
     const partlyNull = fk.matchFull && childCols.length > 1 ? ` OR (num_nulls(${childCols.join(', ')}) BETWEEN 1 AND ${childCols.length - 1})` : '';
     const { rows } = await run(`checking foreign key \`${fk.name}\``, () =>
-      target.query<{ n: string }>(`SELECT count(*)::text AS n FROM ${from(child)} c WHERE ${missing}${partlyNull}`),
+      target.query<{ n: string }>(`SELECT count(*)::text AS n FROM ${ownRows(child)} c WHERE ${missing}${partlyNull}`),
     );
     const n = Number(rows[0]!.n);
     if (n > 0) {
@@ -284,16 +279,10 @@ async function checkForeignKeys(target: pg.Client, catalog: Catalog, load: Table
 async function dropSecondaryIndexes(target: pg.Client, load: TablePlan[], log: (line: string) => void): Promise<{ name: string; definition: string }[]> {
   const indexes = load.flatMap((t) => t.target!.rebuildableIndexes);
   if (indexes.length === 0) return [];
-  await target.query('SAVEPOINT p2s_indexes');
-  try {
-    await target.query(`DROP INDEX ${indexes.map((i) => i.name).join(', ')}`);
-    await target.query('RELEASE SAVEPOINT p2s_indexes');
-    return indexes;
-  } catch (error) {
-    await target.query('ROLLBACK TO SAVEPOINT p2s_indexes');
-    log(`Secondary indexes stay during the load (${(error as Error).message}).`);
-    return [];
-  }
+  const outcome = await attempt(target, () => target.query(`DROP INDEX ${indexes.map((i) => i.name).join(', ')}`));
+  if (outcome.ok) return indexes;
+  log(`Secondary indexes stay during the load (${(outcome.error as Error).message}).`);
+  return [];
 }
 
 async function rebuildIndexes(target: pg.Client, indexes: { name: string; definition: string }[], log: (line: string) => void): Promise<void> {
@@ -314,20 +303,14 @@ interface Lockable {
 async function lockTables(target: pg.Client, relations: Lockable[], names: Names, lockTimeoutMs: number): Promise<void> {
   for (const relation of relations) {
     // One savepoint per lock: a failed attempt can be inspected (who holds it?) without losing the others.
-    await target.query('SAVEPOINT p2s_lock');
-    try {
-      await target.query(`LOCK TABLE ${relation.sql} IN ACCESS EXCLUSIVE MODE`);
-      await target.query('RELEASE SAVEPOINT p2s_lock');
-    } catch (error) {
-      const code = (error as { code?: string }).code;
-      if (code !== '55P03') throw error;
-      await target.query('ROLLBACK TO SAVEPOINT p2s_lock');
-      const holders = await lockHolders(target, relation);
-      throw new RefreshError(
-        `${names.target}'s app holds a lock on \`${relation.key}\`: it could not be locked within ${lockTimeoutMs / 1000} s (\`lock-timeout\`)` +
-          `${holders ? `; held by ${holders}` : ''}. Nothing was changed. Retry when ${names.target} is idle (or stop its workers), or raise \`lock-timeout\`.`,
-      );
-    }
+    const outcome = await attempt(target, () => target.query(`LOCK TABLE ${relation.sql} IN ACCESS EXCLUSIVE MODE`));
+    if (outcome.ok) continue;
+    if ((outcome.error as { code?: string }).code !== '55P03') throw outcome.error;
+    const holders = await lockHolders(target, relation);
+    throw new RefreshError(
+      `${names.target}'s app holds a lock on \`${relation.key}\`: it could not be locked within ${lockTimeoutMs / 1000} s (\`lock-timeout\`)` +
+        `${holders ? `; held by ${holders}` : ''}. Nothing was changed. Retry when ${names.target} is idle (or stop its workers), or raise \`lock-timeout\`.`,
+    );
   }
 }
 
@@ -360,18 +343,14 @@ async function keepForeignKeysOutOfTheWay(
   names: Names,
   log: (line: string) => void,
 ): Promise<{ how: string; restore: () => Promise<void>; unchecked: boolean }> {
-  await target.query('SAVEPOINT p2s_replica');
-  try {
-    await target.query('SET LOCAL session_replication_role = replica');
-    await target.query('RELEASE SAVEPOINT p2s_replica');
+  const replica = await attempt(target, () => target.query('SET LOCAL session_replication_role = replica'));
+  if (replica.ok) {
     const how = 'triggers off for the load (session_replication_role = replica), keys checked before the commit: load order does not matter';
     log(`Foreign keys: ${how}.`);
     // Back on before anything else writes (post-sync-sql): its changes fire triggers and keys.
     return { how, restore: async () => void (await target.query('SET LOCAL session_replication_role = origin')), unchecked: true };
-  } catch (error) {
-    await target.query('ROLLBACK TO SAVEPOINT p2s_replica');
-    log(`Foreign keys: cannot set session_replication_role (${(error as Error).message}); loading in dependency order instead.`);
   }
+  log(`Foreign keys: cannot set session_replication_role (${(replica.error as Error).message}); loading in dependency order instead.`);
   if (plan.cycle) {
     throw new RefreshError(
       `the tables ${plan.cycle.map((k) => `\`${k}\``).join(', ')} reference each other through foreign keys that are not DEFERRABLE, and ${names.target}'s role may not set session_replication_role, so no load order works. Make one of those keys DEFERRABLE, or run with a role allowed to set session_replication_role (e.g. GRANT SET ON PARAMETER session_replication_role TO <role> on PostgreSQL 15+).`,
@@ -382,16 +361,10 @@ async function keepForeignKeysOutOfTheWay(
   const stillOn: string[] = [];
   for (const table of plan.loadOrder) {
     for (const trigger of table.target!.userTriggers) {
-      await target.query('SAVEPOINT p2s_trigger');
-      try {
-        await target.query(`ALTER TABLE ${qualifiedName(table.target!)} DISABLE TRIGGER ${quoteIdent(trigger)}`);
-        await target.query('RELEASE SAVEPOINT p2s_trigger');
-        switchedOff.push({ table, trigger });
-      } catch {
-        // Only the table's owner may switch a trigger off; then it fires, and the log says so.
-        await target.query('ROLLBACK TO SAVEPOINT p2s_trigger');
-        stillOn.push(`\`${trigger}\` on \`${table.key}\``);
-      }
+      const outcome = await attempt(target, () => target.query(`ALTER TABLE ${qualifiedName(table.target!)} DISABLE TRIGGER ${quoteIdent(trigger)}`));
+      // Only the table's owner may switch a trigger off; then it fires, and the log says so.
+      if (outcome.ok) switchedOff.push({ table, trigger });
+      else stillOn.push(`\`${trigger}\` on \`${table.key}\``);
     }
   }
   if (stillOn.length > 0) {
@@ -421,7 +394,7 @@ async function copyTable(
   const columns = table.columns.map(quoteIdent).join(', ');
   const format = table.format === 'binary' ? ' (FORMAT binary)' : '';
   const from = table.source!;
-  const select = `SELECT ${selectList(table)} FROM ${from.kind === 'p' ? '' : 'ONLY '}${qualifiedName(from)}`;
+  const select = `SELECT ${selectList(table)} FROM ${ownRows(from)}`;
   const started = performance.now();
   const meter = new CopyMeter(table.format);
   const timer = setInterval(() => {
@@ -433,7 +406,7 @@ async function copyTable(
   try {
     if (table.columns.length === 0) {
       // Nothing to carry but the rows themselves: insert one default row per production row.
-      const { rows } = await source.query<{ n: string }>(`SELECT count(*)::text AS n FROM ${from.kind === 'p' ? '' : 'ONLY '}${qualifiedName(from)}`);
+      const { rows } = await source.query<{ n: string }>(`SELECT count(*)::text AS n FROM ${ownRows(from)}`);
       const n = Number(rows[0]!.n);
       await target.query(`INSERT INTO ${qualifiedName(table.target!)} SELECT FROM generate_series(1, $1)`, [n]);
       return { report: tableReport(table, n, 0, started), sourceRows: () => n };
@@ -531,14 +504,8 @@ async function sequencePositions(target: pg.Client, load: TablePlan[], source: M
 async function restartSequences(target: pg.Client, positions: SequencePosition[]): Promise<SequencePosition[]> {
   const notOwned: SequencePosition[] = [];
   for (const p of positions) {
-    await target.query('SAVEPOINT p2s_sequence');
-    try {
-      await target.query(`ALTER SEQUENCE ${p.sequence} RESTART WITH ${p.called ? p.value + 1n : p.value}`);
-      await target.query('RELEASE SAVEPOINT p2s_sequence');
-    } catch {
-      await target.query('ROLLBACK TO SAVEPOINT p2s_sequence');
-      notOwned.push(p);
-    }
+    const outcome = await attempt(target, () => target.query(`ALTER SEQUENCE ${p.sequence} RESTART WITH ${p.called ? p.value + 1n : p.value}`));
+    if (!outcome.ok) notOwned.push(p);
   }
   return notOwned;
 }

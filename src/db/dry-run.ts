@@ -3,7 +3,7 @@ import type pg from 'pg';
 import type { RunContext } from '../context.js';
 import type { DatabaseOptions } from '../config/database-options.js';
 import type { TableReport } from '../report/model.js';
-import { qualifiedName } from './connect.js';
+import { attempt, ownRows } from './connect.js';
 import { checkDumpTools } from './dump.js';
 import { planFromServers } from './read-plan.js';
 import type { Names } from './refresh-plan.js';
@@ -45,15 +45,8 @@ export async function describeTables(
   const { plan, problems } = await planFromServers(source, target, options, names);
   // A table the role may not read whole (privileges, row-level security) is a problem listed above, not a count.
   const count = async (client: pg.Client, t: { schema: string; name: string; kind: string }) => {
-    await client.query('SAVEPOINT p2s_count');
-    try {
-      const { rows } = await client.query<{ n: string }>(`SELECT count(*)::text AS n FROM ${t.kind === 'p' ? '' : 'ONLY '}${qualifiedName(t)}`);
-      await client.query('RELEASE SAVEPOINT p2s_count');
-      return Number(rows[0]!.n);
-    } catch {
-      await client.query('ROLLBACK TO SAVEPOINT p2s_count');
-      return undefined;
-    }
+    const outcome = await attempt(client, () => client.query<{ n: string }>(`SELECT count(*)::text AS n FROM ${ownRows(t)}`));
+    return outcome.ok ? Number(outcome.value.rows[0]!.n) : undefined;
   };
   const tables: TableReport[] = [];
   for (const t of plan.tables) {

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { qualifiedName, quoteIdent } from './connect.js';
+import { ownRows, quoteIdent } from './connect.js';
 import type { RefreshPlan } from './refresh-plan.js';
 
 /** Rows sampled per table: enough to recognise a column of addresses, little load on production. */
@@ -19,9 +19,8 @@ export async function emailLikeColumns(source: pg.Client, plan: RefreshPlan): Pr
     });
     if (candidates.length === 0) continue;
     const measures = candidates.map((c, i) => `count(*) FILTER (WHERE ${quoteIdent(c)}::text ~ '${EMAIL}') AS m${i}, count(${quoteIdent(c)}) AS n${i}`);
-    const from = table.source!;
     const { rows } = await source.query<Record<string, string>>(
-      `SELECT ${measures.join(', ')} FROM (SELECT ${candidates.map(quoteIdent).join(', ')} FROM ${from.kind === 'p' ? '' : 'ONLY '}${qualifiedName(from)} LIMIT ${SAMPLE_ROWS}) s`,
+      `SELECT ${measures.join(', ')} FROM (SELECT ${candidates.map(quoteIdent).join(', ')} FROM ${ownRows(table.source!)} LIMIT ${SAMPLE_ROWS}) s`,
     );
     candidates.forEach((name, i) => {
       const [matching, present] = [Number(rows[0]![`m${i}`]), Number(rows[0]![`n${i}`])];

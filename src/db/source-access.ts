@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { qualifiedName, quoteIdent } from './connect.js';
+import { attempt, ownRows, qualifiedName, quoteIdent } from './connect.js';
 import type { Names, RefreshPlan } from './refresh-plan.js';
 
 /**
@@ -11,24 +11,17 @@ import type { Names, RefreshPlan } from './refresh-plan.js';
 export async function sourceAccessProblems(source: pg.Client, plan: RefreshPlan, names: Names): Promise<string[]> {
   const problems: string[] = [];
   const role = (await source.query<{ role: string }>('SELECT current_user AS role')).rows[0]!.role;
-  const probe = async (sql: string): Promise<{ code?: string } | undefined> => {
-    await source.query('SAVEPOINT p2s_probe');
-    try {
-      await source.query(sql);
-      await source.query('RELEASE SAVEPOINT p2s_probe');
-      return undefined;
-    } catch (error) {
-      await source.query('ROLLBACK TO SAVEPOINT p2s_probe');
-      return error as { code?: string };
-    }
+  const probe = async (sql: string): Promise<{ code?: string; message?: string } | undefined> => {
+    const outcome = await attempt(source, () => source.query(sql));
+    return outcome.ok ? undefined : (outcome.error as { code?: string; message?: string });
   };
   for (const table of plan.loadOrder) {
     const from = table.source!;
     const columns = table.columns.length > 0 ? table.columns.map(quoteIdent).join(', ') : '1';
     // LIMIT 0 still goes through the rewriter (row-level security) and the executor's privilege checks.
-    const error = await probe(`SELECT ${columns} FROM ${from.kind === 'p' ? '' : 'ONLY '}${qualifiedName(from)} LIMIT 0`);
+    const error = await probe(`SELECT ${columns} FROM ${ownRows(from)} LIMIT 0`);
     if (!error) continue;
-    if (error.code === '42501' && /row-level security/i.test((error as Error).message)) {
+    if (error.code === '42501' && /row-level security/i.test(error.message ?? '')) {
       problems.push(
         `${names.source}'s role \`${role}\` is subject to row-level security on \`${table.key}\`, so it would read only some of its rows: ` +
           `give the role BYPASSRLS (\`ALTER ROLE ${role} BYPASSRLS\`), or use the table owner's role (without FORCE ROW LEVEL SECURITY), or add \`${table.key}\` to \`exclude-tables\`.`,
