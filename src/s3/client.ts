@@ -44,6 +44,9 @@ export function createS3Client(opts: S3ClientOptions): S3Client {
     // Silent like the SDK's default logger, which would otherwise print "An error was encountered
     // in a non-retryable streaming request" for each streamed upload the copy engine retries whole.
     logger: SILENT_LOGGER,
+    // The middleware stack is resolved once per command type instead of once per request: at
+    // thousands of CopyObject calls that resolution was a tenth of the action's CPU.
+    cacheMiddleware: true,
   });
   // S3's region redirect costs a request per call: once S3 has said where the bucket is, the
   // client signs for that region from the start. (A side's client talks to its own bucket.)
@@ -71,7 +74,9 @@ export function createS3Client(opts: S3ClientOptions): S3Client {
 }
 
 const MAX_ATTEMPTS = 5;
-const SILENT_LOGGER = { debug() {}, info() {}, warn() {}, error() {} };
+// No `info`: the SDK logs every response at info level, and only skips building that entry (a
+// filtered copy of input and output, a tenth of a CopyObject's CPU) when the method is missing.
+const SILENT_LOGGER = { debug() {}, warn() {}, error() {} } as unknown as NonNullable<S3ClientConfig['logger']>;
 
 /** A timeout becomes an error that says which call, which bound and what to do; anything else is unchanged. */
 function explainTimeout(error: unknown, timeouts: SdkTimeouts, command = 'request', bucket?: string, endpoint?: string): unknown {
