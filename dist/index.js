@@ -97501,6 +97501,9 @@ function createS3Client(opts) {
         // Silent like the SDK's default logger, which would otherwise print "An error was encountered
         // in a non-retryable streaming request" for each streamed upload the copy engine retries whole.
         logger: SILENT_LOGGER,
+        // The middleware stack is resolved once per command type instead of once per request: at
+        // thousands of CopyObject calls that resolution was a tenth of the action's CPU.
+        cacheMiddleware: true,
     });
     // S3's region redirect costs a request per call: once S3 has said where the bucket is, the
     // client signs for that region from the start. (A side's client talks to its own bucket.)
@@ -97523,7 +97526,9 @@ function createS3Client(opts) {
     return client;
 }
 const MAX_ATTEMPTS = 5;
-const SILENT_LOGGER = { debug() { }, info() { }, warn() { }, error() { } };
+// No `info`: the SDK logs every response at info level, and only skips building that entry (a
+// filtered copy of input and output, a tenth of a CopyObject's CPU) when the method is missing.
+const SILENT_LOGGER = { debug() { }, warn() { }, error() { } };
 /** A timeout becomes an error that says which call, which bound and what to do; anything else is unchanged. */
 function explainTimeout(error, timeouts, command = 'request', bucket, endpoint) {
     const timeout = describeTimeout(error, timeouts);
@@ -100146,6 +100151,116 @@ function needsRecheck(item) {
 }
 const totalBytes = (objects) => objects.reduce((sum, o) => sum + o.size, 0);
 
+;// CONCATENATED MODULE: ./src/s3/key-ranges.ts
+/**
+ * Where to cut a bucket's key space so several listing chains can run at once (ListObjectsV2
+ * with StartAfter), without knowing the keys in advance. S3 orders keys by their UTF-8 bytes,
+ * which is the order of their code points, so the cuts are made on code points.
+ *
+ * Pure functions: the listing (list.ts) decides when to cut, these say where.
+ */
+const codePoints = (s) => Array.from(s, (c) => c.codePointAt(0));
+const fromCodePoints = (points) => String.fromCodePoint(...points);
+const DIGITS = [0x30, 0x39];
+const LOWER = [0x61, 0x7a];
+const UPPER = [0x41, 0x5a];
+/**
+ * The first code point after the run of characters `point` belongs to: after the digits for
+ * a digit (keys numbered `books/1899/` continue with `books/2…` up to `books/9…`), after the
+ * letters of its case for a letter, the next code point for anything else.
+ */
+function endOfClass(point) {
+    for (const [first, last] of [DIGITS, LOWER, UPPER])
+        if (point >= first && point <= last)
+            return last + 1;
+    if (point === 0xd7ff)
+        return 0xe000; // surrogates are not characters
+    return point < 0x10ffff ? point + 1 : undefined;
+}
+/** A code point strictly between `low` and `high` (not a surrogate), about halfway; or undefined. */
+function between(low, high) {
+    if (high - low < 2)
+        return undefined;
+    const middle = low + ((high - low) >> 1);
+    if (middle < 0xd800 || middle > 0xdfff)
+        return middle;
+    // Surrogates are not characters: take the nearest side that is still strictly between.
+    if (low < 0xd7ff)
+        return 0xd7ff;
+    if (high > 0xe000)
+        return 0xe000;
+    return undefined;
+}
+/**
+ * A key `m` with `after < m < upTo` that cuts the range (after, upTo] of a listing that has
+ * reached `after` about in two; undefined when there is no room between them. Where the two
+ * keys first differ by more than one code point, the cut is halfway between (`books/2…` and
+ * `books/:` → `books/6`); where they differ by one (`b…` and `c`), the cut follows `after` one
+ * character deeper, halfway to the end of that character's class.
+ */
+function cutBetween(after, upTo) {
+    const a = codePoints(after);
+    const b = codePoints(upTo);
+    let p = 0;
+    while (p < a.length && p < b.length && a[p] === b[p])
+        p++;
+    if (p >= b.length)
+        return undefined; // upTo is a prefix of after: nothing lies between
+    const low = p < a.length ? a[p] : -1;
+    const here = between(low, b[p]);
+    if (here !== undefined)
+        return fromCodePoints([...a.slice(0, p), here]);
+    if (low < 0)
+        return undefined;
+    // Everything after `after` that shares its first p + 1 characters is still below `upTo`.
+    for (let q = p + 1; q < a.length; q++) {
+        const end = endOfClass(a[q]);
+        const deeper = end === undefined ? undefined : between(a[q], end);
+        if (deeper !== undefined)
+            return fromCodePoints([...a.slice(0, q), deeper]);
+    }
+    return undefined;
+}
+/**
+ * Upper bounds for the rest of a listing that has no end yet, from its last page: one per
+ * level of the last key's path, from the deepest to the first character, each the end of its
+ * character's class at that level (`books/1899/c…` gives `books/1:`, `books/:`, `books0`, …).
+ * Keys in S3 cluster under the last key's prefixes, so these ranges, listed at once, each hold
+ * a share of what follows; the ones that turn out empty cost one request each. Only levels down
+ * to where the page's own keys differ (`first` against `last`) are used, at most `max`, the
+ * deepest first; the range after the last bound has no end.
+ */
+function boundsAfter(first, last, max) {
+    const f = codePoints(first);
+    const l = codePoints(last);
+    let common = 0;
+    while (common < f.length && common < l.length && f[common] === l[common])
+        common++;
+    const bounds = [];
+    for (let q = Math.min(common, l.length - 1); q >= 0 && bounds.length < max; q--) {
+        const end = endOfClass(l[q]);
+        if (end !== undefined)
+            bounds.push(fromCodePoints([...l.slice(0, q), end]));
+    }
+    return bounds;
+}
+/**
+ * True when the store is Amazon S3 itself (no `s3-endpoint`, or one of its own hosts: FIPS,
+ * dual-stack, VPC endpoints), whose listing order is documented as UTF-8 binary. Ranges listed
+ * from StartAfter are only exact in that order: a store that orders keys otherwise (s3rver lists
+ * `a.jpg` after `a/b.jpg`) could leave keys in no range, so it is listed by prefix instead.
+ */
+function listsInS3Order(endpoint) {
+    if (!endpoint)
+        return true;
+    try {
+        return /(^|\.)amazonaws\.com(\.cn)?$/.test(new URL(endpoint).hostname);
+    }
+    catch {
+        return false;
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/s3/merge.ts
 
 
@@ -100257,10 +100372,9 @@ async function mergeListings(sourcePages, targetPages, exclusions) {
             diff.targetOnly.push(object);
     };
     for (;;) {
-        if (source.exhausted)
-            await source.next();
-        if (target.exhausted)
-            await target.next();
+        // Both sides' next pages are awaited together, so neither listing waits for the other.
+        if (source.exhausted || target.exhausted)
+            await Promise.all([source.exhausted && source.next(), target.exhausted && target.next()]);
         if (source.done && target.done)
             break;
         if (target.done) {
@@ -100303,6 +100417,7 @@ async function mergeListings(sourcePages, targetPages, exclusions) {
 }
 
 ;// CONCATENATED MODULE: ./src/s3/list.ts
+
 
 
 function toEntry(o) {
@@ -100383,28 +100498,149 @@ async function listTopLevel(client, bucket, maxDirect = Infinity) {
 }
 /** Top-level keys held by the delimiter listing: past this many, a bucket is streamed serially. */
 const MAX_DIRECT_KEYS = 10_000;
-/** Pages each prefix chain may fetch ahead of the merge. */
+/** Pages each chain may fetch ahead of the merge. */
 const PAGES_AHEAD = 2;
+const keyRange = (after, upTo) => ({ after, upTo, pages: [], started: false, done: false });
 /**
  * Every object of a bucket as pages in S3's order (UTF-8 binary), for a merge with another
- * listing: the same requests as `listBucket` (one page, or one chain per top-level prefix, up to
- * `maxChains` at a time), but each chain fetches only a few pages ahead of the consumer, so
- * memory does not grow with the bucket. The order is the server's: the consumer checks it.
+ * listing. After the first page, the rest of the key space is cut into ranges listed at once
+ * (StartAfter), up to `maxChains` chains of requests at a time: first along the last key's path
+ * (`books/1899/…` → up to `books/1:`, then `books/:`, …), then, while there is room, a chain
+ * that has more to list after a page hands the upper half of its range to a new chain. So one
+ * huge prefix is not one long serial chain of 1,000-key pages. Each chain fetches only a few
+ * pages ahead of the consumer: memory does not grow with the bucket.
+ *
+ * The cuts rely on S3's order, and every page is checked against it (increasing, inside its
+ * range): a store that lists in another order throws `ListingOrderError`, and the caller falls
+ * back to the in-memory diff.
  */
-async function* streamBucket(client, bucket, info, maxChains = 16) {
+async function* streamBucket(client, bucket, info, opts) {
+    const maxChains = opts.maxChains ?? 16;
     const first = await client.send(new client_s3_dist_cjs/* ListObjectsV2Command */.u6x({ Bucket: bucket, MaxKeys: 1000 }));
     const firstKeys = (first.Contents ?? []).map(toEntry);
     info.how = 'one page';
-    yield firstKeys;
-    if (!first.IsTruncated || firstKeys.length === 0)
+    if (!first.IsTruncated || firstKeys.length === 0) {
+        yield firstKeys;
         return;
+    }
     const last = firstKeys.at(-1).key;
+    if (!opts.keyRanges) {
+        yield firstKeys;
+        yield* streamByPrefix(client, bucket, info, last, firstKeys, maxChains);
+        return;
+    }
+    const bounds = boundsAfter(firstKeys[0].key, last, maxChains - 1);
+    const ranges = [last, ...bounds].map((after, i) => keyRange(after, bounds[i]));
+    let running = 0;
+    let waiting = ranges.length;
+    let listed = 0;
+    let wakeConsumer;
+    const wake = () => {
+        wakeConsumer?.();
+        wakeConsumer = undefined;
+    };
+    const startMore = () => {
+        for (const range of ranges) {
+            if (running >= maxChains)
+                return;
+            if (!range.started) {
+                range.started = true;
+                running++;
+                waiting--;
+                void chain(range);
+            }
+        }
+    };
+    /** The chain of requests of one range; cuts its range for new chains while there is room. */
+    const chain = async (range) => {
+        let token;
+        let previous = range.after;
+        try {
+            for (;;) {
+                while (range.pages.length >= PAGES_AHEAD)
+                    await new Promise((resolve) => (range.wakeChain = resolve));
+                const page = await client.send(new client_s3_dist_cjs/* ListObjectsV2Command */.u6x({ Bucket: bucket, ContinuationToken: token, StartAfter: token ? undefined : range.after, MaxKeys: 1000 }));
+                const entries = (page.Contents ?? []).map(toEntry);
+                const kept = [];
+                let beyond = false;
+                for (const entry of entries) {
+                    if (compareKeys(previous, entry.key) >= 0)
+                        throw new ListingOrderError(opts.side, previous, entry.key);
+                    previous = entry.key;
+                    if (range.upTo !== undefined && compareKeys(entry.key, range.upTo) > 0)
+                        beyond = true;
+                    else
+                        kept.push(entry);
+                }
+                if (kept.length > 0) {
+                    range.pages.push(kept);
+                    wake();
+                }
+                token = page.IsTruncated ? page.NextContinuationToken : undefined;
+                if (beyond || !token)
+                    break;
+                if (running + waiting < maxChains)
+                    cut(range, entries[0].key, previous);
+            }
+        }
+        catch (error) {
+            range.failure = { error };
+        }
+        finally {
+            range.done = true;
+            running--;
+            wake();
+            startMore();
+        }
+    };
+    /** Hands what lies above the range's upper part to new ranges, listed next to it. */
+    const cut = (range, pageFirst, listedTo) => {
+        const cuts = range.upTo === undefined ? boundsAfter(pageFirst, listedTo, maxChains - running - waiting) : [cutBetween(listedTo, range.upTo)].filter((c) => c !== undefined);
+        if (cuts.length === 0)
+            return;
+        const added = cuts.map((after, i) => keyRange(after, cuts[i + 1] ?? range.upTo));
+        range.upTo = cuts[0];
+        waiting += added.length;
+        ranges.splice(ranges.indexOf(range) + 1, 0, ...added);
+        startMore();
+    };
+    startMore(); // before the first page is handed on, so the next requests are already out
+    yield firstKeys;
+    // Ranges are consumed from the front; new ones are only ever added after a running one.
+    while (ranges.length > 0) {
+        const range = ranges[0];
+        for (;;) {
+            if (range.pages.length > 0) {
+                const page = range.pages.shift();
+                range.wakeChain?.();
+                range.wakeChain = undefined;
+                yield page;
+                continue;
+            }
+            if (range.failure)
+                throw range.failure.error;
+            if (range.done)
+                break;
+            await new Promise((resolve) => (wakeConsumer = resolve));
+        }
+        ranges.shift();
+        info.how = `${++listed} key ranges, up to ${maxChains} listed at a time`;
+    }
+}
+/**
+ * The rest of a listing after its first page, for a store that may list in another order than
+ * S3: the same requests as `listBucket` (one chain per top-level prefix, up to `maxChains` at a
+ * time, or one serial chain), each fetching only a few pages ahead of the consumer. The order is
+ * the server's: the consumer checks it.
+ */
+async function* streamByPrefix(client, bucket, info, last, firstKeys, maxChains) {
     const top = await listTopLevel(client, bucket, MAX_DIRECT_KEYS);
     const covered = (key) => top.direct.has(key) || top.prefixes.some((p) => key.startsWith(p));
     if (!top || top.prefixes.length < 2 || !firstKeys.every((o) => covered(o.key))) {
         // Nothing to gain from a fan-out, or the server's CommonPrefixes cannot be trusted.
         info.how = 'serially';
-        yield* listPages(client, bucket, undefined, last);
+        // Fetched ahead of the merge, so the two sides' round trips overlap instead of taking turns.
+        yield* readAhead(listPages(client, bucket, undefined, last), PAGES_AHEAD);
         return;
     }
     info.how = `${top.prefixes.length} top-level prefixes in parallel`;
@@ -101107,6 +101343,7 @@ function describeBatchPlan(ctx, objectsToCopy, bigObjects) {
 
 
 
+
 /** The diff found by the inspect step, handed to the refresh step of the same run. */
 const diffs = new WeakMap();
 function diffOf(ctx) {
@@ -101135,7 +101372,7 @@ async function streamedDiff(ctx) {
     const started = performance.now();
     const stream = (side) => {
         const info = { how: '' };
-        const pages = streamBucket(ctx.s3Client(side), ctx.config[side].bucket, info);
+        const pages = streamBucket(ctx.s3Client(side), ctx.config[side].bucket, info, { side, keyRanges: listsInS3Order(ctx.config.s3Endpoint) });
         // Each side's line is logged when its listing ends (the merge reads both at once).
         async function* logged() {
             let objects = 0;

@@ -8,6 +8,7 @@ import { parseExclusions } from './exclusions.js';
 import { diffBuckets, tallied, totalBytes, type ImagesDiff, type ObjectTally } from './diff.js';
 import { describeBucketError, listBucket, streamBucket, type ObjectEntry, type StreamInfo } from './list.js';
 import { ListingOrderError, mergeListings } from './merge.js';
+import { listsInS3Order } from './key-ranges.js';
 import { recheckDifferingEtags } from './recheck.js';
 import { describeBatchPlan } from './batch/hand-off.js';
 import { BATCH_MAX_OBJECT_BYTES } from './batch/plan.js';
@@ -49,7 +50,7 @@ async function streamedDiff(ctx: RunContext): Promise<ListedDiff> {
   const started = performance.now();
   const stream = (side: 'source' | 'target') => {
     const info: StreamInfo = { how: '' };
-    const pages = streamBucket(ctx.s3Client(side), ctx.config[side].bucket!, info);
+    const pages = streamBucket(ctx.s3Client(side), ctx.config[side].bucket!, info, { side, keyRanges: listsInS3Order(ctx.config.s3Endpoint) });
     // Each side's line is logged when its listing ends (the merge reads both at once).
     async function* logged() {
       let objects = 0;

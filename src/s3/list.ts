@@ -1,5 +1,6 @@
 import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
-import { compareKeys } from './merge.js';
+import { boundsAfter, cutBetween } from './key-ranges.js';
+import { compareKeys, ListingOrderError } from './merge.js';
 
 export interface ObjectEntry {
   key: string;
@@ -99,31 +100,164 @@ export interface StreamInfo {
   how: string;
 }
 
+export interface StreamOptions {
+  side: 'source' | 'target';
+  /** Cut the key space into ranges (StartAfter): only for a store known to list in S3's order. */
+  keyRanges: boolean;
+  maxChains?: number;
+}
+
 /** Top-level keys held by the delimiter listing: past this many, a bucket is streamed serially. */
 const MAX_DIRECT_KEYS = 10_000;
-/** Pages each prefix chain may fetch ahead of the merge. */
+/** Pages each chain may fetch ahead of the merge. */
 const PAGES_AHEAD = 2;
+
+/** Keys `after < key <= upTo` (no `upTo`: to the end), listed by one chain of requests. */
+interface KeyRange {
+  after: string;
+  upTo: string | undefined;
+  pages: ObjectEntry[][];
+  started: boolean;
+  done: boolean;
+  failure?: { error: unknown };
+  wakeChain?: () => void;
+}
+
+const keyRange = (after: string, upTo: string | undefined): KeyRange => ({ after, upTo, pages: [], started: false, done: false });
 
 /**
  * Every object of a bucket as pages in S3's order (UTF-8 binary), for a merge with another
- * listing: the same requests as `listBucket` (one page, or one chain per top-level prefix, up to
- * `maxChains` at a time), but each chain fetches only a few pages ahead of the consumer, so
- * memory does not grow with the bucket. The order is the server's: the consumer checks it.
+ * listing. After the first page, the rest of the key space is cut into ranges listed at once
+ * (StartAfter), up to `maxChains` chains of requests at a time: first along the last key's path
+ * (`books/1899/…` → up to `books/1:`, then `books/:`, …), then, while there is room, a chain
+ * that has more to list after a page hands the upper half of its range to a new chain. So one
+ * huge prefix is not one long serial chain of 1,000-key pages. Each chain fetches only a few
+ * pages ahead of the consumer: memory does not grow with the bucket.
+ *
+ * The cuts rely on S3's order, and every page is checked against it (increasing, inside its
+ * range): a store that lists in another order throws `ListingOrderError`, and the caller falls
+ * back to the in-memory diff.
  */
-export async function* streamBucket(client: S3Client, bucket: string, info: StreamInfo, maxChains = 16): AsyncGenerator<ObjectEntry[]> {
+export async function* streamBucket(client: S3Client, bucket: string, info: StreamInfo, opts: StreamOptions): AsyncGenerator<ObjectEntry[]> {
+  const maxChains = opts.maxChains ?? 16;
   const first = await client.send(new ListObjectsV2Command({ Bucket: bucket, MaxKeys: 1000 }));
   const firstKeys = (first.Contents ?? []).map(toEntry);
   info.how = 'one page';
-  yield firstKeys;
-  if (!first.IsTruncated || firstKeys.length === 0) return;
-
+  if (!first.IsTruncated || firstKeys.length === 0) {
+    yield firstKeys;
+    return;
+  }
   const last = firstKeys.at(-1)!.key;
+  if (!opts.keyRanges) {
+    yield firstKeys;
+    yield* streamByPrefix(client, bucket, info, last, firstKeys, maxChains);
+    return;
+  }
+  const bounds = boundsAfter(firstKeys[0]!.key, last, maxChains - 1);
+  const ranges = [last, ...bounds].map((after, i) => keyRange(after, bounds[i]));
+  let running = 0;
+  let waiting = ranges.length;
+  let listed = 0;
+  let wakeConsumer: (() => void) | undefined;
+  const wake = () => {
+    wakeConsumer?.();
+    wakeConsumer = undefined;
+  };
+  const startMore = () => {
+    for (const range of ranges) {
+      if (running >= maxChains) return;
+      if (!range.started) {
+        range.started = true;
+        running++;
+        waiting--;
+        void chain(range);
+      }
+    }
+  };
+  /** The chain of requests of one range; cuts its range for new chains while there is room. */
+  const chain = async (range: KeyRange) => {
+    let token: string | undefined;
+    let previous = range.after;
+    try {
+      for (;;) {
+        while (range.pages.length >= PAGES_AHEAD) await new Promise<void>((resolve) => (range.wakeChain = resolve));
+        const page = await client.send(
+          new ListObjectsV2Command({ Bucket: bucket, ContinuationToken: token, StartAfter: token ? undefined : range.after, MaxKeys: 1000 }),
+        );
+        const entries = (page.Contents ?? []).map(toEntry);
+        const kept: ObjectEntry[] = [];
+        let beyond = false;
+        for (const entry of entries) {
+          if (compareKeys(previous, entry.key) >= 0) throw new ListingOrderError(opts.side, previous, entry.key);
+          previous = entry.key;
+          if (range.upTo !== undefined && compareKeys(entry.key, range.upTo) > 0) beyond = true;
+          else kept.push(entry);
+        }
+        if (kept.length > 0) {
+          range.pages.push(kept);
+          wake();
+        }
+        token = page.IsTruncated ? page.NextContinuationToken : undefined;
+        if (beyond || !token) break;
+        if (running + waiting < maxChains) cut(range, entries[0]!.key, previous);
+      }
+    } catch (error) {
+      range.failure = { error };
+    } finally {
+      range.done = true;
+      running--;
+      wake();
+      startMore();
+    }
+  };
+  /** Hands what lies above the range's upper part to new ranges, listed next to it. */
+  const cut = (range: KeyRange, pageFirst: string, listedTo: string) => {
+    const cuts =
+      range.upTo === undefined ? boundsAfter(pageFirst, listedTo, maxChains - running - waiting) : [cutBetween(listedTo, range.upTo)].filter((c) => c !== undefined);
+    if (cuts.length === 0) return;
+    const added = cuts.map((after, i) => keyRange(after, cuts[i + 1] ?? range.upTo));
+    range.upTo = cuts[0];
+    waiting += added.length;
+    ranges.splice(ranges.indexOf(range) + 1, 0, ...added);
+    startMore();
+  };
+
+  startMore(); // before the first page is handed on, so the next requests are already out
+  yield firstKeys;
+  // Ranges are consumed from the front; new ones are only ever added after a running one.
+  while (ranges.length > 0) {
+    const range = ranges[0]!;
+    for (;;) {
+      if (range.pages.length > 0) {
+        const page = range.pages.shift()!;
+        range.wakeChain?.();
+        range.wakeChain = undefined;
+        yield page;
+        continue;
+      }
+      if (range.failure) throw range.failure.error;
+      if (range.done) break;
+      await new Promise<void>((resolve) => (wakeConsumer = resolve));
+    }
+    ranges.shift();
+    info.how = `${++listed} key ranges, up to ${maxChains} listed at a time`;
+  }
+}
+
+/**
+ * The rest of a listing after its first page, for a store that may list in another order than
+ * S3: the same requests as `listBucket` (one chain per top-level prefix, up to `maxChains` at a
+ * time, or one serial chain), each fetching only a few pages ahead of the consumer. The order is
+ * the server's: the consumer checks it.
+ */
+async function* streamByPrefix(client: S3Client, bucket: string, info: StreamInfo, last: string, firstKeys: ObjectEntry[], maxChains: number): AsyncGenerator<ObjectEntry[]> {
   const top = await listTopLevel(client, bucket, MAX_DIRECT_KEYS);
   const covered = (key: string) => top!.direct.has(key) || top!.prefixes.some((p) => key.startsWith(p));
   if (!top || top.prefixes.length < 2 || !firstKeys.every((o) => covered(o.key))) {
     // Nothing to gain from a fan-out, or the server's CommonPrefixes cannot be trusted.
     info.how = 'serially';
-    yield* listPages(client, bucket, undefined, last);
+    // Fetched ahead of the merge, so the two sides' round trips overlap instead of taking turns.
+    yield* readAhead(listPages(client, bucket, undefined, last), PAGES_AHEAD);
     return;
   }
   info.how = `${top.prefixes.length} top-level prefixes in parallel`;

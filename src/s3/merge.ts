@@ -122,8 +122,8 @@ export async function mergeListings(sourcePages: Pages, targetPages: Pages, excl
   };
 
   for (;;) {
-    if (source.exhausted) await source.next();
-    if (target.exhausted) await target.next();
+    // Both sides' next pages are awaited together, so neither listing waits for the other.
+    if (source.exhausted || target.exhausted) await Promise.all([source.exhausted && source.next(), target.exhausted && target.next()]);
     if (source.done && target.done) break;
     if (target.done) {
       for (; source.index < source.page.length; source.index++) onSource(source.page[source.index]!, undefined);
