@@ -2,6 +2,8 @@ import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { boundedRequestHandler, describeTimeout, type SdkTimeouts } from '../aws/request-handler.js';
 import { CONNECT_TIMEOUT_MS, DEFAULT_NETWORK_TIMEOUT, S3_IDLE_FACTOR } from '../config/network-options.js';
 import { parseDuration } from '../config/inputs.js';
+import type { ObjectEntry } from './list.js';
+import { LISTED_ENTRIES, takeListEntries } from './list-parse.js';
 
 export interface S3ClientOptions {
   region: string;
@@ -59,6 +61,7 @@ export function createS3Client(opts: S3ClientOptions): S3Client {
     },
     { step: 'initialize', name: 'rememberBucketRegion', priority: 'high' },
   );
+  readListEntriesFast(client);
   // Outermost (before the SDK's retries): the last timeout, told in our words.
   client.middlewareStack.add(
     (next, context) => async (args) => {
@@ -71,6 +74,48 @@ export function createS3Client(opts: S3ClientOptions): S3Client {
     { step: 'initialize', name: 'explainS3Timeout' },
   );
   return client;
+}
+
+/**
+ * ListObjectsV2 answers: the `<Contents>` entries are read by `takeListEntries` and handed on with
+ * the output (`listedEntries`); the SDK parses the rest of the answer as usual. An answer the
+ * reader does not recognise, and every error answer, goes to the SDK untouched.
+ */
+function readListEntriesFast(client: S3Client): void {
+  const taken = new WeakMap<object, ObjectEntry[]>();
+  // Right inside the SDK's deserializer (every command has one; S3's check for errors sent with
+  // status 200 is only on some), so it sees the raw answer and hands on the rest of it.
+  type Handler = (args: unknown) => Promise<{ response: unknown; output: object }>;
+  client.middlewareStack.addRelativeTo(
+    ((next: Handler, context: { commandName?: string }) => async (args: unknown) => {
+      const result = await next(args);
+      const response = result.response as { statusCode?: number; body?: unknown };
+      if (context.commandName !== 'ListObjectsV2Command' || !response.statusCode || response.statusCode < 200 || response.statusCode >= 300) return result;
+      const bytes = await collect(response.body);
+      const read = takeListEntries(bytes.toString('utf8'));
+      response.body = read ? Buffer.from(read.rest) : bytes;
+      if (read) taken.set(context, read.entries);
+      else taken.delete(context);
+      return result;
+    }) as unknown as Parameters<S3Client['middlewareStack']['addRelativeTo']>[0],
+    { name: 'readListEntriesFast', relation: 'after', toMiddleware: 'deserializerMiddleware' },
+  );
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const result = await next(args);
+      const entries = taken.get(context);
+      if (entries) Object.defineProperty(result.output, LISTED_ENTRIES, { value: entries });
+      return result;
+    },
+    { step: 'initialize', name: 'attachListEntries' },
+  );
+}
+
+async function collect(body: unknown): Promise<Buffer> {
+  if (body instanceof Uint8Array) return Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  const chunks: Buffer[] = [];
+  for await (const chunk of body as AsyncIterable<Uint8Array>) chunks.push(Buffer.from(chunk));
+  return Buffer.concat(chunks);
 }
 
 const MAX_ATTEMPTS = 5;

@@ -1,4 +1,5 @@
-import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { ListObjectsV2Command, type ListObjectsV2CommandOutput, type S3Client } from '@aws-sdk/client-s3';
+import { listedEntries } from './list-parse.js';
 import { boundsAfter, cutBetween } from './key-ranges.js';
 import { compareKeys, ListingOrderError } from './merge.js';
 
@@ -11,6 +12,11 @@ export interface ObjectEntry {
 
 function toEntry(o: { Key?: string; Size?: number; ETag?: string; LastModified?: Date }): ObjectEntry {
   return { key: o.Key!, size: o.Size ?? 0, etag: o.ETag ?? '', lastModified: o.LastModified?.getTime() ?? 0 };
+}
+
+/** A page's objects: as read by the client's fast reader (client.ts), else from the SDK's output. */
+function entriesOf(page: ListObjectsV2CommandOutput): ObjectEntry[] {
+  return listedEntries(page) ?? (page.Contents ?? []).map(toEntry);
 }
 
 /** The pages of every object under `prefix` (1,000 keys a request), in the server's order. */
@@ -26,7 +32,7 @@ export async function* listPages(client: S3Client, bucket: string, prefix?: stri
         MaxKeys: 1000,
       }),
     );
-    yield (page.Contents ?? []).map(toEntry);
+    yield entriesOf(page);
     token = page.IsTruncated ? page.NextContinuationToken : undefined;
   } while (token);
 }
@@ -55,7 +61,7 @@ export interface ListResult {
  */
 export async function listBucket(client: S3Client, bucket: string, maxChains = 16): Promise<ListResult> {
   const first = await client.send(new ListObjectsV2Command({ Bucket: bucket, MaxKeys: 1000 }));
-  const firstKeys = (first.Contents ?? []).map(toEntry);
+  const firstKeys = entriesOf(first);
   if (!first.IsTruncated) return { objects: firstKeys, how: 'one page' };
 
   const top = (await listTopLevel(client, bucket))!;
@@ -87,7 +93,7 @@ async function listTopLevel(client: S3Client, bucket: string, maxDirect = Infini
       new ListObjectsV2Command({ Bucket: bucket, Delimiter: '/', ContinuationToken: token, MaxKeys: 1000 }),
     );
     for (const p of page.CommonPrefixes ?? []) if (p.Prefix) prefixes.add(p.Prefix);
-    for (const o of page.Contents ?? []) directObjects.push(toEntry(o));
+    for (const o of entriesOf(page)) directObjects.push(o);
     // A mostly flat bucket has little to fan out: stop before holding its keys in memory.
     if (directObjects.length > maxDirect) return undefined;
     token = page.IsTruncated ? page.NextContinuationToken : undefined;
@@ -110,7 +116,7 @@ export interface StreamOptions {
 /** Top-level keys held by the delimiter listing: past this many, a bucket is streamed serially. */
 const MAX_DIRECT_KEYS = 10_000;
 /** Pages each chain may fetch ahead of the merge. */
-const PAGES_AHEAD = 2;
+const PAGES_AHEAD = 4;
 
 /** Keys `after < key <= upTo` (no `upTo`: to the end), listed by one chain of requests. */
 interface KeyRange {
@@ -141,7 +147,7 @@ const keyRange = (after: string, upTo: string | undefined): KeyRange => ({ after
 export async function* streamBucket(client: S3Client, bucket: string, info: StreamInfo, opts: StreamOptions): AsyncGenerator<ObjectEntry[]> {
   const maxChains = opts.maxChains ?? 16;
   const first = await client.send(new ListObjectsV2Command({ Bucket: bucket, MaxKeys: 1000 }));
-  const firstKeys = (first.Contents ?? []).map(toEntry);
+  const firstKeys = entriesOf(first);
   info.how = 'one page';
   if (!first.IsTruncated || firstKeys.length === 0) {
     yield firstKeys;
@@ -184,7 +190,7 @@ export async function* streamBucket(client: S3Client, bucket: string, info: Stre
         const page = await client.send(
           new ListObjectsV2Command({ Bucket: bucket, ContinuationToken: token, StartAfter: token ? undefined : range.after, MaxKeys: 1000 }),
         );
-        const entries = (page.Contents ?? []).map(toEntry);
+        const entries = entriesOf(page);
         const kept: ObjectEntry[] = [];
         let beyond = false;
         for (const entry of entries) {

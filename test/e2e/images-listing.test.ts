@@ -1,9 +1,10 @@
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createS3Client } from '../../src/s3/client.js';
 import { boundsAfter } from '../../src/s3/key-ranges.js';
 import { listAllObjects, streamBucket, type ObjectEntry, type StreamInfo } from '../../src/s3/list.js';
 import { startS3Model } from '../../bench/s3/model.js';
 import type { SeedObject } from '../harness/fixtures.js';
+import { isListing, seededFaults, startProxy } from '../harness/s3-fault-proxy.js';
 import { newBucket, S3_ENV, s3Endpoint } from '../harness/servers.js';
 
 /**
@@ -24,21 +25,47 @@ async function streamed(endpoint: string, bucket: string, maxChains?: number) {
 }
 
 describe('the streamed listing in key ranges', () => {
-  it('lists every key of a bucket of several pages once, in order, like a serial listing (s3rver)', async () => {
-    const objects: SeedObject[] = [];
-    for (let i = 1; i <= 2600; i++) objects.push({ key: `books/${i}/cover.jpg`, body: `${i}` });
-    for (let i = 0; i < 300; i++) objects.push({ key: `images/${((i * 2654435761) >>> 0).toString(16)}/o.png`, body: `${i}` });
-    objects.push({ key: 'index.txt', body: 'top level' });
-    const bucket = await newBucket('list-ranges', objects);
+  const objects: SeedObject[] = [];
+  for (let i = 1; i <= 2600; i++) objects.push({ key: `books/${i}/cover.jpg`, body: `${i}` });
+  for (let i = 0; i < 300; i++) objects.push({ key: `images/${((i * 2654435761) >>> 0).toString(16)}/o.png`, body: `${i}` });
+  objects.push({ key: 'index.txt', body: 'top level' });
+  let bucket = '';
+  let serial: string[] = [];
+  beforeAll(async () => {
+    bucket = await newBucket('list-ranges', objects);
+    serial = (await listAllObjects(client(s3Endpoint()), bucket)).map((o) => o.key);
+  }, 120_000);
 
-    const serial = (await listAllObjects(client(s3Endpoint()), bucket)).map((o) => o.key);
+  it('lists every key of a bucket of several pages once, in order, like a serial listing (s3rver)', async () => {
+    expect(serial.length).toBe(objects.length);
     for (const maxChains of [16, 2]) {
       const { keys, how } = await streamed(s3Endpoint(), bucket, maxChains);
       expect(keys.length).toBe(objects.length);
       expect(keys).toEqual(serial);
       expect(how).toMatch(new RegExp(`^\\d+ key ranges, up to ${maxChains} listed at a time$`));
     }
-  }, 120_000);
+  });
+
+  it('retries throttled range requests and still lists every key exactly once', async () => {
+    const proxy = await startProxy(s3Endpoint(), { faults: seededFaults(14, { 'slow-down': 0.3 }, isListing) });
+    try {
+      expect((await streamed(proxy.endpoint, bucket)).keys).toEqual(serial);
+      expect(proxy.injected['slow-down']).toBeGreaterThan(0);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('fails with the server\'s error when a range is refused, never with a shorter list', async () => {
+    const refused = '<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>';
+    const proxy = await startProxy(s3Endpoint(), { intercept: (req) => (/start-after=b%7B/.test(req.url ?? '') ? { status: 403, body: refused } : undefined) });
+    try {
+      const listing = streamed(proxy.endpoint, bucket);
+      await expect(listing).rejects.toMatchObject({ name: 'AccessDenied' });
+    } finally {
+      await proxy.close();
+    }
+  });
 
   it('keeps keys that equal a cut exactly, non-ASCII keys and keys above every cut (S3 model: S3 order for any key)', async () => {
     // s3rver cannot list these in S3's order ('books/6' after 'books/6/…'), so this runs against
