@@ -100634,9 +100634,10 @@ const keyRange = (after, upTo) => ({ after, upTo, pages: [], started: false, don
  * huge prefix is not one long serial chain of 1,000-key pages. Each chain fetches only a few
  * pages ahead of the consumer: memory does not grow with the bucket.
  *
- * The cuts rely on S3's order, and every page is checked against it (increasing, inside its
- * range): a store that lists in another order throws `ListingOrderError`, and the caller falls
- * back to the in-memory diff.
+ * The cuts rely on S3's order, so they are only made for Amazon S3 (`opts.keyRanges`, see
+ * `listsInS3Order`); other stores are listed by prefix (`streamByPrefix`). Every page is still
+ * checked (increasing, after its range's start): a page out of order throws `ListingOrderError`,
+ * and the caller falls back to the in-memory diff.
  */
 async function* streamBucket(client, bucket, info, opts) {
     const maxChains = opts.maxChains ?? 16;
@@ -100703,7 +100704,7 @@ async function* streamBucket(client, bucket, info, opts) {
                 token = page.IsTruncated ? page.NextContinuationToken : undefined;
                 if (beyond || !token)
                     break;
-                if (running + waiting < maxChains)
+                if (entries.length > 0 && running + waiting < maxChains)
                     cut(range, entries[0].key, previous);
             }
         }

@@ -8,6 +8,7 @@
  *   npm run bench:s3                         # full size: 5,000 + 10 large + 150 excluded
  *   BENCH_OBJECTS=500 npm run bench:s3       # quick check (also: --objects 500)
  *
+ * The action runs on Node 24, as on GitHub (BENCH_NODE to choose another binary).
  * Other knobs (env): BENCH_LARGE (10), BENCH_EXCLUDED (150), BENCH_LATENCY_MS (25),
  * BENCH_CONCURRENCY (ours, comma-separated to sweep: "16,32,64,128"), BENCH_TOOLS
  * (ours,stream,aws,rclone,raw), BENCH_CONDITIONS (loopback,latency,model), BENCH_REPEAT (rounds; best
@@ -15,7 +16,7 @@
  */
 import { CopyObjectCommand, CreateBucketCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
@@ -170,6 +171,31 @@ function baseEnv(): NodeJS.ProcessEnv {
   return { ...env, AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey, AWS_DEFAULT_REGION: 'us-east-1', AWS_REGION: 'us-east-1' };
 }
 
+/**
+ * The Node that runs the action here: GitHub runs it on Node 24 (action.yml), so the bench does
+ * too — `BENCH_NODE`, else Node 24's official binary from the npm registry (`.node-version`,
+ * fetched into .tmp/ like .ci/run does), else this process's Node.
+ */
+function actionNode(): string {
+  if (process.env.BENCH_NODE) return process.env.BENCH_NODE;
+  if (process.versions.node.split('.')[0] === '24') return process.execPath;
+  const version = readFileSync(path.join(root, '.node-version'), 'utf8').trim();
+  const dir = path.join(root, '.tmp', `node24-${version}-${process.arch}`);
+  const binary = path.join(dir, 'package', 'bin', 'node');
+  if (!existsSync(binary)) {
+    try {
+      mkdirSync(dir, { recursive: true });
+      execFileSync('npm', ['pack', '--silent', `node-linux-${process.arch}@${version}`], { cwd: dir, stdio: 'ignore' });
+      execFileSync('sh', ['-c', 'tar xzf node-linux-*.tgz'], { cwd: dir, stdio: 'ignore' });
+    } catch {
+      return process.execPath;
+    }
+  }
+  return existsSync(binary) ? binary : process.execPath;
+}
+
+let ACTION_NODE = process.execPath;
+
 /** This action's engine: the built bundle, run the way a runner runs it; peak RSS by /usr/bin/time. */
 async function runOurs(entry: string, endpoint: string, source: string, target: string, method: string, concurrency: number) {
   const env: NodeJS.ProcessEnv = {
@@ -185,7 +211,7 @@ async function runOurs(entry: string, endpoint: string, source: string, target: 
   const useTime = existsSync('/usr/bin/time');
   const stderr = await must(
     `action (${method})`,
-    useTime ? run('/usr/bin/time', ['-f', 'MAXRSS_KB %M', process.execPath, entry], env) : run(process.execPath, [entry], env),
+    useTime ? run('/usr/bin/time', ['-f', 'MAXRSS_KB %M', ACTION_NODE, entry], env) : run(ACTION_NODE, [entry], env),
   );
   const rss = /MAXRSS_KB (\d+)/.exec(stderr);
   return rss ? Number(rss[1]) / 1024 : undefined;
@@ -242,6 +268,8 @@ async function main() {
   const load = () => loadavg().map((l) => l.toFixed(2)).join(' ');
   console.log(`Load average at start: ${load()} (${(await readFile('/proc/cpuinfo', 'utf8')).match(/^processor/gm)?.length ?? '?'} cores)`);
 
+  ACTION_NODE = actionNode();
+  console.log(`This action runs on Node ${execFileSync(ACTION_NODE, ['--version'], { encoding: 'utf8' }).trim()} (${ACTION_NODE === process.execPath ? 'this process' : ACTION_NODE}).`);
   const aws = existsSync('/usr/bin/aws') ? '/usr/bin/aws' : undefined;
   const awsVersion = aws && version(aws, ['--version']);
   const rcloneVersion = version('rclone', ['version']);
