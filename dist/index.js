@@ -100562,6 +100562,20 @@ async function* listPages(client, bucket, prefix, startAfter) {
         token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
 }
+/**
+ * The first page that holds keys, or the last page. S3 may answer a page with no keys and more to
+ * come (IsTruncated): stopping there would take a bucket for empty.
+ */
+async function firstPage(client, bucket) {
+    let token;
+    for (;;) {
+        const page = await client.send(new client_s3_dist_cjs/* ListObjectsV2Command */.u6x({ Bucket: bucket, MaxKeys: 1000, ContinuationToken: token }));
+        const keys = entriesOf(page);
+        token = page.IsTruncated ? page.NextContinuationToken : undefined;
+        if (keys.length > 0 || !token)
+            return { keys, truncated: token !== undefined };
+    }
+}
 /** Every object under `prefix`, page by page (1,000 keys a request). */
 async function listAllObjects(client, bucket, prefix, startAfter) {
     const objects = [];
@@ -100580,9 +100594,9 @@ async function listAllObjects(client, bucket, prefix, startAfter) {
  * keys is not covered by the delimiter listing, the bucket is listed serially instead.
  */
 async function listBucket(client, bucket, maxChains = 16) {
-    const first = await client.send(new client_s3_dist_cjs/* ListObjectsV2Command */.u6x({ Bucket: bucket, MaxKeys: 1000 }));
-    const firstKeys = entriesOf(first);
-    if (!first.IsTruncated)
+    const first = await firstPage(client, bucket);
+    const firstKeys = first.keys;
+    if (!first.truncated)
         return { objects: firstKeys, how: 'one page' };
     const top = (await listTopLevel(client, bucket));
     const covered = (key) => top.direct.has(key) || top.prefixes.some((p) => key.startsWith(p));
@@ -100641,10 +100655,10 @@ const keyRange = (after, upTo) => ({ after, upTo, pages: [], started: false, don
  */
 async function* streamBucket(client, bucket, info, opts) {
     const maxChains = opts.maxChains ?? 16;
-    const first = await client.send(new client_s3_dist_cjs/* ListObjectsV2Command */.u6x({ Bucket: bucket, MaxKeys: 1000 }));
-    const firstKeys = entriesOf(first);
+    const first = await firstPage(client, bucket);
+    const firstKeys = first.keys;
     info.how = 'one page';
-    if (!first.IsTruncated || firstKeys.length === 0) {
+    if (!first.truncated) {
         yield firstKeys;
         return;
     }

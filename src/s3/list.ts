@@ -37,6 +37,20 @@ export async function* listPages(client: S3Client, bucket: string, prefix?: stri
   } while (token);
 }
 
+/**
+ * The first page that holds keys, or the last page. S3 may answer a page with no keys and more to
+ * come (IsTruncated): stopping there would take a bucket for empty.
+ */
+async function firstPage(client: S3Client, bucket: string): Promise<{ keys: ObjectEntry[]; truncated: boolean }> {
+  let token: string | undefined;
+  for (;;) {
+    const page = await client.send(new ListObjectsV2Command({ Bucket: bucket, MaxKeys: 1000, ContinuationToken: token }));
+    const keys = entriesOf(page);
+    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    if (keys.length > 0 || !token) return { keys, truncated: token !== undefined };
+  }
+}
+
 /** Every object under `prefix`, page by page (1,000 keys a request). */
 export async function listAllObjects(client: S3Client, bucket: string, prefix?: string, startAfter?: string): Promise<ObjectEntry[]> {
   const objects: ObjectEntry[] = [];
@@ -60,9 +74,9 @@ export interface ListResult {
  * keys is not covered by the delimiter listing, the bucket is listed serially instead.
  */
 export async function listBucket(client: S3Client, bucket: string, maxChains = 16): Promise<ListResult> {
-  const first = await client.send(new ListObjectsV2Command({ Bucket: bucket, MaxKeys: 1000 }));
-  const firstKeys = entriesOf(first);
-  if (!first.IsTruncated) return { objects: firstKeys, how: 'one page' };
+  const first = await firstPage(client, bucket);
+  const firstKeys = first.keys;
+  if (!first.truncated) return { objects: firstKeys, how: 'one page' };
 
   const top = (await listTopLevel(client, bucket))!;
   const covered = (key: string) => top.direct.has(key) || top.prefixes.some((p) => key.startsWith(p));
@@ -147,10 +161,10 @@ const keyRange = (after: string, upTo: string | undefined): KeyRange => ({ after
  */
 export async function* streamBucket(client: S3Client, bucket: string, info: StreamInfo, opts: StreamOptions): AsyncGenerator<ObjectEntry[]> {
   const maxChains = opts.maxChains ?? 16;
-  const first = await client.send(new ListObjectsV2Command({ Bucket: bucket, MaxKeys: 1000 }));
-  const firstKeys = entriesOf(first);
+  const first = await firstPage(client, bucket);
+  const firstKeys = first.keys;
   info.how = 'one page';
-  if (!first.IsTruncated || firstKeys.length === 0) {
+  if (!first.truncated) {
     yield firstKeys;
     return;
   }

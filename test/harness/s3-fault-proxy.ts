@@ -148,7 +148,9 @@ export async function startProxy(upstream: string, opts: ProxyOptions = {}): Pro
         return;
       }
       if (uploadId && uploads.aborted.has(uploadId)) {
-        uploads.afterAbort++;
+        // A part whose client already hung up (its request aborted before the abort was sent,
+        // reaching this loaded proxy late) could never land in S3: only a live one counts.
+        if (!req.socket.destroyed) uploads.afterAbort++;
         req.resume();
         res.writeHead(404, { 'content-type': 'application/xml' }).end(NO_SUCH_UPLOAD_XML);
         return;
