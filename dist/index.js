@@ -100563,8 +100563,8 @@ async function* listPages(client, bucket, prefix, startAfter) {
     } while (token);
 }
 /**
- * The first page that holds keys, or the last page. S3 may answer a page with no keys and more to
- * come (IsTruncated): stopping there would take a bucket for empty.
+ * The first page that holds keys, or the last page. S3 may answer fewer keys than asked for, even
+ * none with more to come (IsTruncated): stopping there would take a bucket for empty.
  */
 async function firstPage(client, bucket) {
     let token;

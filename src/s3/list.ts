@@ -38,8 +38,8 @@ export async function* listPages(client: S3Client, bucket: string, prefix?: stri
 }
 
 /**
- * The first page that holds keys, or the last page. S3 may answer a page with no keys and more to
- * come (IsTruncated): stopping there would take a bucket for empty.
+ * The first page that holds keys, or the last page. S3 may answer fewer keys than asked for, even
+ * none with more to come (IsTruncated): stopping there would take a bucket for empty.
  */
 async function firstPage(client: S3Client, bucket: string): Promise<{ keys: ObjectEntry[]; truncated: boolean }> {
   let token: string | undefined;

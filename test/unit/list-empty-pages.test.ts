@@ -6,9 +6,9 @@ import { listBucket, streamBucket, type StreamInfo } from '../../src/s3/list.js'
 import { compareKeys } from '../../src/s3/merge.js';
 
 /**
- * S3 may answer a ListObjectsV2 page with no keys and IsTruncated true (documented; seen with
- * many delete markers). A listing must go on to the next page instead of taking the bucket for
- * empty. A small server speaking ListObjectsV2 answers every listing's first request so.
+ * S3 may answer a ListObjectsV2 page with fewer keys than asked for, even none, with IsTruncated
+ * true. A listing must go on to the next page instead of taking the bucket for empty. A small
+ * server speaking ListObjectsV2 answers every listing's first request so.
  */
 
 const KEYS = Array.from({ length: 2500 }, (_, i) => `books/${i + 1}/cover.jpg`).sort(compareKeys);
