@@ -97467,6 +97467,8 @@ async function fetchThroughProxy(input, init) {
 
 // EXTERNAL MODULE: ./node_modules/@aws-sdk/client-s3/dist-cjs/index.js
 var client_s3_dist_cjs = __nccwpck_require__(3711);
+// EXTERNAL MODULE: external "node:stream"
+var external_node_stream_ = __nccwpck_require__(7075);
 ;// CONCATENATED MODULE: ./src/s3/list-parse.ts
 /** Where a ListObjectsV2 output carries the entries read by `takeListEntries` (not enumerable). */
 const LISTED_ENTRIES = Symbol('listedEntries');
@@ -97547,7 +97549,1000 @@ function decodeEntities(raw) {
     return failed ? null : decoded;
 }
 
+;// CONCATENATED MODULE: ./src/s3/key-ranges.ts
+/**
+ * Where to cut a bucket's key space so several listing chains can run at once (ListObjectsV2
+ * with StartAfter), without knowing the keys in advance. S3 orders keys by their UTF-8 bytes,
+ * which is the order of their code points, so the cuts are made on code points.
+ *
+ * Pure functions: the listing (list.ts) decides when to cut, these say where.
+ */
+const codePoints = (s) => Array.from(s, (c) => c.codePointAt(0));
+const fromCodePoints = (points) => String.fromCodePoint(...points);
+const DIGITS = [0x30, 0x39];
+const LOWER = [0x61, 0x7a];
+const UPPER = [0x41, 0x5a];
+/**
+ * The first code point after the run of characters `point` belongs to: after the digits for
+ * a digit (keys numbered `books/1899/` continue with `books/2…` up to `books/9…`), after the
+ * letters of its case for a letter, the next code point for anything else.
+ */
+function endOfClass(point) {
+    for (const [first, last] of [DIGITS, LOWER, UPPER])
+        if (point >= first && point <= last)
+            return last + 1;
+    if (point === 0xd7ff)
+        return 0xe000; // surrogates are not characters
+    return point < 0x10ffff ? point + 1 : undefined;
+}
+/** A code point strictly between `low` and `high` (not a surrogate), about halfway; or undefined. */
+function between(low, high) {
+    if (high - low < 2)
+        return undefined;
+    const middle = low + ((high - low) >> 1);
+    if (middle < 0xd800 || middle > 0xdfff)
+        return middle;
+    // Surrogates are not characters: take the nearest side that is still strictly between.
+    if (low < 0xd7ff)
+        return 0xd7ff;
+    if (high > 0xe000)
+        return 0xe000;
+    return undefined;
+}
+/**
+ * A key `m` with `after < m < upTo` that cuts the range (after, upTo] of a listing that has
+ * reached `after` about in two; undefined when there is no room between them. Where the two
+ * keys first differ by more than one code point, the cut is halfway between (`books/2…` and
+ * `books/:` → `books/6`); where they differ by one (`b…` and `c`), the cut follows `after` one
+ * character deeper, halfway to the end of that character's class.
+ */
+function cutBetween(after, upTo) {
+    const a = codePoints(after);
+    const b = codePoints(upTo);
+    let p = 0;
+    while (p < a.length && p < b.length && a[p] === b[p])
+        p++;
+    if (p >= b.length)
+        return undefined; // upTo is a prefix of after: nothing lies between
+    const low = p < a.length ? a[p] : -1;
+    const here = between(low, b[p]);
+    if (here !== undefined)
+        return fromCodePoints([...a.slice(0, p), here]);
+    if (low < 0)
+        return undefined;
+    // Everything after `after` that shares its first p + 1 characters is still below `upTo`.
+    for (let q = p + 1; q < a.length; q++) {
+        const end = endOfClass(a[q]);
+        const deeper = end === undefined ? undefined : between(a[q], end);
+        if (deeper !== undefined)
+            return fromCodePoints([...a.slice(0, q), deeper]);
+    }
+    return undefined;
+}
+/**
+ * Upper bounds for the rest of a listing that has no end yet, from its last page: one per
+ * level of the last key's path, from the deepest to the first character, each the end of its
+ * character's class at that level (`books/1899/c…` gives `books/1:`, `books/:`, `books0`, …).
+ * Keys in S3 cluster under the last key's prefixes, so these ranges, listed at once, each hold
+ * a share of what follows; the ones that turn out empty cost one request each. Only levels down
+ * to where the page's own keys differ (`first` against `last`) are used, at most `max`, the
+ * deepest first; the range after the last bound has no end.
+ */
+function boundsAfter(first, last, max) {
+    const f = codePoints(first);
+    const l = codePoints(last);
+    let common = 0;
+    while (common < f.length && common < l.length && f[common] === l[common])
+        common++;
+    const bounds = [];
+    for (let q = Math.min(common, l.length - 1); q >= 0 && bounds.length < max; q--) {
+        const end = endOfClass(l[q]);
+        if (end !== undefined)
+            bounds.push(fromCodePoints([...l.slice(0, q), end]));
+    }
+    return bounds;
+}
+/**
+ * True when the store is Amazon S3 itself (no `s3-endpoint`, or one of its own hosts: FIPS,
+ * dual-stack, VPC endpoints), whose listing order is documented as UTF-8 binary. Ranges listed
+ * from StartAfter are only exact in that order: a store that orders keys otherwise (s3rver lists
+ * `a.jpg` after `a/b.jpg`) could leave keys in no range, so it is listed by prefix instead.
+ */
+function listsInS3Order(endpoint) {
+    if (!endpoint)
+        return true;
+    try {
+        return /(^|\.)amazonaws\.com(\.cn)?$/.test(new URL(endpoint).hostname);
+    }
+    catch {
+        return false;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/s3/diff.ts
+
+/**
+ * Objects that are only counted: how many, their bytes and the first keys (for the summary).
+ * Memory stays the same however many objects are pushed; `length` and `push` read like an array's.
+ */
+class ObjectTally {
+    static SAMPLE_KEYS = 20;
+    length = 0;
+    bytes = 0;
+    keys = [];
+    push(...objects) {
+        for (const object of objects)
+            this.add(object);
+        return this.length;
+    }
+    add(object) {
+        this.length++;
+        this.bytes += object.size;
+        if (this.keys.length < ObjectTally.SAMPLE_KEYS)
+            this.keys.push(object.key);
+    }
+}
+/** Keeps what the refresh needs of an in-memory diff and counts the rest. */
+function tallied(diff) {
+    const tally = (objects) => {
+        const result = new ObjectTally();
+        for (const object of objects)
+            result.push(object);
+        return result;
+    };
+    return {
+        toCopy: diff.toCopy,
+        toSkip: tally(diff.toSkip),
+        excluded: tally(diff.excluded),
+        targetOnly: diff.targetOnly,
+        targetOnlyExcluded: tally(diff.targetOnlyExcluded),
+    };
+}
+/**
+ * An ETag that looks like the MD5 of the bytes: 32 hex digits. Multipart ETags (`…-N`) are not;
+ * SSE-KMS and SSE-C ETags look like one but are not MD5s either, which only a HEAD tells
+ * (`etagIsContentMd5`).
+ */
+function isPlainMd5Etag(etag) {
+    return /^"?[0-9a-fA-F]{32}"?$/.test(etag);
+}
+const normalizeEtag = (etag) => etag.replace(/"/g, '').toLowerCase();
+/**
+ * Why `source` must be copied over `target`, or undefined when the target already holds it:
+ * copy when missing, when the sizes differ, or when both ETags are plain MD5s and differ;
+ * when the ETags cannot be compared, copy when the source is newer than the target.
+ */
+function copyReason(source, target) {
+    if (!target)
+        return 'missing';
+    if (source.size !== target.size)
+        return 'size differs';
+    // The common case, decided without normalising: the same plain MD5 on both sides.
+    if (source.etag === target.etag && isPlainMd5Etag(source.etag))
+        return undefined;
+    if (isPlainMd5Etag(source.etag) && isPlainMd5Etag(target.etag)) {
+        return normalizeEtag(source.etag) === normalizeEtag(target.etag) ? undefined : 'content differs';
+    }
+    return source.lastModified > target.lastModified ? 'newer in source' : undefined;
+}
+/**
+ * The diff of two listings held in memory, in any order. The images step streams instead
+ * (`mergeListings`) and uses this only when a listing is not in S3's order.
+ */
+function diffBuckets(source, target, exclusions) {
+    const targetByKey = new Map(target.map((o) => [o.key, o]));
+    const sourceKeys = new Set();
+    const diff = { toCopy: [], toSkip: [], excluded: [], targetOnly: [], targetOnlyExcluded: [] };
+    for (const object of source) {
+        sourceKeys.add(object.key);
+        if (matchExclusion(exclusions, object.key)) {
+            diff.excluded.push(object);
+            continue;
+        }
+        const targetObject = targetByKey.get(object.key);
+        const reason = copyReason(object, targetObject);
+        if (reason)
+            diff.toCopy.push({ source: object, target: targetObject, reason });
+        else
+            diff.toSkip.push(object);
+    }
+    for (const object of target) {
+        if (sourceKeys.has(object.key))
+            continue;
+        if (matchExclusion(exclusions, object.key))
+            diff.targetOnlyExcluded.push(object);
+        else
+            diff.targetOnly.push(object);
+    }
+    return diff;
+}
+const CHECKSUM_ALGORITHMS = ['CRC64NVME', 'CRC32C', 'CRC32', 'SHA256', 'SHA1'];
+/** S3 sets the ETag to the MD5 of the bytes only for objects not encrypted with KMS or a customer key. */
+function etagIsContentMd5(facts) {
+    return !facts.customerKey && !(facts.encryption ?? '').startsWith('aws:kms');
+}
+/**
+ * A checksum of the whole content both objects carry with the same algorithm: equal checksums
+ * mean equal bytes. Composite checksums (`…-N`) depend on the part sizes, so they are not used.
+ */
+function sameChecksum(source, target) {
+    const whole = (facts, algorithm) => {
+        const value = facts.checksums?.[algorithm];
+        return value && facts.checksumType !== 'COMPOSITE' && !/-\d+$/.test(value) ? value : undefined;
+    };
+    for (const algorithm of CHECKSUM_ALGORITHMS) {
+        const [a, b] = [whole(source, algorithm), whole(target, algorithm)];
+        if (a && b)
+            return a === b;
+    }
+    return undefined;
+}
+/**
+ * The verdict on an object the listings say differs in content (same size, different 32-hex
+ * ETags), once both sides' HEADs are known (undefined: the HEAD failed). Equal checksums settle
+ * it either way; two MD5 ETags do too; an SSE-KMS or SSE-C ETag says nothing about the bytes, so
+ * the object is copied only when the source's is newer, as for multipart ETags.
+ */
+function recheckedReason(item, source, target) {
+    if (!source || !target)
+        return item.reason;
+    const checksum = sameChecksum(source, target);
+    if (checksum !== undefined)
+        return checksum ? undefined : 'content differs';
+    if (etagIsContentMd5(source) && etagIsContentMd5(target))
+        return 'content differs';
+    return item.source.lastModified > item.target.lastModified ? 'newer in source' : undefined;
+}
+/** Objects whose ETags differ while both look like MD5s: the ones a HEAD may show to be identical. */
+function needsRecheck(item) {
+    return item.reason === 'content differs' && item.target !== undefined;
+}
+const totalBytes = (objects) => objects.reduce((sum, o) => sum + o.size, 0);
+
+;// CONCATENATED MODULE: ./src/s3/merge.ts
+
+
+/**
+ * The order S3 lists keys in: their UTF-8 bytes, the order `Buffer.compare` gives. JS strings
+ * compare UTF-16 code units, which agrees except where a surrogate pair (a code point above
+ * U+FFFF) meets a character from U+E000 to U+FFFF: in UTF-8 the pair is the larger. Comparing
+ * code units with that one correction gives the byte order without encoding every key (the merge
+ * compares tens of millions of them); tested against `Buffer.compare`.
+ */
+function compareKeys(a, b) {
+    if (a === b)
+        return 0;
+    // Most keys hold no code unit from U+D800 up: the engine's own comparison is then the answer.
+    if (!HIGH_UNITS.test(a) && !HIGH_UNITS.test(b))
+        return a < b ? -1 : 1;
+    const length = Math.min(a.length, b.length);
+    for (let i = 0; i < length; i++) {
+        const x = a.charCodeAt(i);
+        const y = b.charCodeAt(i);
+        if (x !== y)
+            return utf8Rank(x) - utf8Rank(y);
+    }
+    return a.length - b.length;
+}
+const HIGH_UNITS = /[\ud800-\uffff]/;
+/** Surrogates (0xD800–0xDFFF) moved above 0xE000–0xFFFF; every other code unit keeps its order. */
+const utf8Rank = (unit) => (unit < 0xd800 ? unit : unit < 0xe000 ? unit + 0x2000 : unit - 0x800);
+/** A listing page came back out of UTF-8 binary order: a merge would pair the wrong keys. */
+class ListingOrderError extends Error {
+    side;
+    previous;
+    key;
+    constructor(side, previous, key) {
+        super(`the ${side} listing returned \`${key}\` after \`${previous}\`, which is not S3's order (UTF-8 binary)`);
+        this.side = side;
+        this.previous = previous;
+        this.key = key;
+        this.name = 'ListingOrderError';
+    }
+}
+/** Pages of one listing, each checked to continue the strictly increasing order of the ones before. */
+class Cursor {
+    side;
+    page = [];
+    index = 0;
+    done = false;
+    objects = 0;
+    bytes = 0;
+    last;
+    pages;
+    constructor(pages, side) {
+        this.side = side;
+        this.pages = Symbol.asyncIterator in pages ? pages[Symbol.asyncIterator]() : pages[Symbol.iterator]();
+    }
+    get exhausted() {
+        return this.index >= this.page.length;
+    }
+    /** Moves to the next non-empty page, or sets `done`. */
+    async next() {
+        while (!this.done && this.exhausted) {
+            const step = await this.pages.next();
+            if (step.done) {
+                this.done = true;
+                return;
+            }
+            this.checkOrder(step.value);
+            this.page = step.value;
+            this.index = 0;
+        }
+    }
+    checkOrder(page) {
+        let previous = this.last;
+        for (const object of page) {
+            if (previous !== undefined && compareKeys(previous, object.key) >= 0)
+                throw new ListingOrderError(this.side, previous, object.key);
+            previous = object.key;
+            this.objects++;
+            this.bytes += object.size;
+        }
+        this.last = previous;
+    }
+}
+/**
+ * The diff of two listings as a merge of two sorted streams: memory holds one page of each side
+ * plus what the refresh needs (objects to copy, delete candidates); skipped and excluded objects
+ * are only counted. Same rules and results as `diffBuckets`; throws `ListingOrderError` when a
+ * listing is not in S3's order, so the caller can fall back to the in-memory diff.
+ */
+async function mergeListings(sourcePages, targetPages, exclusions) {
+    const source = new Cursor(sourcePages, 'source');
+    const target = new Cursor(targetPages, 'target');
+    const diff = { toCopy: [], toSkip: new ObjectTally(), excluded: new ObjectTally(), targetOnly: [], targetOnlyExcluded: new ObjectTally() };
+    const onSource = (object, targetObject) => {
+        if (exclusions.length > 0 && matchExclusion(exclusions, object.key)) {
+            diff.excluded.add(object);
+            return;
+        }
+        const reason = copyReason(object, targetObject);
+        if (reason)
+            diff.toCopy.push({ source: object, target: targetObject, reason });
+        else
+            diff.toSkip.add(object);
+    };
+    const onTargetOnly = (object) => {
+        if (exclusions.length > 0 && matchExclusion(exclusions, object.key))
+            diff.targetOnlyExcluded.add(object);
+        else
+            diff.targetOnly.push(object);
+    };
+    for (;;) {
+        // Both sides' next pages are awaited together, so neither listing waits for the other.
+        if (source.exhausted || target.exhausted)
+            await Promise.all([source.exhausted && source.next(), target.exhausted && target.next()]);
+        if (source.done && target.done)
+            break;
+        if (target.done) {
+            for (; source.index < source.page.length; source.index++)
+                onSource(source.page[source.index], undefined);
+            continue;
+        }
+        if (source.done) {
+            for (; target.index < target.page.length; target.index++)
+                onTargetOnly(target.page[target.index]);
+            continue;
+        }
+        // Both sides hold a page: merge until one of them runs out (no await in here).
+        const sourcePage = source.page;
+        const targetPage = target.page;
+        let i = source.index;
+        let j = target.index;
+        while (i < sourcePage.length && j < targetPage.length) {
+            const s = sourcePage[i];
+            const t = targetPage[j];
+            const order = compareKeys(s.key, t.key);
+            if (order < 0) {
+                onSource(s, undefined);
+                i++;
+            }
+            else if (order > 0) {
+                onTargetOnly(t);
+                j++;
+            }
+            else {
+                onSource(s, t);
+                i++;
+                j++;
+            }
+        }
+        source.index = i;
+        target.index = j;
+    }
+    return { ...diff, sourceObjects: source.objects, sourceBytes: source.bytes, targetObjects: target.objects, targetBytes: target.bytes };
+}
+
+;// CONCATENATED MODULE: ./src/s3/list.ts
+
+
+
+
+function toEntry(o) {
+    return { key: o.Key, size: o.Size ?? 0, etag: o.ETag ?? '', lastModified: o.LastModified?.getTime() ?? 0 };
+}
+/** A page's objects: as read by the client's fast reader (client.ts), else from the SDK's output. */
+function entriesOf(page) {
+    return listedEntries(page) ?? (page.Contents ?? []).map(toEntry);
+}
+/** The pages of every object under `prefix` (1,000 keys a request), in the server's order. */
+async function* listPages(client, bucket, prefix, startAfter) {
+    let token;
+    do {
+        const page = await client.send(new client_s3_dist_cjs/* ListObjectsV2Command */.u6x({
+            Bucket: bucket,
+            Prefix: prefix,
+            ContinuationToken: token,
+            StartAfter: token ? undefined : startAfter,
+            MaxKeys: 1000,
+        }));
+        yield entriesOf(page);
+        token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+}
+/**
+ * The first page that holds keys, or the last page. S3 may answer fewer keys than asked for, even
+ * none with more to come (IsTruncated): stopping there would take a bucket for empty.
+ */
+async function firstPage(client, bucket) {
+    let token;
+    for (;;) {
+        const page = await client.send(new client_s3_dist_cjs/* ListObjectsV2Command */.u6x({ Bucket: bucket, MaxKeys: 1000, ContinuationToken: token }));
+        const keys = entriesOf(page);
+        token = page.IsTruncated ? page.NextContinuationToken : undefined;
+        if (keys.length > 0 || !token)
+            return { keys, truncated: token !== undefined };
+    }
+}
+/** Every object under `prefix`, page by page (1,000 keys a request). */
+async function listAllObjects(client, bucket, prefix, startAfter) {
+    const objects = [];
+    for await (const page of listPages(client, bucket, prefix, startAfter))
+        for (const o of page)
+            objects.push(o);
+    return objects;
+}
+/**
+ * Every object of a bucket. A bucket that fits in one page costs one request; a larger one is
+ * listed one top-level prefix per chain, all chains at once, so listing a big bucket is not one
+ * long serial chain of 1,000-key pages.
+ *
+ * The fan-out relies on the server's CommonPrefixes. Some S3-compatible servers leave prefixes
+ * out, which would silently lose keys, so the first page is used as a witness: when any of its
+ * keys is not covered by the delimiter listing, the bucket is listed serially instead.
+ */
+async function listBucket(client, bucket, maxChains = 16) {
+    const first = await firstPage(client, bucket);
+    const firstKeys = first.keys;
+    if (!first.truncated)
+        return { objects: firstKeys, how: 'one page' };
+    const top = (await listTopLevel(client, bucket));
+    const covered = (key) => top.direct.has(key) || top.prefixes.some((p) => key.startsWith(p));
+    if (top.prefixes.length < 2 || !firstKeys.every((o) => covered(o.key))) {
+        // Nothing to gain from a fan-out, or the server's CommonPrefixes cannot be trusted.
+        const rest = await listAllObjects(client, bucket, undefined, firstKeys.at(-1).key);
+        return { objects: [...firstKeys, ...rest], how: 'serially' };
+    }
+    // The first page already holds every key up to its last one: prefixes entirely before that
+    // key are complete, the one holding it continues after it, later ones are listed in full.
+    const last = firstKeys.at(-1).key;
+    // S3 orders keys by their UTF-8 bytes (JS strings compare UTF-16 units, which can differ).
+    const chains = top.prefixes.filter((p) => !(compareKeys(p, last) < 0 && !last.startsWith(p)));
+    const perPrefix = await mapLimit(chains, maxChains, (prefix) => listAllObjects(client, bucket, prefix, last.startsWith(prefix) ? last : undefined));
+    const byKey = new Map();
+    for (const o of [...firstKeys, ...top.directObjects, ...perPrefix.flat()])
+        byKey.set(o.key, o);
+    return { objects: [...byKey.values()], how: `${top.prefixes.length} top-level prefixes in parallel` };
+}
+async function listTopLevel(client, bucket, maxDirect = Infinity) {
+    const prefixes = new Set();
+    const directObjects = [];
+    let token;
+    do {
+        const page = await client.send(new client_s3_dist_cjs/* ListObjectsV2Command */.u6x({ Bucket: bucket, Delimiter: '/', ContinuationToken: token, MaxKeys: 1000 }));
+        for (const p of page.CommonPrefixes ?? [])
+            if (p.Prefix)
+                prefixes.add(p.Prefix);
+        for (const o of entriesOf(page))
+            directObjects.push(o);
+        // A mostly flat bucket has little to fan out: stop before holding its keys in memory.
+        if (directObjects.length > maxDirect)
+            return undefined;
+        token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+    return { prefixes: [...prefixes], directObjects, direct: new Set(directObjects.map((o) => o.key)) };
+}
+/** Top-level keys held by the delimiter listing: past this many, a bucket is streamed serially. */
+const MAX_DIRECT_KEYS = 10_000;
+/** Pages each chain may fetch ahead of the merge. */
+const PAGES_AHEAD = 4;
+const keyRange = (after, upTo) => ({ after, upTo, pages: [], started: false, done: false });
+/**
+ * Every object of a bucket as pages in S3's order (UTF-8 binary), for a merge with another
+ * listing. After the first page, the rest of the key space is cut into ranges listed at once
+ * (StartAfter), up to `maxChains` chains of requests at a time: first along the last key's path
+ * (`books/1899/…` → up to `books/1:`, then `books/:`, …), then, while there is room, a chain
+ * that has more to list after a page hands the upper half of its range to a new chain. So one
+ * huge prefix is not one long serial chain of 1,000-key pages. Each chain fetches only a few
+ * pages ahead of the consumer: memory does not grow with the bucket.
+ *
+ * The cuts rely on S3's order, so they are only made for Amazon S3 (`opts.keyRanges`, see
+ * `listsInS3Order`); other stores are listed by prefix (`streamByPrefix`). Every page is still
+ * checked (increasing, after its range's start): a page out of order throws `ListingOrderError`,
+ * and the caller falls back to the in-memory diff.
+ */
+async function* streamBucket(client, bucket, info, opts) {
+    const maxChains = opts.maxChains ?? 16;
+    const first = await firstPage(client, bucket);
+    const firstKeys = first.keys;
+    info.how = 'one page';
+    if (!first.truncated) {
+        yield firstKeys;
+        return;
+    }
+    if (!opts.keyRanges) {
+        yield firstKeys;
+        yield* streamByPrefix(client, bucket, info, firstKeys, maxChains);
+        return;
+    }
+    const last = firstKeys.at(-1).key;
+    const bounds = boundsAfter(firstKeys[0].key, last, maxChains - 1);
+    const ranges = [last, ...bounds].map((after, i) => keyRange(after, bounds[i]));
+    let running = 0;
+    let waiting = ranges.length;
+    let listed = 0;
+    let wakeConsumer;
+    const wake = () => {
+        wakeConsumer?.();
+        wakeConsumer = undefined;
+    };
+    const startMore = () => {
+        for (const range of ranges) {
+            if (running >= maxChains)
+                return;
+            if (!range.started) {
+                range.started = true;
+                running++;
+                waiting--;
+                void chain(range);
+            }
+        }
+    };
+    /** The chain of requests of one range; cuts its range for new chains while there is room. */
+    const chain = async (range) => {
+        let token;
+        let previous = range.after;
+        try {
+            for (;;) {
+                while (range.pages.length >= PAGES_AHEAD)
+                    await new Promise((resolve) => (range.wakeChain = resolve));
+                const page = await client.send(new client_s3_dist_cjs/* ListObjectsV2Command */.u6x({ Bucket: bucket, ContinuationToken: token, StartAfter: token ? undefined : range.after, MaxKeys: 1000 }));
+                const entries = entriesOf(page);
+                const kept = [];
+                let beyond = false;
+                for (const entry of entries) {
+                    if (compareKeys(previous, entry.key) >= 0)
+                        throw new ListingOrderError(opts.side, previous, entry.key);
+                    previous = entry.key;
+                    if (range.upTo !== undefined && compareKeys(entry.key, range.upTo) > 0)
+                        beyond = true;
+                    else
+                        kept.push(entry);
+                }
+                if (kept.length > 0) {
+                    range.pages.push(kept);
+                    wake();
+                }
+                token = page.IsTruncated ? page.NextContinuationToken : undefined;
+                if (beyond || !token)
+                    break;
+                if (entries.length > 0 && running + waiting < maxChains)
+                    cut(range, entries[0].key, previous);
+            }
+        }
+        catch (error) {
+            range.failure = { error };
+        }
+        finally {
+            range.done = true;
+            running--;
+            wake();
+            startMore();
+        }
+    };
+    /** Hands what lies above the range's upper part to new ranges, listed next to it. */
+    const cut = (range, pageFirst, listedTo) => {
+        const cuts = range.upTo === undefined ? boundsAfter(pageFirst, listedTo, maxChains - running - waiting) : [cutBetween(listedTo, range.upTo)].filter((c) => c !== undefined);
+        if (cuts.length === 0)
+            return;
+        const added = cuts.map((after, i) => keyRange(after, cuts[i + 1] ?? range.upTo));
+        range.upTo = cuts[0];
+        waiting += added.length;
+        ranges.splice(ranges.indexOf(range) + 1, 0, ...added);
+        startMore();
+    };
+    startMore(); // before the first page is handed on, so the next requests are already out
+    yield firstKeys;
+    // Ranges are consumed from the front; new ones are only ever added after a running one.
+    while (ranges.length > 0) {
+        const range = ranges[0];
+        for (;;) {
+            if (range.pages.length > 0) {
+                const page = range.pages.shift();
+                range.wakeChain?.();
+                range.wakeChain = undefined;
+                yield page;
+                continue;
+            }
+            if (range.failure)
+                throw range.failure.error;
+            if (range.done)
+                break;
+            await new Promise((resolve) => (wakeConsumer = resolve));
+        }
+        ranges.shift();
+        info.how = `${++listed} key ranges, up to ${maxChains} listed at a time`;
+    }
+}
+/**
+ * The rest of a listing after its first page, for a store that may list in another order than
+ * S3: the same requests as `listBucket` (one chain per top-level prefix, up to `maxChains` at a
+ * time, or one serial chain), each fetching only a few pages ahead of the consumer. The order is
+ * the server's: the consumer checks it.
+ */
+async function* streamByPrefix(client, bucket, info, firstKeys, maxChains) {
+    const last = firstKeys.at(-1).key;
+    const top = await listTopLevel(client, bucket, MAX_DIRECT_KEYS);
+    const covered = (key) => top.direct.has(key) || top.prefixes.some((p) => key.startsWith(p));
+    if (!top || top.prefixes.length < 2 || !firstKeys.every((o) => covered(o.key))) {
+        // Nothing to gain from a fan-out, or the server's CommonPrefixes cannot be trusted.
+        info.how = 'serially';
+        // Fetched ahead of the merge, so the two sides' round trips overlap instead of taking turns.
+        yield* readAhead(listPages(client, bucket, undefined, last), PAGES_AHEAD);
+        return;
+    }
+    info.how = `${top.prefixes.length} top-level prefixes in parallel`;
+    // The first page holds every key up to `last`. What follows it, in S3's order: the prefixes
+    // not entirely before `last` (the one holding it continues after it) and the top-level keys
+    // after it. A top-level key (no `/`) sorts against a prefix as against every key under it.
+    const after = (key) => compareKeys(key, last) > 0;
+    const entries = [
+        ...top.prefixes.filter((p) => after(p) || last.startsWith(p)).map((prefix) => ({ key: prefix, segment: { prefix } })),
+        ...top.directObjects.filter((o) => after(o.key)).map((o) => ({ key: o.key, segment: { objects: [o] } })),
+    ].sort((a, b) => compareKeys(a.key, b.key));
+    const segments = [];
+    for (const { segment } of entries) {
+        const previous = segments.at(-1);
+        if ('objects' in segment && previous && 'objects' in previous)
+            previous.objects.push(...segment.objects);
+        else
+            segments.push(segment);
+    }
+    const chains = [];
+    let started = 0;
+    const startNext = () => {
+        if (started >= segments.length)
+            return;
+        const segment = segments[started];
+        chains[started++] =
+            'objects' in segment
+                ? (async function* () {
+                    yield segment.objects;
+                })()
+                : readAhead(listPages(client, bucket, segment.prefix, last.startsWith(segment.prefix) ? last : undefined), PAGES_AHEAD);
+    };
+    for (let i = 0; i < maxChains; i++)
+        startNext();
+    for (let i = 0; i < segments.length; i++) {
+        for await (const page of chains[i])
+            yield page;
+        chains[i] = undefined;
+        startNext();
+    }
+}
+/** Runs `pages` ahead of its consumer, holding at most `limit` pages not yet taken. */
+function readAhead(pages, limit) {
+    const buffer = [];
+    let finished = false;
+    let failure;
+    let wakeConsumer;
+    let wakeProducer;
+    const wake = () => {
+        wakeConsumer?.();
+        wakeConsumer = undefined;
+    };
+    void (async () => {
+        try {
+            for await (const page of pages) {
+                buffer.push(page);
+                wake();
+                while (buffer.length >= limit)
+                    await new Promise((resolve) => (wakeProducer = resolve));
+            }
+        }
+        catch (error) {
+            failure = { error };
+        }
+        finally {
+            finished = true;
+            wake();
+        }
+    })();
+    return {
+        async *[Symbol.asyncIterator]() {
+            for (;;) {
+                if (buffer.length > 0) {
+                    yield buffer.shift();
+                    wakeProducer?.();
+                    wakeProducer = undefined;
+                    continue;
+                }
+                if (failure)
+                    throw failure.error;
+                if (finished)
+                    return;
+                await new Promise((resolve) => (wakeConsumer = resolve));
+            }
+        },
+    };
+}
+/**
+ * `fn` over `items`, at most `limit` at a time, results in input order. After the first failure
+ * no new item is started (the rest is pointless: e.g. parts of an upload about to be aborted),
+ * and the failure is thrown once the items already running have ended, so the caller's cleanup
+ * (aborting the upload) comes after them.
+ */
+async function mapLimit(items, limit, fn) {
+    const results = new Array(items.length);
+    let next = 0;
+    let failure;
+    const worker = async () => {
+        while (!failure && next < items.length) {
+            const i = next++;
+            try {
+                results[i] = await fn(items[i], i);
+            }
+            catch (error) {
+                failure ??= { error };
+            }
+        }
+    };
+    await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+    if (failure)
+        throw failure.error;
+    return results;
+}
+/** Turns SDK errors about a bucket into a sentence that says what to check. */
+function describeBucketError(error, bucket, environment, role) {
+    const name = error.name ?? '';
+    const message = error.message ?? String(error);
+    if (name === 'NoSuchBucket') {
+        return new Error(`${environment}'s bucket \`${bucket}\` does not exist: check \`${role}-bucket\` (this action does not create buckets).`);
+    }
+    if (['AccessDenied', 'Forbidden', 'InvalidAccessKeyId', 'SignatureDoesNotMatch'].includes(name)) {
+        return new Error(`access to ${environment}'s bucket \`${bucket}\` was denied (${name}): check the credentials or role used for ${environment}.`);
+    }
+    return new Error(`could not read ${environment}'s bucket \`${bucket}\`: ${message}`);
+}
+
+;// CONCATENATED MODULE: ./src/s3/copy.ts
+
+
+
+const MiB = 1024 * 1024;
+const GiB = 1024 * MiB;
+const S3_LIMITS = {
+    maxSingleCopyBytes: 5 * GiB,
+    partCopyBytes: 512 * MiB,
+    streamMultipartThreshold: 64 * MiB,
+    streamPartBytes: 8 * MiB,
+};
+/** S3 allows 10,000 parts; grow the part size for objects that would need more. */
+const partSizeFor = (size, preferred) => Math.max(preferred, Math.ceil(size / 9_000));
+function headersOf(o) {
+    return {
+        ContentType: o.ContentType,
+        CacheControl: o.CacheControl,
+        ContentDisposition: o.ContentDisposition,
+        ContentEncoding: o.ContentEncoding,
+        ContentLanguage: o.ContentLanguage,
+        Metadata: o.Metadata,
+    };
+}
+/** A CopySource value: bucket and key, URL-encoded segment by segment. */
+function copySource(bucket, key) {
+    return `${bucket}/${key.split('/').map(encodeURIComponent).join('/')}`;
+}
+/** Server-side copy; metadata and headers are carried over by S3 (MetadataDirective COPY). */
+async function copyServerSide(from, to, key, size, limits) {
+    if (size <= limits.maxSingleCopyBytes) {
+        await to.client.send(new client_s3_dist_cjs/* CopyObjectCommand */.s9Z({ Bucket: to.bucket, Key: key, CopySource: copySource(from.bucket, key), MetadataDirective: 'COPY' }));
+        return;
+    }
+    // Part copies do not carry headers over: read them from the source and start the upload with them.
+    const head = await to.client.send(new client_s3_dist_cjs/* HeadObjectCommand */.l81({ Bucket: from.bucket, Key: key }));
+    const partSize = partSizeFor(size, limits.partCopyBytes);
+    await multipart(to, key, headersOf(head), async (uploadId) => {
+        const ranges = Array.from({ length: Math.ceil(size / partSize) }, (_, i) => [i * partSize, Math.min(size, (i + 1) * partSize) - 1]);
+        return mapLimit(ranges, 4, async ([start, end], i) => {
+            const part = await to.client.send(new client_s3_dist_cjs/* UploadPartCopyCommand */.Xp2({
+                Bucket: to.bucket,
+                Key: key,
+                UploadId: uploadId,
+                PartNumber: i + 1,
+                CopySource: copySource(from.bucket, key),
+                CopySourceRange: `bytes=${start}-${end}`,
+            }));
+            return { PartNumber: i + 1, ETag: part.CopyPartResult?.ETag };
+        });
+    });
+}
+/**
+ * Streamed copy: the source's bytes flow from a GetObject (source credentials) into an upload
+ * (target credentials) without touching the disk. Small objects are read whole, then put (the
+ * SDK can then retry the put by itself); middle-sized ones are one PutObject fed by the download;
+ * large ones are cut into parts, at most two parts of one object in memory at a time.
+ *
+ * Both sides are bounded: the S3 clients drop a connection silent for their idle timeout (a
+ * download that stops mid-way, an upload nobody answers), and a download that fails or ends
+ * short aborts the upload it feeds at once, so it never waits for bytes that will not come nor
+ * completes a short object. The caller retries the whole object from the start.
+ */
+async function copyByStream(from, to, key, limits, onBytes = () => { }) {
+    const upload = new AbortController();
+    const got = await from.client.send(new client_s3_dist_cjs/* GetObjectCommand */.jLs({ Bucket: from.bucket, Key: key }));
+    const source = got.Body;
+    const size = got.ContentLength ?? 0;
+    const body = checkedLength(source, size, key);
+    // The first failure of the download is the reason; the upload's abort that follows is not.
+    let downloadError;
+    body.once('error', (error) => {
+        downloadError ??= error;
+        upload.abort(error);
+    });
+    const sent = { abortSignal: upload.signal };
+    try {
+        if (size <= BUFFERED_PUT_BYTES) {
+            const bytes = await readAll(body);
+            await to.client.send(new client_s3_dist_cjs/* PutObjectCommand */.wKZ({ Bucket: to.bucket, Key: key, Body: bytes, ContentLength: size, ...headersOf(got) }), sent);
+            onBytes(size);
+            return size;
+        }
+        if (size <= limits.streamMultipartThreshold) {
+            await to.client.send(new client_s3_dist_cjs/* PutObjectCommand */.wKZ({ Bucket: to.bucket, Key: key, Body: body, ContentLength: size, ...headersOf(got) }), sent);
+            if (downloadError)
+                throw downloadError;
+            onBytes(size);
+            return size;
+        }
+        const partSize = partSizeFor(size, limits.streamPartBytes);
+        await multipart(to, key, headersOf(got), async (uploadId) => {
+            const parts = [];
+            let inFlight = [];
+            let number = 0;
+            try {
+                for await (const chunk of fixedSizeChunks(body, partSize)) {
+                    const partNumber = ++number;
+                    const part = to.client
+                        .send(new client_s3_dist_cjs/* UploadPartCommand */.iVK({ Bucket: to.bucket, Key: key, UploadId: uploadId, PartNumber: partNumber, Body: chunk, ContentLength: chunk.length }), sent)
+                        .then((r) => {
+                        onBytes(chunk.length);
+                        return { PartNumber: partNumber, ETag: r.ETag };
+                    });
+                    part.catch(() => { }); // observed below through Promise.all; this only silences an early rejection
+                    parts.push(part);
+                    inFlight.push(part);
+                    // Backpressure: stop reading the download while two parts are still uploading.
+                    if (inFlight.length >= 2) {
+                        await inFlight[0];
+                        inFlight = inFlight.slice(1);
+                    }
+                }
+                return await Promise.all(parts);
+            }
+            catch (error) {
+                // No part may land after the abort (S3 would keep it): stop them and wait until they are settled.
+                upload.abort(error);
+                await Promise.allSettled(parts);
+                throw error;
+            }
+        });
+        return size;
+    }
+    catch (error) {
+        throw downloadError ?? error;
+    }
+    finally {
+        if (!source.readableEnded)
+            source.destroy();
+        if (!body.readableEnded)
+            body.destroy();
+    }
+}
+async function multipart(to, key, headers, uploadParts) {
+    const created = await to.client.send(new client_s3_dist_cjs/* CreateMultipartUploadCommand */.nG4({ Bucket: to.bucket, Key: key, ...headers }));
+    const uploadId = created.UploadId;
+    try {
+        const parts = await uploadParts(uploadId);
+        await to.client.send(new client_s3_dist_cjs/* CompleteMultipartUploadCommand */.Gym({ Bucket: to.bucket, Key: key, UploadId: uploadId, MultipartUpload: { Parts: parts } }));
+    }
+    catch (error) {
+        // An abandoned upload keeps its parts (and their cost) until someone aborts it.
+        await to.client.send(new client_s3_dist_cjs/* AbortMultipartUploadCommand */.tfP({ Bucket: to.bucket, Key: key, UploadId: uploadId })).catch((abortError) => {
+            const e = error;
+            e.message = `${e.message ?? String(error)}; its unfinished multipart upload ${uploadId} could not be aborted either ` +
+                `(${abortError.message}): abort it, or let a lifecycle rule (AbortIncompleteMultipartUpload) remove it`;
+        });
+        throw error;
+    }
+}
+/** Objects up to this size are read whole before they are put: a few of them per worker cost little memory. */
+const BUFFERED_PUT_BYTES = 256 * 1024;
+/** A download that ends before its Content-Length (a proxy or a cut connection that closes cleanly). */
+class IncompleteBodyError extends Error {
+    name = 'IncompleteBody';
+    constructor(key, received, expected) {
+        super(`the download of \`${key}\` ended after ${received} of ${expected} bytes`);
+    }
+}
+/**
+ * The download's bytes, passed on only if they are all there: a body that ends short errors
+ * instead of ending, so the upload it feeds never completes a short object. A download that
+ * breaks off errors with how far it got (same name and code, so it is retried as before).
+ */
+function checkedLength(source, expected, key) {
+    let received = 0;
+    const counted = new external_node_stream_.Transform({
+        transform(chunk, _encoding, done) {
+            received += chunk.length;
+            done(null, chunk);
+        },
+        flush(done) {
+            done(received === expected ? null : new IncompleteBodyError(key, received, expected));
+        },
+    });
+    source.once('error', (error) => {
+        const reason = error.name === 'TimeoutError' ? 'nothing received for the S3 idle timeout, 4 × `network-timeout`' : error.message;
+        counted.destroy(Object.assign(new Error(`the download broke off after ${received} of ${expected} bytes (${reason})`), { name: error.name, code: error.code }));
+    });
+    source.pipe(counted);
+    return counted;
+}
+/** Every byte of a stream (or an SDK body: a stream or bytes already read) in one buffer. */
+async function readAll(stream) {
+    if (stream instanceof Uint8Array)
+        return Buffer.from(stream.buffer, stream.byteOffset, stream.byteLength);
+    const pieces = [];
+    for await (const piece of stream)
+        pieces.push(Buffer.from(piece));
+    return Buffer.concat(pieces);
+}
+/** Re-chunks a byte stream into buffers of exactly `size` bytes (the last one may be shorter). */
+async function* fixedSizeChunks(stream, size) {
+    let pending = [];
+    let pendingBytes = 0;
+    for await (const piece of stream) {
+        let chunk = Buffer.isBuffer(piece) ? piece : Buffer.from(piece);
+        while (pendingBytes + chunk.length >= size) {
+            const take = size - pendingBytes;
+            pending.push(chunk.subarray(0, take));
+            yield Buffer.concat(pending, size);
+            chunk = chunk.subarray(take);
+            pending = [];
+            pendingBytes = 0;
+        }
+        if (chunk.length > 0) {
+            pending.push(chunk);
+            pendingBytes += chunk.length;
+        }
+    }
+    if (pendingBytes > 0)
+        yield Buffer.concat(pending, pendingBytes);
+}
+
 ;// CONCATENATED MODULE: ./src/s3/client.ts
+
 
 
 
@@ -97619,7 +98614,7 @@ function readListEntriesFast(client) {
         const response = result.response;
         if (context.commandName !== 'ListObjectsV2Command' || !response.statusCode || response.statusCode < 200 || response.statusCode >= 300)
             return result;
-        const bytes = await collect(response.body);
+        const bytes = await readAll(response.body);
         const read = takeListEntries(bytes.toString('utf8'));
         response.body = read ? Buffer.from(read.rest) : bytes;
         if (read)
@@ -97635,14 +98630,6 @@ function readListEntriesFast(client) {
             Object.defineProperty(result.output, LISTED_ENTRIES, { value: entries });
         return result;
     }, { step: 'initialize', name: 'attachListEntries' });
-}
-async function collect(body) {
-    if (body instanceof Uint8Array)
-        return Buffer.from(body.buffer, body.byteOffset, body.byteLength);
-    const chunks = [];
-    for await (const chunk of body)
-        chunks.push(Buffer.from(chunk));
-    return Buffer.concat(chunks);
 }
 const MAX_ATTEMPTS = 5;
 // No `info`: the SDK logs every response at info level, and only skips building that entry (a
@@ -97853,8 +98840,6 @@ var external_node_child_process_ = __nccwpck_require__(1421);
 var pg_copy_streams = __nccwpck_require__(6901);
 ;// CONCATENATED MODULE: external "node:stream/promises"
 const external_node_stream_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream/promises");
-// EXTERNAL MODULE: external "node:stream"
-var external_node_stream_ = __nccwpck_require__(7075);
 ;// CONCATENATED MODULE: ./src/db/copy-meter.ts
 
 /**
@@ -100130,782 +101115,6 @@ async function refreshByCopy(ctx) {
     }
 }
 
-;// CONCATENATED MODULE: ./src/s3/diff.ts
-
-/**
- * Objects that are only counted: how many, their bytes and the first keys (for the summary).
- * Memory stays the same however many objects are pushed; `length` and `push` read like an array's.
- */
-class ObjectTally {
-    static SAMPLE_KEYS = 20;
-    length = 0;
-    bytes = 0;
-    keys = [];
-    push(...objects) {
-        for (const object of objects)
-            this.add(object);
-        return this.length;
-    }
-    add(object) {
-        this.length++;
-        this.bytes += object.size;
-        if (this.keys.length < ObjectTally.SAMPLE_KEYS)
-            this.keys.push(object.key);
-    }
-}
-/** Keeps what the refresh needs of an in-memory diff and counts the rest. */
-function tallied(diff) {
-    const tally = (objects) => {
-        const result = new ObjectTally();
-        for (const object of objects)
-            result.push(object);
-        return result;
-    };
-    return {
-        toCopy: diff.toCopy,
-        toSkip: tally(diff.toSkip),
-        excluded: tally(diff.excluded),
-        targetOnly: diff.targetOnly,
-        targetOnlyExcluded: tally(diff.targetOnlyExcluded),
-    };
-}
-/**
- * An ETag that looks like the MD5 of the bytes: 32 hex digits. Multipart ETags (`…-N`) are not;
- * SSE-KMS and SSE-C ETags look like one but are not MD5s either, which only a HEAD tells
- * (`etagIsContentMd5`).
- */
-function isPlainMd5Etag(etag) {
-    return /^"?[0-9a-fA-F]{32}"?$/.test(etag);
-}
-const normalizeEtag = (etag) => etag.replace(/"/g, '').toLowerCase();
-/**
- * Why `source` must be copied over `target`, or undefined when the target already holds it:
- * copy when missing, when the sizes differ, or when both ETags are plain MD5s and differ;
- * when the ETags cannot be compared, copy when the source is newer than the target.
- */
-function copyReason(source, target) {
-    if (!target)
-        return 'missing';
-    if (source.size !== target.size)
-        return 'size differs';
-    // The common case, decided without normalising: the same plain MD5 on both sides.
-    if (source.etag === target.etag && isPlainMd5Etag(source.etag))
-        return undefined;
-    if (isPlainMd5Etag(source.etag) && isPlainMd5Etag(target.etag)) {
-        return normalizeEtag(source.etag) === normalizeEtag(target.etag) ? undefined : 'content differs';
-    }
-    return source.lastModified > target.lastModified ? 'newer in source' : undefined;
-}
-/**
- * The diff of two listings held in memory, in any order. The images step streams instead
- * (`mergeListings`) and uses this only when a listing is not in S3's order.
- */
-function diffBuckets(source, target, exclusions) {
-    const targetByKey = new Map(target.map((o) => [o.key, o]));
-    const sourceKeys = new Set();
-    const diff = { toCopy: [], toSkip: [], excluded: [], targetOnly: [], targetOnlyExcluded: [] };
-    for (const object of source) {
-        sourceKeys.add(object.key);
-        if (matchExclusion(exclusions, object.key)) {
-            diff.excluded.push(object);
-            continue;
-        }
-        const targetObject = targetByKey.get(object.key);
-        const reason = copyReason(object, targetObject);
-        if (reason)
-            diff.toCopy.push({ source: object, target: targetObject, reason });
-        else
-            diff.toSkip.push(object);
-    }
-    for (const object of target) {
-        if (sourceKeys.has(object.key))
-            continue;
-        if (matchExclusion(exclusions, object.key))
-            diff.targetOnlyExcluded.push(object);
-        else
-            diff.targetOnly.push(object);
-    }
-    return diff;
-}
-const CHECKSUM_ALGORITHMS = ['CRC64NVME', 'CRC32C', 'CRC32', 'SHA256', 'SHA1'];
-/** S3 sets the ETag to the MD5 of the bytes only for objects not encrypted with KMS or a customer key. */
-function etagIsContentMd5(facts) {
-    return !facts.customerKey && !(facts.encryption ?? '').startsWith('aws:kms');
-}
-/**
- * A checksum of the whole content both objects carry with the same algorithm: equal checksums
- * mean equal bytes. Composite checksums (`…-N`) depend on the part sizes, so they are not used.
- */
-function sameChecksum(source, target) {
-    const whole = (facts, algorithm) => {
-        const value = facts.checksums?.[algorithm];
-        return value && facts.checksumType !== 'COMPOSITE' && !/-\d+$/.test(value) ? value : undefined;
-    };
-    for (const algorithm of CHECKSUM_ALGORITHMS) {
-        const [a, b] = [whole(source, algorithm), whole(target, algorithm)];
-        if (a && b)
-            return a === b;
-    }
-    return undefined;
-}
-/**
- * The verdict on an object the listings say differs in content (same size, different 32-hex
- * ETags), once both sides' HEADs are known (undefined: the HEAD failed). Equal checksums settle
- * it either way; two MD5 ETags do too; an SSE-KMS or SSE-C ETag says nothing about the bytes, so
- * the object is copied only when the source's is newer, as for multipart ETags.
- */
-function recheckedReason(item, source, target) {
-    if (!source || !target)
-        return item.reason;
-    const checksum = sameChecksum(source, target);
-    if (checksum !== undefined)
-        return checksum ? undefined : 'content differs';
-    if (etagIsContentMd5(source) && etagIsContentMd5(target))
-        return 'content differs';
-    return item.source.lastModified > item.target.lastModified ? 'newer in source' : undefined;
-}
-/** Objects whose ETags differ while both look like MD5s: the ones a HEAD may show to be identical. */
-function needsRecheck(item) {
-    return item.reason === 'content differs' && item.target !== undefined;
-}
-const totalBytes = (objects) => objects.reduce((sum, o) => sum + o.size, 0);
-
-;// CONCATENATED MODULE: ./src/s3/key-ranges.ts
-/**
- * Where to cut a bucket's key space so several listing chains can run at once (ListObjectsV2
- * with StartAfter), without knowing the keys in advance. S3 orders keys by their UTF-8 bytes,
- * which is the order of their code points, so the cuts are made on code points.
- *
- * Pure functions: the listing (list.ts) decides when to cut, these say where.
- */
-const codePoints = (s) => Array.from(s, (c) => c.codePointAt(0));
-const fromCodePoints = (points) => String.fromCodePoint(...points);
-const DIGITS = [0x30, 0x39];
-const LOWER = [0x61, 0x7a];
-const UPPER = [0x41, 0x5a];
-/**
- * The first code point after the run of characters `point` belongs to: after the digits for
- * a digit (keys numbered `books/1899/` continue with `books/2…` up to `books/9…`), after the
- * letters of its case for a letter, the next code point for anything else.
- */
-function endOfClass(point) {
-    for (const [first, last] of [DIGITS, LOWER, UPPER])
-        if (point >= first && point <= last)
-            return last + 1;
-    if (point === 0xd7ff)
-        return 0xe000; // surrogates are not characters
-    return point < 0x10ffff ? point + 1 : undefined;
-}
-/** A code point strictly between `low` and `high` (not a surrogate), about halfway; or undefined. */
-function between(low, high) {
-    if (high - low < 2)
-        return undefined;
-    const middle = low + ((high - low) >> 1);
-    if (middle < 0xd800 || middle > 0xdfff)
-        return middle;
-    // Surrogates are not characters: take the nearest side that is still strictly between.
-    if (low < 0xd7ff)
-        return 0xd7ff;
-    if (high > 0xe000)
-        return 0xe000;
-    return undefined;
-}
-/**
- * A key `m` with `after < m < upTo` that cuts the range (after, upTo] of a listing that has
- * reached `after` about in two; undefined when there is no room between them. Where the two
- * keys first differ by more than one code point, the cut is halfway between (`books/2…` and
- * `books/:` → `books/6`); where they differ by one (`b…` and `c`), the cut follows `after` one
- * character deeper, halfway to the end of that character's class.
- */
-function cutBetween(after, upTo) {
-    const a = codePoints(after);
-    const b = codePoints(upTo);
-    let p = 0;
-    while (p < a.length && p < b.length && a[p] === b[p])
-        p++;
-    if (p >= b.length)
-        return undefined; // upTo is a prefix of after: nothing lies between
-    const low = p < a.length ? a[p] : -1;
-    const here = between(low, b[p]);
-    if (here !== undefined)
-        return fromCodePoints([...a.slice(0, p), here]);
-    if (low < 0)
-        return undefined;
-    // Everything after `after` that shares its first p + 1 characters is still below `upTo`.
-    for (let q = p + 1; q < a.length; q++) {
-        const end = endOfClass(a[q]);
-        const deeper = end === undefined ? undefined : between(a[q], end);
-        if (deeper !== undefined)
-            return fromCodePoints([...a.slice(0, q), deeper]);
-    }
-    return undefined;
-}
-/**
- * Upper bounds for the rest of a listing that has no end yet, from its last page: one per
- * level of the last key's path, from the deepest to the first character, each the end of its
- * character's class at that level (`books/1899/c…` gives `books/1:`, `books/:`, `books0`, …).
- * Keys in S3 cluster under the last key's prefixes, so these ranges, listed at once, each hold
- * a share of what follows; the ones that turn out empty cost one request each. Only levels down
- * to where the page's own keys differ (`first` against `last`) are used, at most `max`, the
- * deepest first; the range after the last bound has no end.
- */
-function boundsAfter(first, last, max) {
-    const f = codePoints(first);
-    const l = codePoints(last);
-    let common = 0;
-    while (common < f.length && common < l.length && f[common] === l[common])
-        common++;
-    const bounds = [];
-    for (let q = Math.min(common, l.length - 1); q >= 0 && bounds.length < max; q--) {
-        const end = endOfClass(l[q]);
-        if (end !== undefined)
-            bounds.push(fromCodePoints([...l.slice(0, q), end]));
-    }
-    return bounds;
-}
-/**
- * True when the store is Amazon S3 itself (no `s3-endpoint`, or one of its own hosts: FIPS,
- * dual-stack, VPC endpoints), whose listing order is documented as UTF-8 binary. Ranges listed
- * from StartAfter are only exact in that order: a store that orders keys otherwise (s3rver lists
- * `a.jpg` after `a/b.jpg`) could leave keys in no range, so it is listed by prefix instead.
- */
-function listsInS3Order(endpoint) {
-    if (!endpoint)
-        return true;
-    try {
-        return /(^|\.)amazonaws\.com(\.cn)?$/.test(new URL(endpoint).hostname);
-    }
-    catch {
-        return false;
-    }
-}
-
-;// CONCATENATED MODULE: ./src/s3/merge.ts
-
-
-/**
- * The order S3 lists keys in: their UTF-8 bytes, the order `Buffer.compare` gives. JS strings
- * compare UTF-16 code units, which agrees except where a surrogate pair (a code point above
- * U+FFFF) meets a character from U+E000 to U+FFFF: in UTF-8 the pair is the larger. Comparing
- * code units with that one correction gives the byte order without encoding every key (the merge
- * compares tens of millions of them); tested against `Buffer.compare`.
- */
-function compareKeys(a, b) {
-    if (a === b)
-        return 0;
-    // Most keys hold no code unit from U+D800 up: the engine's own comparison is then the answer.
-    if (!HIGH_UNITS.test(a) && !HIGH_UNITS.test(b))
-        return a < b ? -1 : 1;
-    const length = Math.min(a.length, b.length);
-    for (let i = 0; i < length; i++) {
-        const x = a.charCodeAt(i);
-        const y = b.charCodeAt(i);
-        if (x !== y)
-            return utf8Rank(x) - utf8Rank(y);
-    }
-    return a.length - b.length;
-}
-const HIGH_UNITS = /[\ud800-\uffff]/;
-/** Surrogates (0xD800–0xDFFF) moved above 0xE000–0xFFFF; every other code unit keeps its order. */
-const utf8Rank = (unit) => (unit < 0xd800 ? unit : unit < 0xe000 ? unit + 0x2000 : unit - 0x800);
-/** A listing page came back out of UTF-8 binary order: a merge would pair the wrong keys. */
-class ListingOrderError extends Error {
-    side;
-    previous;
-    key;
-    constructor(side, previous, key) {
-        super(`the ${side} listing returned \`${key}\` after \`${previous}\`, which is not S3's order (UTF-8 binary)`);
-        this.side = side;
-        this.previous = previous;
-        this.key = key;
-        this.name = 'ListingOrderError';
-    }
-}
-/** Pages of one listing, each checked to continue the strictly increasing order of the ones before. */
-class Cursor {
-    side;
-    page = [];
-    index = 0;
-    done = false;
-    objects = 0;
-    bytes = 0;
-    last;
-    pages;
-    constructor(pages, side) {
-        this.side = side;
-        this.pages = Symbol.asyncIterator in pages ? pages[Symbol.asyncIterator]() : pages[Symbol.iterator]();
-    }
-    get exhausted() {
-        return this.index >= this.page.length;
-    }
-    /** Moves to the next non-empty page, or sets `done`. */
-    async next() {
-        while (!this.done && this.exhausted) {
-            const step = await this.pages.next();
-            if (step.done) {
-                this.done = true;
-                return;
-            }
-            this.checkOrder(step.value);
-            this.page = step.value;
-            this.index = 0;
-        }
-    }
-    checkOrder(page) {
-        let previous = this.last;
-        for (const object of page) {
-            if (previous !== undefined && compareKeys(previous, object.key) >= 0)
-                throw new ListingOrderError(this.side, previous, object.key);
-            previous = object.key;
-            this.objects++;
-            this.bytes += object.size;
-        }
-        this.last = previous;
-    }
-}
-/**
- * The diff of two listings as a merge of two sorted streams: memory holds one page of each side
- * plus what the refresh needs (objects to copy, delete candidates); skipped and excluded objects
- * are only counted. Same rules and results as `diffBuckets`; throws `ListingOrderError` when a
- * listing is not in S3's order, so the caller can fall back to the in-memory diff.
- */
-async function mergeListings(sourcePages, targetPages, exclusions) {
-    const source = new Cursor(sourcePages, 'source');
-    const target = new Cursor(targetPages, 'target');
-    const diff = { toCopy: [], toSkip: new ObjectTally(), excluded: new ObjectTally(), targetOnly: [], targetOnlyExcluded: new ObjectTally() };
-    const onSource = (object, targetObject) => {
-        if (exclusions.length > 0 && matchExclusion(exclusions, object.key)) {
-            diff.excluded.add(object);
-            return;
-        }
-        const reason = copyReason(object, targetObject);
-        if (reason)
-            diff.toCopy.push({ source: object, target: targetObject, reason });
-        else
-            diff.toSkip.add(object);
-    };
-    const onTargetOnly = (object) => {
-        if (exclusions.length > 0 && matchExclusion(exclusions, object.key))
-            diff.targetOnlyExcluded.add(object);
-        else
-            diff.targetOnly.push(object);
-    };
-    for (;;) {
-        // Both sides' next pages are awaited together, so neither listing waits for the other.
-        if (source.exhausted || target.exhausted)
-            await Promise.all([source.exhausted && source.next(), target.exhausted && target.next()]);
-        if (source.done && target.done)
-            break;
-        if (target.done) {
-            for (; source.index < source.page.length; source.index++)
-                onSource(source.page[source.index], undefined);
-            continue;
-        }
-        if (source.done) {
-            for (; target.index < target.page.length; target.index++)
-                onTargetOnly(target.page[target.index]);
-            continue;
-        }
-        // Both sides hold a page: merge until one of them runs out (no await in here).
-        const sourcePage = source.page;
-        const targetPage = target.page;
-        let i = source.index;
-        let j = target.index;
-        while (i < sourcePage.length && j < targetPage.length) {
-            const s = sourcePage[i];
-            const t = targetPage[j];
-            const order = compareKeys(s.key, t.key);
-            if (order < 0) {
-                onSource(s, undefined);
-                i++;
-            }
-            else if (order > 0) {
-                onTargetOnly(t);
-                j++;
-            }
-            else {
-                onSource(s, t);
-                i++;
-                j++;
-            }
-        }
-        source.index = i;
-        target.index = j;
-    }
-    return { ...diff, sourceObjects: source.objects, sourceBytes: source.bytes, targetObjects: target.objects, targetBytes: target.bytes };
-}
-
-;// CONCATENATED MODULE: ./src/s3/list.ts
-
-
-
-
-function toEntry(o) {
-    return { key: o.Key, size: o.Size ?? 0, etag: o.ETag ?? '', lastModified: o.LastModified?.getTime() ?? 0 };
-}
-/** A page's objects: as read by the client's fast reader (client.ts), else from the SDK's output. */
-function entriesOf(page) {
-    return listedEntries(page) ?? (page.Contents ?? []).map(toEntry);
-}
-/** The pages of every object under `prefix` (1,000 keys a request), in the server's order. */
-async function* listPages(client, bucket, prefix, startAfter) {
-    let token;
-    do {
-        const page = await client.send(new client_s3_dist_cjs/* ListObjectsV2Command */.u6x({
-            Bucket: bucket,
-            Prefix: prefix,
-            ContinuationToken: token,
-            StartAfter: token ? undefined : startAfter,
-            MaxKeys: 1000,
-        }));
-        yield entriesOf(page);
-        token = page.IsTruncated ? page.NextContinuationToken : undefined;
-    } while (token);
-}
-/**
- * The first page that holds keys, or the last page. S3 may answer fewer keys than asked for, even
- * none with more to come (IsTruncated): stopping there would take a bucket for empty.
- */
-async function firstPage(client, bucket) {
-    let token;
-    for (;;) {
-        const page = await client.send(new client_s3_dist_cjs/* ListObjectsV2Command */.u6x({ Bucket: bucket, MaxKeys: 1000, ContinuationToken: token }));
-        const keys = entriesOf(page);
-        token = page.IsTruncated ? page.NextContinuationToken : undefined;
-        if (keys.length > 0 || !token)
-            return { keys, truncated: token !== undefined };
-    }
-}
-/** Every object under `prefix`, page by page (1,000 keys a request). */
-async function listAllObjects(client, bucket, prefix, startAfter) {
-    const objects = [];
-    for await (const page of listPages(client, bucket, prefix, startAfter))
-        for (const o of page)
-            objects.push(o);
-    return objects;
-}
-/**
- * Every object of a bucket. A bucket that fits in one page costs one request; a larger one is
- * listed one top-level prefix per chain, all chains at once, so listing a big bucket is not one
- * long serial chain of 1,000-key pages.
- *
- * The fan-out relies on the server's CommonPrefixes. Some S3-compatible servers leave prefixes
- * out, which would silently lose keys, so the first page is used as a witness: when any of its
- * keys is not covered by the delimiter listing, the bucket is listed serially instead.
- */
-async function listBucket(client, bucket, maxChains = 16) {
-    const first = await firstPage(client, bucket);
-    const firstKeys = first.keys;
-    if (!first.truncated)
-        return { objects: firstKeys, how: 'one page' };
-    const top = (await listTopLevel(client, bucket));
-    const covered = (key) => top.direct.has(key) || top.prefixes.some((p) => key.startsWith(p));
-    if (top.prefixes.length < 2 || !firstKeys.every((o) => covered(o.key))) {
-        // Nothing to gain from a fan-out, or the server's CommonPrefixes cannot be trusted.
-        const rest = await listAllObjects(client, bucket, undefined, firstKeys.at(-1).key);
-        return { objects: [...firstKeys, ...rest], how: 'serially' };
-    }
-    // The first page already holds every key up to its last one: prefixes entirely before that
-    // key are complete, the one holding it continues after it, later ones are listed in full.
-    const last = firstKeys.at(-1).key;
-    // S3 orders keys by their UTF-8 bytes (JS strings compare UTF-16 units, which can differ).
-    const chains = top.prefixes.filter((p) => !(compareKeys(p, last) < 0 && !last.startsWith(p)));
-    const perPrefix = await mapLimit(chains, maxChains, (prefix) => listAllObjects(client, bucket, prefix, last.startsWith(prefix) ? last : undefined));
-    const byKey = new Map();
-    for (const o of [...firstKeys, ...top.directObjects, ...perPrefix.flat()])
-        byKey.set(o.key, o);
-    return { objects: [...byKey.values()], how: `${top.prefixes.length} top-level prefixes in parallel` };
-}
-async function listTopLevel(client, bucket, maxDirect = Infinity) {
-    const prefixes = new Set();
-    const directObjects = [];
-    let token;
-    do {
-        const page = await client.send(new client_s3_dist_cjs/* ListObjectsV2Command */.u6x({ Bucket: bucket, Delimiter: '/', ContinuationToken: token, MaxKeys: 1000 }));
-        for (const p of page.CommonPrefixes ?? [])
-            if (p.Prefix)
-                prefixes.add(p.Prefix);
-        for (const o of entriesOf(page))
-            directObjects.push(o);
-        // A mostly flat bucket has little to fan out: stop before holding its keys in memory.
-        if (directObjects.length > maxDirect)
-            return undefined;
-        token = page.IsTruncated ? page.NextContinuationToken : undefined;
-    } while (token);
-    return { prefixes: [...prefixes], directObjects, direct: new Set(directObjects.map((o) => o.key)) };
-}
-/** Top-level keys held by the delimiter listing: past this many, a bucket is streamed serially. */
-const MAX_DIRECT_KEYS = 10_000;
-/** Pages each chain may fetch ahead of the merge. */
-const PAGES_AHEAD = 4;
-const keyRange = (after, upTo) => ({ after, upTo, pages: [], started: false, done: false });
-/**
- * Every object of a bucket as pages in S3's order (UTF-8 binary), for a merge with another
- * listing. After the first page, the rest of the key space is cut into ranges listed at once
- * (StartAfter), up to `maxChains` chains of requests at a time: first along the last key's path
- * (`books/1899/…` → up to `books/1:`, then `books/:`, …), then, while there is room, a chain
- * that has more to list after a page hands the upper half of its range to a new chain. So one
- * huge prefix is not one long serial chain of 1,000-key pages. Each chain fetches only a few
- * pages ahead of the consumer: memory does not grow with the bucket.
- *
- * The cuts rely on S3's order, so they are only made for Amazon S3 (`opts.keyRanges`, see
- * `listsInS3Order`); other stores are listed by prefix (`streamByPrefix`). Every page is still
- * checked (increasing, after its range's start): a page out of order throws `ListingOrderError`,
- * and the caller falls back to the in-memory diff.
- */
-async function* streamBucket(client, bucket, info, opts) {
-    const maxChains = opts.maxChains ?? 16;
-    const first = await firstPage(client, bucket);
-    const firstKeys = first.keys;
-    info.how = 'one page';
-    if (!first.truncated) {
-        yield firstKeys;
-        return;
-    }
-    const last = firstKeys.at(-1).key;
-    if (!opts.keyRanges) {
-        yield firstKeys;
-        yield* streamByPrefix(client, bucket, info, last, firstKeys, maxChains);
-        return;
-    }
-    const bounds = boundsAfter(firstKeys[0].key, last, maxChains - 1);
-    const ranges = [last, ...bounds].map((after, i) => keyRange(after, bounds[i]));
-    let running = 0;
-    let waiting = ranges.length;
-    let listed = 0;
-    let wakeConsumer;
-    const wake = () => {
-        wakeConsumer?.();
-        wakeConsumer = undefined;
-    };
-    const startMore = () => {
-        for (const range of ranges) {
-            if (running >= maxChains)
-                return;
-            if (!range.started) {
-                range.started = true;
-                running++;
-                waiting--;
-                void chain(range);
-            }
-        }
-    };
-    /** The chain of requests of one range; cuts its range for new chains while there is room. */
-    const chain = async (range) => {
-        let token;
-        let previous = range.after;
-        try {
-            for (;;) {
-                while (range.pages.length >= PAGES_AHEAD)
-                    await new Promise((resolve) => (range.wakeChain = resolve));
-                const page = await client.send(new client_s3_dist_cjs/* ListObjectsV2Command */.u6x({ Bucket: bucket, ContinuationToken: token, StartAfter: token ? undefined : range.after, MaxKeys: 1000 }));
-                const entries = entriesOf(page);
-                const kept = [];
-                let beyond = false;
-                for (const entry of entries) {
-                    if (compareKeys(previous, entry.key) >= 0)
-                        throw new ListingOrderError(opts.side, previous, entry.key);
-                    previous = entry.key;
-                    if (range.upTo !== undefined && compareKeys(entry.key, range.upTo) > 0)
-                        beyond = true;
-                    else
-                        kept.push(entry);
-                }
-                if (kept.length > 0) {
-                    range.pages.push(kept);
-                    wake();
-                }
-                token = page.IsTruncated ? page.NextContinuationToken : undefined;
-                if (beyond || !token)
-                    break;
-                if (entries.length > 0 && running + waiting < maxChains)
-                    cut(range, entries[0].key, previous);
-            }
-        }
-        catch (error) {
-            range.failure = { error };
-        }
-        finally {
-            range.done = true;
-            running--;
-            wake();
-            startMore();
-        }
-    };
-    /** Hands what lies above the range's upper part to new ranges, listed next to it. */
-    const cut = (range, pageFirst, listedTo) => {
-        const cuts = range.upTo === undefined ? boundsAfter(pageFirst, listedTo, maxChains - running - waiting) : [cutBetween(listedTo, range.upTo)].filter((c) => c !== undefined);
-        if (cuts.length === 0)
-            return;
-        const added = cuts.map((after, i) => keyRange(after, cuts[i + 1] ?? range.upTo));
-        range.upTo = cuts[0];
-        waiting += added.length;
-        ranges.splice(ranges.indexOf(range) + 1, 0, ...added);
-        startMore();
-    };
-    startMore(); // before the first page is handed on, so the next requests are already out
-    yield firstKeys;
-    // Ranges are consumed from the front; new ones are only ever added after a running one.
-    while (ranges.length > 0) {
-        const range = ranges[0];
-        for (;;) {
-            if (range.pages.length > 0) {
-                const page = range.pages.shift();
-                range.wakeChain?.();
-                range.wakeChain = undefined;
-                yield page;
-                continue;
-            }
-            if (range.failure)
-                throw range.failure.error;
-            if (range.done)
-                break;
-            await new Promise((resolve) => (wakeConsumer = resolve));
-        }
-        ranges.shift();
-        info.how = `${++listed} key ranges, up to ${maxChains} listed at a time`;
-    }
-}
-/**
- * The rest of a listing after its first page, for a store that may list in another order than
- * S3: the same requests as `listBucket` (one chain per top-level prefix, up to `maxChains` at a
- * time, or one serial chain), each fetching only a few pages ahead of the consumer. The order is
- * the server's: the consumer checks it.
- */
-async function* streamByPrefix(client, bucket, info, last, firstKeys, maxChains) {
-    const top = await listTopLevel(client, bucket, MAX_DIRECT_KEYS);
-    const covered = (key) => top.direct.has(key) || top.prefixes.some((p) => key.startsWith(p));
-    if (!top || top.prefixes.length < 2 || !firstKeys.every((o) => covered(o.key))) {
-        // Nothing to gain from a fan-out, or the server's CommonPrefixes cannot be trusted.
-        info.how = 'serially';
-        // Fetched ahead of the merge, so the two sides' round trips overlap instead of taking turns.
-        yield* readAhead(listPages(client, bucket, undefined, last), PAGES_AHEAD);
-        return;
-    }
-    info.how = `${top.prefixes.length} top-level prefixes in parallel`;
-    // The first page holds every key up to `last`. What follows it, in S3's order: the prefixes
-    // not entirely before `last` (the one holding it continues after it) and the top-level keys
-    // after it. A top-level key (no `/`) sorts against a prefix as against every key under it.
-    const after = (key) => compareKeys(key, last) > 0;
-    const entries = [
-        ...top.prefixes.filter((p) => after(p) || last.startsWith(p)).map((prefix) => ({ key: prefix, segment: { prefix } })),
-        ...top.directObjects.filter((o) => after(o.key)).map((o) => ({ key: o.key, segment: { objects: [o] } })),
-    ].sort((a, b) => compareKeys(a.key, b.key));
-    const segments = [];
-    for (const { segment } of entries) {
-        const previous = segments.at(-1);
-        if ('objects' in segment && previous && 'objects' in previous)
-            previous.objects.push(...segment.objects);
-        else
-            segments.push(segment);
-    }
-    const chains = [];
-    let started = 0;
-    const startNext = () => {
-        if (started >= segments.length)
-            return;
-        const segment = segments[started];
-        chains[started++] =
-            'objects' in segment
-                ? (async function* () {
-                    yield segment.objects;
-                })()
-                : readAhead(listPages(client, bucket, segment.prefix, last.startsWith(segment.prefix) ? last : undefined), PAGES_AHEAD);
-    };
-    for (let i = 0; i < maxChains; i++)
-        startNext();
-    for (let i = 0; i < segments.length; i++) {
-        for await (const page of chains[i])
-            yield page;
-        chains[i] = undefined;
-        startNext();
-    }
-}
-/** Runs `pages` ahead of its consumer, holding at most `limit` pages not yet taken. */
-function readAhead(pages, limit) {
-    const buffer = [];
-    let finished = false;
-    let failure;
-    let wakeConsumer;
-    let wakeProducer;
-    const wake = () => {
-        wakeConsumer?.();
-        wakeConsumer = undefined;
-    };
-    void (async () => {
-        try {
-            for await (const page of pages) {
-                buffer.push(page);
-                wake();
-                while (buffer.length >= limit)
-                    await new Promise((resolve) => (wakeProducer = resolve));
-            }
-        }
-        catch (error) {
-            failure = { error };
-        }
-        finally {
-            finished = true;
-            wake();
-        }
-    })();
-    return {
-        async *[Symbol.asyncIterator]() {
-            for (;;) {
-                if (buffer.length > 0) {
-                    yield buffer.shift();
-                    wakeProducer?.();
-                    wakeProducer = undefined;
-                    continue;
-                }
-                if (failure)
-                    throw failure.error;
-                if (finished)
-                    return;
-                await new Promise((resolve) => (wakeConsumer = resolve));
-            }
-        },
-    };
-}
-/**
- * `fn` over `items`, at most `limit` at a time, results in input order. After the first failure
- * no new item is started (the rest is pointless: e.g. parts of an upload about to be aborted),
- * and the failure is thrown once the items already running have ended, so the caller's cleanup
- * (aborting the upload) comes after them.
- */
-async function mapLimit(items, limit, fn) {
-    const results = new Array(items.length);
-    let next = 0;
-    let failure;
-    const worker = async () => {
-        while (!failure && next < items.length) {
-            const i = next++;
-            try {
-                results[i] = await fn(items[i], i);
-            }
-            catch (error) {
-                failure ??= { error };
-            }
-        }
-    };
-    await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-    if (failure)
-        throw failure.error;
-    return results;
-}
-/** Turns SDK errors about a bucket into a sentence that says what to check. */
-function describeBucketError(error, bucket, environment, role) {
-    const name = error.name ?? '';
-    const message = error.message ?? String(error);
-    if (name === 'NoSuchBucket') {
-        return new Error(`${environment}'s bucket \`${bucket}\` does not exist: check \`${role}-bucket\` (this action does not create buckets).`);
-    }
-    if (['AccessDenied', 'Forbidden', 'InvalidAccessKeyId', 'SignatureDoesNotMatch'].includes(name)) {
-        return new Error(`access to ${environment}'s bucket \`${bucket}\` was denied (${name}): check the credentials or role used for ${environment}.`);
-    }
-    return new Error(`could not read ${environment}'s bucket \`${bucket}\`: ${message}`);
-}
-
 ;// CONCATENATED MODULE: ./src/s3/retry.ts
 
 /** Throttling and transient failures worth another try; anything else fails the object at once. */
@@ -101618,218 +101827,6 @@ function deleteGuardProblem(diff, options) {
     return (`\`delete: true\` would delete ${formatCount(diff.targetOnly.length)} objects, more than \`max-delete\` ` +
         `(${formatCount(options.maxDelete)}). Check that \`source-bucket\` is right, then raise \`max-delete\` to at least ` +
         `${diff.targetOnly.length} to allow it.`);
-}
-
-;// CONCATENATED MODULE: ./src/s3/copy.ts
-
-
-
-const MiB = 1024 * 1024;
-const GiB = 1024 * MiB;
-const S3_LIMITS = {
-    maxSingleCopyBytes: 5 * GiB,
-    partCopyBytes: 512 * MiB,
-    streamMultipartThreshold: 64 * MiB,
-    streamPartBytes: 8 * MiB,
-};
-/** S3 allows 10,000 parts; grow the part size for objects that would need more. */
-const partSizeFor = (size, preferred) => Math.max(preferred, Math.ceil(size / 9_000));
-function headersOf(o) {
-    return {
-        ContentType: o.ContentType,
-        CacheControl: o.CacheControl,
-        ContentDisposition: o.ContentDisposition,
-        ContentEncoding: o.ContentEncoding,
-        ContentLanguage: o.ContentLanguage,
-        Metadata: o.Metadata,
-    };
-}
-/** A CopySource value: bucket and key, URL-encoded segment by segment. */
-function copySource(bucket, key) {
-    return `${bucket}/${key.split('/').map(encodeURIComponent).join('/')}`;
-}
-/** Server-side copy; metadata and headers are carried over by S3 (MetadataDirective COPY). */
-async function copyServerSide(from, to, key, size, limits) {
-    if (size <= limits.maxSingleCopyBytes) {
-        await to.client.send(new client_s3_dist_cjs/* CopyObjectCommand */.s9Z({ Bucket: to.bucket, Key: key, CopySource: copySource(from.bucket, key), MetadataDirective: 'COPY' }));
-        return;
-    }
-    // Part copies do not carry headers over: read them from the source and start the upload with them.
-    const head = await to.client.send(new client_s3_dist_cjs/* HeadObjectCommand */.l81({ Bucket: from.bucket, Key: key }));
-    const partSize = partSizeFor(size, limits.partCopyBytes);
-    await multipart(to, key, headersOf(head), async (uploadId) => {
-        const ranges = Array.from({ length: Math.ceil(size / partSize) }, (_, i) => [i * partSize, Math.min(size, (i + 1) * partSize) - 1]);
-        return mapLimit(ranges, 4, async ([start, end], i) => {
-            const part = await to.client.send(new client_s3_dist_cjs/* UploadPartCopyCommand */.Xp2({
-                Bucket: to.bucket,
-                Key: key,
-                UploadId: uploadId,
-                PartNumber: i + 1,
-                CopySource: copySource(from.bucket, key),
-                CopySourceRange: `bytes=${start}-${end}`,
-            }));
-            return { PartNumber: i + 1, ETag: part.CopyPartResult?.ETag };
-        });
-    });
-}
-/**
- * Streamed copy: the source's bytes flow from a GetObject (source credentials) into an upload
- * (target credentials) without touching the disk. Small objects are read whole, then put (the
- * SDK can then retry the put by itself); middle-sized ones are one PutObject fed by the download;
- * large ones are cut into parts, at most two parts of one object in memory at a time.
- *
- * Both sides are bounded: the S3 clients drop a connection silent for their idle timeout (a
- * download that stops mid-way, an upload nobody answers), and a download that fails or ends
- * short aborts the upload it feeds at once, so it never waits for bytes that will not come nor
- * completes a short object. The caller retries the whole object from the start.
- */
-async function copyByStream(from, to, key, limits, onBytes = () => { }) {
-    const upload = new AbortController();
-    const got = await from.client.send(new client_s3_dist_cjs/* GetObjectCommand */.jLs({ Bucket: from.bucket, Key: key }));
-    const source = got.Body;
-    const size = got.ContentLength ?? 0;
-    const body = checkedLength(source, size, key);
-    // The first failure of the download is the reason; the upload's abort that follows is not.
-    let downloadError;
-    body.once('error', (error) => {
-        downloadError ??= error;
-        upload.abort(error);
-    });
-    const sent = { abortSignal: upload.signal };
-    try {
-        if (size <= BUFFERED_PUT_BYTES) {
-            const bytes = await readAll(body);
-            await to.client.send(new client_s3_dist_cjs/* PutObjectCommand */.wKZ({ Bucket: to.bucket, Key: key, Body: bytes, ContentLength: size, ...headersOf(got) }), sent);
-            onBytes(size);
-            return size;
-        }
-        if (size <= limits.streamMultipartThreshold) {
-            await to.client.send(new client_s3_dist_cjs/* PutObjectCommand */.wKZ({ Bucket: to.bucket, Key: key, Body: body, ContentLength: size, ...headersOf(got) }), sent);
-            if (downloadError)
-                throw downloadError;
-            onBytes(size);
-            return size;
-        }
-        const partSize = partSizeFor(size, limits.streamPartBytes);
-        await multipart(to, key, headersOf(got), async (uploadId) => {
-            const parts = [];
-            let inFlight = [];
-            let number = 0;
-            try {
-                for await (const chunk of fixedSizeChunks(body, partSize)) {
-                    const partNumber = ++number;
-                    const part = to.client
-                        .send(new client_s3_dist_cjs/* UploadPartCommand */.iVK({ Bucket: to.bucket, Key: key, UploadId: uploadId, PartNumber: partNumber, Body: chunk, ContentLength: chunk.length }), sent)
-                        .then((r) => {
-                        onBytes(chunk.length);
-                        return { PartNumber: partNumber, ETag: r.ETag };
-                    });
-                    part.catch(() => { }); // observed below through Promise.all; this only silences an early rejection
-                    parts.push(part);
-                    inFlight.push(part);
-                    // Backpressure: stop reading the download while two parts are still uploading.
-                    if (inFlight.length >= 2) {
-                        await inFlight[0];
-                        inFlight = inFlight.slice(1);
-                    }
-                }
-                return await Promise.all(parts);
-            }
-            catch (error) {
-                // No part may land after the abort (S3 would keep it): stop them and wait until they are settled.
-                upload.abort(error);
-                await Promise.allSettled(parts);
-                throw error;
-            }
-        });
-        return size;
-    }
-    catch (error) {
-        throw downloadError ?? error;
-    }
-    finally {
-        if (!source.readableEnded)
-            source.destroy();
-        if (!body.readableEnded)
-            body.destroy();
-    }
-}
-async function multipart(to, key, headers, uploadParts) {
-    const created = await to.client.send(new client_s3_dist_cjs/* CreateMultipartUploadCommand */.nG4({ Bucket: to.bucket, Key: key, ...headers }));
-    const uploadId = created.UploadId;
-    try {
-        const parts = await uploadParts(uploadId);
-        await to.client.send(new client_s3_dist_cjs/* CompleteMultipartUploadCommand */.Gym({ Bucket: to.bucket, Key: key, UploadId: uploadId, MultipartUpload: { Parts: parts } }));
-    }
-    catch (error) {
-        // An abandoned upload keeps its parts (and their cost) until someone aborts it.
-        await to.client.send(new client_s3_dist_cjs/* AbortMultipartUploadCommand */.tfP({ Bucket: to.bucket, Key: key, UploadId: uploadId })).catch((abortError) => {
-            const e = error;
-            e.message = `${e.message ?? String(error)}; its unfinished multipart upload ${uploadId} could not be aborted either ` +
-                `(${abortError.message}): abort it, or let a lifecycle rule (AbortIncompleteMultipartUpload) remove it`;
-        });
-        throw error;
-    }
-}
-/** Objects up to this size are read whole before they are put: a few of them per worker cost little memory. */
-const BUFFERED_PUT_BYTES = 256 * 1024;
-/** A download that ends before its Content-Length (a proxy or a cut connection that closes cleanly). */
-class IncompleteBodyError extends Error {
-    name = 'IncompleteBody';
-    constructor(key, received, expected) {
-        super(`the download of \`${key}\` ended after ${received} of ${expected} bytes`);
-    }
-}
-/**
- * The download's bytes, passed on only if they are all there: a body that ends short errors
- * instead of ending, so the upload it feeds never completes a short object. A download that
- * breaks off errors with how far it got (same name and code, so it is retried as before).
- */
-function checkedLength(source, expected, key) {
-    let received = 0;
-    const counted = new external_node_stream_.Transform({
-        transform(chunk, _encoding, done) {
-            received += chunk.length;
-            done(null, chunk);
-        },
-        flush(done) {
-            done(received === expected ? null : new IncompleteBodyError(key, received, expected));
-        },
-    });
-    source.once('error', (error) => {
-        const reason = error.name === 'TimeoutError' ? 'nothing received for the S3 idle timeout, 4 × `network-timeout`' : error.message;
-        counted.destroy(Object.assign(new Error(`the download broke off after ${received} of ${expected} bytes (${reason})`), { name: error.name, code: error.code }));
-    });
-    source.pipe(counted);
-    return counted;
-}
-async function readAll(stream) {
-    const pieces = [];
-    for await (const piece of stream)
-        pieces.push(piece);
-    return Buffer.concat(pieces);
-}
-/** Re-chunks a byte stream into buffers of exactly `size` bytes (the last one may be shorter). */
-async function* fixedSizeChunks(stream, size) {
-    let pending = [];
-    let pendingBytes = 0;
-    for await (const piece of stream) {
-        let chunk = Buffer.isBuffer(piece) ? piece : Buffer.from(piece);
-        while (pendingBytes + chunk.length >= size) {
-            const take = size - pendingBytes;
-            pending.push(chunk.subarray(0, take));
-            yield Buffer.concat(pending, size);
-            chunk = chunk.subarray(take);
-            pending = [];
-            pendingBytes = 0;
-        }
-        if (chunk.length > 0) {
-            pending.push(chunk);
-            pendingBytes += chunk.length;
-        }
-    }
-    if (pendingBytes > 0)
-        yield Buffer.concat(pending, pendingBytes);
 }
 
 ;// CONCATENATED MODULE: ./src/s3/progress.ts

@@ -16,7 +16,7 @@
  */
 import { CopyObjectCommand, CreateBucketCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
@@ -173,25 +173,15 @@ function baseEnv(): NodeJS.ProcessEnv {
 
 /**
  * The Node that runs the action here: GitHub runs it on Node 24 (action.yml), so the bench does
- * too — `BENCH_NODE`, else Node 24's official binary from the npm registry (`.node-version`,
- * fetched into .tmp/ like .ci/run does), else this process's Node.
+ * too — `BENCH_NODE`, else scripts/node24.sh (as .ci/run), else this process's Node.
  */
 function actionNode(): string {
   if (process.env.BENCH_NODE) return process.env.BENCH_NODE;
-  if (process.versions.node.split('.')[0] === '24') return process.execPath;
-  const version = readFileSync(path.join(root, '.node-version'), 'utf8').trim();
-  const dir = path.join(root, '.tmp', `node24-${version}-${process.arch}`);
-  const binary = path.join(dir, 'package', 'bin', 'node');
-  if (!existsSync(binary)) {
-    try {
-      mkdirSync(dir, { recursive: true });
-      execFileSync('npm', ['pack', '--silent', `node-linux-${process.arch}@${version}`], { cwd: dir, stdio: 'ignore' });
-      execFileSync('sh', ['-c', 'tar xzf node-linux-*.tgz'], { cwd: dir, stdio: 'ignore' });
-    } catch {
-      return process.execPath;
-    }
+  try {
+    return execFileSync('bash', [path.join(root, 'scripts', 'node24.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return process.execPath;
   }
-  return existsSync(binary) ? binary : process.execPath;
 }
 
 let ACTION_NODE = process.execPath;

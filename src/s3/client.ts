@@ -2,6 +2,7 @@ import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { boundedRequestHandler, describeTimeout, type SdkTimeouts } from '../aws/request-handler.js';
 import { CONNECT_TIMEOUT_MS, DEFAULT_NETWORK_TIMEOUT, S3_IDLE_FACTOR } from '../config/network-options.js';
 import { parseDuration } from '../config/inputs.js';
+import { readAll } from './copy.js';
 import type { ObjectEntry } from './list.js';
 import { LISTED_ENTRIES, takeListEntries } from './list-parse.js';
 
@@ -91,7 +92,7 @@ function readListEntriesFast(client: S3Client): void {
       const result = await next(args);
       const response = result.response as { statusCode?: number; body?: unknown };
       if (context.commandName !== 'ListObjectsV2Command' || !response.statusCode || response.statusCode < 200 || response.statusCode >= 300) return result;
-      const bytes = await collect(response.body);
+      const bytes = await readAll(response.body as AsyncIterable<Uint8Array> | Uint8Array);
       const read = takeListEntries(bytes.toString('utf8'));
       response.body = read ? Buffer.from(read.rest) : bytes;
       if (read) taken.set(context, read.entries);
@@ -109,13 +110,6 @@ function readListEntriesFast(client: S3Client): void {
     },
     { step: 'initialize', name: 'attachListEntries' },
   );
-}
-
-async function collect(body: unknown): Promise<Buffer> {
-  if (body instanceof Uint8Array) return Buffer.from(body.buffer, body.byteOffset, body.byteLength);
-  const chunks: Buffer[] = [];
-  for await (const chunk of body as AsyncIterable<Uint8Array>) chunks.push(Buffer.from(chunk));
-  return Buffer.concat(chunks);
 }
 
 const MAX_ATTEMPTS = 5;

@@ -239,9 +239,11 @@ function checkedLength(source: Readable, expected: number, key: string): Readabl
   return counted;
 }
 
-async function readAll(stream: Readable): Promise<Buffer> {
+/** Every byte of a stream (or an SDK body: a stream or bytes already read) in one buffer. */
+export async function readAll(stream: AsyncIterable<Uint8Array> | Uint8Array): Promise<Buffer> {
+  if (stream instanceof Uint8Array) return Buffer.from(stream.buffer, stream.byteOffset, stream.byteLength);
   const pieces: Buffer[] = [];
-  for await (const piece of stream) pieces.push(piece as Buffer);
+  for await (const piece of stream) pieces.push(Buffer.from(piece));
   return Buffer.concat(pieces);
 }
 

@@ -168,12 +168,12 @@ export async function* streamBucket(client: S3Client, bucket: string, info: Stre
     yield firstKeys;
     return;
   }
-  const last = firstKeys.at(-1)!.key;
   if (!opts.keyRanges) {
     yield firstKeys;
-    yield* streamByPrefix(client, bucket, info, last, firstKeys, maxChains);
+    yield* streamByPrefix(client, bucket, info, firstKeys, maxChains);
     return;
   }
+  const last = firstKeys.at(-1)!.key;
   const bounds = boundsAfter(firstKeys[0]!.key, last, maxChains - 1);
   const ranges = [last, ...bounds].map((after, i) => keyRange(after, bounds[i]));
   let running = 0;
@@ -271,7 +271,8 @@ export async function* streamBucket(client: S3Client, bucket: string, info: Stre
  * time, or one serial chain), each fetching only a few pages ahead of the consumer. The order is
  * the server's: the consumer checks it.
  */
-async function* streamByPrefix(client: S3Client, bucket: string, info: StreamInfo, last: string, firstKeys: ObjectEntry[], maxChains: number): AsyncGenerator<ObjectEntry[]> {
+async function* streamByPrefix(client: S3Client, bucket: string, info: StreamInfo, firstKeys: ObjectEntry[], maxChains: number): AsyncGenerator<ObjectEntry[]> {
+  const last = firstKeys.at(-1)!.key;
   const top = await listTopLevel(client, bucket, MAX_DIRECT_KEYS);
   const covered = (key: string) => top!.direct.has(key) || top!.prefixes.some((p) => key.startsWith(p));
   if (!top || top.prefixes.length < 2 || !firstKeys.every((o) => covered(o.key))) {

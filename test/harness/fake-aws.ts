@@ -243,7 +243,8 @@ export async function startFakeAws(opts: FakeAwsOptions): Promise<FakeAws> {
     );
   }
 
-  async function lambdaInvoke(req: IncomingMessage, res: ServerResponse, url: URL, body: string) {
+  /** What both Invoke calls start with: the function named in the path, who calls, the request as recorded, an error answer. */
+  function lambdaCall(req: IncomingMessage, res: ServerResponse, url: URL, body: string, action: 'Invoke' | 'InvokeWithResponseStream') {
     const name = decodeURIComponent(url.pathname.split('/')[3] ?? '');
     const caller = callerOf(req);
     const params = {
@@ -253,10 +254,15 @@ export async function startFakeAws(opts: FakeAwsOptions): Promise<FakeAws> {
       Payload: body,
     };
     const fail = (status: number, type: string, message: string) => {
-      record(req, { service: 'lambda', action: 'Invoke', caller, params, status });
+      record(req, { service: 'lambda', action, caller, params, status });
       res.writeHead(status, { 'content-type': 'application/json', 'x-amzn-errortype': type, 'x-amzn-requestid': requestId() });
       res.end(JSON.stringify({ Type: 'User', message }));
     };
+    return { name, caller, params, fail };
+  }
+
+  async function lambdaInvoke(req: IncomingMessage, res: ServerResponse, url: URL, body: string) {
+    const { name, caller, params, fail } = lambdaCall(req, res, url, body, 'Invoke');
     const fn = opts.functions?.[name.replace(/^.*:function:/, '').replace(/:.*$/, '')];
     if (!fn) return fail(404, 'ResourceNotFoundException', `Function not found: ${name}`);
     if (!fn.invokers.includes(caller)) return fail(403, 'AccessDeniedException', `User: ${caller} is not authorized to perform: lambda:InvokeFunction on resource: ${name}`);
@@ -292,19 +298,7 @@ export async function startFakeAws(opts: FakeAwsOptions): Promise<FakeAws> {
    * one), then InvokeComplete with the error code and the log tail.
    */
   async function lambdaInvokeStreaming(req: IncomingMessage, res: ServerResponse, url: URL, body: string) {
-    const name = decodeURIComponent(url.pathname.split('/')[3] ?? '');
-    const caller = callerOf(req);
-    const params = {
-      FunctionName: name,
-      InvocationType: String(req.headers['x-amz-invocation-type'] ?? ''),
-      LogType: String(req.headers['x-amz-log-type'] ?? ''),
-      Payload: body,
-    };
-    const fail = (status: number, type: string, message: string) => {
-      record(req, { service: 'lambda', action: 'InvokeWithResponseStream', caller, params, status });
-      res.writeHead(status, { 'content-type': 'application/json', 'x-amzn-errortype': type, 'x-amzn-requestid': requestId() });
-      res.end(JSON.stringify({ Type: 'User', message }));
-    };
+    const { name, caller, params, fail } = lambdaCall(req, res, url, body, 'InvokeWithResponseStream');
     if (opts.noResponseStreaming) return fail(404, 'UnknownOperationException', 'Unknown operation InvokeWithResponseStream');
     const fn = opts.functions?.[name.replace(/^.*:function:/, '').replace(/:.*$/, '')];
     if (!fn) return fail(404, 'ResourceNotFoundException', `Function not found: ${name}`);
