@@ -34,6 +34,7 @@ export async function run(): Promise<void> {
     repository: process.env.GITHUB_REPOSITORY,
     githubApiUrl: process.env.GITHUB_API_URL,
     runId: process.env.GITHUB_RUN_ID,
+    tempDir: process.env.RUNNER_TEMP,
     awsRegion: process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION,
     proxy,
   });

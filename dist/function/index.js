@@ -62850,6 +62850,91 @@ function identityTableProblems(table, emailColumn, database, problems) {
     }
 }
 
+// EXTERNAL MODULE: external "node:os"
+var external_node_os_ = __nccwpck_require__(8161);
+;// CONCATENATED MODULE: ./src/config/images-options.ts
+
+
+/** Who copies: this runner, S3 Batch Operations, or (auto) Batch Operations above `batch-threshold` objects. */
+const COPY_ENGINES = (/* unused pure expression or super */ null && (['auto', 'runner', 'batch']));
+const DEFAULT_BATCH_THRESHOLD = 100_000;
+const DEFAULT_BATCH_MANIFEST_PREFIX = 'prod-to-staging-sync/batch/';
+/** How objects get from the source bucket into the target bucket. */
+const COPY_METHODS = (/* unused pure expression or super */ null && (['auto', 'server-side', 'stream']));
+const DEFAULT_COPY_METHOD = 'auto';
+/** Objects copied at once. Chosen with `npm run bench:s3` (see README, Images refresh). */
+const DEFAULT_IMAGES_CONCURRENCY = 64;
+const DEFAULT_MAX_DELETE = 1000;
+const JOB_ROLE_ARN = /^arn:aws[a-z-]*:iam::(\d{12}):role\/[\w+=,.@/-]{1,512}$/;
+const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+function images_options_parseImagesOptions(inputs, runner = {}) {
+    const options = {
+        copyMethod: inputs.choice('copy-method', COPY_METHODS, DEFAULT_COPY_METHOD),
+        concurrency: inputs.integer('concurrency', DEFAULT_IMAGES_CONCURRENCY, 1, 512),
+        delete: inputs.boolean('delete', false) ?? false,
+        maxDelete: inputs.integer('max-delete', DEFAULT_MAX_DELETE, 0, 10_000_000),
+        copyEngine: inputs.choice('copy-engine', COPY_ENGINES, 'auto'),
+        batchThreshold: inputs.integer('batch-threshold', DEFAULT_BATCH_THRESHOLD, 0, 1_000_000_000),
+        tempDir: runner.tempDir || tmpdir(),
+    };
+    const batch = parseBatchOptions(inputs, options.copyEngine, runner.runId);
+    if (batch)
+        options.batch = batch;
+    return options;
+}
+/** Both inputs or neither; `copy-engine: batch` needs both. */
+function parseBatchOptions(inputs, engine, runId) {
+    const { problems } = inputs;
+    const roleArn = inputs.value('batch-role-arn');
+    const manifestBucket = inputs.value('batch-manifest-bucket');
+    let prefix = inputs.value('batch-manifest-prefix', DEFAULT_BATCH_MANIFEST_PREFIX).replace(/^\/+/, '');
+    if (prefix && !prefix.endsWith('/'))
+        prefix += '/';
+    const account = JOB_ROLE_ARN.exec(roleArn)?.[1];
+    if (roleArn && !account) {
+        problems.push(`\`batch-role-arn\` must be an IAM role ARN such as \`arn:aws:iam::123456789012:role/staging-batch-copy\`, got \`${roleArn}\`.`);
+    }
+    if (manifestBucket && !BUCKET_NAME.test(manifestBucket)) {
+        problems.push(`\`batch-manifest-bucket\` must be an S3 bucket name (lowercase letters, digits, dots and hyphens), got \`${manifestBucket}\`.`);
+    }
+    const missing = [!roleArn && '`batch-role-arn`', !manifestBucket && '`batch-manifest-bucket`'].filter(Boolean);
+    if (missing.length === 1 || (engine === 'batch' && missing.length > 0)) {
+        problems.push(`S3 Batch Operations needs both \`batch-role-arn\` (the role the job copies with) and \`batch-manifest-bucket\` (a staging-side bucket for the manifest and the report); ${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} empty. ` +
+            (engine === 'batch' ? 'Set them, or use `copy-engine: runner`.' : 'Set both, or neither to copy on the runner.'));
+    }
+    if (!account || !manifestBucket || !BUCKET_NAME.test(manifestBucket))
+        return undefined;
+    return { roleArn, accountId: account, manifestBucket, manifestPrefix: prefix || DEFAULT_BATCH_MANIFEST_PREFIX, ...(runId ? { runId } : {}) };
+}
+/**
+ * When the manifest lives in the staging bucket, its prefix is the action's own: never copied
+ * over, never deleted as "only in staging". Returned as an exclusion rule appended to the user's.
+ */
+function images_options_batchManifestExclusions(images, targetBucket) {
+    if (!images.batch || images.batch.manifestBucket !== targetBucket)
+        return [];
+    return compileExclusions([escapeGlob(images.batch.manifestPrefix)]).rules;
+}
+const escapeGlob = (text) => text.replace(/[\\*?[\]{}!#]/g, (c) => `\\${c}`);
+/** What an empty `exclusions` input means: deployment packages, import files, the scraper's area. */
+const DEFAULT_EXCLUSIONS = 'lambda/\ndeploy/\ndata-import/\nlistings/';
+/** `exclusions: none`: nothing excluded (an empty input means the defaults). */
+const NO_EXCLUSIONS = 'none';
+/** The `exclusions` input, compiled; each bad pattern goes to `inputs.problems`. */
+function images_options_parseExclusionsInput(inputs) {
+    const patterns = parseExclusions(inputs.value('exclusions', DEFAULT_EXCLUSIONS));
+    const isNone = (pattern) => pattern.toLowerCase() === NO_EXCLUSIONS;
+    if (patterns.length === 1 && isNone(patterns[0]))
+        return [];
+    if (patterns.some(isNone)) {
+        inputs.problems.push(`\`exclusions\` holds \`${NO_EXCLUSIONS}\` among other patterns: \`${NO_EXCLUSIONS}\` alone means nothing is excluded; remove it, or write \`\\${NO_EXCLUSIONS}\` for a key named \`${NO_EXCLUSIONS}\`.`);
+    }
+    const { rules, problems } = compileExclusions(patterns.filter((pattern) => !isNone(pattern)));
+    for (const { pattern, reason } of problems)
+        inputs.problems.push(`\`exclusions\` holds \`${pattern}\`, which is not a valid pattern: ${reason}.`);
+    return rules;
+}
+
 ;// CONCATENATED MODULE: ./src/config/inputs.ts
 /**
  * Reading raw inputs for the config parsers: trimmed values, defaults for empty inputs, and the

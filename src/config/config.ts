@@ -4,7 +4,7 @@ import { parseTriggerOptions, type TriggerOptions } from './trigger-options.js';
 import { parseChecksOptions, type ChecksOptions, type RunnerFacts } from './checks-options.js';
 import { isSystemSchema, parseDatabaseOptions, systemSchemaProblem, type DatabaseOptions } from './database-options.js';
 import { parseIdentityOptions, type IdentityOptions } from './identity-options.js';
-import { batchManifestExclusions, parseExclusionsInput, parseImagesOptions, type ImagesOptions } from './images-options.js';
+import { batchManifestExclusions, parseExclusionsInput, parseImagesOptions, type ImagesOptions, type ImagesRunnerFacts } from './images-options.js';
 import { parseNetworkOptions, type NetworkOptions, type NetworkRunnerFacts } from './network-options.js';
 import { InputSource } from './inputs.js';
 import type { ExclusionRule } from '../s3/exclusions.js';
@@ -80,7 +80,7 @@ export const touchesImages = (mode: Mode): boolean => mode !== 'db-only';
  * can fix them all in one go; secrets found in the inputs are returned even when the inputs
  * are invalid, so the caller can mask them before printing anything.
  */
-export function buildConfig(readInput: InputReader, runner: RunnerFacts & AwsRunnerFacts & NetworkRunnerFacts = {}): ConfigResult {
+export function buildConfig(readInput: InputReader, runner: RunnerFacts & AwsRunnerFacts & NetworkRunnerFacts & ImagesRunnerFacts = {}): ConfigResult {
   const inputs = new InputSource(readInput);
   const { problems, secrets } = inputs;
   const input = (name: string, fallback = '') => inputs.value(name, fallback);

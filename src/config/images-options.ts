@@ -1,3 +1,4 @@
+import { tmpdir } from 'node:os';
 import { compileExclusions, parseExclusions, type ExclusionRule } from '../s3/exclusions.js';
 import type { InputSource } from './inputs.js';
 
@@ -43,12 +44,22 @@ export interface ImagesOptions {
   /** `copy-engine: auto` hands the copy to Batch Operations above this many objects. */
   batchThreshold: number;
   batch?: BatchOptions;
+  /** A local directory for what is too big to hold in memory (the runner's RUNNER_TEMP). */
+  tempDir: string;
 }
 
 const JOB_ROLE_ARN = /^arn:aws[a-z-]*:iam::(\d{12}):role\/[\w+=,.@/-]{1,512}$/;
 const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 
-export function parseImagesOptions(inputs: InputSource, runner: { runId?: string } = {}): ImagesOptions {
+/** What the images engine takes from the runner's environment. */
+export interface ImagesRunnerFacts {
+  /** GITHUB_RUN_ID. */
+  runId?: string;
+  /** RUNNER_TEMP: emptied by the runner after each job. */
+  tempDir?: string;
+}
+
+export function parseImagesOptions(inputs: InputSource, runner: ImagesRunnerFacts = {}): ImagesOptions {
   const options: ImagesOptions = {
     copyMethod: inputs.choice('copy-method', COPY_METHODS, DEFAULT_COPY_METHOD),
     concurrency: inputs.integer('concurrency', DEFAULT_IMAGES_CONCURRENCY, 1, 512),
@@ -56,6 +67,7 @@ export function parseImagesOptions(inputs: InputSource, runner: { runId?: string
     maxDelete: inputs.integer('max-delete', DEFAULT_MAX_DELETE, 0, 10_000_000),
     copyEngine: inputs.choice('copy-engine', COPY_ENGINES, 'auto'),
     batchThreshold: inputs.integer('batch-threshold', DEFAULT_BATCH_THRESHOLD, 0, 1_000_000_000),
+    tempDir: runner.tempDir || tmpdir(),
   };
   const batch = parseBatchOptions(inputs, options.copyEngine, runner.runId);
   if (batch) options.batch = batch;

@@ -1,3 +1,4 @@
+import { CopyList } from './copy-list.js';
 import { matchExclusion, type ExclusionRule } from './exclusions.js';
 import type { ObjectEntry } from './list.js';
 
@@ -34,7 +35,8 @@ export class ObjectTally {
 
 /** What a refresh has to do, worked out from the two listings alone (no I/O). */
 export interface ImagesDiff {
-  toCopy: CopyItem[];
+  /** In memory, or in a local file when a Batch Operations job will copy many (`CopyList`). */
+  toCopy: CopyList;
   /** Source objects already identical in the target. */
   toSkip: ObjectTally;
   /** Source objects matched by an exclusion: never copied. */
@@ -54,15 +56,16 @@ export interface InMemoryDiff {
   targetOnlyExcluded: ObjectEntry[];
 }
 
-/** Keeps what the refresh needs of an in-memory diff and counts the rest. */
-export function tallied(diff: InMemoryDiff): ImagesDiff {
+/** Keeps what the refresh needs of an in-memory diff (the objects to copy added to `toCopy`) and counts the rest. */
+export function tallied(diff: InMemoryDiff, toCopy = new CopyList()): ImagesDiff {
   const tally = (objects: readonly ObjectEntry[]) => {
     const result = new ObjectTally();
     for (const object of objects) result.push(object);
     return result;
   };
+  for (const item of diff.toCopy) toCopy.add(item);
   return {
-    toCopy: diff.toCopy,
+    toCopy,
     toSkip: tally(diff.toSkip),
     excluded: tally(diff.excluded),
     targetOnly: diff.targetOnly,

@@ -11,7 +11,8 @@ import { ListingOrderError, mergeListings } from './merge.js';
 import { listsInS3Order } from './key-ranges.js';
 import { recheckDifferingEtags } from './recheck.js';
 import { describeBatchPlan } from './batch/hand-off.js';
-import { BATCH_MAX_OBJECT_BYTES } from './batch/plan.js';
+import { copyListSpill } from './batch/plan.js';
+import { CopyList } from './copy-list.js';
 
 /** The diff found by the inspect step, handed to the refresh step of the same run. */
 const diffs = new WeakMap<RunContext, ImagesDiff>();
@@ -66,7 +67,25 @@ async function streamedDiff(ctx: RunContext): Promise<ListedDiff> {
     }
     return logged();
   };
-  return mergeListings(stream('source'), stream('target'), ctx.config.exclusions);
+  const toCopy = newCopyList(ctx);
+  return mergeListings(stream('source'), stream('target'), ctx.config.exclusions, toCopy).catch((error) => {
+    toCopy.dispose();
+    throw error;
+  });
+}
+
+/** Where the objects to copy are kept: on disk past `batch-threshold` when a Batch Operations job may copy them. */
+function newCopyList(ctx: RunContext): CopyList {
+  const spill = copyListSpill(ctx.config.images);
+  if (!spill) return new CopyList();
+  return new CopyList({
+    ...spill,
+    onSpill: (path) =>
+      core.info(
+        `More than ${formatCount(spill.aboveObjects)} objects to copy (batch-threshold): writing them to ${path} as they are found, ` +
+          'for the Batch Operations manifest, instead of holding them in memory.',
+      ),
+  });
 }
 
 /** Today's diff of two listings held in memory: for stores that do not list in S3's order. */
@@ -79,7 +98,7 @@ async function inMemoryDiff(ctx: RunContext): Promise<ListedDiff> {
   };
   const [sourceObjects, targetObjects] = await Promise.all([list('source'), list('target')]);
   return {
-    ...tallied(diffBuckets(sourceObjects, targetObjects, ctx.config.exclusions)),
+    ...tallied(diffBuckets(sourceObjects, targetObjects, ctx.config.exclusions), newCopyList(ctx)),
     sourceObjects: sourceObjects.length,
     sourceBytes: totalBytes(sourceObjects),
     targetObjects: targetObjects.length,
@@ -119,7 +138,7 @@ export async function inspectBuckets(ctx: RunContext): Promise<string> {
   diffs.set(ctx, diff);
 
   const plan: ImagesPlan = {
-    copy: sample(diff.toCopy.map((item) => item.source)),
+    copy: { objects: diff.toCopy.length, bytes: diff.toCopy.bytes, keys: diff.toCopy.keys },
     skip: sampleOf(diff.toSkip),
     exclude: sampleOf(diff.excluded),
     delete: sample(diff.targetOnly),
@@ -142,7 +161,7 @@ export async function inspectBuckets(ctx: RunContext): Promise<string> {
     Object.assign(ctx.report.images, { copiedObjects: 0, copiedBytes: 0, deletedObjects: 0 });
   }
   // Hand-off (issue 14): say what Batch Operations would do, its cost and IAM.
-  if (ctx.config.dryRun) describeBatchPlan(ctx, diff.toCopy.length, diff.toCopy.filter((i) => i.source.size > BATCH_MAX_OBJECT_BYTES).length);
+  if (ctx.config.dryRun) describeBatchPlan(ctx, diff.toCopy.length, diff.toCopy.large.length);
   const guard = deleteGuardProblem(diff, options);
   if (guard && ctx.config.dryRun) ctx.note('warning', `A real run would stop before copying: ${guard}`);
 

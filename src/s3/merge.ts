@@ -1,4 +1,5 @@
 import { matchExclusion, type ExclusionRule } from './exclusions.js';
+import { CopyList } from './copy-list.js';
 import { copyReason, ObjectTally, type ImagesDiff } from './diff.js';
 import type { ObjectEntry } from './list.js';
 
@@ -99,13 +100,14 @@ class Cursor {
 /**
  * The diff of two listings as a merge of two sorted streams: memory holds one page of each side
  * plus what the refresh needs (objects to copy, delete candidates); skipped and excluded objects
- * are only counted. Same rules and results as `diffBuckets`; throws `ListingOrderError` when a
- * listing is not in S3's order, so the caller can fall back to the in-memory diff.
+ * are only counted. The objects to copy are added to `toCopy` (which may write them to disk).
+ * Same rules and results as `diffBuckets`; throws `ListingOrderError` when a listing is not in
+ * S3's order, so the caller can fall back to the in-memory diff.
  */
-export async function mergeListings(sourcePages: Pages, targetPages: Pages, exclusions: readonly ExclusionRule[]): Promise<StreamedDiff> {
+export async function mergeListings(sourcePages: Pages, targetPages: Pages, exclusions: readonly ExclusionRule[], toCopy = new CopyList()): Promise<StreamedDiff> {
   const source = new Cursor(sourcePages, 'source');
   const target = new Cursor(targetPages, 'target');
-  const diff: ImagesDiff = { toCopy: [], toSkip: new ObjectTally(), excluded: new ObjectTally(), targetOnly: [], targetOnlyExcluded: new ObjectTally() };
+  const diff: ImagesDiff = { toCopy, toSkip: new ObjectTally(), excluded: new ObjectTally(), targetOnly: [], targetOnlyExcluded: new ObjectTally() };
 
   const onSource = (object: ObjectEntry, targetObject: ObjectEntry | undefined) => {
     if (exclusions.length > 0 && matchExclusion(exclusions, object.key)) {
@@ -113,7 +115,7 @@ export async function mergeListings(sourcePages: Pages, targetPages: Pages, excl
       return;
     }
     const reason = copyReason(object, targetObject);
-    if (reason) diff.toCopy.push({ source: object, target: targetObject, reason });
+    if (reason) toCopy.add({ source: object, target: targetObject, reason });
     else diff.toSkip.add(object);
   };
   const onTargetOnly = (object: ObjectEntry) => {

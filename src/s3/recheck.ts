@@ -15,37 +15,52 @@ export interface RecheckOutcome {
   notMd5: number;
 }
 
+/** Objects read from the list at a time: the HEADs of one window run in parallel, and the list keeps its order. */
+const WINDOW_OBJECTS = 10_000;
+
 /**
  * A listing cannot tell an SSE-KMS or SSE-C ETag from an MD5: both are 32 hex digits, so every
  * such object would be copied again on every run. Only the objects the listings say differ in
  * content are HEADed (source and target, with checksums), and moved to the skipped ones when the
- * HEADs show they are the same. Changes `diff` in place.
+ * HEADs show they are the same. The list is read a window at a time (it may be on disk) and
+ * replaced in `diff` by the objects still to copy, in the same order.
  */
 export async function recheckDifferingEtags(diff: ImagesDiff, from: BucketRef, to: BucketRef, concurrency: number): Promise<RecheckOutcome> {
-  const candidates = diff.toCopy.filter(needsRecheck);
-  const outcome: RecheckOutcome = { checked: candidates.length, requests: candidates.length * 2, identical: 0, notMd5: 0 };
-  if (candidates.length === 0) return outcome;
+  const listed = diff.toCopy;
+  const candidates = listed.byReason['content differs'];
+  const outcome: RecheckOutcome = { checked: candidates, requests: candidates * 2, identical: 0, notMd5: 0 };
+  if (candidates === 0) return outcome;
 
-  const verdicts = new Map<CopyItem, ReturnType<typeof recheckedReason>>();
-  await mapLimit(candidates, concurrency, async (item) => {
-    const [source, target] = await Promise.all([headFacts(from, item.source.key), headFacts(to, item.target.key)]);
-    if ([source, target].some((facts) => facts && !etagIsContentMd5(facts))) outcome.notMd5++;
-    verdicts.set(item, recheckedReason(item, source, target));
-  });
-
-  const stillToCopy: CopyItem[] = [];
-  for (const item of diff.toCopy) {
-    if (!verdicts.has(item)) {
-      stillToCopy.push(item);
-      continue;
+  const stillToCopy = listed.emptyLike();
+  let window: CopyItem[] = [];
+  const settle = async () => {
+    const verdicts = await mapLimit(window, concurrency, async (item) => {
+      if (!needsRecheck(item)) return item.reason;
+      const [source, target] = await Promise.all([headFacts(from, item.source.key), headFacts(to, item.target.key)]);
+      if ([source, target].some((facts) => facts && !etagIsContentMd5(facts))) outcome.notMd5++;
+      return recheckedReason(item, source, target);
+    });
+    window.forEach((item, i) => {
+      const reason = verdicts[i];
+      if (reason) stillToCopy.add(reason === item.reason ? item : { ...item, reason });
+      else {
+        diff.toSkip.push(item.source);
+        outcome.identical++;
+      }
+    });
+    window = [];
+  };
+  try {
+    for await (const item of listed) {
+      window.push(item);
+      if (window.length >= WINDOW_OBJECTS) await settle();
     }
-    const reason = verdicts.get(item);
-    if (reason) stillToCopy.push({ ...item, reason });
-    else {
-      diff.toSkip.push(item.source);
-      outcome.identical++;
-    }
+    await settle();
+  } catch (error) {
+    stillToCopy.dispose();
+    throw error;
   }
+  listed.dispose();
   diff.toCopy = stillToCopy;
   return outcome;
 }

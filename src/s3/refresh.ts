@@ -46,7 +46,7 @@ export async function refreshImages(ctx: RunContext): Promise<string> {
       log: (line) => core.info(line),
       sourceName: source.name,
     });
-  });
+  }).finally(() => diff.toCopy.dispose());
   const methodLabel = engine ?? method;
   if (outcome.streamedAfterFallback > 0) {
     ctx.note('info', `${formatCount(outcome.streamedAfterFallback)} objects were streamed because the store refused server-side copies.`);

@@ -1,4 +1,7 @@
 import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { mkdtemp, readdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeS3Control, type FakeS3Control, type FakeS3ControlOptions } from '../harness/fake-s3-control.js';
 import type { SeedObject } from '../harness/fixtures.js';
@@ -59,6 +62,7 @@ const batchInputs = (target: string, extra: Record<string, string> = {}) => ({
   'batch-threshold': '10',
   ...extra,
 });
+const copyListFiles = async (dir: string) => (await readdir(dir)).filter((name) => name.includes('copy-list'));
 const withoutPrefix = (snapshot: Record<string, string>) => Object.fromEntries(Object.entries(snapshot).filter(([key]) => !key.startsWith(PREFIX)));
 
 async function headersOf(bucket: string, key: string) {
@@ -78,9 +82,13 @@ describe('copy-engine: batch (S3 Batch Operations)', () => {
     expect(fake.jobs).toHaveLength(0);
     expect(byRunner.summary).not.toContain('Batch Operations job');
 
-    // Threshold 10 < 44: auto hands the copy to one Batch Operations job.
-    const byBatch = await refresh(batchTarget, { ...batchInputs(batchTarget), delete: 'true' });
+    // Threshold 10 < 44: auto hands the copy to one Batch Operations job; the objects to copy
+    // went to a file in RUNNER_TEMP as they were found (not held in memory), removed at the end.
+    const runnerTemp = await mkdtemp(join(tmpdir(), 'runner-temp-'));
+    const byBatch = await refresh(batchTarget, { ...batchInputs(batchTarget), delete: 'true' }, { env: { RUNNER_TEMP: runnerTemp } });
     expect(byBatch.exitCode, byBatch.log).toBe(0);
+    expect(byBatch.log).toMatch(new RegExp(`More than 10 objects to copy \\(batch-threshold\\): writing them to ${runnerTemp}/prod-to-staging-sync-copy-list-[^ ]+\\.ndjson`));
+    expect(await copyListFiles(runnerTemp)).toEqual([]);
     expect(fake.jobs).toHaveLength(1);
     const job = fake.jobs[0]!;
     expect(job).toMatchObject({
@@ -147,6 +155,10 @@ describe('copy-engine: batch (S3 Batch Operations)', () => {
     expect(run.visibleLog).toContain('`books/8/draft (1).jpg`: SlowDown: Please reduce your request rate. (HTTP 503)');
     expect(run.summary).toContain('books/7/back cover.jpg');
     expect(run.outputs['objects-copied']).toBe(String(TO_COPY - 2));
+    // Bytes copied: every object handed to the job but the two that failed (read back from the list on disk).
+    const failed = new Set(['books/7/back cover.jpg', 'books/8/draft (1).jpg', 'lambda/api.zip']);
+    const copiedBytes = productionObjects().filter((o) => !failed.has(o.key)).reduce((sum, o) => sum + Buffer.byteLength(o.body), 0);
+    expect(run.outputs['bytes-copied']).toBe(String(copiedBytes));
     // Nothing is deleted after a failed copy.
     const after = await bucketSnapshot(target);
     expect(after['books/999/old.jpg']).toBeDefined();
@@ -156,7 +168,9 @@ describe('copy-engine: batch (S3 Batch Operations)', () => {
   it('SIGTERM to the action (the workflow was cancelled) cancels the job and says so', async () => {
     const target = await newBucket('stage-cancel', stagingObjects());
     const fake = await startControl({ taskDelayMs: 200 });
+    const runnerTemp = await mkdtemp(join(tmpdir(), 'runner-temp-'));
     const run = await refresh(target, { ...batchInputs(target), 'copy-engine': 'batch' }, {
+      env: { RUNNER_TEMP: runnerTemp },
       onSpawn: (child) => {
         const timer = setInterval(() => {
           if ((fake.jobs[0]?.succeeded ?? 0) >= 3) {
@@ -179,6 +193,7 @@ describe('copy-engine: batch (S3 Batch Operations)', () => {
     expect(run.summary).toContain('was cancelled after copying');
     const copied = Object.keys(await bucketSnapshot(target)).filter((k) => !k.startsWith(PREFIX));
     expect(copied.length).toBeLessThan(TO_COPY + 2);
+    expect(await copyListFiles(runnerTemp)).toEqual([]);
   });
 
   it('a dry run says a job would be created, with the task count, the cost at list prices and the job role IAM', async () => {

@@ -77,3 +77,29 @@ for (const copyMethod of ['server-side', 'stream']) {
     });
   });
 }
+
+it('with a Batch Operations job to copy, the ETag recheck reads the objects to copy back from disk', async () => {
+  const target = await newBucket('stage-kms-batch');
+  const first = await refresh(target, 'server-side');
+  expect(first.exitCode, first.log).toBe(0);
+  // Every KMS object has the same size and another ETag in staging: 30 to recheck, more than the threshold.
+  const run = await runAction(
+    {
+      mode: 'images-only',
+      'source-bucket': sourceBucket,
+      'target-bucket': target,
+      's3-endpoint': s3Endpoint(),
+      'dry-run': 'true',
+      'copy-engine': 'batch',
+      'batch-role-arn': 'arn:aws:iam::222233334444:role/staging-batch-copy',
+      'batch-manifest-bucket': target,
+      'batch-threshold': '5',
+    },
+    { env: S3_ENV },
+  );
+  expect(run.exitCode, run.log).toBe(0);
+  expect(run.log).toContain('More than 5 objects to copy (batch-threshold): writing them to ');
+  expect(run.log).toContain(`${KMS_OBJECTS} objects had the same size and different ETags: ${KMS_OBJECTS * 2} HEAD requests found ${KMS_OBJECTS}`);
+  expect(run.outputs['objects-skipped']).toBe(String(KMS_OBJECTS + PLAIN_OBJECTS));
+  expect(run.summary).not.toContain('A real run would create an S3 Batch Operations job');
+});

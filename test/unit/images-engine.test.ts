@@ -1,3 +1,4 @@
+import { tmpdir } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { buildConfig } from '../../src/config/config.js';
 import { newReport } from '../../src/report/model.js';
@@ -60,7 +61,18 @@ describe('images inputs', () => {
 
   it('default to auto, 64 at a time, no deletion, max-delete 1000, copy engine auto above 100,000', () => {
     const result = buildConfig(read(base));
-    expect(result.ok && result.config.images).toEqual({ copyMethod: 'auto', concurrency: 64, delete: false, maxDelete: 1000, copyEngine: 'auto', batchThreshold: 100_000 });
+    expect(result.ok && result.config.images).toEqual({
+      copyMethod: 'auto',
+      concurrency: 64,
+      delete: false,
+      maxDelete: 1000,
+      copyEngine: 'auto',
+      batchThreshold: 100_000,
+      tempDir: tmpdir(),
+    });
+    // On a runner, what does not fit in memory goes to RUNNER_TEMP (emptied after every job).
+    const onRunner = buildConfig(read(base), { tempDir: '/home/runner/work/_temp' });
+    expect(onRunner.ok && onRunner.config.images.tempDir).toBe('/home/runner/work/_temp');
   });
 
   it('report bad values together, each saying what is allowed', () => {

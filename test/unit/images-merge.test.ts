@@ -1,4 +1,8 @@
+import { mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { CopyList } from '../../src/s3/copy-list.js';
 import { diffBuckets, tallied, type ImagesDiff } from '../../src/s3/diff.js';
 import { compileExclusion, compileExclusions, parseExclusions } from '../../src/s3/exclusions.js';
 import type { ObjectEntry } from '../../src/s3/list.js';
@@ -22,8 +26,9 @@ async function* slowly(list: ObjectEntry[][]) {
 }
 
 /** Everything a user sees of a diff: what is copied and why, what is deleted, the counts, bytes and sample keys. */
-const visible = (diff: ImagesDiff) => ({
-  toCopy: diff.toCopy.map((i) => `${i.source.key} ${i.reason} ${i.target?.key ?? '-'}`),
+const visible = async (diff: ImagesDiff) => ({
+  toCopy: (await diff.toCopy.toArray()).map((i) => `${i.source.key} ${i.reason} ${i.target?.key ?? '-'}`),
+  copyTally: { length: diff.toCopy.length, bytes: diff.toCopy.bytes, keys: diff.toCopy.keys },
   targetOnly: diff.targetOnly.map((o) => o.key),
   tallies: [diff.toSkip, diff.excluded, diff.targetOnlyExcluded].map((t) => ({ length: t.length, bytes: t.bytes, keys: t.keys })),
 });
@@ -55,13 +60,13 @@ describe('the streamed diff', () => {
     expect(source.map((o) => o.key)).toEqual(['books/z.jpg', FULLWIDTH, EMOJI]);
     const target = bySort([entry(EMOJI), entry(FULLWIDTH, { etag: MD5_B }), entry('old/\u{1F600}')]);
     const diff = await mergeListings([source], pages(target, 1), []);
-    expect(diff.toCopy.map((i) => [i.source.key, i.reason])).toEqual([
+    expect((await diff.toCopy.toArray()).map((i) => [i.source.key, i.reason])).toEqual([
       ['books/z.jpg', 'missing'],
       [FULLWIDTH, 'content differs'],
     ]);
     expect(diff.toSkip.keys).toEqual([EMOJI]);
     expect(diff.targetOnly.map((o) => o.key)).toEqual(['old/\u{1F600}']);
-    expect(visible(diff)).toEqual(visible(tallied(diffBuckets(source, target, []))));
+    expect(await visible(diff)).toEqual(await visible(tallied(diffBuckets(source, target, []))));
   });
 
   it('counts skipped and excluded objects without keeping them, and totals both listings', async () => {
@@ -69,7 +74,7 @@ describe('the streamed diff', () => {
     const source = bySort([entry('books/1.jpg'), entry('books/2.jpg', { size: 30 }), entry('lambda/a.zip', { size: 5 }), entry('x/y.tmp')]);
     const target = bySort([entry('books/2.jpg', { size: 30 }), entry('old.jpg'), entry('lambda/staging.zip'), entry('b.tmp')]);
     const diff: StreamedDiff = await mergeListings(slowly(pages(source, 1)), slowly(pages(target, 3)), rules);
-    expect(diff.toCopy.map((i) => i.source.key)).toEqual(['books/1.jpg']);
+    expect(diff.toCopy.keys).toEqual(['books/1.jpg']);
     expect(diff.toSkip).toMatchObject({ length: 1, bytes: 30, keys: ['books/2.jpg'] });
     expect(diff.excluded).toMatchObject({ length: 2, bytes: 15, keys: ['lambda/a.zip', 'x/y.tmp'] });
     expect(diff.targetOnly.map((o) => o.key)).toEqual(['old.jpg']);
@@ -99,6 +104,8 @@ describe('the streamed diff', () => {
     const key = () => Array.from({ length: 1 + random(3) }, () => parts[random(parts.length)]).join(random(2) ? '/' : '');
     const object = (k: string) => entry(k, { size: random(3), etag: etags[random(3)], lastModified: random(3) });
     const ruleSets = ['', 'lambda/', '**/*.tmp\n!b/**', 'b*\n**/\u{1F600}*'];
+    const spillDir = mkdtempSync(join(tmpdir(), 'copy-list-'));
+    let spilled = 0;
     for (let round = 0; round < 300; round++) {
       const keys = [...new Set(Array.from({ length: random(60) }, key))];
       const source: ObjectEntry[] = [];
@@ -113,11 +120,17 @@ describe('the streamed diff', () => {
       }
       const rules = compileExclusions(parseExclusions(ruleSets[round % ruleSets.length]!)).rules;
       const [sortedSource, sortedTarget] = [bySort(source), bySort(target)];
-      const streamed = await mergeListings(slowly(pages(sortedSource, 1 + random(7))), pages(sortedTarget, 1 + random(7)), rules);
+      // Every other round the objects to copy go to disk past a few (as for a Batch Operations job).
+      const toCopy = new CopyList(round % 2 ? { aboveObjects: random(5), dir: spillDir } : undefined);
+      const streamed = await mergeListings(slowly(pages(sortedSource, 1 + random(7))), pages(sortedTarget, 1 + random(7)), rules, toCopy);
       const inMemory = diffBuckets(sortedSource, sortedTarget, rules);
-      expect(visible(streamed)).toEqual(visible(tallied(inMemory)));
+      expect(await visible(streamed)).toEqual(await visible(tallied(inMemory)));
+      if (toCopy.spilledTo) spilled++;
+      toCopy.dispose();
       expect(streamed.sourceObjects).toBe(source.length);
       expect(streamed.targetBytes).toBe(target.reduce((sum, o) => sum + o.size, 0));
     }
+    expect(spilled).toBeGreaterThan(100);
+    expect(readdirSync(spillDir)).toEqual([]);
   });
 });

@@ -2,11 +2,12 @@ import * as core from '@actions/core';
 import type { RunContext } from '../../context.js';
 import { StepError } from '../../plan/runner.js';
 import { formatBytes, formatCount } from '../../report/format.js';
+import type { CopyList } from '../copy-list.js';
 import type { CopyItem } from '../diff.js';
 import type { CopyOutcome } from '../engine.js';
 import { createS3ControlClient } from './control-client.js';
 import { copyWithBatchJob } from './job.js';
-import { BATCH_MAX_OBJECT_BYTES, chooseCopyEngine, estimatedBatchCostUsd, jobRolePermissions, usd } from './plan.js';
+import { chooseCopyEngine, estimatedBatchCostUsd, jobRolePermissions, usd } from './plan.js';
 
 /** Copies on the runner (the runner's own engine, given by the caller). */
 export type RunnerCopy = (items: readonly CopyItem[]) => Promise<CopyOutcome>;
@@ -16,46 +17,45 @@ export type RunnerCopy = (items: readonly CopyItem[]) => Promise<CopyOutcome>;
  * to one S3 Batch Operations job (objects over 5 GB still go by the runner's multipart path).
  * Returns the combined outcome and the engine's name for the report.
  */
-export async function copyObjects(ctx: RunContext, items: readonly CopyItem[], runnerCopy: RunnerCopy): Promise<{ outcome: CopyOutcome; engine?: string }> {
+export async function copyObjects(ctx: RunContext, items: CopyList, runnerCopy: RunnerCopy): Promise<{ outcome: CopyOutcome; engine?: string }> {
   const { images: options, source, target, awsRegion } = ctx.config;
   const choice = chooseCopyEngine(options, items.length);
-  if (choice.engine === 'runner' || !options.batch) {
+  // Nothing a job could copy (no objects, or only ones over 5 GB): no job.
+  if (choice.engine === 'runner' || !options.batch || items.length === items.large.length) {
     if (options.copyEngine !== 'runner' && items.length > options.batchThreshold) core.info(`Copying on the runner: ${choice.reason.replace(/`/g, '')}.`);
-    return { outcome: await runnerCopy(items) };
+    return { outcome: await runnerCopy(await items.toArray()) };
   }
   const batch = options.batch;
-  const tooBig = items.filter((i) => i.source.size > BATCH_MAX_OBJECT_BYTES);
-  const forJob = tooBig.length > 0 ? items.filter((i) => i.source.size <= BATCH_MAX_OBJECT_BYTES) : items;
+  const tooBig = items.large;
+  const forJob = items.upTo5GB();
   core.info(
     `Copying with S3 Batch Operations (${choice.reason.replace(/`/g, '')}): ${formatCount(forJob.length)} objects in one job` +
-      (tooBig.length > 0 ? `, ${formatCount(tooBig.length)} over 5 GB (${formatBytes(tooBig.reduce((s, i) => s + i.source.size, 0))}) on the runner.` : '.'),
+      (tooBig.length > 0 ? `, ${formatCount(tooBig.length)} over 5 GB (${formatBytes(items.bytes - forJob.bytes)}) on the runner.` : '.'),
   );
   const report = ctx.report.images!;
   const { connectTimeoutMs, requestTimeoutMs } = ctx.config.network;
   const control = createS3ControlClient(awsRegion, { connectTimeoutMs, answerTimeoutMs: requestTimeoutMs, idleTimeoutMs: requestTimeoutMs }, ctx.aws.credentials('target'));
   const [job, big] = await Promise.all([
-    forJob.length > 0
-      ? copyWithBatchJob({
-          items: forJob,
-          sourceBucket: source.bucket!,
-          target: { client: ctx.s3Client('target'), bucket: target.bucket! },
-          manifestClient: ctx.s3Client('target'),
-          control,
-          batch,
-          region: awsRegion,
-          onJob: (created) => (report.batchJob = { ...created, tasks: forJob.length }),
-        })
-      : undefined,
+    copyWithBatchJob({
+      items: forJob,
+      sourceBucket: source.bucket!,
+      target: { client: ctx.s3Client('target'), bucket: target.bucket! },
+      manifestClient: ctx.s3Client('target'),
+      control,
+      batch,
+      region: awsRegion,
+      onJob: (created) => (report.batchJob = { ...created, tasks: forJob.length }),
+    }),
     tooBig.length > 0 ? runnerCopy(tooBig) : undefined,
   ]);
   const outcome: CopyOutcome = {
-    copiedObjects: (job?.copiedObjects ?? 0) + (big?.copiedObjects ?? 0),
-    copiedBytes: (job?.copiedBytes ?? 0) + (big?.copiedBytes ?? 0),
-    failures: [...(job?.failures ?? []), ...(big?.failures ?? [])],
+    copiedObjects: job.copiedObjects + (big?.copiedObjects ?? 0),
+    copiedBytes: job.copiedBytes + (big?.copiedBytes ?? 0),
+    failures: [...job.failures, ...(big?.failures ?? [])],
     streamedAfterFallback: big?.streamedAfterFallback ?? 0,
-    seconds: Math.max(job?.seconds ?? 0, big?.seconds ?? 0),
+    seconds: Math.max(job.seconds, big?.seconds ?? 0),
   };
-  if (job?.cancelled || job?.jobFailure) {
+  if (job.cancelled || job.jobFailure) {
     Object.assign(report, { copyMethod: 'S3 Batch Operations', copiedObjects: outcome.copiedObjects, copiedBytes: outcome.copiedBytes, seconds: outcome.seconds });
     const what = job.cancelled
       ? `The workflow was cancelled: S3 Batch Operations job ${job.jobId} was cancelled after copying ${formatCount(job.copiedObjects)} of ${formatCount(forJob.length)} objects.`
@@ -74,6 +74,7 @@ export function describeBatchPlan(ctx: RunContext, objectsToCopy: number, bigObj
     return;
   }
   const tasks = objectsToCopy - bigObjects;
+  if (tasks === 0) return;
   const cost = estimatedBatchCostUsd(tasks);
   const b = options.batch;
   ctx.note(

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import type { BatchOptions } from '../../config/images-options.js';
 import { formatCount } from '../../report/format.js';
 import type { BucketRef } from '../copy.js';
-import type { CopyItem } from '../diff.js';
+import type { CopyItems } from '../copy-list.js';
 import type { CopyOutcome } from '../engine.js';
 import { clientRequestToken, manifestKey, manifestLine } from './manifest.js';
 import { consoleUrl, progressLine } from './plan.js';
@@ -13,7 +13,8 @@ import { failedResultKeys, parseFailedTasks, type FailedTask } from './report.js
 import { uploadLines } from './upload.js';
 
 export interface BatchCopyRequest {
-  items: readonly CopyItem[];
+  /** Read twice: for the manifest's name, then for its lines (they may come from a file). */
+  items: CopyItems;
   sourceBucket: string;
   /** The staging bucket, through the target's client (which also writes the manifest). */
   target: BucketRef;
@@ -53,7 +54,7 @@ export async function copyWithBatchJob(req: BatchCopyRequest): Promise<BatchCopy
 
   // The manifest's name and the job's token come from its content: a rerun with the same work reuses both.
   const digest = createHash('sha256');
-  for (const item of req.items) digest.update(manifestLine(req.sourceBucket, item.source.key));
+  for await (const item of req.items) digest.update(manifestLine(req.sourceBucket, item.source.key));
   const key = manifestKey(batch.manifestPrefix, batch.runId, digest.digest('hex'));
   await uploadLines({ client: req.manifestClient, bucket: batch.manifestBucket }, key, manifestLines(req.sourceBucket, req.items), 'text/csv');
   const head = await req.manifestClient.send(new HeadObjectCommand({ Bucket: batch.manifestBucket, Key: key }));
@@ -153,9 +154,11 @@ export async function copyWithBatchJob(req: BatchCopyRequest): Promise<BatchCopy
 
   const failures = progress.failed > 0 && FINISHED.has(progress.status) ? await readFailedTasks(req.manifestClient, batch.manifestBucket, `${reportPrefix}/job-${jobId}/manifest.json`) : [];
   const failedKeys = new Set(failures.map((f) => f.key));
-  const copiedBytes = progress.status === 'Complete' && failedKeys.size === progress.failed
-    ? req.items.filter((i) => !failedKeys.has(i.source.key)).reduce((sum, i) => sum + i.source.size, 0)
-    : 0;
+  let copiedBytes = 0;
+  if (progress.status === 'Complete' && failedKeys.size === progress.failed) {
+    copiedBytes = req.items.bytes;
+    if (failedKeys.size > 0) for await (const item of req.items) if (failedKeys.has(item.source.key)) copiedBytes -= item.source.size;
+  }
   return {
     jobId,
     cancelled: cancelRequested !== undefined,
@@ -169,8 +172,8 @@ export async function copyWithBatchJob(req: BatchCopyRequest): Promise<BatchCopy
   };
 }
 
-function* manifestLines(bucket: string, items: readonly CopyItem[]): Generator<string> {
-  for (const item of items) yield manifestLine(bucket, item.source.key);
+async function* manifestLines(bucket: string, items: CopyItems): AsyncGenerator<string> {
+  for await (const item of items) yield manifestLine(bucket, item.source.key);
 }
 
 /** The failed tasks of the completion report; a report that cannot be read is one failure saying so. */

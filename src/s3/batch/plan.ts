@@ -1,5 +1,6 @@
 import type { ImagesOptions } from '../../config/images-options.js';
 import { formatCount } from '../../report/format.js';
+import type { SpillPolicy } from '../copy-list.js';
 
 /** Who copies this run's objects, and why (for the log). */
 export interface EngineChoice {
@@ -24,6 +25,15 @@ export function chooseCopyEngine(options: ImagesOptions, objectsToCopy: number):
     };
   }
   return { engine: 'batch', reason: `${formatCount(objectsToCopy)} objects to copy, more than \`batch-threshold\` (${formatCount(batchThreshold)})` };
+}
+
+/**
+ * The objects to copy go to a local file past \`batch-threshold\` only when a Batch Operations job
+ * may copy them (it reads them once, in order, into its manifest); the runner copies from memory.
+ */
+export function copyListSpill(options: ImagesOptions): SpillPolicy | undefined {
+  if (!options.batch || options.copyEngine === 'runner') return undefined;
+  return { aboveObjects: options.batchThreshold, dir: options.tempDir };
 }
 
 /** Batch Operations copies objects up to 5 GB (CopyObject's limit); larger ones go by the runner's multipart path. */

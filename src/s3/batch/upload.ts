@@ -15,7 +15,13 @@ const PART_BYTES = 16 * 1024 * 1024;
  * fits in a part, else a multipart upload of 16 MiB parts (a 10-million-key manifest is ~1 GB;
  * 10,000 parts allow 160 GB).
  */
-export async function uploadLines(to: BucketRef, key: string, lines: Iterable<string>, contentType: string, partBytes = PART_BYTES): Promise<void> {
+export async function uploadLines(
+  to: BucketRef,
+  key: string,
+  lines: Iterable<string> | AsyncIterable<string>,
+  contentType: string,
+  partBytes = PART_BYTES,
+): Promise<void> {
   let pending: string[] = [];
   let pendingBytes = 0;
   let uploadId: string | undefined;
@@ -30,7 +36,7 @@ export async function uploadLines(to: BucketRef, key: string, lines: Iterable<st
     pendingBytes = 0;
   };
   try {
-    for (const line of lines) {
+    for await (const line of lines) {
       pending.push(line);
       pendingBytes += Buffer.byteLength(line);
       if (pendingBytes >= partBytes) await flushPart();
