@@ -5,9 +5,11 @@ import { BATCH_MAX_OBJECT_BYTES } from './batch/plan.js';
 import type { CopyItem, CopyReason } from './diff.js';
 
 /** Objects to copy, read in order as often as needed, with their count and bytes known up front. */
-export interface CopyItems extends AsyncIterable<CopyItem> {
+export interface CopyItems {
   readonly length: number;
   readonly bytes: number;
+  /** The objects in order, many at a time (a file is read 1 MiB at a time). */
+  batches(): AsyncIterable<readonly CopyItem[]>;
 }
 
 /** Past how many objects a copy list goes to disk, and where. */
@@ -68,9 +70,9 @@ export class CopyList implements CopyItems {
   }
 
   /** Every object, the ones up to 5 GB first (in the order added), then the large ones. */
-  async *[Symbol.asyncIterator](): AsyncGenerator<CopyItem> {
-    yield* this.upTo5GB();
-    yield* this.large;
+  async *batches(): AsyncGenerator<readonly CopyItem[]> {
+    yield* this.upTo5GB().batches();
+    if (this.large.length > 0) yield this.large;
   }
 
   /** The objects up to 5 GB: what one Batch Operations job can copy. */
@@ -80,16 +82,19 @@ export class CopyList implements CopyItems {
     return {
       length: this.length - this.large.length,
       bytes: this.bytes - largeBytes,
-      async *[Symbol.asyncIterator]() {
-        if (!file) return yield* held;
-        for await (const line of file.lines()) yield decodeItem(line);
+      async *batches() {
+        if (!file) {
+          if (held.length > 0) yield held;
+          return;
+        }
+        for await (const lines of file.lines()) yield lines.map(decodeItem);
       },
     };
   }
 
   async toArray(): Promise<CopyItem[]> {
     const items: CopyItem[] = [];
-    for await (const item of this) items.push(item);
+    for await (const batch of this.batches()) items.push(...batch);
     return items;
   }
 
@@ -160,15 +165,16 @@ class SpillFile {
     this.pending = '';
   }
 
-  async *lines(): AsyncGenerator<string> {
+  /** The lines written, in order, those of one chunk of the file at a time. */
+  async *lines(): AsyncGenerator<string[]> {
     this.flush();
     let rest = '';
     for await (const chunk of createReadStream(this.path, { encoding: 'utf8', highWaterMark: FLUSH_CHARS })) {
       const lines = (rest + (chunk as string)).split('\n');
       rest = lines.pop()!;
-      yield* lines;
+      if (lines.length > 0) yield lines;
     }
-    if (rest) yield rest;
+    if (rest) yield [rest];
   }
 
   remove(): void {

@@ -33,6 +33,24 @@ export class ObjectTally {
   }
 }
 
+/**
+ * Target objects the source lacks: all counted, kept (to be deleted) only up to `keep`. With
+ * `delete: false` none is deleted, and past `max-delete` the run is refused: either way only the
+ * count, the bytes and the first keys are needed, so memory does not grow with a large staging bucket.
+ */
+export class DeleteCandidates extends ObjectTally {
+  readonly objects: ObjectEntry[] = [];
+
+  constructor(private readonly keep = Infinity) {
+    super();
+  }
+
+  override add(object: ObjectEntry): void {
+    super.add(object);
+    if (this.objects.length < this.keep) this.objects.push(object);
+  }
+}
+
 /** What a refresh has to do, worked out from the two listings alone (no I/O). */
 export interface ImagesDiff {
   /** In memory, or in a local file when a Batch Operations job will copy many (`CopyList`). */
@@ -42,7 +60,7 @@ export interface ImagesDiff {
   /** Source objects matched by an exclusion: never copied. */
   excluded: ObjectTally;
   /** Target objects the source lacks and no exclusion protects (deleted only with `delete: true`). */
-  targetOnly: ObjectEntry[];
+  targetOnly: DeleteCandidates;
   /** Target objects the source lacks but an exclusion protects: never deleted. */
   targetOnlyExcluded: ObjectTally;
 }
@@ -56,11 +74,18 @@ export interface InMemoryDiff {
   targetOnlyExcluded: ObjectEntry[];
 }
 
-/** Keeps what the refresh needs of an in-memory diff (the objects to copy added to `toCopy`) and counts the rest. */
-export function tallied(diff: InMemoryDiff, toCopy = new CopyList()): ImagesDiff {
-  const tally = (objects: readonly ObjectEntry[]) => {
-    const result = new ObjectTally();
-    for (const object of objects) result.push(object);
+/** What a diff keeps beyond counts: where the objects to copy go, how many delete candidates are kept. */
+export interface KeepOptions {
+  toCopy?: CopyList;
+  /** Default: all. */
+  deleteCandidates?: number;
+}
+
+/** Keeps what the refresh needs of an in-memory diff and counts the rest. */
+export function tallied(diff: InMemoryDiff, keep: KeepOptions = {}): ImagesDiff {
+  const toCopy = keep.toCopy ?? new CopyList();
+  const tally = <T extends ObjectTally>(objects: readonly ObjectEntry[], result: T = new ObjectTally() as T) => {
+    for (const object of objects) result.add(object);
     return result;
   };
   for (const item of diff.toCopy) toCopy.add(item);
@@ -68,7 +93,7 @@ export function tallied(diff: InMemoryDiff, toCopy = new CopyList()): ImagesDiff
     toCopy,
     toSkip: tally(diff.toSkip),
     excluded: tally(diff.excluded),
-    targetOnly: diff.targetOnly,
+    targetOnly: tally(diff.targetOnly, new DeleteCandidates(keep.deleteCandidates)),
     targetOnlyExcluded: tally(diff.targetOnlyExcluded),
   };
 }

@@ -5,8 +5,8 @@ import { formatBytes, formatCount } from '../report/format.js';
 import { exclusionsLine } from '../report/images-section.js';
 import { DEFAULT_EXCLUSIONS } from '../config/images-options.js';
 import { parseExclusions } from './exclusions.js';
-import { diffBuckets, tallied, totalBytes, type ImagesDiff, type ObjectTally } from './diff.js';
-import { describeBucketError, listBucket, streamBucket, type ObjectEntry, type StreamInfo } from './list.js';
+import { diffBuckets, tallied, totalBytes, type ImagesDiff, type KeepOptions, type ObjectTally } from './diff.js';
+import { describeBucketError, listBucket, streamBucket, type StreamInfo } from './list.js';
 import { ListingOrderError, mergeListings } from './merge.js';
 import { listsInS3Order } from './key-ranges.js';
 import { recheckDifferingEtags } from './recheck.js';
@@ -22,10 +22,6 @@ export function diffOf(ctx: RunContext): ImagesDiff | undefined {
 }
 
 const SAMPLE_KEYS = 20;
-
-export function sample(objects: readonly ObjectEntry[]): KeySample {
-  return { objects: objects.length, bytes: totalBytes(objects), keys: objects.slice(0, SAMPLE_KEYS).map((o) => o.key) };
-}
 
 export const sampleOf = (tally: ObjectTally): KeySample => ({ objects: tally.length, bytes: tally.bytes, keys: tally.keys.slice(0, SAMPLE_KEYS) });
 
@@ -67,14 +63,23 @@ async function streamedDiff(ctx: RunContext): Promise<ListedDiff> {
     }
     return logged();
   };
-  const toCopy = newCopyList(ctx);
-  return mergeListings(stream('source'), stream('target'), ctx.config.exclusions, toCopy).catch((error) => {
-    toCopy.dispose();
+  const keep = keepOptions(ctx);
+  return mergeListings(stream('source'), stream('target'), ctx.config.exclusions, keep).catch((error) => {
+    keep.toCopy.dispose();
     throw error;
   });
 }
 
-/** Where the objects to copy are kept: on disk past `batch-threshold` when a Batch Operations job may copy them. */
+/**
+ * What the diff keeps: the objects to copy (on disk past `batch-threshold` when a Batch Operations
+ * job may copy them), and delete candidates only as many as a run may delete (one more shows the
+ * `max-delete` guard's count is exceeded; the count itself is always exact).
+ */
+function keepOptions(ctx: RunContext): KeepOptions & { toCopy: CopyList } {
+  const { delete: deleting, maxDelete } = ctx.config.images;
+  return { toCopy: newCopyList(ctx), deleteCandidates: deleting ? maxDelete : 0 };
+}
+
 function newCopyList(ctx: RunContext): CopyList {
   const spill = copyListSpill(ctx.config.images);
   if (!spill) return new CopyList();
@@ -98,7 +103,7 @@ async function inMemoryDiff(ctx: RunContext): Promise<ListedDiff> {
   };
   const [sourceObjects, targetObjects] = await Promise.all([list('source'), list('target')]);
   return {
-    ...tallied(diffBuckets(sourceObjects, targetObjects, ctx.config.exclusions), newCopyList(ctx)),
+    ...tallied(diffBuckets(sourceObjects, targetObjects, ctx.config.exclusions), keepOptions(ctx)),
     sourceObjects: sourceObjects.length,
     sourceBytes: totalBytes(sourceObjects),
     targetObjects: targetObjects.length,
@@ -141,7 +146,7 @@ export async function inspectBuckets(ctx: RunContext): Promise<string> {
     copy: { objects: diff.toCopy.length, bytes: diff.toCopy.bytes, keys: diff.toCopy.keys },
     skip: sampleOf(diff.toSkip),
     exclude: sampleOf(diff.excluded),
-    delete: sample(diff.targetOnly),
+    delete: sampleOf(diff.targetOnly),
     deleteEnabled: options.delete,
   };
   ctx.report.images = {
@@ -180,7 +185,7 @@ export async function inspectBuckets(ctx: RunContext): Promise<string> {
 }
 
 /** Why the `max-delete` guard refuses this run, or undefined when it does not. */
-export function deleteGuardProblem(diff: Pick<ImagesDiff, 'targetOnly'>, options: { delete: boolean; maxDelete: number }): string | undefined {
+export function deleteGuardProblem(diff: { targetOnly: { length: number } }, options: { delete: boolean; maxDelete: number }): string | undefined {
   if (!options.delete || diff.targetOnly.length <= options.maxDelete) return undefined;
   return (
     `\`delete: true\` would delete ${formatCount(diff.targetOnly.length)} objects, more than \`max-delete\` ` +

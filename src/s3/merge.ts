@@ -1,6 +1,6 @@
 import { matchExclusion, type ExclusionRule } from './exclusions.js';
 import { CopyList } from './copy-list.js';
-import { copyReason, ObjectTally, type ImagesDiff } from './diff.js';
+import { copyReason, DeleteCandidates, ObjectTally, type ImagesDiff, type KeepOptions } from './diff.js';
 import type { ObjectEntry } from './list.js';
 
 /**
@@ -99,15 +99,23 @@ class Cursor {
 
 /**
  * The diff of two listings as a merge of two sorted streams: memory holds one page of each side
- * plus what the refresh needs (objects to copy, delete candidates); skipped and excluded objects
- * are only counted. The objects to copy are added to `toCopy` (which may write them to disk).
+ * plus what the refresh needs (objects to copy, delete candidates up to `keep.deleteCandidates`);
+ * skipped and excluded objects are only counted. The objects to copy are added to `keep.toCopy`
+ * (which may write them to disk).
  * Same rules and results as `diffBuckets`; throws `ListingOrderError` when a listing is not in
  * S3's order, so the caller can fall back to the in-memory diff.
  */
-export async function mergeListings(sourcePages: Pages, targetPages: Pages, exclusions: readonly ExclusionRule[], toCopy = new CopyList()): Promise<StreamedDiff> {
+export async function mergeListings(sourcePages: Pages, targetPages: Pages, exclusions: readonly ExclusionRule[], keep: KeepOptions = {}): Promise<StreamedDiff> {
   const source = new Cursor(sourcePages, 'source');
   const target = new Cursor(targetPages, 'target');
-  const diff: ImagesDiff = { toCopy, toSkip: new ObjectTally(), excluded: new ObjectTally(), targetOnly: [], targetOnlyExcluded: new ObjectTally() };
+  const toCopy = keep.toCopy ?? new CopyList();
+  const diff: ImagesDiff = {
+    toCopy,
+    toSkip: new ObjectTally(),
+    excluded: new ObjectTally(),
+    targetOnly: new DeleteCandidates(keep.deleteCandidates),
+    targetOnlyExcluded: new ObjectTally(),
+  };
 
   const onSource = (object: ObjectEntry, targetObject: ObjectEntry | undefined) => {
     if (exclusions.length > 0 && matchExclusion(exclusions, object.key)) {
@@ -120,7 +128,7 @@ export async function mergeListings(sourcePages: Pages, targetPages: Pages, excl
   };
   const onTargetOnly = (object: ObjectEntry) => {
     if (exclusions.length > 0 && matchExclusion(exclusions, object.key)) diff.targetOnlyExcluded.add(object);
-    else diff.targetOnly.push(object);
+    else diff.targetOnly.add(object);
   };
 
   for (;;) {

@@ -51,9 +51,11 @@ export async function recheckDifferingEtags(diff: ImagesDiff, from: BucketRef, t
     window = [];
   };
   try {
-    for await (const item of listed) {
-      window.push(item);
-      if (window.length >= WINDOW_OBJECTS) await settle();
+    for await (const batch of listed.batches()) {
+      for (const item of batch) {
+        window.push(item);
+        if (window.length >= WINDOW_OBJECTS) await settle();
+      }
     }
     await settle();
   } catch (error) {

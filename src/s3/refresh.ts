@@ -76,10 +76,12 @@ export async function refreshImages(ctx: RunContext): Promise<string> {
   let deletion = '';
   if (options.delete && diff.targetOnly.length > 0) {
     const started = performance.now();
-    const result = await deleteAll(diff.targetOnly.map((o) => o.key), to);
+    // The guard above let through only what the diff kept in full (up to `max-delete`).
+    const candidates = diff.targetOnly.objects;
+    const result = await deleteAll(candidates.map((o) => o.key), to);
     const failedKeys = new Set(result.failures.map((f) => f.key));
     report.deletedObjects = result.deleted;
-    report.deletedBytes = totalBytes(diff.targetOnly.filter((o) => !failedKeys.has(o.key)));
+    report.deletedBytes = totalBytes(candidates.filter((o) => !failedKeys.has(o.key)));
     report.seconds = outcome.seconds + (performance.now() - started) / 1000;
     if (result.failures.length > 0) {
       report.failedObjects = result.failures.length;

@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CopyList } from '../../src/s3/copy-list.js';
+import { CopyList, type CopyItems } from '../../src/s3/copy-list.js';
 import type { CopyItem } from '../../src/s3/diff.js';
 
 const GB = 1024 ** 3;
@@ -11,9 +11,9 @@ const item = (key: string, size = 10, target?: Partial<CopyItem['source']>): Cop
   ...(target ? { target: { key, size, etag: '"92eb5ffee6ae2fec3ad71c777531578f"', lastModified: 1_600_000_000_000, ...target } } : {}),
   reason: target ? 'content differs' : 'missing',
 });
-const all = async (items: AsyncIterable<CopyItem>) => {
+const all = async (items: CopyItems) => {
   const read: CopyItem[] = [];
-  for await (const i of items) read.push(i);
+  for await (const batch of items.batches()) read.push(...batch);
   return read;
 };
 

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CopyList } from '../../src/s3/copy-list.js';
 import { diffBuckets, tallied, type ImagesDiff } from '../../src/s3/diff.js';
+import { deleteGuardProblem } from '../../src/s3/inspect.js';
 import { compileExclusion, compileExclusions, parseExclusions } from '../../src/s3/exclusions.js';
 import type { ObjectEntry } from '../../src/s3/list.js';
 import { compareKeys, ListingOrderError, mergeListings, type StreamedDiff } from '../../src/s3/merge.js';
@@ -29,8 +30,8 @@ async function* slowly(list: ObjectEntry[][]) {
 const visible = async (diff: ImagesDiff) => ({
   toCopy: (await diff.toCopy.toArray()).map((i) => `${i.source.key} ${i.reason} ${i.target?.key ?? '-'}`),
   copyTally: { length: diff.toCopy.length, bytes: diff.toCopy.bytes, keys: diff.toCopy.keys },
-  targetOnly: diff.targetOnly.map((o) => o.key),
-  tallies: [diff.toSkip, diff.excluded, diff.targetOnlyExcluded].map((t) => ({ length: t.length, bytes: t.bytes, keys: t.keys })),
+  targetOnly: diff.targetOnly.objects.map((o) => o.key),
+  tallies: [diff.toSkip, diff.excluded, diff.targetOnly, diff.targetOnlyExcluded].map((t) => ({ length: t.length, bytes: t.bytes, keys: t.keys })),
 });
 
 // U+1F600 is a surrogate pair in UTF-16 (0xD83D 0xDE00): JS string order puts it before U+FF01,
@@ -65,7 +66,7 @@ describe('the streamed diff', () => {
       [FULLWIDTH, 'content differs'],
     ]);
     expect(diff.toSkip.keys).toEqual([EMOJI]);
-    expect(diff.targetOnly.map((o) => o.key)).toEqual(['old/\u{1F600}']);
+    expect(diff.targetOnly.objects.map((o) => o.key)).toEqual(['old/\u{1F600}']);
     expect(await visible(diff)).toEqual(await visible(tallied(diffBuckets(source, target, []))));
   });
 
@@ -77,9 +78,25 @@ describe('the streamed diff', () => {
     expect(diff.toCopy.keys).toEqual(['books/1.jpg']);
     expect(diff.toSkip).toMatchObject({ length: 1, bytes: 30, keys: ['books/2.jpg'] });
     expect(diff.excluded).toMatchObject({ length: 2, bytes: 15, keys: ['lambda/a.zip', 'x/y.tmp'] });
-    expect(diff.targetOnly.map((o) => o.key)).toEqual(['old.jpg']);
+    expect(diff.targetOnly.objects.map((o) => o.key)).toEqual(['old.jpg']);
     expect(diff.targetOnlyExcluded.keys).toEqual(['b.tmp', 'lambda/staging.zip']);
     expect(diff).toMatchObject({ sourceObjects: 4, sourceBytes: 55, targetObjects: 4, targetBytes: 60 });
+  });
+
+  it('keeps delete candidates only as many as a run may delete, and counts them all', async () => {
+    const target = bySort(Array.from({ length: 50 }, (_, i) => entry(`old/${i}`)));
+    const keys = target.map((o) => o.key);
+    // delete: true, max-delete 5: 50 counted, 5 kept; the guard refuses with the exact count.
+    const capped = await mergeListings([], pages(target, 7), [], { deleteCandidates: 5 });
+    expect(capped.targetOnly).toMatchObject({ length: 50, bytes: 500, keys: keys.slice(0, 20) });
+    expect(capped.targetOnly.objects.map((o) => o.key)).toEqual(keys.slice(0, 5));
+    expect(deleteGuardProblem(capped, { delete: true, maxDelete: 5 })).toContain('would delete 50 objects');
+    // delete: false: none kept, the summary's count and sample unchanged.
+    const none = await mergeListings([], pages(target, 7), [], { deleteCandidates: 0 });
+    expect(none.targetOnly).toMatchObject({ length: 50, bytes: 500, keys: keys.slice(0, 20), objects: [] });
+    // Within the limit, all of them, as the in-memory diff finds them.
+    const all = await mergeListings([], pages(target, 7), [], { deleteCandidates: 50 });
+    expect(all.targetOnly.objects).toEqual(diffBuckets([], target, []).targetOnly);
   });
 
   it('stops with the reason when a page comes back out of order, within a page or across pages', async () => {
@@ -122,7 +139,7 @@ describe('the streamed diff', () => {
       const [sortedSource, sortedTarget] = [bySort(source), bySort(target)];
       // Every other round the objects to copy go to disk past a few (as for a Batch Operations job).
       const toCopy = new CopyList(round % 2 ? { aboveObjects: random(5), dir: spillDir } : undefined);
-      const streamed = await mergeListings(slowly(pages(sortedSource, 1 + random(7))), pages(sortedTarget, 1 + random(7)), rules, toCopy);
+      const streamed = await mergeListings(slowly(pages(sortedSource, 1 + random(7))), pages(sortedTarget, 1 + random(7)), rules, { toCopy });
       const inMemory = diffBuckets(sortedSource, sortedTarget, rules);
       expect(await visible(streamed)).toEqual(await visible(tallied(inMemory)));
       if (toCopy.spilledTo) spilled++;

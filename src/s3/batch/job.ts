@@ -54,9 +54,9 @@ export async function copyWithBatchJob(req: BatchCopyRequest): Promise<BatchCopy
 
   // The manifest's name and the job's token come from its content: a rerun with the same work reuses both.
   const digest = createHash('sha256');
-  for await (const item of req.items) digest.update(manifestLine(req.sourceBucket, item.source.key));
+  for await (const text of manifestText(req.sourceBucket, req.items)) digest.update(text);
   const key = manifestKey(batch.manifestPrefix, batch.runId, digest.digest('hex'));
-  await uploadLines({ client: req.manifestClient, bucket: batch.manifestBucket }, key, manifestLines(req.sourceBucket, req.items), 'text/csv');
+  await uploadLines({ client: req.manifestClient, bucket: batch.manifestBucket }, key, manifestText(req.sourceBucket, req.items), 'text/csv');
   const head = await req.manifestClient.send(new HeadObjectCommand({ Bucket: batch.manifestBucket, Key: key }));
   core.info(`Wrote the Batch Operations manifest (${formatCount(req.items.length)} objects) to s3://${batch.manifestBucket}/${key}.`);
 
@@ -157,7 +157,9 @@ export async function copyWithBatchJob(req: BatchCopyRequest): Promise<BatchCopy
   let copiedBytes = 0;
   if (progress.status === 'Complete' && failedKeys.size === progress.failed) {
     copiedBytes = req.items.bytes;
-    if (failedKeys.size > 0) for await (const item of req.items) if (failedKeys.has(item.source.key)) copiedBytes -= item.source.size;
+    if (failedKeys.size > 0) {
+      for await (const batch of req.items.batches()) for (const item of batch) if (failedKeys.has(item.source.key)) copiedBytes -= item.source.size;
+    }
   }
   return {
     jobId,
@@ -172,8 +174,9 @@ export async function copyWithBatchJob(req: BatchCopyRequest): Promise<BatchCopy
   };
 }
 
-async function* manifestLines(bucket: string, items: CopyItems): AsyncGenerator<string> {
-  for await (const item of items) yield manifestLine(bucket, item.source.key);
+/** The manifest's lines, many at a time. */
+async function* manifestText(bucket: string, items: CopyItems): AsyncGenerator<string> {
+  for await (const batch of items.batches()) yield batch.map((item) => manifestLine(bucket, item.source.key)).join('');
 }
 
 /** The failed tasks of the completion report; a report that cannot be read is one failure saying so. */

@@ -11,7 +11,8 @@ import type { BucketRef } from '../copy.js';
 const PART_BYTES = 16 * 1024 * 1024;
 
 /**
- * Writes text produced line by line to one object without holding it all: one PutObject when it
+ * Writes text produced piece by piece (lines, or many lines at a time) to one object without
+ * holding it all: one PutObject when it
  * fits in a part, else a multipart upload of 16 MiB parts (a 10-million-key manifest is ~1 GB;
  * 10,000 parts allow 160 GB).
  */
