@@ -186,7 +186,7 @@ class SpillFile {
 
   private failure(error: unknown): Error {
     const e = error as NodeJS.ErrnoException;
-    const hint = e.code === 'ENOSPC' ? ": the runner's disk is full (the list takes about 120 bytes an object)" : '';
+    const hint = e.code === 'ENOSPC' ? ": the runner's disk is full (the list takes about 100 bytes an object)" : '';
     return new Error(`Could not write the list of objects to copy to ${this.path} (${e.code ?? e.message})${hint}.`);
   }
 }

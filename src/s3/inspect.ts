@@ -72,8 +72,8 @@ async function streamedDiff(ctx: RunContext): Promise<ListedDiff> {
 
 /**
  * What the diff keeps: the objects to copy (on disk past `batch-threshold` when a Batch Operations
- * job may copy them), and delete candidates only as many as a run may delete (one more shows the
- * `max-delete` guard's count is exceeded; the count itself is always exact).
+ * job may copy them), and delete candidates only as many as a run may delete (`max-delete`; past
+ * it the guard refuses the run on their exact count; none with `delete: false`).
  */
 function keepOptions(ctx: RunContext): KeepOptions & { toCopy: CopyList } {
   const { delete: deleting, maxDelete } = ctx.config.images;

@@ -28,7 +28,7 @@ export function chooseCopyEngine(options: ImagesOptions, objectsToCopy: number):
 }
 
 /**
- * The objects to copy go to a local file past \`batch-threshold\` only when a Batch Operations job
+ * The objects to copy go to a local file past `batch-threshold` only when a Batch Operations job
  * may copy them (it reads them once, in order, into its manifest); the runner copies from memory.
  */
 export function copyListSpill(options: ImagesOptions): SpillPolicy | undefined {
