@@ -106,7 +106,8 @@ async function runScenario(scenario: Scenario) {
       `${diff.targetOnly.length.toLocaleString('en')} delete candidates, ${diff.excluded.length} excluded`,
   );
   console.log(`Time: ${seconds.toFixed(1)} s; ${(keys / seconds / 1e6).toFixed(2)} M keys/s (both listings), ${(diff.sourceObjects / seconds / 1e6).toFixed(2)} M source keys/s${readBack}`);
-  console.log(`Peak RSS: ${maxRssMb.toFixed(0)} MB (goal < 300 MB); node ${process.version}`);
+  const goal = scenario === 'cold-runner' ? 'grows with the objects to copy' : 'goal < 300 MB';
+  console.log(`Peak RSS: ${maxRssMb.toFixed(0)} MB (${goal}); node ${process.version}`);
 }
 
 /** Each scenario in a process of its own, so one's peak memory is not another's. */
@@ -115,8 +116,9 @@ async function main() {
   for (const scenario of SCENARIOS) {
     const child = fork(fileURLToPath(import.meta.url), {
       env: { ...process.env, BENCH_SCENARIO: scenario },
-      // The in-memory cold copy of 10 million objects needs more than Node's default heap.
-      execArgv: [...process.execArgv, '--max-old-space-size=8192'],
+      // The in-memory cold copy of 10 million objects may need more than Node's default heap;
+      // the others run with the defaults the action gets (the heap limit also sizes V8's young generation).
+      execArgv: [...process.execArgv, ...(scenario === 'cold-runner' ? ['--max-old-space-size=8192'] : [])],
     });
     const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
     if (code !== 0) console.log(`[${scenario}] exited with ${code}`);
