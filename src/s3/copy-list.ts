@@ -186,7 +186,10 @@ class SpillFile {
 
   private failure(error: unknown): Error {
     const e = error as NodeJS.ErrnoException;
-    const hint = e.code === 'ENOSPC' ? ": the runner's disk is full (the list takes about 100 bytes an object)" : '';
+    const hint =
+      e.code === 'ENOSPC'
+        ? ": the runner's disk is full (the list takes about 100 bytes an object)"
+        : ": the runner's temporary directory (RUNNER_TEMP) must be a directory the action can write to";
     return new Error(`Could not write the list of objects to copy to ${this.path} (${e.code ?? e.message})${hint}.`);
   }
 }

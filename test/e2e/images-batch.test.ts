@@ -1,5 +1,5 @@
 import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
-import { mkdtemp, readdir } from 'node:fs/promises';
+import { mkdtemp, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -194,6 +194,21 @@ describe('copy-engine: batch (S3 Batch Operations)', () => {
     const copied = Object.keys(await bucketSnapshot(target)).filter((k) => !k.startsWith(PREFIX));
     expect(copied.length).toBeLessThan(TO_COPY + 2);
     expect(await copyListFiles(runnerTemp)).toEqual([]);
+  });
+
+  it('a RUNNER_TEMP it cannot write the list to fails the inspection, saying where, before anything is copied', async () => {
+    const target = await newBucket('stage-notemp', stagingObjects());
+    const before = await bucketSnapshot(target);
+    const fake = await startControl();
+    const notADirectory = join(await mkdtemp(join(tmpdir(), 'runner-temp-')), 'a-file');
+    await writeFile(notADirectory, '');
+    const run = await refresh(target, { ...batchInputs(target), 'copy-engine': 'batch' }, { env: { RUNNER_TEMP: notADirectory } });
+    expect(run.exitCode).not.toBe(0);
+    expect(run.visibleLog).toContain(`Could not write the list of objects to copy to ${notADirectory}/prod-to-staging-sync-copy-list-`);
+    expect(run.visibleLog).toContain('must be a directory the action can write to');
+    expect(run.summary).toContain('staging is unchanged');
+    expect(fake.calls).toHaveLength(0);
+    expect(await bucketSnapshot(target)).toEqual(before);
   });
 
   it('a dry run says a job would be created, with the task count, the cost at list prices and the job role IAM', async () => {

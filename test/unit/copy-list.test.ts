@@ -81,7 +81,7 @@ describe('the list of objects to copy', () => {
     const file = new CopyList({ aboveObjects: 0, dir });
     file.add(item('y'));
     const bad = new CopyList({ aboveObjects: 0, dir: join(file.spilledTo!, 'sub') });
-    expect(() => bad.add(item('z'))).toThrow(/^Could not write the list of objects to copy to .*\(ENOTDIR\)\.$/);
+    expect(() => bad.add(item('z'))).toThrow(/^Could not write the list of objects to copy to .*\(ENOTDIR\): the runner's temporary directory \(RUNNER_TEMP\) must be a directory the action can write to\.$/);
     file.dispose();
   });
 });
