@@ -68356,7 +68356,28 @@ function recordDescription(ctx, description) {
     return `would replace ${copied.length} tables (${rows.toLocaleString('en-US')} rows from ${src.name}); ${tables.length - copied.length} left as they are${blocked}`;
 }
 
+;// CONCATENATED MODULE: ./src/report/redact.ts
+/**
+ * Hides secrets in text meant for people (log lines, summary, replies, the JSON report). Secrets
+ * also turn up during a run (assumed-role keys, values read from Secrets Manager), so the list
+ * can grow; each is replaced with `***`, longest first so a URL is hidden before its password.
+ */
+class Redactor {
+    secrets = [];
+    constructor(initial = []) {
+        for (const secret of initial)
+            this.add(secret);
+    }
+    add(secret) {
+        if (secret.length < 3 || this.secrets.includes(secret))
+            return;
+        this.secrets = [...this.secrets, secret].sort((a, b) => b.length - a.length);
+    }
+    redact = (text) => this.secrets.reduce((out, secret) => out.split(secret).join('***'), text);
+}
+
 ;// CONCATENATED MODULE: ./src/function/run.ts
+
 
 
 
@@ -68369,14 +68390,19 @@ const NOTHING_DONE = 'unchanged (the function refused before connecting to it)';
 /** Time kept for the work after the load (index rebuilds, key checks, counts, commit) and for answering. */
 const AFTER_LOAD_FACTOR = 1;
 const SAFETY_MS = 15_000;
-async function runFunction(event, config, io) {
+async function runFunction(event, config, rawIo) {
     const started = performance.now();
+    // The secrets' values (host, user, database, password) never leave the function: the action
+    // prints its messages and progress lines, and it never saw those secrets to mask them.
+    const secretValues = new Redactor();
+    const io = { ...rawIo, progress: (line) => rawIo.progress(secretValues.redact(line)) };
     const answer = (fields) => ({
         protocol: PROTOCOL,
         version: PROTOCOL_VERSION,
         ok: false,
         seconds: Math.round(performance.now() - started) / 1000,
         ...fields,
+        ...(fields.message ? { message: secretValues.redact(fields.message) } : {}),
     });
     const parsed = parseEvent(event);
     if ('error' in parsed)
@@ -68388,7 +68414,8 @@ async function runFunction(event, config, io) {
     let src;
     let tgt;
     try {
-        const [sourceDb, targetDb] = await Promise.all([readSecret(config, 'source'), readSecret(config, 'target')]);
+        const mask = (value) => secretValues.add(value);
+        const [sourceDb, targetDb] = await Promise.all([readSecret(config, 'source', mask), readSecret(config, 'target', mask)]);
         src = await connect_connectDatabase(sourceDb, names.source, { readOnly: true });
         tgt = await connect_connectDatabase(targetDb, names.target, { readOnly: parsed.action === 'inspect' });
         const [sourceId, targetId] = await Promise.all([serverIdentity(src.client), serverIdentity(tgt.client)]);
@@ -68444,12 +68471,11 @@ function refuseEvent(event, config) {
     }
     return undefined;
 }
-async function readSecret(config, side) {
+async function readSecret(config, side, mask) {
     const id = side === 'source' ? config.sourceSecretArn : config.targetSecretArn;
     const database = await readDatabaseSecret(id, {
         region: config.region,
-        // Nothing of the secret is ever printed by the function; there is no log mask to feed.
-        mask: () => { },
+        mask,
         what: `${side === 'source' ? config.sourceName : config.targetName}'s database, ${side === 'source' ? 'SOURCE' : 'TARGET'}_SECRET_ARN`,
         timeouts: { connectTimeoutMs: 5_000, answerTimeoutMs: 10_000, idleTimeoutMs: 10_000 },
     });

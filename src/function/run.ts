@@ -13,6 +13,7 @@ import { describeTables } from '../db/dry-run.js';
 import { planFromServers, planProblemsMessage } from '../db/read-plan.js';
 import type { Names } from '../db/refresh-plan.js';
 import { formatBytes } from '../report/format.js';
+import { Redactor } from '../report/redact.js';
 import { parseEvent, PROTOCOL, PROTOCOL_VERSION, type FunctionAnswer, type ParsedEvent } from './protocol.js';
 
 export interface FunctionIo {
@@ -26,14 +27,19 @@ const NOTHING_DONE = 'unchanged (the function refused before connecting to it)';
 const AFTER_LOAD_FACTOR = 1;
 const SAFETY_MS = 15_000;
 
-export async function runFunction(event: unknown, config: FunctionOptions, io: FunctionIo): Promise<FunctionAnswer> {
+export async function runFunction(event: unknown, config: FunctionOptions, rawIo: FunctionIo): Promise<FunctionAnswer> {
   const started = performance.now();
+  // The secrets' values (host, user, database, password) never leave the function: the action
+  // prints its messages and progress lines, and it never saw those secrets to mask them.
+  const secretValues = new Redactor();
+  const io: FunctionIo = { ...rawIo, progress: (line) => rawIo.progress(secretValues.redact(line)) };
   const answer = (fields: Partial<FunctionAnswer>): FunctionAnswer => ({
     protocol: PROTOCOL,
     version: PROTOCOL_VERSION,
     ok: false,
     seconds: Math.round(performance.now() - started) / 1000,
     ...fields,
+    ...(fields.message ? { message: secretValues.redact(fields.message) } : {}),
   });
   const parsed = parseEvent(event);
   if ('error' in parsed) return answer({ message: `refused: ${parsed.error}.`, targetState: NOTHING_DONE });
@@ -44,7 +50,8 @@ export async function runFunction(event: unknown, config: FunctionOptions, io: F
   let src: Connected | undefined;
   let tgt: Connected | undefined;
   try {
-    const [sourceDb, targetDb] = await Promise.all([readSecret(config, 'source'), readSecret(config, 'target')]);
+    const mask = (value: string) => secretValues.add(value);
+    const [sourceDb, targetDb] = await Promise.all([readSecret(config, 'source', mask), readSecret(config, 'target', mask)]);
     src = await connectDatabase(sourceDb, names.source, { readOnly: true });
     tgt = await connectDatabase(targetDb, names.target, { readOnly: parsed.action === 'inspect' });
     const [sourceId, targetId] = await Promise.all([serverIdentity(src.client), serverIdentity(tgt.client)]);
@@ -100,12 +107,11 @@ export function refuseEvent(event: ParsedEvent, config: FunctionOptions): string
   return undefined;
 }
 
-async function readSecret(config: FunctionOptions, side: 'source' | 'target'): Promise<DatabaseUrl> {
+async function readSecret(config: FunctionOptions, side: 'source' | 'target', mask: (value: string) => void): Promise<DatabaseUrl> {
   const id = side === 'source' ? config.sourceSecretArn : config.targetSecretArn;
   const database = await readDatabaseSecret(id, {
     region: config.region,
-    // Nothing of the secret is ever printed by the function; there is no log mask to feed.
-    mask: () => {},
+    mask,
     what: `${side === 'source' ? config.sourceName : config.targetName}'s database, ${side === 'source' ? 'SOURCE' : 'TARGET'}_SECRET_ARN`,
     timeouts: { connectTimeoutMs: 5_000, answerTimeoutMs: 10_000, idleTimeoutMs: 10_000 },
   });

@@ -228,6 +228,20 @@ describe('the function refuses on its own (the bundle invoked directly)', () => 
     expect(answerOf(run)).toMatchObject({ ok: false, message: expect.stringContaining('reach the same database') });
   });
 
+  it('never answers with a value of its secrets (the action prints its messages and cannot mask them)', async () => {
+    // A staging secret whose database does not exist: the connection error names the database.
+    const missing = new URL(production);
+    missing.pathname = '/fn_no_such_database';
+    configure(production, missing.toString());
+    const run = await runBundle(bundle, refreshEvent({ confirm: 'staging' }));
+    const answer = answerOf(run) as { ok: boolean; message: string };
+    expect(answer.ok).toBe(false);
+    expect(answer.message).toMatch(/^could not connect to staging's database \(\*\*\*:\d+\/\*\*\*\): database "\*\*\*" does not exist/);
+    for (const value of [missing.hostname, 'fn_no_such_database', decodeURIComponent(missing.password)]) expect(answer.message, value).not.toContain(value);
+    // Nor anywhere in what it streamed (progress lines included).
+    for (const value of [missing.hostname, 'fn_no_such_database', new URL(production).pathname.slice(1)]) expect(run.chunks.join(''), value).not.toContain(value);
+  });
+
   it('data that cannot be copied in the time left: fails before loading', async () => {
     const staging = await newStaging();
     configure(bigProduction, staging, { DB_ASSUMED_MB_PER_SECOND: '0.5' });
