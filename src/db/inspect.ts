@@ -1,10 +1,13 @@
+import type pg from 'pg';
 import type { RunContext } from '../context.js';
+import { probeIdentityRemap } from '../identity/remap.js';
 import { formatCount } from '../report/format.js';
 import { connectDatabase, countRows, serverIdentity } from './connect.js';
 import { describeRefresh } from './dry-run.js';
 import { planFromServers, planProblemsMessage } from './read-plan.js';
 import { waitForRunningRefresh } from './refresh-lock.js';
 import { StepError } from '../plan/runner.js';
+import { RefreshError } from './refresh-error.js';
 
 /**
  * Connects read-only to both databases, refuses when they are the same database, and records
@@ -40,6 +43,7 @@ export async function inspectDatabases(ctx: RunContext): Promise<string> {
       if (masking.rules.length > 0 && masking.salt === undefined) {
         ctx.note('info', 'No `masking-salt`: masked values come from a random key of this run, so they differ from run to run. Set `masking-salt` (a secret) to keep them stable.');
       }
+      if (ctx.config.identity) await checkIdentityRemap(ctx, tgt.client);
       if (ctx.config.dryRun) return `${headline}; ${await describeRefresh(ctx, src.client, tgt.client)}`;
       if (ctx.config.database.method === 'copy') {
         // Refuse now, before any step writes to either store (images are copied before the database).
@@ -53,6 +57,27 @@ export async function inspectDatabases(ctx: RunContext): Promise<string> {
     }
   } finally {
     await src.client.end().catch(() => {});
+  }
+}
+
+/** Staging's identity table and pool checked now, before any step writes; a dry run says what the remap will do. */
+async function checkIdentityRemap(ctx: RunContext, target: pg.Client): Promise<void> {
+  const options = ctx.config.identity!;
+  const names = { source: ctx.config.source.name, target: ctx.config.target.name };
+  const who = ctx.aws.describe('target');
+  try {
+    await probeIdentityRemap({ options, target, names, credentials: ctx.aws.credentials('target'), who });
+  } catch (error) {
+    if (error instanceof RefreshError) throw new StepError(error.message, error.targetState);
+    throw error;
+  }
+  if (ctx.config.dryRun) {
+    const table = `${options.table.schema}.${options.table.name}`;
+    ctx.note(
+      'info',
+      `Identity remap: ${names.target}'s Cognito pool \`${options.userPoolId}\` can be listed with ${who}; a real run re-points ` +
+        `\`${table}.${options.subjectColumn}\` at the pool user with the same \`${options.emailColumn}\` after the load (\`identity-unmatched: ${options.unmatched}\`).`,
+    );
   }
 }
 

@@ -21,6 +21,8 @@ export async function listPoolUsers(opts: {
   credentials?: AwsCredentialIdentityProvider;
   /** Whose credentials these are, for error messages (e.g. "staging's role `x` (account 1234…)"). */
   who: string;
+  /** Stop after this many pages (a probe of access reads one). Default: every page. */
+  maxPages?: number;
 }): Promise<PoolListing> {
   const started = performance.now();
   // The endpoint comes from the SDK's own settings (AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER), as for the other AWS clients.
@@ -42,7 +44,7 @@ export async function listPoolUsers(opts: {
       // A token seen before would list the same pages forever.
       if (token && tokensSeen.has(token)) throw new Error(`Cognito ListUsers on pool \`${opts.userPoolId}\` returned a pagination token it had returned before (page ${pages}); stopped listing.`);
       if (token) tokensSeen.add(token);
-    } while (token);
+    } while (token && pages < (opts.maxPages ?? Infinity));
   } finally {
     client.destroy();
   }

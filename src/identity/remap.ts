@@ -21,6 +21,24 @@ export interface PreparedRemap {
 }
 
 /**
+ * The inspection's check, before any step writes (images are copied before the database): staging's
+ * identity table and columns, and one page of staging's pool listed with staging's credentials, so
+ * a missing permission or a wrong pool id stops the run before anything changes. Writes nothing.
+ */
+export async function probeIdentityRemap(opts: Omit<Parameters<typeof prepareIdentityRemap>[0], 'log'>): Promise<void> {
+  await identityTarget(opts.target, opts.options, opts.names);
+  await listPoolUsers({
+    userPoolId: opts.options.userPoolId,
+    region: opts.options.region,
+    ...(opts.credentials ? { credentials: opts.credentials } : {}),
+    who: `${opts.names.target}'s credentials (${opts.who})`,
+    maxPages: 1,
+  }).catch((error: Error) => {
+    throw new RefreshError(error.message, NOTHING_WRITTEN);
+  });
+}
+
+/**
  * Everything the remap needs from outside the transaction, done before it opens: staging's
  * identity table and columns are checked, and staging's pool is listed (AWS calls must not hold
  * the transaction and its table locks open). A failure here leaves staging untouched.

@@ -3,7 +3,7 @@ import { stagingState } from '../harness/db-fixtures.js';
 import { startFakeAws } from '../harness/fake-aws.js';
 import { startFakeCognito, type FakeCognito, type FakeCognitoOptions, type FakePoolUser } from '../harness/fake-cognito.js';
 import { runAction, type ActionRun } from '../harness/run-action.js';
-import { newDatabase, query } from '../harness/servers.js';
+import { bucketSnapshot, newBucket, newDatabase, query, S3_ENV, s3Endpoint } from '../harness/servers.js';
 
 /** Issue 12 item 4: after the load, users are re-pointed at staging's Cognito pool, inside the refresh transaction. */
 
@@ -100,10 +100,11 @@ describe('identity remap to staging\'s Cognito pool (identity-unmatched: null, t
     expect(run.exitCode, run.log).toBe(0);
     const got = await subjects(staging);
     for (const n of [1, 2, 3, 4, 5, 6, 7]) expect(got[`Person ${n}`], `Person ${n}`).toBe(poolSub(n));
-    // 12 users, 3 per page: 4 pages, each after the first asked for with the token the previous one gave.
+    // The inspection reads one page (access checked before anything is written); then, 12 users,
+    // 3 per page: 4 pages, each after the first asked for with the token the previous one gave.
     const listUsers = fake.calls.filter((c) => c.action === 'ListUsers');
-    expect(listUsers.map((c) => c.status)).toEqual([200, 200, 200, 200]);
-    expect(listUsers.slice(1).every((c) => c.paginationToken)).toBe(true);
+    expect(listUsers.map((c) => c.status)).toEqual([200, 200, 200, 200, 200]);
+    expect(listUsers.map((c) => Boolean(c.paginationToken))).toEqual([false, false, true, true, true]);
     expect(new Set(listUsers.map((c) => c.caller))).toEqual(new Set([STAGING_KEYS.AWS_ACCESS_KEY_ID]));
   });
 
@@ -178,6 +179,33 @@ describe('identity remap failures leave staging as it was', () => {
     );
     expect(run.visibleLog).toContain('Check `cognito-user-pool-id`: the pool is looked up in us-east-1');
     expect(run.summary).toContain('staging is unchanged (nothing was written)');
+    expect(await stagingState(staging)).toEqual(before);
+  });
+
+  it('in full mode, a pool that cannot be listed stops the run at the inspection, before any image is copied', async () => {
+    const { production, staging } = await newPair();
+    const [sourceBucket, targetBucket] = await Promise.all([
+      newBucket('id-prod-images', [{ key: 'books/1/cover.jpg', body: 'a cover', contentType: 'image/jpeg' }]),
+      newBucket('id-stage-images'),
+    ]);
+    const before = await stagingState(staging);
+    const fake = await cognito({ pools: {} });
+    const inputs = { mode: 'full', 'source-bucket': sourceBucket, 'target-bucket': targetBucket, 's3-endpoint': s3Endpoint() };
+    const run = await refresh(production, staging, fake, inputs, S3_ENV);
+    expect(run.exitCode, run.log).toBe(1);
+    expect(run.visibleLog).toContain("could not list staging's Cognito user pool `us-east-1_StAgInG42`: ListUsers failed with ResourceNotFoundException");
+    expect(run.summary).toMatch(/failed at step “Inspect databases/);
+    expect(await bucketSnapshot(targetBucket)).toEqual({});
+    expect(await stagingState(staging)).toEqual(before);
+
+    // A dry run with a pool that can be listed says what the remap will do, and writes nothing.
+    const dry = await refresh(production, staging, await cognito(), { ...inputs, 'dry-run': 'true' }, S3_ENV);
+    expect(dry.exitCode, dry.log).toBe(0);
+    expect(dry.summary).toContain(
+      "Identity remap: staging's Cognito pool `us-east-1_StAgInG42` can be listed with ",
+    );
+    expect(dry.summary).toContain('re-points `public.users.cognito_sub` at the pool user with the same `email` after the load (`identity-unmatched: null`)');
+    expect(await bucketSnapshot(targetBucket)).toEqual({});
     expect(await stagingState(staging)).toEqual(before);
   });
 
