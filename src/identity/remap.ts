@@ -20,30 +20,7 @@ export interface PreparedRemap {
   report: IdentityRemapReport;
 }
 
-/**
- * The inspection's check, before any step writes (images are copied before the database): staging's
- * identity table and columns, and one page of staging's pool listed with staging's credentials, so
- * a missing permission or a wrong pool id stops the run before anything changes. Writes nothing.
- */
-export async function probeIdentityRemap(opts: Omit<Parameters<typeof prepareIdentityRemap>[0], 'log'>): Promise<void> {
-  await identityTarget(opts.target, opts.options, opts.names);
-  await listPoolUsers({
-    userPoolId: opts.options.userPoolId,
-    region: opts.options.region,
-    ...(opts.credentials ? { credentials: opts.credentials } : {}),
-    who: `${opts.names.target}'s credentials (${opts.who})`,
-    maxPages: 1,
-  }).catch((error: Error) => {
-    throw new RefreshError(error.message, NOTHING_WRITTEN);
-  });
-}
-
-/**
- * Everything the remap needs from outside the transaction, done before it opens: staging's
- * identity table and columns are checked, and staging's pool is listed (AWS calls must not hold
- * the transaction and its table locks open). A failure here leaves staging untouched.
- */
-export async function prepareIdentityRemap(opts: {
+interface StagingSide {
   options: IdentityOptions;
   /** Staging's connection, outside any transaction. */
   target: pg.Client;
@@ -51,18 +28,39 @@ export async function prepareIdentityRemap(opts: {
   credentials?: AwsCredentialIdentityProvider;
   /** Whose AWS credentials these are, for messages. */
   who: string;
-  log: (line: string) => void;
-}): Promise<PreparedRemap> {
-  const { options, names } = opts;
-  const target = await identityTarget(opts.target, options, names);
-  const listing = await listPoolUsers({
-    userPoolId: options.userPoolId,
-    region: options.region,
+}
+
+/** Staging's pool, listed with staging's credentials; a failure means nothing was written. */
+const listStagingPool = (opts: StagingSide, maxPages?: number) =>
+  listPoolUsers({
+    userPoolId: opts.options.userPoolId,
+    region: opts.options.region,
     ...(opts.credentials ? { credentials: opts.credentials } : {}),
-    who: `${names.target}'s credentials (${opts.who})`,
+    who: `${opts.names.target}'s credentials (${opts.who})`,
+    ...(maxPages ? { maxPages } : {}),
   }).catch((error: Error) => {
     throw new RefreshError(error.message, NOTHING_WRITTEN);
   });
+
+/**
+ * The inspection's check, before any step writes (images are copied before the database): staging's
+ * identity table and columns, and one page of staging's pool listed with staging's credentials, so
+ * a missing permission or a wrong pool id stops the run before anything changes. Writes nothing.
+ */
+export async function probeIdentityRemap(opts: StagingSide): Promise<void> {
+  await identityTarget(opts.target, opts.options, opts.names);
+  await listStagingPool(opts, 1);
+}
+
+/**
+ * Everything the remap needs from outside the transaction, done before it opens: staging's
+ * identity table and columns are checked, and staging's pool is listed (AWS calls must not hold
+ * the transaction and its table locks open). A failure here leaves staging untouched.
+ */
+export async function prepareIdentityRemap(opts: StagingSide & { log: (line: string) => void }): Promise<PreparedRemap> {
+  const { options, names } = opts;
+  const target = await identityTarget(opts.target, options, names);
+  const listing = await listStagingPool(opts);
   const { directory } = listing;
   opts.log(
     `Identity remap: listed ${plural(directory.users, 'user')} of ${names.target}'s Cognito pool \`${options.userPoolId}\` ` +
