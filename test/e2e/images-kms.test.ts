@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { startFakeS3Control } from '../harness/fake-s3-control.js';
 import { runAction } from '../harness/run-action.js';
 import { bucketSnapshot, newBucket, S3_ENV, s3Endpoint, testS3Client } from '../harness/servers.js';
 
@@ -14,6 +15,7 @@ const KMS_OBJECTS = 30;
 const PLAIN_OBJECTS = 5;
 const KMS_KEY = 'arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
 const kmsKey = (i: number) => `books/${i}/cover.jpg`;
+const withoutBatchPrefix = (snapshot: Record<string, string>) => Object.fromEntries(Object.entries(snapshot).filter(([key]) => !key.startsWith('prod-to-staging-sync/batch/')));
 
 async function putKms(bucket: string, key: string, body: string): Promise<void> {
   await testS3Client().send(
@@ -78,28 +80,49 @@ for (const copyMethod of ['server-side', 'stream']) {
   });
 }
 
-it('with a Batch Operations job to copy, the ETag recheck reads the objects to copy back from disk', async () => {
+it('with a Batch Operations job to copy, the ETag recheck reads the objects to copy back from disk, and its result is the manifest', async () => {
   const target = await newBucket('stage-kms-batch');
   const first = await refresh(target, 'server-side');
   expect(first.exitCode, first.log).toBe(0);
   // Every KMS object has the same size and another ETag in staging: 30 to recheck, more than the threshold.
-  const run = await runAction(
-    {
-      mode: 'images-only',
-      'source-bucket': sourceBucket,
-      'target-bucket': target,
-      's3-endpoint': s3Endpoint(),
-      'dry-run': 'true',
-      'copy-engine': 'batch',
-      'batch-role-arn': 'arn:aws:iam::222233334444:role/staging-batch-copy',
-      'batch-manifest-bucket': target,
-      'batch-threshold': '5',
-    },
-    { env: S3_ENV },
-  );
+  const batchRun = {
+    mode: 'images-only',
+    'source-bucket': sourceBucket,
+    'target-bucket': target,
+    's3-endpoint': s3Endpoint(),
+    'dry-run': 'true',
+    'copy-engine': 'batch',
+    'batch-role-arn': 'arn:aws:iam::222233334444:role/staging-batch-copy',
+    'batch-manifest-bucket': target,
+    'batch-threshold': '5',
+  };
+  const run = await runAction(batchRun, { env: S3_ENV });
   expect(run.exitCode, run.log).toBe(0);
   expect(run.log).toContain('More than 5 objects to copy (batch-threshold): writing them to ');
   expect(run.log).toContain(`${KMS_OBJECTS} objects had the same size and different ETags: ${KMS_OBJECTS * 2} HEAD requests found ${KMS_OBJECTS}`);
   expect(run.outputs['objects-skipped']).toBe(String(KMS_OBJECTS + PLAIN_OBJECTS));
   expect(run.summary).not.toContain('A real run would create an S3 Batch Operations job');
+
+  // Production changes 7 covers (same size, other bytes): the recheck reads the 30 back from disk
+  // and writes the 7 still to copy to a new file (more than 5), which becomes the job's manifest.
+  await new Promise((resolve) => setTimeout(resolve, 1100));
+  const changed = [2, 4, 8, 16, 22, 27, 29];
+  for (const i of changed) await putKms(sourceBucket, kmsKey(i), `C0VER ${String(i).padStart(3, '0')} `.repeat(40));
+  const control = await startFakeS3Control({ s3: testS3Client() });
+  try {
+    const real = await runAction(
+      { ...batchRun, 'dry-run': 'false', confirm: 'staging' },
+      { env: { ...S3_ENV, ...control.env } },
+    );
+    expect(real.exitCode, real.log).toBe(0);
+    expect(real.log.match(/More than 5 objects to copy \(batch-threshold\): writing them to /g)).toHaveLength(2);
+    expect(real.log).toContain(`${KMS_OBJECTS} objects had the same size and different ETags`);
+    expect(control.jobs).toHaveLength(1);
+    expect(control.jobs[0]!.total).toBe(changed.length);
+    expect(real.outputs['objects-copied']).toBe(String(changed.length));
+    expect(withoutBatchPrefix(await bucketSnapshot(target))).toEqual(await bucketSnapshot(sourceBucket));
+  } finally {
+    await control.close();
+    for (const i of changed) await putKms(sourceBucket, kmsKey(i), `cover ${String(i).padStart(3, '0')} `.repeat(40));
+  }
 });
