@@ -67369,6 +67369,7 @@ function planProblemsMessage(names, problems) {
 
 ;// CONCATENATED MODULE: ./src/db/refresh-error.ts
 const ROLLED_BACK = 'unchanged (the transaction was rolled back)';
+const refresh_error_NOTHING_WRITTEN = 'unchanged (nothing was written)';
 const COMMIT_UNKNOWN = 'unknown: the connection dropped while COMMIT was under way, so the refresh may or may not have been committed; check staging (or run again, which replaces it as a whole)';
 /** A refresh failure: says which table and why, and the state staging is in (rolled back unless it says otherwise). */
 class RefreshError extends Error {
@@ -67396,7 +67397,7 @@ async function takeRefreshLock(target, names, lockTimeoutMs) {
     catch (error) {
         if (error.code !== '55P03')
             throw error;
-        throw new RefreshError(`another refresh of ${names.target} is running${await lockHolder(target)}: waited \`lock-timeout\` (${lockTimeoutMs / 1000} s) for it. Nothing was changed; retry when it has finished.`);
+        throw new RefreshError(`another refresh of ${names.target} is running${await lockHolder(target)}: waited \`lock-timeout\` (${lockTimeoutMs / 1000} s) for it. Nothing was changed; retry when it has finished.`, refresh_error_NOTHING_WRITTEN);
     }
     finally {
         await target.query('RESET lock_timeout').catch(() => { });
@@ -68006,8 +68007,10 @@ class runner_StepError extends Error {
         this.targetState = targetState;
     }
 }
+/** The state an error says the target is in: a StepError's, or any error carrying one (the database engine's RefreshError). */
 function targetStateOf(error) {
-    return error instanceof runner_StepError ? error.targetState : undefined;
+    const state = error?.targetState;
+    return typeof state === 'string' ? state : undefined;
 }
 function errorMessage(error) {
     if (error instanceof Error)
@@ -68016,6 +68019,7 @@ function errorMessage(error) {
 }
 
 ;// CONCATENATED MODULE: ./src/db/dump.ts
+
 
 
 
@@ -68064,11 +68068,11 @@ async function dump_checkDumpTools(sourceVersionNum, environment) {
     const server = serverVersion(sourceVersionNum);
     const [dump, restore] = await Promise.all([clientVersion('pg_dump'), clientVersion('pg_restore')]);
     if (!dump || !restore) {
-        throw new StepError(`\`db-method: dump\` needs pg_dump and pg_restore, and ${!dump ? 'pg_dump' : 'pg_restore'} was not found on PATH. ${installHint(server.major)}`, 'unchanged (nothing was written)');
+        throw new StepError(`\`db-method: dump\` needs pg_dump and pg_restore, and ${!dump ? 'pg_dump' : 'pg_restore'} was not found on PATH. ${installHint(server.major)}`, NOTHING_WRITTEN);
     }
     const problem = clientTooOld(dump, server, environment) ?? clientTooOld(restore, server, environment)?.replace(/^pg_dump/, 'pg_restore');
     if (problem)
-        throw new StepError(problem, 'unchanged (nothing was written)');
+        throw new StepError(problem, NOTHING_WRITTEN);
     return `pg_dump ${dump.major}, ${environment}'s server ${server.major}`;
 }
 function connectionArgs(db) {
@@ -68117,13 +68121,12 @@ const dbMessage = (error) => hideRowValues(describePgError(error));
 async function refreshByDump(ctx) {
     const { source, target, database: options } = ctx.config;
     const started = performance.now();
-    const nothingWritten = 'unchanged (nothing was written)';
     let src;
     try {
         src = await connectDatabase(source.database, source.name, { readOnly: true });
     }
     catch (error) {
-        throw new StepError(dbMessage(error), nothingWritten);
+        throw new StepError(dbMessage(error), NOTHING_WRITTEN);
     }
     let snapshot;
     let pipeline;
@@ -68145,7 +68148,7 @@ async function refreshByDump(ctx) {
         catch (error) {
             if (error instanceof StepError)
                 throw error;
-            throw new StepError(`reading ${source.name}'s snapshot: ${dbMessage(error)}`, nothingWritten);
+            throw new StepError(`reading ${source.name}'s snapshot: ${dbMessage(error)}`, NOTHING_WRITTEN);
         }
         pipeline = await dumpAndRestore(ctx, snapshot.id);
     }
@@ -68386,6 +68389,7 @@ class Redactor {
 
 
 
+
 const NOTHING_DONE = 'unchanged (the function refused before connecting to it)';
 /** Time kept for the work after the load (index rebuilds, key checks, counts, commit) and for answering. */
 const AFTER_LOAD_FACTOR = 1;
@@ -68423,7 +68427,7 @@ async function runFunction(event, config, rawIo) {
             return answer({
                 action: parsed.action,
                 message: `refused: SOURCE_SECRET_ARN and TARGET_SECRET_ARN reach the same database (the server reports the same identity for ${src.label} and ${tgt.label}); refusing to copy a database onto itself. Point TARGET_SECRET_ARN at ${names.target}'s database.`,
-                targetState: 'unchanged (nothing was written)',
+                targetState: refresh_error_NOTHING_WRITTEN,
             });
         }
         if (parsed.action === 'inspect') {

@@ -12,6 +12,7 @@ import { connectDatabase, countRows, type Connected } from './connect.js';
 import { describePgError } from './copy-engine.js';
 import { hideRowValues } from './pg-error-text.js';
 import { runUserSql, UserSqlError } from './user-sql.js';
+import { NOTHING_WRITTEN } from './refresh-error.js';
 
 /** A PostgreSQL version as `server_version_num` counts it: 150018 is 15.18, 90624 is 9.6.24. */
 export interface PgVersion {
@@ -66,10 +67,10 @@ export async function checkDumpTools(sourceVersionNum: number, environment: stri
   const server = serverVersion(sourceVersionNum);
   const [dump, restore] = await Promise.all([clientVersion('pg_dump'), clientVersion('pg_restore')]);
   if (!dump || !restore) {
-    throw new StepError(`\`db-method: dump\` needs pg_dump and pg_restore, and ${!dump ? 'pg_dump' : 'pg_restore'} was not found on PATH. ${installHint(server.major)}`, 'unchanged (nothing was written)');
+    throw new StepError(`\`db-method: dump\` needs pg_dump and pg_restore, and ${!dump ? 'pg_dump' : 'pg_restore'} was not found on PATH. ${installHint(server.major)}`, NOTHING_WRITTEN);
   }
   const problem = clientTooOld(dump, server, environment) ?? clientTooOld(restore, server, environment)?.replace(/^pg_dump/, 'pg_restore');
-  if (problem) throw new StepError(problem, 'unchanged (nothing was written)');
+  if (problem) throw new StepError(problem, NOTHING_WRITTEN);
   return `pg_dump ${dump.major}, ${environment}'s server ${server.major}`;
 }
 
@@ -123,12 +124,11 @@ const dbMessage = (error: unknown) => hideRowValues(describePgError(error));
 export async function refreshByDump(ctx: RunContext): Promise<string> {
   const { source, target, database: options } = ctx.config;
   const started = performance.now();
-  const nothingWritten = 'unchanged (nothing was written)';
   let src: Connected;
   try {
     src = await connectDatabase(source.database!, source.name, { readOnly: true });
   } catch (error) {
-    throw new StepError(dbMessage(error), nothingWritten);
+    throw new StepError(dbMessage(error), NOTHING_WRITTEN);
   }
   let snapshot: { id: string; tables: TableName[]; countTableRows?: number };
   let pipeline: [Finished, Finished];
@@ -148,7 +148,7 @@ export async function refreshByDump(ctx: RunContext): Promise<string> {
       snapshot = { id, tables, countTableRows };
     } catch (error) {
       if (error instanceof StepError) throw error;
-      throw new StepError(`reading ${source.name}'s snapshot: ${dbMessage(error)}`, nothingWritten);
+      throw new StepError(`reading ${source.name}'s snapshot: ${dbMessage(error)}`, NOTHING_WRITTEN);
     }
     pipeline = await dumpAndRestore(ctx, snapshot.id);
   } finally {

@@ -7,7 +7,7 @@ import { describeRefresh } from './dry-run.js';
 import { planFromServers, planProblemsMessage } from './read-plan.js';
 import { waitForRunningRefresh } from './refresh-lock.js';
 import { StepError } from '../plan/runner.js';
-import { RefreshError } from './refresh-error.js';
+import { NOTHING_WRITTEN } from './refresh-error.js';
 
 /**
  * Connects read-only to both databases, refuses when they are the same database, and records
@@ -49,7 +49,7 @@ export async function inspectDatabases(ctx: RunContext): Promise<string> {
         // Refuse now, before any step writes to either store (images are copied before the database).
         const names = { source: source.name, target: target.name };
         const { problems } = await planFromServers(src.client, tgt.client, ctx.config.database, names);
-        if (problems.length > 0) throw new StepError(planProblemsMessage(names, problems), 'unchanged (nothing was written)');
+        if (problems.length > 0) throw new StepError(planProblemsMessage(names, problems), NOTHING_WRITTEN);
       }
       return headline;
     } finally {
@@ -65,12 +65,7 @@ async function checkIdentityRemap(ctx: RunContext, target: pg.Client): Promise<v
   const options = ctx.config.identity!;
   const names = { source: ctx.config.source.name, target: ctx.config.target.name };
   const who = ctx.aws.describe('target');
-  try {
-    await probeIdentityRemap({ options, target, names, credentials: ctx.aws.credentials('target'), who });
-  } catch (error) {
-    if (error instanceof RefreshError) throw new StepError(error.message, error.targetState);
-    throw error;
-  }
+  await probeIdentityRemap({ options, target, names, credentials: ctx.aws.credentials('target'), who });
   if (ctx.config.dryRun) {
     const table = `${options.table.schema}.${options.table.name}`;
     ctx.note(

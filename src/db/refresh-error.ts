@@ -1,4 +1,5 @@
 export const ROLLED_BACK = 'unchanged (the transaction was rolled back)';
+export const NOTHING_WRITTEN = 'unchanged (nothing was written)';
 export const COMMIT_UNKNOWN =
   'unknown: the connection dropped while COMMIT was under way, so the refresh may or may not have been committed; check staging (or run again, which replaces it as a whole)';
 

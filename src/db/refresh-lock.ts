@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { RefreshError } from './refresh-error.js';
+import { NOTHING_WRITTEN, RefreshError } from './refresh-error.js';
 import type { Names } from './refresh-plan.js';
 
 /** One advisory lock key for every refresh; advisory locks are per database already. */
@@ -18,6 +18,7 @@ export async function takeRefreshLock(target: pg.Client, names: Names, lockTimeo
     if ((error as { code?: string }).code !== '55P03') throw error;
     throw new RefreshError(
       `another refresh of ${names.target} is running${await lockHolder(target)}: waited \`lock-timeout\` (${lockTimeoutMs / 1000} s) for it. Nothing was changed; retry when it has finished.`,
+      NOTHING_WRITTEN,
     );
   } finally {
     await target.query('RESET lock_timeout').catch(() => {});

@@ -9,6 +9,7 @@ import { readDatabaseSecret } from '../aws/secrets.js';
 import { connectDatabase, countRows, qualifiedName, serverIdentity, type Connected } from '../db/connect.js';
 import { copyDatabase, describePgError, RefreshError, ROLLED_BACK } from '../db/copy-engine.js';
 import { refreshFigures } from '../db/copy-report.js';
+import { NOTHING_WRITTEN } from '../db/refresh-error.js';
 import { describeTables } from '../db/dry-run.js';
 import { planFromServers, planProblemsMessage } from '../db/read-plan.js';
 import type { Names } from '../db/refresh-plan.js';
@@ -59,7 +60,7 @@ export async function runFunction(event: unknown, config: FunctionOptions, rawIo
       return answer({
         action: parsed.action,
         message: `refused: SOURCE_SECRET_ARN and TARGET_SECRET_ARN reach the same database (the server reports the same identity for ${src.label} and ${tgt.label}); refusing to copy a database onto itself. Point TARGET_SECRET_ARN at ${names.target}'s database.`,
-        targetState: 'unchanged (nothing was written)',
+        targetState: NOTHING_WRITTEN,
       });
     }
     if (parsed.action === 'inspect') {

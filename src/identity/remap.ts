@@ -3,7 +3,7 @@ import type { AwsCredentialIdentityProvider } from '@aws-sdk/types';
 import type { IdentityOptions } from '../config/identity-options.js';
 import { qualifiedName } from '../db/connect.js';
 import { describePgError } from '../db/copy-engine.js';
-import { RefreshError } from '../db/refresh-error.js';
+import { NOTHING_WRITTEN, RefreshError } from '../db/refresh-error.js';
 import type { Names } from '../db/refresh-plan.js';
 import { identityRemapLine } from '../report/identity-remap.js';
 import { plural } from '../report/format.js';
@@ -11,7 +11,6 @@ import type { IdentityRemapReport } from '../report/model.js';
 import { listPoolUsers } from './pool.js';
 import { remapStatements, type RemapTarget } from './remap-sql.js';
 
-const NOTHING_WRITTEN = 'unchanged (nothing was written)';
 
 export interface PreparedRemap {
   /** For the copy engine's `inTransaction` hook: runs inside the refresh transaction, after the load. */

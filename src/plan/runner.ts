@@ -49,8 +49,10 @@ export class StepError extends Error {
   }
 }
 
+/** The state an error says the target is in: a StepError's, or any error carrying one (the database engine's RefreshError). */
 function targetStateOf(error: unknown): string | undefined {
-  return error instanceof StepError ? error.targetState : undefined;
+  const state = (error as { targetState?: unknown } | null | undefined)?.targetState;
+  return typeof state === 'string' ? state : undefined;
 }
 
 export function errorMessage(error: unknown): string {

@@ -3,6 +3,7 @@ import { closeSync, createReadStream, mkdirSync, openSync, rmSync, writeSync } f
 import { join } from 'node:path';
 import { BATCH_MAX_OBJECT_BYTES } from './batch/plan.js';
 import type { CopyItem, CopyReason } from './diff.js';
+import { ObjectTally } from './tally.js';
 
 /** Objects to copy, read in order as often as needed, with their count and bytes known up front. */
 export interface CopyItems {
@@ -21,7 +22,6 @@ export interface SpillPolicy {
   onSpill?: (path: string) => void;
 }
 
-const SAMPLE_KEYS = 20;
 /** Lines are written 1 MiB at a time. */
 const FLUSH_CHARS = 1 << 20;
 
@@ -34,10 +34,8 @@ const FLUSH_CHARS = 1 << 20;
  * engine) always stay in memory.
  */
 export class CopyList implements CopyItems {
-  length = 0;
-  bytes = 0;
-  /** The first 20 keys added (the summary's sample). */
-  readonly keys: string[] = [];
+  /** How many, their bytes and the first keys (the summary's sample). */
+  private readonly tally = new ObjectTally();
   readonly byReason: Record<CopyReason, number> = { missing: 0, 'size differs': 0, 'content differs': 0, 'newer in source': 0 };
   /** Objects over 5 GB: more than one CopyObject (or a Batch Operations task) can copy. */
   readonly large: CopyItem[] = [];
@@ -46,16 +44,26 @@ export class CopyList implements CopyItems {
 
   constructor(private readonly spill?: SpillPolicy) {}
 
+  get length(): number {
+    return this.tally.length;
+  }
+
+  get bytes(): number {
+    return this.tally.bytes;
+  }
+
+  get keys(): readonly string[] {
+    return this.tally.keys;
+  }
+
   /** The file the list was written to, once it spilled. */
   get spilledTo(): string | undefined {
     return this.file?.path;
   }
 
   add(item: CopyItem): void {
-    this.length++;
-    this.bytes += item.source.size;
+    this.tally.add(item.source);
     this.byReason[item.reason]++;
-    if (this.keys.length < SAMPLE_KEYS) this.keys.push(item.source.key);
     if (item.source.size > BATCH_MAX_OBJECT_BYTES) this.large.push(item);
     else if (this.file) this.file.write(encodeItem(item));
     else {

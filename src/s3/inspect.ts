@@ -5,7 +5,7 @@ import { formatBytes, formatCount } from '../report/format.js';
 import { exclusionsLine } from '../report/images-section.js';
 import { DEFAULT_EXCLUSIONS } from '../config/images-options.js';
 import { parseExclusions } from './exclusions.js';
-import { diffBuckets, tallied, totalBytes, type ImagesDiff, type KeepOptions, type ObjectTally } from './diff.js';
+import { diffBuckets, tallied, totalBytes, type ImagesDiff, type KeepOptions } from './diff.js';
 import { describeBucketError, listBucket, streamBucket, type StreamInfo } from './list.js';
 import { ListingOrderError, mergeListings } from './merge.js';
 import { listsInS3Order } from './key-ranges.js';
@@ -21,9 +21,7 @@ export function diffOf(ctx: RunContext): ImagesDiff | undefined {
   return diffs.get(ctx);
 }
 
-const SAMPLE_KEYS = 20;
-
-export const sampleOf = (tally: ObjectTally): KeySample => ({ objects: tally.length, bytes: tally.bytes, keys: tally.keys.slice(0, SAMPLE_KEYS) });
+const sampleOf = (tally: { length: number; bytes: number; keys: readonly string[] }): KeySample => ({ objects: tally.length, bytes: tally.bytes, keys: [...tally.keys] });
 
 type ListedDiff = ImagesDiff & { sourceObjects: number; sourceBytes: number; targetObjects: number; targetBytes: number };
 
@@ -143,7 +141,7 @@ export async function inspectBuckets(ctx: RunContext): Promise<string> {
   diffs.set(ctx, diff);
 
   const plan: ImagesPlan = {
-    copy: { objects: diff.toCopy.length, bytes: diff.toCopy.bytes, keys: diff.toCopy.keys },
+    copy: sampleOf(diff.toCopy),
     skip: sampleOf(diff.toSkip),
     exclude: sampleOf(diff.excluded),
     delete: sampleOf(diff.targetOnly),

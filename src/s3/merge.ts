@@ -1,6 +1,7 @@
 import { matchExclusion, type ExclusionRule } from './exclusions.js';
 import { CopyList } from './copy-list.js';
-import { copyReason, DeleteCandidates, ObjectTally, type ImagesDiff, type KeepOptions } from './diff.js';
+import { copyReason, DeleteCandidates, type ImagesDiff, type KeepOptions } from './diff.js';
+import { ObjectTally } from './tally.js';
 import type { ObjectEntry } from './list.js';
 
 /**
