@@ -196,6 +196,32 @@ describe('copy-engine: batch (S3 Batch Operations)', () => {
     expect(await copyListFiles(runnerTemp)).toEqual([]);
   });
 
+  it('killed (SIGKILL) while the job copies: nothing is deleted from staging, the list file is left to the runner', async () => {
+    const target = await newBucket('stage-kill', stagingObjects());
+    const fake = await startControl({ taskDelayMs: 200 });
+    const runnerTemp = await mkdtemp(join(tmpdir(), 'runner-temp-'));
+    const run = await refresh(target, { ...batchInputs(target), 'copy-engine': 'batch', delete: 'true' }, {
+      env: { RUNNER_TEMP: runnerTemp },
+      onSpawn: (child) => {
+        const timer = setInterval(() => {
+          if ((fake.jobs[0]?.succeeded ?? 0) >= 3) {
+            clearInterval(timer);
+            child.kill('SIGKILL');
+          }
+        }, 50);
+        child.on('exit', () => clearInterval(timer));
+      },
+    });
+    await fake.jobs[0]!.done;
+    expect(run.exitCode).not.toBe(0);
+    const after = await bucketSnapshot(target);
+    // Deletion only ever follows a finished copy: the staging-only object survives the kill.
+    expect(after['books/999/old.jpg']).toBeDefined();
+    expect(after['lambda/staging.zip']).toBeDefined();
+    // No exit handler runs on SIGKILL: the file stays in RUNNER_TEMP, which the runner empties after the job.
+    expect(await copyListFiles(runnerTemp)).toHaveLength(1);
+  });
+
   it('a RUNNER_TEMP it cannot write the list to fails the inspection, saying where, before anything is copied', async () => {
     const target = await newBucket('stage-notemp', stagingObjects());
     const before = await bucketSnapshot(target);
